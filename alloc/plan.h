@@ -1,0 +1,345 @@
+/*
+ * alloc/plan.h - the living plan: incidents, who is in which shelter from
+ * which day, the meal and kit dispatches with their stock reservations, and
+ * the shortages; changed over time by small deterministic steps.
+ *
+ * One plan serves every open incident of the province: shelters and depot
+ * stock are shared between incidents. The caller (the daemon, or poskoctl
+ * plan for a one-shot run) owns the plan and the ledger and calls one
+ * alloc_plan_* step per event:
+ *
+ *   alloc_plan_open            an incident is reported: policy -> evacuees,
+ *                              assignment, meals and kits planned
+ *   alloc_plan_add_households  more households hit (only the new ones are
+ *                              placed; existing placements stay)
+ *   alloc_plan_set_severity    severity changed: households that now
+ *                              evacuate are placed (none is sent home)
+ *   alloc_plan_set_days        the emergency period is extended/shortened
+ *   alloc_plan_exclude_shelters a shelter became unsafe for an incident
+ *                              (footprint grew): its families re-homed
+ *   alloc_plan_update_shelter  a shelter is added, closes, shrinks, grows,
+ *                              changes accessibility: families re-homed,
+ *                              vulnerable first; who cannot fit becomes
+ *                              unplaced with a reason
+ *   alloc_plan_checkout        a family leaves: places and meals freed
+ *   alloc_plan_receive_stock   stock arrives: open shortages filled, oldest
+ *                              day first
+ *   alloc_plan_confirm         a dispatch left the depot: stock consumed
+ *   alloc_plan_replan          re-try shortages (new day, or the caller
+ *                              changed the ledger itself)
+ *   alloc_plan_close           the incident ends: stays end, unconfirmed
+ *                              reservations released, shortages closed
+ *
+ * Days: each step takes `today`, the day it happens. Changes take effect
+ * from today: a family placed today is present (and fed) from today; a
+ * family that leaves today is not fed today; dispatches for days before
+ * today and confirmed dispatches are never changed.
+ *
+ * Determinism: a step's result depends only on the plan and the step's
+ * arguments, never on the order of the arrays passed (sorted by id inside).
+ * The same sequence of steps gives the same plan, so a journal of steps
+ * replayed after a restart rebuilds it.
+ *
+ * Change tracking: plan->rev is incremented by every step; every record the
+ * step creates or changes (incident, shelter, evacuee, stay, dispatch,
+ * shortage) gets rev = plan->rev. After a step the caller stores and
+ * publishes exactly the records with rev == plan->rev. Records in
+ * evacuees, stays, dispatches and shortages are only appended, never
+ * removed or moved: their index is a stable handle. Shelters are kept sorted
+ * by id, so adding a shelter moves indexes: find them by id.
+ *
+ * Failures: ALLOC_EINVAL, ALLOC_ENOENT, ALLOC_EEXIST and ALLOC_ESTATE are
+ * found before anything changes (the plan is as before, rev included).
+ * After ALLOC_ENOMEM the step may be half done but the plan still holds
+ * every invariant (no shelter over capacity, reservations matching PLANNED
+ * dispatches); free it or retry with more memory.
+ *
+ * Invariants (tested on random instances, tests/test_alloc_plan.c):
+ *  - persons placed in a shelter <= capacity - occupancy; no family split;
+ *  - a household with a disabled member only in an accessible shelter;
+ *  - no household further than assign.max_distance_m from its shelter;
+ *  - every evacuating household is PLACED or UNPLACED with a reason;
+ *  - for each (incident, shelter, day in the period, meal): meals in
+ *    PLANNED + CONFIRMED dispatches + the open shortage deficit
+ *    = meals_per_day x persons present that day (the shortage says when
+ *    less is planned; confirmed meals are never taken back, so after a
+ *    check-out they may exceed the need);
+ *  - lot stock never negative; ledger reserved = sum of PLANNED
+ *    dispatches per lot (when only the plan reserves);
+ *  - no dispatch from a lot expired on its day.
+ */
+#ifndef POSKO_ALLOC_PLAN_H
+#define POSKO_ALLOC_PLAN_H
+
+#include "alloc/common.h"
+#include "alloc/policy.h"
+#include "alloc/shelter.h"
+#include "alloc/supply.h"
+
+/* Everything the plan takes from config (filled by config/). */
+struct alloc_params {
+	struct alloc_policy policy;
+	struct alloc_assign_params assign;
+	struct alloc_supply_params supply;
+};
+
+/* All three parts at their documented defaults. */
+void alloc_params_default(struct alloc_params *p);
+/* Validates the three parts. Returns 0 or ALLOC_EINVAL. */
+int alloc_params_validate(const struct alloc_params *p, char *err,
+			  size_t errlen);
+
+/* What the caller knows about a new incident. */
+struct alloc_incident_spec {
+	uint32_t id;                 /* unique among the plan's incidents */
+	uint8_t type;                /* enum alloc_incident_type */
+	struct alloc_severity severity;
+	alloc_day start;             /* first day of the emergency period */
+	uint32_t days;               /* period length; 0 = supply.days */
+};
+
+struct alloc_incident {
+	uint32_t id;
+	uint8_t type;                /* enum alloc_incident_type */
+	uint8_t open;                /* 1 until alloc_plan_close */
+	struct alloc_severity severity;
+	alloc_day start;             /* period: [start, start + days) */
+	uint32_t days;
+	alloc_day closed;            /* day closed; ALLOC_DAY_NEVER if open */
+	uint32_t *unusable;          /* sorted shelter ids not used for this
+					incident (owned by the plan) */
+	size_t nunusable;
+	uint32_t rev;
+};
+
+/* A shelter as the plan holds it. */
+struct alloc_plan_shelter {
+	struct alloc_shelter s;      /* as last given by the caller */
+	uint32_t placed;             /* persons the plan placed, present now */
+	uint32_t rev;
+};
+
+/* Where an affected household stands in one incident. */
+enum alloc_status {
+	ALLOC_ST_AFFECTED = 0,  /* in the footprint, not evacuating */
+	ALLOC_ST_PLACED = 1,    /* in a shelter (shelter, since) */
+	ALLOC_ST_UNPLACED = 2,  /* evacuating without a shelter (reason) */
+	ALLOC_ST_LEFT = 3       /* checked out, or the incident closed */
+};
+
+/* "affected", "placed", "unplaced", "left"; "?" else. */
+const char *alloc_status_name(int status);
+
+/* One record per (incident, household). */
+struct alloc_evacuee {
+	struct alloc_household hh;   /* as given */
+	uint32_t incident;
+	uint8_t evacuate;            /* 1: the policy said evacuate */
+	uint8_t status;              /* enum alloc_status */
+	uint8_t reason;              /* enum alloc_reason when UNPLACED */
+	uint8_t moves;               /* times re-homed (saturates at 255) */
+	uint32_t shelter;            /* current shelter id when PLACED; the
+					last one (or ALLOC_NONE) otherwise */
+	double distance_m;           /* home to the current shelter */
+	alloc_day since;             /* day the current status began */
+	alloc_day first_day;         /* first day in any shelter (kits are
+					issued at that shelter that day);
+					ALLOC_DAY_NEVER if never placed */
+	uint32_t stay;               /* index into stays of the current stay,
+					ALLOC_NONE when not PLACED */
+	uint32_t rev;
+};
+
+/* A household present in a shelter for days [day_in, day_out). */
+struct alloc_stay {
+	uint32_t incident, household, shelter;
+	uint32_t persons;
+	alloc_day day_in;
+	alloc_day day_out;           /* ALLOC_DAY_NEVER while present */
+	uint32_t rev;
+};
+
+enum alloc_dispatch_state {
+	ALLOC_DISPATCH_PLANNED = 0,   /* stock reserved */
+	ALLOC_DISPATCH_CONFIRMED = 1, /* left the depot: stock consumed */
+	ALLOC_DISPATCH_RELEASED = 2   /* no longer needed: qty 0, nothing
+					 reserved */
+};
+
+/* "planned", "confirmed", "released"; "?" else. */
+const char *alloc_dispatch_state_name(int state);
+
+/*
+ * Units of one item from one depot lot to one shelter for one day of one
+ * incident. Meals: eaten that day. Kits: issued that day (the day the
+ * families arrived). When the need falls, a PLANNED line's qty is lowered
+ * (to 0: RELEASED) and its reservation released with it.
+ */
+struct alloc_dispatch {
+	uint32_t incident, shelter, depot, lot;
+	uint32_t lot_index;          /* index in the ledger */
+	alloc_day day;
+	alloc_day expires;           /* of the lot */
+	uint8_t item;                /* enum alloc_item */
+	uint8_t state;               /* enum alloc_dispatch_state */
+	int64_t qty;
+	double distance_m;           /* depot to shelter */
+	uint32_t rev;
+};
+
+/*
+ * Units that could not be planned for one (incident, shelter, day, item):
+ * a result and an alert, never a silent cut. deficit is what is missing
+ * now (0 once filled or no longer needed; the record stays).
+ */
+struct alloc_shortage {
+	uint32_t incident, shelter;
+	alloc_day day;
+	uint8_t item;
+	int64_t deficit;
+	int64_t peak;                /* largest deficit it had */
+	uint32_t rev;
+};
+
+struct alloc_plan_priv;
+
+/*
+ * The plan. Read the arrays freely; change them only through alloc_plan_*.
+ * Kept sorted: shelters and depots by id, incidents by id. Append-only:
+ * evacuees, stays, dispatches, shortages.
+ */
+struct alloc_plan {
+	struct alloc_params params;
+	struct alloc_ledger *ledger;      /* the caller's, borrowed */
+	struct alloc_plan_shelter *shelters;
+	size_t nshelters;
+	struct alloc_depot *depots;
+	size_t ndepots;
+	struct alloc_incident *incidents;
+	size_t nincidents;
+	struct alloc_evacuee *evacuees;
+	size_t nevacuees;
+	struct alloc_stay *stays;
+	size_t nstays;
+	struct alloc_dispatch *dispatches;
+	size_t ndispatches;
+	struct alloc_shortage *shortages;
+	size_t nshortages;
+	uint32_t rev;
+	struct alloc_plan_priv *priv;     /* indexes; opaque */
+};
+
+/*
+ * Start a plan over these shelters and depots (copied; ids unique) and the
+ * caller's ledger (borrowed: it must outlive the plan, and the caller
+ * changes it only through the plan's steps or before alloc_plan_replan).
+ * Lots of depots the plan does not know are never planned.
+ */
+int alloc_plan_init(struct alloc_plan *pl, const struct alloc_params *params,
+		    const struct alloc_shelter *sh, size_t nsh,
+		    const struct alloc_depot *dep, size_t ndep,
+		    struct alloc_ledger *ledger, char *err, size_t errlen);
+
+/* Free everything the plan owns (not the ledger). Reservations stay in the
+ * ledger as they are. */
+void alloc_plan_free(struct alloc_plan *pl);
+
+/*
+ * Open an incident with its n affected households (all in the footprint;
+ * unique ids) and the shelters it must not use (inside the footprint or in a
+ * high zone of its hazard; unknown ids ignored). Applies the policy, places
+ * the evacuees from max(today, start), plans their meals for every day of
+ * the period from then and their kits, reserving stock, recording
+ * shortages. ALLOC_EEXIST if the id is in use.
+ */
+int alloc_plan_open(struct alloc_plan *pl,
+		    const struct alloc_incident_spec *spec,
+		    const struct alloc_household *hh, size_t n,
+		    const uint32_t *unusable, size_t nunusable,
+		    alloc_day today, char *err, size_t errlen);
+
+/* More affected households for an open incident. Households it already has
+ * are left as they are (so replaying a step is harmless); only new ones are
+ * decided and placed. ALLOC_ESTATE if the incident is closed. */
+int alloc_plan_add_households(struct alloc_plan *pl, uint32_t incident,
+			      const struct alloc_household *hh, size_t n,
+			      alloc_day today, char *err, size_t errlen);
+
+/* New severity for an open incident: the policy is applied again to its
+ * AFFECTED households and those that now evacuate are placed. Nobody
+ * already evacuating is sent back (that is a check-out by the desk). */
+int alloc_plan_set_severity(struct alloc_plan *pl, uint32_t incident,
+			    const struct alloc_severity *sev, alloc_day today,
+			    char *err, size_t errlen);
+
+/* New emergency period length (>= 1) for an open incident: meals planned
+ * for the added days, or released for the removed ones (from today on). */
+int alloc_plan_set_days(struct alloc_plan *pl, uint32_t incident,
+			uint32_t days, alloc_day today, char *err,
+			size_t errlen);
+
+/* More shelters this incident must not use (footprint grew). Its families
+ * in them are re-homed from today, vulnerable first. */
+int alloc_plan_exclude_shelters(struct alloc_plan *pl, uint32_t incident,
+				const uint32_t *ids, size_t n, alloc_day today,
+				char *err, size_t errlen);
+
+/*
+ * Add a shelter (new id) or replace what is known of one (same id). When it
+ * closes, becomes unusable or inaccessible, or shrinks below what is placed
+ * in it, families leave it from today and are re-homed: vulnerable first,
+ * then larger families first; those that must leave are chosen
+ * deterministically (inaccessible: the families with a disabled member;
+ * shrink: the families that lose least by moving). A family that fits
+ * nowhere becomes UNPLACED with its reason. A shelter that opens or grows
+ * takes UNPLACED families of open incidents, vulnerable first.
+ */
+int alloc_plan_update_shelter(struct alloc_plan *pl,
+			      const struct alloc_shelter *s, alloc_day today,
+			      char *err, size_t errlen);
+
+/* A household leaves (from today): its stay ends, its places are free, its
+ * meals from today are released. Kits already issued stay issued. Its
+ * freed places go to UNPLACED families in reach. ALLOC_ENOENT if unknown;
+ * a household not PLACED or UNPLACED: ALLOC_ESTATE. */
+int alloc_plan_checkout(struct alloc_plan *pl, uint32_t incident,
+			uint32_t household, alloc_day today, char *err,
+			size_t errlen);
+
+/* Stock arrives in the ledger (as alloc_ledger_receive), then open
+ * shortages are filled: days from today in ascending order (kit shortages
+ * of earlier days are filled for today: kits are still owed), then
+ * incident, shelter, item. */
+int alloc_plan_receive_stock(struct alloc_plan *pl, uint32_t depot,
+			     uint32_t lot, int item, int64_t qty,
+			     alloc_day expires, alloc_day today, char *err,
+			     size_t errlen);
+
+/* dispatches[index] left the depot: its units are consumed from the lot.
+ * ALLOC_ESTATE unless it is PLANNED. */
+int alloc_plan_confirm(struct alloc_plan *pl, size_t index, char *err,
+		       size_t errlen);
+
+/* Re-plan every open incident from today: needs recomputed, surplus
+ * released, shortages filled in order. Idempotent. */
+int alloc_plan_replan(struct alloc_plan *pl, alloc_day today, char *err,
+		      size_t errlen);
+
+/* Close an incident: every stay ends today, PLANNED dispatches for days
+ * from today are released (kits included), open shortages set to 0.
+ * Evacuees become LEFT. Closing twice is ALLOC_ESTATE. */
+int alloc_plan_close(struct alloc_plan *pl, uint32_t incident,
+		     alloc_day today, char *err, size_t errlen);
+
+/* ---- look-ups (O(log n) or O(1)); -1 when not found ----------------------- */
+
+long alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id);
+long alloc_plan_shelter_find(const struct alloc_plan *pl, uint32_t id);
+long alloc_plan_depot_find(const struct alloc_plan *pl, uint32_t id);
+long alloc_plan_evacuee_find(const struct alloc_plan *pl, uint32_t incident,
+			     uint32_t household);
+
+/* Free places of shelters[index]: capacity - occupancy - placed, >= 0. */
+uint32_t alloc_plan_shelter_free(const struct alloc_plan *pl, size_t index);
+
+#endif

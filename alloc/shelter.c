@@ -1,0 +1,1093 @@
+/*
+ * alloc/shelter.c - shelter assignment (see alloc/shelter.h for the rules
+ * and docs/alloc.md for the algorithm and its guarantees).
+ *
+ * Outline:
+ *  1. households and usable shelters are copied into compact arrays in id
+ *     order (so the input order never matters);
+ *  2. a uniform grid over the shelters gives each household its nearest
+ *     candidate shelters in reach (those that could hold the whole family
+ *     and are accessible when it needs that), K at first, all of them when
+ *     the K are not enough;
+ *  3. price-directed assignment (a reverse auction, after Bertsekas'
+ *     auction algorithm for transportation problems): each household sits
+ *     at the shelter minimising  weight x distance + price  (per person).
+ *     An over-full shelter raises its price just past the point where
+ *     enough of its households prefer their next choice; those move. Prices
+ *     only rise, so this ends; at the end every household is within
+ *     epsilon of its best choice at the final prices, which bounds the
+ *     total cost by the relaxed (LP) optimum plus persons x epsilon plus
+ *     the prices of places left empty because families do not split;
+ *  4. a fill pass moves families into places left empty when that shortens
+ *     their trip, and places left-over families where they fit.
+ *
+ * Leaving a shelter (being unplaced) has a price too: U per person, larger
+ * for vulnerable households, so when places are short the non-vulnerable
+ * are the ones left out, and everyone is placed when the places allow.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "alloc/shelter.h"
+#include "alloc/internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The value of staying unplaced, per person, in weighted metres: as much as
+ * 20 trips of the full distance limit (40 for vulnerable households). A
+ * place is given up only when making room would push a chain of more than
+ * 20 families each a whole max_distance_m further, which does not happen in
+ * a city; yet the value is small enough that prices in a region with too
+ * few places reach it in a few price rounds.
+ */
+#define UNPLACED_HOPS 20.0
+#define UNPLACED_HOPS_VULNERABLE 40.0
+
+#define NOPE UINT32_MAX
+
+const char *
+alloc_reason_name(int reason)
+{
+	switch (reason) {
+	case ALLOC_PLACED:
+		return "placed";
+	case ALLOC_NONE_IN_REACH:
+		return "none_in_reach";
+	case ALLOC_ALL_FULL:
+		return "all_full";
+	case ALLOC_NO_ACCESSIBLE:
+		return "no_accessible";
+	}
+	return "?";
+}
+
+void
+alloc_assign_params_default(struct alloc_assign_params *p)
+{
+	/* 5 km: the issue's default distance limit, about an hour's walk
+	 * with children through flooded streets. */
+	p->max_distance_m = 5000.0;
+	/* Vulnerable households' metres weigh 10 % more: they end nearer when
+	 * a choice is close, at a cost in total person-metres that the bench
+	 * measures (well under the 2 % budget). */
+	p->vulnerable_weight = 1.1;
+	p->epsilon_m = 1.0;
+	p->candidates = 16;
+}
+
+int
+alloc_assign_params_validate(const struct alloc_assign_params *p, char *err,
+			     size_t errlen)
+{
+	if (p == NULL)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: no parameters");
+	if (!isfinite(p->max_distance_m) || p->max_distance_m <= 0)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: max_distance_m must be > 0");
+	if (!isfinite(p->vulnerable_weight) || p->vulnerable_weight < 1 ||
+	    p->vulnerable_weight > 100)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: vulnerable_weight must be in "
+				    "1..100");
+	if (!isfinite(p->epsilon_m) || p->epsilon_m <= 0)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: epsilon_m must be > 0");
+	if (p->candidates == 0 || p->candidates > 4096)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: candidates must be in 1..4096");
+	return ALLOC_OK;
+}
+
+/* ---- working state ------------------------------------------------------ */
+
+struct hh {
+	double x, y;
+	double a;      /* distance weight (1 or vulnerable_weight) */
+	double u;      /* value of staying unplaced, per person */
+	uint32_t w;    /* persons */
+	uint32_t src;  /* index in the caller's array */
+	uint8_t dis;   /* needs an accessible shelter */
+	uint8_t vul;
+};
+
+struct sh {
+	double x, y;
+	int64_t free0; /* capacity - occupancy at the start */
+	uint32_t capacity;
+	uint32_t id;
+	uint8_t acc;
+};
+
+/* A candidate: shelter index and distance. */
+struct cand {
+	uint32_t s;
+	float d;
+};
+
+struct grid {
+	double minx, miny, g;
+	long nx, ny;
+	uint32_t *start; /* nx*ny+1 */
+	uint32_t *item;  /* shelter indices, per cell in index order */
+};
+
+struct vec {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+struct work {
+	const struct alloc_assign_params *p;
+	struct hh *h;
+	size_t n;
+	struct sh *s;
+	size_t m;
+	struct grid grid;
+	/* candidates: K per household inline, or a widened list in pool */
+	uint32_t k;
+	struct cand *cand;  /* n * k */
+	uint16_t *ncand;    /* inline count */
+	uint8_t *trunc;     /* 1: more candidates may exist beyond the K */
+	uint32_t *woff;     /* widened: offset in pool, NOPE if not */
+	uint32_t *wlen;
+	struct cand *pool;
+	size_t npool, cappool;
+	/* assignment */
+	uint32_t *at;       /* shelter index or NOPE */
+	uint32_t *pos;      /* position in the shelter's member vector */
+	struct vec *mem;    /* per shelter */
+	int64_t *load;
+	double *price;
+	/* scratch */
+	struct cand *tmp;
+	size_t ntmp, captmp;
+	uint32_t *queue;    /* FIFO ring of over-full shelters */
+	uint8_t *queued;
+	size_t qhead, qlen;
+	uint64_t rounds;
+	double eps;         /* price step of the current phase */
+};
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return alloc_cmp_u32(x->s, y->s);
+}
+
+static int
+cand_less(const struct cand *x, const struct cand *y)
+{
+	return x->d < y->d || (x->d == y->d && x->s < y->s);
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+struct idsort {
+	uint32_t id;
+	uint32_t i;
+};
+
+static int
+idsort_cmp(const void *a, const void *b)
+{
+	const struct idsort *x = a, *y = b;
+	int c = alloc_cmp_u32(x->id, y->id);
+
+	return c ? c : alloc_cmp_u32(x->i, y->i);
+}
+
+/* Indices of n records sorted by id; ALLOC_EINVAL on a duplicate. */
+static int
+sort_ids(const void *base, size_t n, size_t stride, size_t idoff,
+	 struct idsort **out, const char *what, char *err, size_t errlen)
+{
+	struct idsort *ix;
+
+	*out = NULL;
+	ix = malloc((n ? n : 1) * sizeof(*ix));
+	if (ix == NULL)
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "assign: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *rec = (const char *)base + i * stride;
+
+		memcpy(&ix[i].id, rec + idoff, sizeof(uint32_t));
+		ix[i].i = (uint32_t)i;
+	}
+	qsort(ix, n, sizeof(*ix), idsort_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (ix[i].id == ix[i - 1].id) {
+			uint32_t dup = ix[i].id;
+
+			free(ix);
+			return alloc_seterr(err, errlen, ALLOC_EINVAL,
+					    "assign: duplicate %s id %u",
+					    what, dup);
+		}
+	*out = ix;
+	return ALLOC_OK;
+}
+
+static int
+load_households(struct work *w, const struct alloc_household *hh, size_t n,
+		char *err, size_t errlen)
+{
+	struct idsort *ix;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (hh[i].persons < 1 || !isfinite(hh[i].x) ||
+		    !isfinite(hh[i].y))
+			return alloc_seterr(err, errlen, ALLOC_EINVAL,
+					    "assign: household %u: persons "
+					    "must be >= 1 and x, y finite",
+					    hh[i].id);
+	}
+	rc = sort_ids(hh, n, sizeof(*hh),
+		      offsetof(struct alloc_household, id), &ix, "household",
+		      err, errlen);
+	if (rc != ALLOC_OK)
+		return rc;
+	w->h = calloc(n ? n : 1, sizeof(*w->h));
+	if (w->h == NULL) {
+		free(ix);
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "assign: out of memory");
+	}
+	w->n = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct alloc_household *src = &hh[ix[i].i];
+		struct hh *d = &w->h[i];
+
+		d->x = src->x;
+		d->y = src->y;
+		d->w = src->persons;
+		d->src = ix[i].i;
+		d->dis = src->disabled > 0;
+		d->vul = (uint8_t)alloc_household_vulnerable(src);
+		d->a = d->vul ? w->p->vulnerable_weight : 1.0;
+		d->u = w->p->max_distance_m * d->a *
+		       (d->vul ? UNPLACED_HOPS_VULNERABLE : UNPLACED_HOPS);
+	}
+	free(ix);
+	return ALLOC_OK;
+}
+
+/* Shelters that can take anyone at all: open and usable. Full ones are
+ * kept (free0 <= 0) so that the reason "all full" can be told apart from
+ * "none in reach". */
+static int
+load_shelters(struct work *w, const struct alloc_shelter *sh, size_t m,
+	      char *err, size_t errlen)
+{
+	struct idsort *ix;
+	size_t k = 0;
+	int rc;
+
+	for (size_t j = 0; j < m; j++)
+		if (!isfinite(sh[j].x) || !isfinite(sh[j].y))
+			return alloc_seterr(err, errlen, ALLOC_EINVAL,
+					    "assign: shelter %u: x, y not "
+					    "finite", sh[j].id);
+	rc = sort_ids(sh, m, sizeof(*sh), offsetof(struct alloc_shelter, id),
+		      &ix, "shelter", err, errlen);
+	if (rc != ALLOC_OK)
+		return rc;
+	w->s = calloc(m ? m : 1, sizeof(*w->s));
+	if (w->s == NULL) {
+		free(ix);
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "assign: out of memory");
+	}
+	for (size_t j = 0; j < m; j++) {
+		const struct alloc_shelter *src = &sh[ix[j].i];
+
+		if (!src->open || !src->usable || src->capacity == 0)
+			continue;
+		w->s[k].x = src->x;
+		w->s[k].y = src->y;
+		w->s[k].capacity = src->capacity;
+		w->s[k].free0 = (int64_t)src->capacity - src->occupancy;
+		w->s[k].id = src->id;
+		w->s[k].acc = src->accessible != 0;
+		k++;
+	}
+	w->m = k;
+	free(ix);
+	return ALLOC_OK;
+}
+
+/* ---- grid --------------------------------------------------------------- */
+
+static int
+grid_build(struct work *w)
+{
+	struct grid *g = &w->grid;
+	double minx = DBL_MAX, miny = DBL_MAX, maxx = -DBL_MAX,
+	       maxy = -DBL_MAX, area, cell;
+	size_t ncell;
+	uint32_t *fill;
+
+	if (w->m == 0)
+		return ALLOC_OK;
+	for (size_t j = 0; j < w->m; j++) {
+		minx = fmin(minx, w->s[j].x);
+		miny = fmin(miny, w->s[j].y);
+		maxx = fmax(maxx, w->s[j].x);
+		maxy = fmax(maxy, w->s[j].y);
+	}
+	/* About two shelters per cell, but never so small that a search
+	 * within reach scans more than ~16 rings, nor a grid above 1024
+	 * cells a side. */
+	area = (maxx - minx) * (maxy - miny);
+	cell = sqrt(area / (double)w->m * 2.0);
+	cell = fmax(cell, w->p->max_distance_m / 16.0);
+	cell = fmax(cell, (maxx - minx) / 1024.0);
+	cell = fmax(cell, (maxy - miny) / 1024.0);
+	cell = fmax(cell, 1.0);
+	g->g = cell;
+	g->minx = minx;
+	g->miny = miny;
+	g->nx = (long)((maxx - minx) / cell) + 1;
+	g->ny = (long)((maxy - miny) / cell) + 1;
+	ncell = (size_t)g->nx * (size_t)g->ny;
+	g->start = calloc(ncell + 1, sizeof(*g->start));
+	g->item = malloc(w->m * sizeof(*g->item));
+	fill = calloc(ncell, sizeof(*fill));
+	if (g->start == NULL || g->item == NULL || fill == NULL) {
+		free(fill);
+		return ALLOC_ENOMEM;
+	}
+	for (size_t j = 0; j < w->m; j++) {
+		long cx = (long)((w->s[j].x - minx) / cell);
+		long cy = (long)((w->s[j].y - miny) / cell);
+
+		g->start[(size_t)cy * g->nx + cx + 1]++;
+	}
+	for (size_t c = 0; c < ncell; c++)
+		g->start[c + 1] += g->start[c];
+	/* shelters enter cells in index (= id) order */
+	for (size_t j = 0; j < w->m; j++) {
+		long cx = (long)((w->s[j].x - minx) / cell);
+		long cy = (long)((w->s[j].y - miny) / cell);
+		size_t c = (size_t)cy * g->nx + cx;
+
+		g->item[g->start[c] + fill[c]++] = (uint32_t)j;
+	}
+	free(fill);
+	return ALLOC_OK;
+}
+
+static double
+dist(const struct hh *h, const struct sh *s)
+{
+	return hypot(h->x - s->x, h->y - s->y);
+}
+
+/* Could shelter s ever take household h (whole, accessible if needed)? */
+static int
+eligible(const struct hh *h, const struct sh *s)
+{
+	return s->free0 >= (int64_t)h->w && (!h->dis || s->acc);
+}
+
+/* ---- bounded max-heap of the k best candidates -------------------------- */
+
+static void
+heap_push(struct cand *hp, uint32_t *n, uint32_t k, struct cand c)
+{
+	uint32_t i;
+
+	if (*n < k) {
+		i = (*n)++;
+		while (i > 0) {
+			uint32_t parent = (i - 1) / 2;
+
+			if (!cand_less(&hp[parent], &c))
+				break;
+			hp[i] = hp[parent];
+			i = parent;
+		}
+		hp[i] = c;
+		return;
+	}
+	/* full: c replaces the worst (the root) when it is better */
+	if (!cand_less(&c, &hp[0]))
+		return;
+	i = 0;
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, big = NOPE;
+		const struct cand *bc = &c;
+
+		if (l < *n && cand_less(bc, &hp[l])) {
+			big = l;
+			bc = &hp[l];
+		}
+		if (r < *n && cand_less(bc, &hp[r]))
+			big = r;
+		if (big == NOPE)
+			break;
+		hp[i] = hp[big];
+		i = big;
+	}
+	hp[i] = c;
+}
+
+/*
+ * Search the grid around household h for eligible shelters in reach, ring
+ * by ring. With limit k (> 0) keeps the k nearest in out[] (sorted) and
+ * stops as soon as no unvisited cell can hold a nearer one; *more says
+ * whether eligible shelters beyond the k may exist. With k == 0 collects all
+ * of them into w->tmp (sorted) and returns the count.
+ */
+static int
+search(struct work *w, const struct hh *h, uint32_t k, struct cand *out,
+       uint32_t *nout, int *more)
+{
+	const struct grid *g = &w->grid;
+	double maxd = w->p->max_distance_m;
+	long cx, cy, rmax;
+	uint32_t nh = 0;
+
+	*nout = 0;
+	if (more)
+		*more = 0;
+	w->ntmp = 0;
+	if (w->m == 0)
+		return ALLOC_OK;
+	cx = (long)floor((h->x - g->minx) / g->g);
+	cy = (long)floor((h->y - g->miny) / g->g);
+	rmax = (long)ceil(maxd / g->g) + 1;
+	for (long r = 0; r <= rmax; r++) {
+		long x0 = cx - r, x1 = cx + r, y0 = cy - r, y1 = cy + r;
+
+		for (long yy = y0 < 0 ? 0 : y0; yy <= y1 && yy < g->ny;
+		     yy++) {
+			long step;
+
+			step = (yy == y0 || yy == y1) ? 1 : x1 - x0;
+			if (step == 0)
+				step = 1;
+			for (long xx = x0; xx <= x1; xx += step) {
+				size_t c;
+
+				if (xx < 0 || xx >= g->nx)
+					continue;
+				c = (size_t)yy * g->nx + xx;
+				for (uint32_t t = g->start[c];
+				     t < g->start[c + 1]; t++) {
+					uint32_t j = g->item[t];
+					double d;
+					struct cand cd;
+
+					if (!eligible(h, &w->s[j]))
+						continue;
+					d = dist(h, &w->s[j]);
+					if (d > maxd)
+						continue;
+					cd.s = j;
+					cd.d = (float)d;
+					if (k > 0) {
+						heap_push(out, &nh, k, cd);
+						continue;
+					}
+					if (alloc_grow((void **)&w->tmp,
+						       &w->captmp,
+						       w->ntmp + 1,
+						       sizeof(*w->tmp)))
+						return ALLOC_ENOMEM;
+					w->tmp[w->ntmp++] = cd;
+				}
+			}
+		}
+		/* everything unvisited is at least r * g away */
+		if (k > 0 && nh == k && out[0].d <= r * g->g) {
+			if (more)
+				*more = 1;
+			break;
+		}
+		if (r * g->g > maxd)
+			break;
+	}
+	if (k > 0) {
+		qsort(out, nh, sizeof(*out), cand_cmp);
+		*nout = nh;
+		/* a full heap may have left out equally near or farther
+		 * ones; a heap that never filled saw everything */
+		if (more && nh == k)
+			*more = 1;
+	} else {
+		qsort(w->tmp, w->ntmp, sizeof(*w->tmp), cand_cmp);
+		*nout = (uint32_t)w->ntmp;
+	}
+	return ALLOC_OK;
+}
+
+static int
+build_candidates(struct work *w)
+{
+	size_t n = w->n;
+
+	w->k = w->p->candidates;
+	if (w->m > 0 && w->k > w->m)
+		w->k = (uint32_t)w->m;
+	if (w->k == 0)
+		w->k = 1;
+	w->cand = malloc((n ? n : 1) * w->k * sizeof(*w->cand));
+	w->ncand = calloc(n ? n : 1, sizeof(*w->ncand));
+	w->trunc = calloc(n ? n : 1, sizeof(*w->trunc));
+	w->woff = malloc((n ? n : 1) * sizeof(*w->woff));
+	w->wlen = calloc(n ? n : 1, sizeof(*w->wlen));
+	if (!w->cand || !w->ncand || !w->trunc || !w->woff || !w->wlen)
+		return ALLOC_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t nc;
+		int more, rc;
+
+		w->woff[i] = NOPE;
+		rc = search(w, &w->h[i], w->k, &w->cand[i * w->k], &nc,
+			    &more);
+		if (rc != ALLOC_OK)
+			return rc;
+		w->ncand[i] = (uint16_t)nc;
+		w->trunc[i] = (uint8_t)more;
+	}
+	return ALLOC_OK;
+}
+
+static const struct cand *
+cands(const struct work *w, size_t i, uint32_t *nc)
+{
+	if (w->woff[i] != NOPE) {
+		*nc = w->wlen[i];
+		return &w->pool[w->woff[i]];
+	}
+	*nc = w->ncand[i];
+	return &w->cand[i * w->k];
+}
+
+/* Replace household i's K candidates by every eligible shelter in reach. */
+static int
+widen(struct work *w, size_t i)
+{
+	uint32_t nc;
+	int rc;
+
+	rc = search(w, &w->h[i], 0, NULL, &nc, NULL);
+	if (rc != ALLOC_OK)
+		return rc;
+	if (alloc_grow((void **)&w->pool, &w->cappool, w->npool + nc,
+		       sizeof(*w->pool)))
+		return ALLOC_ENOMEM;
+	memcpy(&w->pool[w->npool], w->tmp, nc * sizeof(*w->tmp));
+	w->woff[i] = (uint32_t)w->npool;
+	w->wlen[i] = nc;
+	w->npool += nc;
+	w->trunc[i] = 0;
+	return ALLOC_OK;
+}
+
+/* ---- the price-directed assignment -------------------------------------- */
+
+static int
+vec_push(struct vec *v, uint32_t x, uint32_t *pos)
+{
+	if (v->n == v->cap) {
+		uint32_t nc = v->cap ? v->cap * 2 : 8;
+		uint32_t *p = realloc(v->v, nc * sizeof(*p));
+
+		if (p == NULL)
+			return ALLOC_ENOMEM;
+		v->v = p;
+		v->cap = nc;
+	}
+	*pos = v->n;
+	v->v[v->n++] = x;
+	return ALLOC_OK;
+}
+
+static int
+place(struct work *w, size_t i, uint32_t j)
+{
+	int rc = vec_push(&w->mem[j], (uint32_t)i, &w->pos[i]);
+
+	if (rc != ALLOC_OK)
+		return rc;
+	w->at[i] = j;
+	w->load[j] += w->h[i].w;
+	return ALLOC_OK;
+}
+
+static void
+unplace(struct work *w, size_t i)
+{
+	uint32_t j = w->at[i];
+	struct vec *v = &w->mem[j];
+	uint32_t p = w->pos[i], last = v->v[--v->n];
+
+	v->v[p] = last;
+	w->pos[last] = p;
+	w->at[i] = NOPE;
+	w->load[j] -= w->h[i].w;
+}
+
+static void
+enqueue(struct work *w, uint32_t j)
+{
+	if (w->queued[j] || w->load[j] <= w->s[j].free0)
+		return;
+	w->queued[j] = 1;
+	w->queue[(w->qhead + w->qlen++) % w->m] = j;
+}
+
+/*
+ * Best shelter for household i other than `skip`, at the current prices:
+ * *best = shelter or NOPE (unplaced), *val its value. Widens the candidate
+ * list when the K nearest are not enough to be sure.
+ */
+static int
+best_choice(struct work *w, size_t i, uint32_t skip, uint32_t *best,
+	    double *val)
+{
+	const struct hh *h = &w->h[i];
+	const struct cand *c;
+	uint32_t nc, b;
+	double bv;
+	int rc;
+
+again:
+	c = cands(w, i, &nc);
+	b = NOPE;
+	bv = h->u;
+	for (uint32_t t = 0; t < nc; t++) {
+		double v;
+
+		if (c[t].s == skip)
+			continue;
+		v = h->a * c[t].d + w->price[c[t].s];
+		if (v < bv || (v == bv && b != NOPE && c[t].s < b)) {
+			bv = v;
+			b = c[t].s;
+		}
+	}
+	/* A shelter beyond the K has value >= a * d_K (prices >= 0). */
+	if (w->trunc[i] && nc > 0 && bv > h->a * c[nc - 1].d) {
+		rc = widen(w, i);
+		if (rc != ALLOC_OK)
+			return rc;
+		goto again;
+	}
+	*best = b;
+	*val = bv;
+	return ALLOC_OK;
+}
+
+struct leave {
+	double delta;  /* what leaving costs this household, per person */
+	uint32_t i;
+	uint32_t to;
+};
+
+static int
+leave_cmp(const void *a, const void *b)
+{
+	const struct leave *x = a, *y = b;
+
+	if (x->delta != y->delta)
+		return x->delta < y->delta ? -1 : 1;
+	return alloc_cmp_u32(x->i, y->i);
+}
+
+/*
+ * Shelter j is over-full: find for each household there the extra cost of
+ * its next best choice, move the cheapest-to-move households out until j
+ * fits, and raise j's price by the largest such cost plus epsilon, so that
+ * those that stay are still within epsilon of their best choice.
+ */
+static int
+shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
+{
+	struct vec *v = &w->mem[j];
+	uint32_t nm = v->n;
+	int64_t excess = w->load[j] - w->s[j].free0;
+	double raise = 0;
+	size_t k;
+	int rc;
+
+	if (excess <= 0)
+		return ALLOC_OK;
+	if (alloc_grow((void **)buf, cap, nm, sizeof(**buf)))
+		return ALLOC_ENOMEM;
+	for (uint32_t t = 0; t < nm; t++) {
+		uint32_t i = v->v[t], to;
+		/* the same float metres as the candidate lists */
+		double cur = w->h[i].a * (float)dist(&w->h[i], &w->s[j]) +
+			     w->price[j],
+		       alt;
+
+		rc = best_choice(w, i, j, &to, &alt);
+		if (rc != ALLOC_OK)
+			return rc;
+		(*buf)[t].delta = alt - cur;
+		(*buf)[t].i = i;
+		(*buf)[t].to = to;
+	}
+	qsort(*buf, nm, sizeof(**buf), leave_cmp);
+	for (k = 0; k < nm && excess > 0; k++) {
+		struct leave *l = &(*buf)[k];
+
+		excess -= w->h[l->i].w;
+		if (l->delta > raise)
+			raise = l->delta;
+	}
+	w->price[j] += raise + w->eps;
+	for (size_t t = 0; t < k; t++) {
+		struct leave *l = &(*buf)[t];
+
+		unplace(w, l->i);
+		if (l->to == NOPE)
+			continue;
+		rc = place(w, l->i, l->to);
+		if (rc != ALLOC_OK)
+			return rc;
+		enqueue(w, l->to);
+	}
+	w->rounds++;
+	return ALLOC_OK;
+}
+
+static int
+drain(struct work *w, struct leave **buf, size_t *cap)
+{
+	int rc = ALLOC_OK;
+
+	while (w->qlen > 0 && rc == ALLOC_OK) {
+		uint32_t j = w->queue[w->qhead];
+
+		w->qhead = (w->qhead + 1) % w->m;
+		w->qlen--;
+		w->queued[j] = 0;
+		rc = shed(w, j, buf, cap);
+	}
+	return rc;
+}
+
+/*
+ * Between phases: a shelter with room left keeps no price (it is not
+ * scarce), and every household that is now more than eps better off
+ * elsewhere moves there.
+ */
+static int
+rebalance(struct work *w)
+{
+	int rc;
+
+	for (uint32_t j = 0; j < w->m; j++)
+		if (w->load[j] < w->s[j].free0)
+			w->price[j] = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct hh *h = &w->h[i];
+		double cur = h->u, bv;
+		uint32_t b;
+
+		if (w->at[i] != NOPE)
+			cur = h->a * (float)dist(h, &w->s[w->at[i]]) +
+			      w->price[w->at[i]];
+		rc = best_choice(w, i, NOPE, &b, &bv);
+		if (rc != ALLOC_OK)
+			return rc;
+		if (b == w->at[i] || bv >= cur - w->eps)
+			continue;
+		if (w->at[i] != NOPE)
+			unplace(w, i);
+		if (b == NOPE)
+			continue;
+		rc = place(w, i, b);
+		if (rc != ALLOC_OK)
+			return rc;
+		enqueue(w, b);
+	}
+	return ALLOC_OK;
+}
+
+/*
+ * Epsilon scaling: a first phase with a coarse price step settles the
+ * prices of crowded regions in few rounds; each next phase divides the step
+ * by 4 down to epsilon_m, after rebalance() has taken back the prices of
+ * shelters that turned out to have room.
+ */
+static int
+auction(struct work *w)
+{
+	struct leave *buf = NULL;
+	size_t cap = 0;
+	int rc = ALLOC_OK;
+
+	for (size_t i = 0; i < w->n && rc == ALLOC_OK; i++) {
+		uint32_t nc;
+		const struct cand *c = cands(w, i, &nc);
+
+		/* at zero prices the nearest candidate is the best one;
+		 * ties between equal distances go to the lower id */
+		if (nc > 0)
+			rc = place(w, i, c[0].s);
+	}
+	w->eps = fmax(w->p->epsilon_m, w->p->max_distance_m / 4.0);
+	for (uint32_t j = 0; j < w->m; j++)
+		enqueue(w, j);
+	while (rc == ALLOC_OK) {
+		rc = drain(w, &buf, &cap);
+		if (rc != ALLOC_OK || w->eps <= w->p->epsilon_m)
+			break;
+		w->eps = fmax(w->p->epsilon_m, w->eps / 4.0);
+		rc = rebalance(w);
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---- fill pass ------------------------------------------------------------ */
+
+/* Order for the fill pass: vulnerable first, then larger families (harder
+ * to fit), then id. */
+static int
+fill_cmp(const void *a, const void *b, const struct hh *h)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (h[x].vul != h[y].vul)
+		return h[x].vul ? -1 : 1;
+	if (h[x].w != h[y].w)
+		return h[x].w > h[y].w ? -1 : 1;
+	return alloc_cmp_u32(x, y);
+}
+
+/* qsort has no context argument in C11: a small merge sort instead. */
+static void
+sort_order(uint32_t *o, uint32_t *tmp, size_t n, const struct hh *h)
+{
+	if (n < 2)
+		return;
+	sort_order(o, tmp, n / 2, h);
+	sort_order(o + n / 2, tmp, n - n / 2, h);
+	{
+		size_t a = 0, b = n / 2, k = 0;
+
+		while (a < n / 2 && b < n)
+			tmp[k++] = fill_cmp(&o[b], &o[a], h) < 0 ? o[b++]
+								 : o[a++];
+		while (a < n / 2)
+			tmp[k++] = o[a++];
+		while (b < n)
+			tmp[k++] = o[b++];
+		memcpy(o, tmp, n * sizeof(*o));
+	}
+}
+
+/*
+ * Move households into free places nearer than where they are (or give
+ * unplaced ones a place), in priority order, until nothing moves. Each move
+ * shortens a trip, so the total only falls.
+ */
+static int
+fill(struct work *w)
+{
+	uint32_t *o, *tmp;
+	int moved = 1, rc = ALLOC_OK;
+
+	o = malloc((w->n ? w->n : 1) * sizeof(*o));
+	tmp = malloc((w->n ? w->n : 1) * sizeof(*tmp));
+	if (o == NULL || tmp == NULL) {
+		free(o);
+		free(tmp);
+		return ALLOC_ENOMEM;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		o[i] = (uint32_t)i;
+	sort_order(o, tmp, w->n, w->h);
+	for (int pass = 0; moved && pass < 8 && rc == ALLOC_OK; pass++) {
+		moved = 0;
+		for (size_t t = 0; t < w->n; t++) {
+			uint32_t i = o[t], nc;
+			const struct cand *c;
+
+			if (w->at[i] == NOPE && w->trunc[i]) {
+				rc = widen(w, i);
+				if (rc != ALLOC_OK)
+					break;
+			}
+			c = cands(w, i, &nc);
+			for (uint32_t q = 0; q < nc; q++) {
+				uint32_t j = c[q].s;
+
+				if (j == w->at[i])
+					break; /* nothing nearer has room */
+				if (w->s[j].free0 - w->load[j] <
+				    (int64_t)w->h[i].w)
+					continue;
+				if (w->at[i] != NOPE)
+					unplace(w, i);
+				rc = place(w, i, j);
+				moved = 1;
+				break;
+			}
+			if (rc != ALLOC_OK)
+				break;
+		}
+	}
+	free(o);
+	free(tmp);
+	return rc;
+}
+
+/* ---- reasons and output --------------------------------------------------- */
+
+/* Why household h has no place: look at every open, usable shelter in reach
+ * that could hold the family, ignoring how full it is. */
+static uint8_t
+reason(const struct work *w, const struct hh *h)
+{
+	double maxd = w->p->max_distance_m;
+	int any = 0, acc = 0;
+
+	for (size_t j = 0; j < w->m; j++) {
+		const struct sh *s = &w->s[j];
+
+		if (s->capacity < h->w || dist(h, s) > maxd)
+			continue;
+		any = 1;
+		if (s->acc)
+			acc = 1;
+	}
+	if (!any)
+		return ALLOC_NONE_IN_REACH;
+	if (h->dis && !acc)
+		return ALLOC_NO_ACCESSIBLE;
+	return ALLOC_ALL_FULL;
+}
+
+static void
+write_out(struct work *w, const struct alloc_household *hh,
+	  struct alloc_assignment *out, struct alloc_assign_stats *st)
+{
+	struct alloc_assign_stats s;
+
+	memset(&s, 0, sizeof(s));
+	for (size_t i = 0; i < w->n; i++) {
+		const struct hh *h = &w->h[i];
+		struct alloc_assignment *o = &out[h->src];
+
+		o->household = hh[h->src].id;
+		if (w->at[i] == NOPE) {
+			o->shelter = ALLOC_NONE;
+			o->reason = reason(w, h);
+			o->distance_m = 0;
+			s.households_unplaced++;
+			s.persons_unplaced += h->w;
+			continue;
+		}
+		o->shelter = w->s[w->at[i]].id;
+		o->reason = ALLOC_PLACED;
+		o->distance_m = dist(h, &w->s[w->at[i]]);
+		s.households_placed++;
+		s.persons_placed += h->w;
+		s.person_metres += h->w * o->distance_m;
+	}
+	s.price_rounds = w->rounds;
+	if (st)
+		*st = s;
+}
+
+static void
+work_free(struct work *w)
+{
+	free(w->h);
+	free(w->s);
+	free(w->grid.start);
+	free(w->grid.item);
+	free(w->cand);
+	free(w->ncand);
+	free(w->trunc);
+	free(w->woff);
+	free(w->wlen);
+	free(w->pool);
+	free(w->at);
+	free(w->pos);
+	if (w->mem)
+		for (size_t j = 0; j < w->m; j++)
+			free(w->mem[j].v);
+	free(w->mem);
+	free(w->load);
+	free(w->price);
+	free(w->tmp);
+	free(w->queue);
+	free(w->queued);
+}
+
+static int
+work_alloc(struct work *w)
+{
+	size_t n = w->n ? w->n : 1, m = w->m ? w->m : 1;
+
+	w->at = malloc(n * sizeof(*w->at));
+	w->pos = malloc(n * sizeof(*w->pos));
+	w->mem = calloc(m, sizeof(*w->mem));
+	w->load = calloc(m, sizeof(*w->load));
+	w->price = calloc(m, sizeof(*w->price));
+	w->queue = malloc(m * sizeof(*w->queue));
+	w->queued = calloc(m, sizeof(*w->queued));
+	if (!w->at || !w->pos || !w->mem || !w->load || !w->price ||
+	    !w->queue || !w->queued)
+		return ALLOC_ENOMEM;
+	for (size_t i = 0; i < w->n; i++)
+		w->at[i] = NOPE;
+	return ALLOC_OK;
+}
+
+int
+alloc_shelter_assign(const struct alloc_household *hh, size_t n,
+		     const struct alloc_shelter *sh, size_t m,
+		     const struct alloc_assign_params *p,
+		     struct alloc_assignment *out,
+		     struct alloc_assign_stats *stats, char *err,
+		     size_t errlen)
+{
+	struct work w;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	if ((n > 0 && (hh == NULL || out == NULL)) || (m > 0 && sh == NULL))
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: NULL argument");
+	if (n > UINT32_MAX - 1 || m > UINT32_MAX - 1)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "assign: too many households or shelters");
+	rc = alloc_assign_params_validate(p, err, errlen);
+	if (rc != ALLOC_OK)
+		return rc;
+	w.p = p;
+	rc = load_households(&w, hh, n, err, errlen);
+	if (rc == ALLOC_OK)
+		rc = load_shelters(&w, sh, m, err, errlen);
+	if (rc != ALLOC_OK)
+		goto fail;
+	if ((rc = grid_build(&w)) != ALLOC_OK ||
+	    (rc = build_candidates(&w)) != ALLOC_OK ||
+	    (rc = work_alloc(&w)) != ALLOC_OK ||
+	    (rc = auction(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK) {
+		alloc_seterr(err, errlen, rc, "assign: out of memory");
+		goto fail;
+	}
+	write_out(&w, hh, out, stats);
+fail:
+	work_free(&w);
+	return rc;
+}

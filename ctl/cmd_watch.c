@@ -1,0 +1,197 @@
+/*
+ * cmd_watch.c — `poskoctl watch`: the live event stream, one line per
+ * event in plain words (or one JSON object per line with --json), and
+ * `watch --board` (board.c).
+ */
+#define _GNU_SOURCE
+#include "ctl/board.h"
+#include "ctl/ctl.h"
+#include "ctl/describe.h"
+#include "ctl/events.h"
+#include "ctl/lang.h"
+#include "ctl/out.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct filter {
+	long long incident; /* -1 = any */
+	const char *shelter; /* NULL = any */
+};
+
+static int
+matches(const struct filter *f, const json_t *ev)
+{
+	if (f->incident > 0 && cj_int(ev, "incident", -1) != f->incident)
+		return 0;
+	if (f->shelter) {
+		const char *s = cj_str(ev, "shelter");
+		const char *subj = cj_str(ev, "subject");
+		if (!(s && strcmp(s, f->shelter) == 0) &&
+		    !(subj && strcmp(subj, f->shelter) == 0))
+			return 0;
+	}
+	return 1;
+}
+
+static enum out_colour
+topic_colour(const char *topic, const json_t *ev)
+{
+	if (strncmp(topic, "alert.", 6) == 0) {
+		const char *state = cj_str(ev, "state");
+		if (state && strcmp(state, "cleared") == 0)
+			return OUT_GREEN;
+		const char *lvl = cj_str(ev, "level");
+		return lvl && strcmp(lvl, "warn") == 0 ? OUT_YELLOW : OUT_RED;
+	}
+	if (strcmp(topic, "unplaced.household") == 0 ||
+	    strcmp(topic, "ingest.rejected") == 0)
+		return OUT_RED;
+	if (strncmp(topic, "incident.", 9) == 0)
+		return OUT_BOLD;
+	if (cj_int(ev, "short", 0) > 0)
+		return OUT_RED;
+	return OUT_PLAIN;
+}
+
+static void
+print_event(const char *topic, const json_t *ev)
+{
+	char line[1024], when[32], painted[1200];
+	time_t t;
+	const char *ts = cj_str(ev, "time");
+	if (ts && out_time_parse(ts, &t) == 0) {
+		struct tm tm;
+		time_t local = t + 7 * 3600;
+		gmtime_r(&local, &tm);
+		snprintf(when, sizeof when, "%02d:%02d:%02d", tm.tm_hour,
+		         tm.tm_min, tm.tm_sec);
+	} else {
+		snprintf(when, sizeof when, "--:--:--");
+	}
+	describe_event(line, sizeof line, topic, ev);
+	printf("%s  %s%-18s%s %s\n", when, out_on(OUT_DIM), topic, out_off(),
+	       out_paint(painted, sizeof painted, topic_colour(topic, ev),
+	                 line));
+}
+
+static int
+stream(ctl_ctx *ctx, const char *const *topics, size_t ntopics,
+       const struct filter *f, long long count)
+{
+	char err[512];
+	int sub = events_open(ctx->conn.events, topics, ntopics, err, sizeof err);
+	if (sub < 0) {
+		out_err("%s", err);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	if (!ctx->json && isatty(fileno(stderr)))
+		fprintf(stderr, "%s\n", _("Watching poskod's events (Ctrl-C to "
+		                          "stop); times in WIB."));
+	long long last_id = -1, shown = 0;
+	while (!stop && (count <= 0 || shown < count)) {
+		char *topic = NULL;
+		json_t *ev = NULL;
+		int r = events_next(sub, 500, &topic, &ev);
+		if (r < 0)
+			break;
+		if (r == 0)
+			continue;
+		/* After a crash poskod re-publishes with the same ids. */
+		long long id = cj_int(ev, "id", -1);
+		int dup = id >= 0 && id <= last_id;
+		if (id > last_id)
+			last_id = id;
+		if (!dup && matches(f, ev)) {
+			if (ctx->json) {
+				json_object_set_new(ev, "topic",
+				                    json_string(topic));
+				char *s = json_dumps(ev, JSON_COMPACT);
+				if (s)
+					printf("%s\n", s);
+				free(s);
+			} else {
+				print_event(topic, ev);
+			}
+			fflush(stdout);
+			shown++;
+		}
+		free(topic);
+		json_decref(ev);
+	}
+	events_close(sub);
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"topic", required_argument, 0, 't'},
+		{"incident", required_argument, 0, 'i'},
+		{"shelter", required_argument, 0, 's'},
+		{"board", no_argument, 0, 'b'},
+		{"count", required_argument, 0, 'n'},
+		{0, 0, 0, 0},
+	};
+	const char *topics[16];
+	size_t ntopics = 0;
+	struct filter f = {.incident = -1};
+	int board = 0, c;
+	long long count = 0;
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case 't':
+			if (ntopics < sizeof topics / sizeof *topics)
+				topics[ntopics++] = optarg;
+			break;
+		case 'i':
+			if ((f.incident = ctl_parse_id(optarg)) < 0)
+				return ctl_usage("watch",
+				                 _("`%s` is not an incident "
+				                   "number."),
+				                 optarg);
+			break;
+		case 's':
+			f.shelter = optarg;
+			break;
+		case 'b':
+			board = 1;
+			break;
+		case 'n':
+			if ((count = out_parse_count(optarg)) <= 0)
+				return ctl_usage("watch", "%s",
+				                 _("--count takes a number of "
+				                   "events."));
+			break;
+		default:
+			return ctl_usage("watch", "%s",
+			                 _("watch takes --topic T, --incident ID, "
+			                   "--shelter ID, --count N or --board."));
+		}
+	}
+	if (optind < argc)
+		return ctl_usage("watch", _("unexpected argument `%s`."),
+		                 argv[optind]);
+	if (board)
+		return board_run(ctx);
+	return stream(ctx, topics, ntopics, &f, count);
+}

@@ -1,0 +1,88 @@
+/*
+ * ctl.h — what every poskoctl command shares: the context built from the
+ * global options, the exit codes, the command table and small JSON helpers.
+ *
+ * Exit codes (documented in poskoctl(1) and `poskoctl help`):
+ *   0  done
+ *   1  poskod refused or failed the command (its reason is printed), or
+ *      rows of an import were rejected
+ *   2  usage: unknown command or option, bad argument, unreadable file
+ *   3  poskod could not be reached: no socket, no permission, no answer
+ *      within --timeout
+ */
+#ifndef POSKO_CTL_CTL_H
+#define POSKO_CTL_CTL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "ctl/client.h"
+
+enum {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_REFUSED = 1,
+	CTL_EXIT_USAGE = 2,
+	CTL_EXIT_UNREACHABLE = 3,
+};
+
+typedef struct {
+	int json;             /* --json: machine-readable output */
+	const char *operator; /* --operator or the login name */
+	client_cfg conn;      /* endpoints, timeout */
+	const char *prog;     /* "poskoctl" */
+} ctl_ctx;
+
+/* A subcommand: argv[0] is its name; returns an exit code. */
+typedef int (*ctl_cmd_fn)(ctl_ctx *ctx, int argc, char **argv);
+
+/* --- commands (ctl/cmd_*.c) ------------------------------------------- */
+int ctl_cmd_status(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_incident(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_shelter(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_household(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_checkin(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_checkout(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_transfer(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_stock(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_dispatch(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_alerts(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_report(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv);
+int ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv);
+
+/* --- running a control command ---------------------------------------- */
+
+/* Send cmd with args (reference stolen; NULL = {}) and print what went
+ * wrong, in plain words, if it did.  *data gets a new reference on
+ * success.  Returns an exit code. */
+int ctl_request(ctl_ctx *ctx, const char *cmd, json_t *args, json_t **data);
+
+/* Print data as JSON on stdout (--json). */
+void ctl_print_json(const json_t *data);
+
+/* Usage error: message, then "try `poskoctl help CMD`". Returns 2. */
+int ctl_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse the subcommand's options with getopt_long from argv[0] on.
+ * Returns the option character, -1 at the end, '?' on an error (already
+ * reported). Resets getopt when argv changes. */
+struct option;
+int ctl_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+
+/* --- JSON helpers: dotted paths ("people.present"), NULL-safe --------- */
+
+json_t *cj_get(const json_t *o, const char *path);
+long long cj_int(const json_t *o, const char *path, long long dflt);
+double cj_real(const json_t *o, const char *path, double dflt);
+/* A string value; numbers are formatted; NULL when absent or null. */
+const char *cj_str(const json_t *o, const char *path);
+int cj_bool(const json_t *o, const char *path, int dflt);
+/* Like cj_str but "-" when absent. */
+const char *cj_text(const json_t *o, const char *path);
+
+/* Parse an operator-typed id: a positive integer; -1 otherwise. */
+long long ctl_parse_id(const char *s);
+
+#endif

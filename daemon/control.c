@@ -1,0 +1,672 @@
+#define _POSIX_C_SOURCE 200809L
+#include "daemon/control.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "daemon/ingest.h"
+#include "daemon/log.h"
+#include "daemon/posko.h"
+#include "geo/geo.h"
+
+typedef struct creq {
+	posko *P;
+	json_t *args;
+	const char *op;
+	const char *cmd;
+	json_t *data; /* reply data on success */
+	char code[32], field[96], msg[400];
+} creq;
+
+static int
+cerr(creq *c, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+cerr(creq *c, const char *code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	snprintf(c->code, sizeof(c->code), "%s", code);
+	snprintf(c->field, sizeof(c->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int64_t
+q1(store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t v = 0;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}
+
+static int
+cmd_status(creq *c)
+{
+	posko *P = c->P;
+	store *s = P->rdb;
+	c->data = json_pack(
+		"{s:s,s:I,s:I,s:{s:I},s:{s:I,s:I,s:I,s:I,s:I},"
+		"s:{s:I,s:I,s:I,s:I},s:{s:I},s:{s:I},s:{s:I},s:{s:I,s:b}}",
+		"version", POSKO_VERSION, "uptime_s",
+		(json_int_t)(time(NULL) - P->started), "last_event_id",
+		(json_int_t)store_last_event_id(s), "incidents", "open",
+		(json_int_t)q1(s, "SELECT count(*) FROM incidents WHERE"
+				  " state='open' AND exercise=0"),
+		"people", "affected",
+		(json_int_t)q1(s, "SELECT coalesce(sum(affected_p),0) FROM"
+				  " incidents WHERE state='open'"),
+		"evacuating",
+		(json_int_t)q1(s, "SELECT coalesce(sum(evac_p),0) FROM"
+				  " incidents WHERE state='open'"),
+		"registered",
+		(json_int_t)q1(s, "SELECT coalesce(sum(persons),0) FROM"
+				  " assignments WHERE status IN"
+				  " ('registered','present')"),
+		"present",
+		(json_int_t)q1(s, "SELECT coalesce(sum(persons),0) FROM"
+				  " assignments WHERE status='present'"),
+		"unplaced",
+		(json_int_t)q1(s, "SELECT coalesce(sum(unplaced_p),0) FROM"
+				  " incidents WHERE state='open'"),
+		"shelters", "open",
+		(json_int_t)q1(s, "SELECT count(*) FROM shelters WHERE"
+				  " state='open'"),
+		"nearly_full",
+		(json_int_t)q1(s, "SELECT count(*) FROM alerts WHERE"
+				  " topic='alert.shelter' AND state!='cleared'"
+				  " AND level IN ('warn','critical')"),
+		"full",
+		(json_int_t)q1(s, "SELECT count(*) FROM alerts WHERE"
+				  " topic='alert.shelter' AND state!='cleared'"
+				  " AND level='full'"),
+		"closed",
+		(json_int_t)q1(s, "SELECT count(*) FROM shelters WHERE"
+				  " state='closed'"),
+		"meals", "due_today",
+		(json_int_t)q1(s, "SELECT coalesce(sum(qty),0) FROM dispatches"
+				  " WHERE item='meal' AND status='planned' AND"
+				  " day=date('now','+7 hours')"),
+		"alerts", "open",
+		(json_int_t)q1(s, "SELECT count(*) FROM alerts WHERE"
+				  " state!='cleared'"),
+		"shortages", "open",
+		(json_int_t)q1(s, "SELECT count(*) FROM alerts WHERE"
+				  " topic='alert.shortage' AND state!='cleared'"),
+		"pipeline", "queued", (json_int_t)P->queued, "busy", P->busy);
+	return c->data ? 0 : cerr(c, "internal", NULL, "out of memory");
+}
+
+static json_t *
+incident_json(sqlite3_stmt *st)
+{
+	json_t *sev = json_loads((const char *)sqlite3_column_text(st, 6), 0,
+				 NULL);
+	const char *title = (const char *)sqlite3_column_text(st, 4);
+	const char *closed = (const char *)sqlite3_column_text(st, 11);
+	return json_pack(
+		"{s:I,s:s,s:s,s:s,s:s?,s:s,s:b,s:i,s:o,s:i,s:s,s:s?,"
+		"s:{s:I,s:I},s:{s:I,s:I},s:{s:I,s:I},s:{s:I,s:I}}",
+		"incident", (json_int_t)sqlite3_column_int64(st, 0), "source",
+		sqlite3_column_text(st, 1), "source_id",
+		sqlite3_column_text(st, 2), "type", sqlite3_column_text(st, 3),
+		"title", title, "state", sqlite3_column_text(st, 5),
+		"exercise", sqlite3_column_int(st, 7), "revision",
+		sqlite3_column_int(st, 8), "severity",
+		sev ? sev : json_object(), "days", sqlite3_column_int(st, 9),
+		"opened", sqlite3_column_text(st, 10), "closed", closed,
+		"affected", "households",
+		(json_int_t)sqlite3_column_int64(st, 12), "persons",
+		(json_int_t)sqlite3_column_int64(st, 13), "evacuees",
+		"households", (json_int_t)sqlite3_column_int64(st, 14),
+		"persons", (json_int_t)sqlite3_column_int64(st, 15), "placed",
+		"households", (json_int_t)sqlite3_column_int64(st, 16),
+		"persons", (json_int_t)sqlite3_column_int64(st, 17),
+		"unplaced", "households",
+		(json_int_t)sqlite3_column_int64(st, 18), "persons",
+		(json_int_t)sqlite3_column_int64(st, 19));
+}
+
+#define INC_COLS                                                              \
+	"SELECT id, source, source_id, type, title, state, severity,"         \
+	" exercise, revision, days, opened, closed, affected_hh, affected_p," \
+	" evac_hh, evac_p, placed_hh, placed_p, unplaced_hh, unplaced_p"      \
+	" FROM incidents"
+
+static int
+cmd_incident_list(creq *c)
+{
+	const char *state = json_string_value(json_object_get(c->args, "state"));
+	sqlite3_stmt *st;
+	if (state == NULL)
+		state = "open";
+	if (strcmp(state, "open") && strcmp(state, "closed") &&
+	    strcmp(state, "all"))
+		return cerr(c, "bad_argument", "args.state",
+			    "state must be open, closed or all");
+	st = store_stmt(c->P->rdb, INC_COLS " WHERE ?='all' OR state=?"
+					    " ORDER BY id");
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	json_t *a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, incident_json(st));
+	sqlite3_reset(st);
+	c->data = json_pack("{s:o}", "incidents", a);
+	return 0;
+}
+
+static int
+cmd_incident_show(creq *c)
+{
+	json_t *id = json_object_get(c->args, "incident");
+	const char *src = json_string_value(json_object_get(c->args, "source"));
+	const char *sid =
+		json_string_value(json_object_get(c->args, "source_id"));
+	sqlite3_stmt *st;
+	if (json_is_integer(id)) {
+		st = store_stmt(c->P->rdb, INC_COLS " WHERE id=?");
+		sqlite3_bind_int64(st, 1, json_integer_value(id));
+	} else if (src && sid) {
+		st = store_stmt(c->P->rdb,
+				INC_COLS " WHERE source=? AND source_id=?");
+		sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sid, -1, SQLITE_STATIC);
+	} else {
+		return cerr(c, "bad_argument", "args.incident",
+			    "give incident (a number) or source and "
+			    "source_id");
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return cerr(c, "not_found", "args.incident",
+			    "no such incident; `poskoctl incident list` "
+			    "shows the ids");
+	}
+	c->data = incident_json(st);
+	int64_t inc = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	json_t *revs = json_array();
+	st = store_stmt(c->P->rdb,
+			"SELECT revision, action, time, operator, source, hash"
+			" FROM journal WHERE incident=? ORDER BY id");
+	sqlite3_bind_int64(st, 1, inc);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(
+			revs, json_pack("{s:i,s:s,s:s,s:s?,s:s?,s:s?}",
+					"revision", sqlite3_column_int(st, 0),
+					"action", sqlite3_column_text(st, 1),
+					"time", sqlite3_column_text(st, 2),
+					"operator", sqlite3_column_text(st, 3),
+					"source", sqlite3_column_text(st, 4),
+					"hash", sqlite3_column_text(st, 5)));
+	sqlite3_reset(st);
+	json_t *sh = json_array();
+	st = store_stmt(c->P->rdb,
+			"SELECT shelter, count(*), sum(persons) FROM"
+			" assignments WHERE incident=? AND status IN"
+			" ('registered','present') GROUP BY shelter"
+			" ORDER BY shelter");
+	sqlite3_bind_int64(st, 1, inc);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(
+			sh, json_pack("{s:s,s:I,s:I}", "shelter",
+				      sqlite3_column_text(st, 0), "households",
+				      (json_int_t)sqlite3_column_int64(st, 1),
+				      "persons",
+				      (json_int_t)sqlite3_column_int64(st, 2)));
+	sqlite3_reset(st);
+	json_object_set_new(c->data, "revisions", revs);
+	json_object_set_new(c->data, "shelters", sh);
+	return 0;
+}
+
+static int
+cmd_shelter_list(creq *c)
+{
+	const char *state = json_string_value(json_object_get(c->args, "state"));
+	const char *one = json_string_value(json_object_get(c->args, "shelter"));
+	if (state == NULL)
+		state = "all";
+	sqlite3_stmt *st = store_stmt(
+		c->P->rdb,
+		"SELECT s.id, s.name, s.kind, s.kel, s.lon, s.lat, s.capacity,"
+		" s.capacity_source, s.accessible, s.state,"
+		" coalesce(sum(a.persons),0),"
+		" coalesce(sum(a.persons) FILTER (WHERE a.status='present'),0),"
+		" count(a.id) FROM shelters s LEFT JOIN assignments a ON"
+		" a.shelter=s.id AND a.status IN ('registered','present')"
+		" WHERE (?='all' OR s.state=?) AND (? IS NULL OR s.id=?)"
+		" GROUP BY s.id ORDER BY s.id");
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	if (one) {
+		sqlite3_bind_text(st, 3, one, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, one, -1, SQLITE_STATIC);
+	}
+	json_t *a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char kel[GEO_KEL_BUFLEN];
+		int64_t cap = sqlite3_column_int64(st, 6);
+		int64_t reg = sqlite3_column_int64(st, 10);
+		const char *sstate = (const char *)sqlite3_column_text(st, 9);
+		double pct = cap ? (double)(int64_t)(1000.0 * reg / cap + 0.5) /
+					   10.0
+				 : 0;
+		json_array_append_new(
+			a,
+			json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:I,s:s,s:b,s:s,"
+				  "s:I,s:I,s:I,s:I,s:f}",
+				  "shelter", sqlite3_column_text(st, 0), "name",
+				  sqlite3_column_text(st, 1), "kind",
+				  sqlite3_column_text(st, 2), "kelurahan",
+				  geo_kel_format((uint32_t)sqlite3_column_int64(
+							 st, 3),
+						 kel),
+				  "lon", sqlite3_column_double(st, 4), "lat",
+				  sqlite3_column_double(st, 5), "capacity",
+				  (json_int_t)cap, "capacity_source",
+				  sqlite3_column_text(st, 7), "accessible",
+				  sqlite3_column_int(st, 8), "state",
+				  strcmp(sstate, "open") == 0 && reg >= cap
+					  ? "full"
+					  : sstate,
+				  "registered", (json_int_t)reg, "present",
+				  (json_int_t)sqlite3_column_int64(st, 11),
+				  "households",
+				  (json_int_t)sqlite3_column_int64(st, 12),
+				  "free", (json_int_t)(reg < cap ? cap - reg : 0),
+				  "percent", pct));
+	}
+	sqlite3_reset(st);
+	if (one) {
+		if (json_array_size(a) == 0) {
+			json_decref(a);
+			return cerr(c, "not_found", "args.shelter",
+				    "no shelter %s; `poskoctl shelter list` "
+				    "shows the ids",
+				    one);
+		}
+		c->data = json_incref(json_array_get(a, 0));
+		json_decref(a);
+		return 0;
+	}
+	c->data = json_pack("{s:o}", "shelters", a);
+	return 0;
+}
+
+static int
+cmd_shelter_show(creq *c)
+{
+	if (!json_is_string(json_object_get(c->args, "shelter")))
+		return cerr(c, "bad_argument", "args.shelter",
+			    "give the shelter id, e.g. SH-0001");
+	if (cmd_shelter_list(c))
+		return -1;
+	const char *id = json_string_value(json_object_get(c->args, "shelter"));
+	sqlite3_stmt *st = store_stmt(
+		c->P->rdb, "SELECT household, persons, status, since, incident"
+			   " FROM assignments WHERE shelter=? AND status IN"
+			   " ('registered','present') ORDER BY household");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	json_t *a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(
+			a, json_pack("{s:I,s:i,s:s,s:s,s:I}", "household",
+				     (json_int_t)sqlite3_column_int64(st, 0),
+				     "persons", sqlite3_column_int(st, 1),
+				     "status", sqlite3_column_text(st, 2),
+				     "since", sqlite3_column_text(st, 3),
+				     "incident",
+				     (json_int_t)sqlite3_column_int64(st, 4)));
+	sqlite3_reset(st);
+	json_object_set_new(c->data, "households", a);
+	return 0;
+}
+
+static int
+cmd_alerts_list(creq *c)
+{
+	const char *state = json_string_value(json_object_get(c->args, "state"));
+	if (state == NULL)
+		state = "open";
+	sqlite3_stmt *st = store_stmt(
+		c->P->rdb,
+		"SELECT id, topic, kind, subject, level, state, raised,"
+		" acknowledged, acked_by, cleared, detail FROM alerts WHERE"
+		" ?='all' OR (?='open' AND state!='cleared') OR state=?"
+		" ORDER BY id");
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	json_t *a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *d = json_loads(
+			(const char *)sqlite3_column_text(st, 10), 0, NULL);
+		json_array_append_new(
+			a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,"
+				     "s:s?,s:o}",
+				     "alert",
+				     (json_int_t)sqlite3_column_int64(st, 0),
+				     "topic", sqlite3_column_text(st, 1),
+				     "kind", sqlite3_column_text(st, 2),
+				     "subject", sqlite3_column_text(st, 3),
+				     "level", sqlite3_column_text(st, 4),
+				     "state", sqlite3_column_text(st, 5),
+				     "raised", sqlite3_column_text(st, 6),
+				     "acknowledged", sqlite3_column_text(st, 7),
+				     "acked_by", sqlite3_column_text(st, 8),
+				     "cleared", sqlite3_column_text(st, 9),
+				     "detail", d ? d : json_object()));
+	}
+	sqlite3_reset(st);
+	c->data = json_pack("{s:o}", "alerts", a);
+	return 0;
+}
+
+static int
+cmd_household_find(creq *c)
+{
+	json_t *id = json_object_get(c->args, "household");
+	const char *kel = json_string_value(json_object_get(c->args, "kelurahan"));
+	uint32_t kc = 0;
+	engine *E = &c->P->E;
+	json_t *out = json_array();
+
+	if (!json_is_integer(id) && (kel == NULL || geo_kel_parse(kel, &kc))) {
+		json_decref(out);
+		return cerr(c, "bad_argument", "args.household",
+			    "give household (a number) or kelurahan (a code "
+			    "like 31.71.01.1001)");
+	}
+	/* reference data is read-only: safe to read from the loop */
+	for (size_t i = 0; i < E->nhh && json_array_size(out) < 1000; i++) {
+		const geo_household *h = &E->hh[i];
+		if (json_is_integer(id) ? h->id != json_integer_value(id)
+					: h->kel != kc)
+			continue;
+		char kb[GEO_KEL_BUFLEN];
+		double lon = 0, lat = 0;
+		/* geo_ctx is the token holder's: convert only idle */
+		if (!c->P->busy)
+			geo_to_wgs84(E->gctx, h->x, h->y, &lon, &lat);
+		json_t *asg = json_null();
+		sqlite3_stmt *st = store_stmt(
+			c->P->rdb,
+			"SELECT incident, shelter, status, since, checked_in,"
+			" checked_out FROM assignments WHERE household=?"
+			" ORDER BY id DESC LIMIT 1");
+		sqlite3_bind_int64(st, 1, h->id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			asg = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?}",
+					"incident",
+					(json_int_t)sqlite3_column_int64(st, 0),
+					"shelter", sqlite3_column_text(st, 1),
+					"status", sqlite3_column_text(st, 2),
+					"since", sqlite3_column_text(st, 3),
+					"checked_in", sqlite3_column_text(st, 4),
+					"checked_out",
+					sqlite3_column_text(st, 5));
+		sqlite3_reset(st);
+		json_array_append_new(
+			out,
+			json_pack("{s:I,s:s,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:o}",
+				  "household", (json_int_t)h->id, "kelurahan",
+				  geo_kel_format(h->kel, kb), "lon", lon, "lat",
+				  lat, "members", h->members, "elderly",
+				  h->elderly, "under5", h->under5, "disabled",
+				  h->disabled, "pregnant", h->pregnant,
+				  "assignment", asg));
+	}
+	if (json_is_integer(id) && json_array_size(out) == 0) {
+		json_decref(out);
+		return cerr(c, "not_found", "args.household",
+			    "no household %lld in the register",
+			    (long long)json_integer_value(id));
+	}
+	c->data = json_pack("{s:I,s:o}", "total",
+			    (json_int_t)json_array_size(out), "households", out);
+	return 0;
+}
+
+static int
+queue_report(creq *c, json_t *report, const char *prefix)
+{
+	ingest_msg m;
+	ingest_error e;
+	if (ingest_parse_object(report, prefix, &m, &e))
+		return cerr(c, strcmp(e.code, INGEST_BAD_FIELD) == 0 ||
+					       strcmp(e.code, INGEST_BAD_JSON) == 0
+				       ? "bad_argument"
+				       : e.code,
+			    e.field, "%s", e.message);
+	char *raw = json_dumps(report, JSON_COMPACT);
+	const char *src = m.rep.source, *sid = m.rep.source_id;
+	json_t *d = json_pack("{s:b,s:s,s:s}", "queued", 1, "source", src,
+			      "source_id", sid);
+	size_t pos = posko_queue_message(c->P, &m, raw ? raw : "{}",
+					 raw ? strlen(raw) : 2, "control",
+					 c->op);
+	free(raw);
+	json_object_set_new(d, "position", json_integer((json_int_t)pos));
+	c->data = d;
+	return 0;
+}
+
+static int
+cmd_incident_submit(creq *c)
+{
+	json_t *r = json_object_get(c->args, "report");
+	if (!json_is_object(r))
+		return cerr(c, "bad_argument", "args.report",
+			    "give the incident report object (protocol.md "
+			    "1.1)");
+	return queue_report(c, r, "args.report.");
+}
+
+/* incident.update / incident.close: a report with the incident's key. */
+static int
+cmd_incident_change(creq *c, int close)
+{
+	json_t *id = json_object_get(c->args, "incident");
+	if (!json_is_integer(id))
+		return cerr(c, "bad_argument", "args.incident",
+			    "give the incident number");
+	sqlite3_stmt *st = store_stmt(
+		c->P->rdb, "SELECT source, source_id FROM incidents WHERE id=?");
+	sqlite3_bind_int64(st, 1, json_integer_value(id));
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return cerr(c, "not_found", "args.incident",
+			    "no such incident; `poskoctl incident list` "
+			    "shows the ids");
+	}
+	json_t *r = json_pack("{s:i,s:s,s:s,s:s,s:s}", "v", 1, "kind",
+			      "incident.report", "source",
+			      sqlite3_column_text(st, 0), "source_id",
+			      sqlite3_column_text(st, 1), "action",
+			      close ? "cancel" : "update");
+	sqlite3_reset(st);
+	if (!close) {
+		static const char *const keys[] = {"severity", "footprint",
+						   "days", "title", "type"};
+		int any = 0;
+		for (size_t i = 0; i < 5; i++) {
+			json_t *v = json_object_get(c->args, keys[i]);
+			if (v) {
+				json_object_set(r, keys[i], v);
+				any = 1;
+			}
+		}
+		if (!any) {
+			json_decref(r);
+			return cerr(c, "bad_argument", "args",
+				    "give at least one of severity, "
+				    "footprint, days, title");
+		}
+	}
+	int rc = queue_report(c, r, "args.");
+	json_decref(r);
+	return rc;
+}
+
+static int
+cmd_update(creq *c)
+{
+	return cmd_incident_change(c, 0);
+}
+
+static int
+cmd_close(creq *c)
+{
+	return cmd_incident_change(c, 1);
+}
+
+static const struct command {
+	const char *name;
+	int write;
+	int (*fn)(creq *);
+} commands[] = {
+	{"status", 0, cmd_status},
+	{"incident.list", 0, cmd_incident_list},
+	{"incident.show", 0, cmd_incident_show},
+	{"shelter.list", 0, cmd_shelter_list},
+	{"shelter.show", 0, cmd_shelter_show},
+	{"household.find", 0, cmd_household_find},
+	{"stock.list", 0, NULL},
+	{"alerts.list", 0, cmd_alerts_list},
+	{"report.spm", 0, NULL},
+	{"incident.submit", 1, cmd_incident_submit},
+	{"incident.update", 1, cmd_update},
+	{"incident.close", 1, cmd_close},
+	{"shelter.open", 1, NULL},
+	{"shelter.close", 1, NULL},
+	{"shelter.set_capacity", 1, NULL},
+	{"checkin", 1, NULL},
+	{"checkout", 1, NULL},
+	{"transfer", 1, NULL},
+	{"stock.receive", 1, NULL},
+	{"stock.adjust", 1, NULL},
+	{"dispatch.confirm", 1, NULL},
+	{"alerts.ack", 1, NULL},
+	{"import.households", 1, NULL},
+	{"import.shelters", 1, NULL},
+	{"import.depots", 1, NULL},
+	{"import.stock", 1, NULL},
+};
+
+static int
+dispatch(creq *c, json_t *req, int readonly)
+{
+	json_t *v = json_object_get(req, "v");
+	json_t *op = json_object_get(req, "operator");
+	if (!json_is_integer(v) || json_integer_value(v) != 1)
+		return cerr(c, "unsupported_version", "v",
+			    "v must be 1 (protocol version)");
+	c->cmd = json_string_value(json_object_get(req, "cmd"));
+	if (c->cmd == NULL)
+		return cerr(c, "bad_request", "cmd",
+			    "cmd is required, e.g. \"status\"");
+	c->args = json_object_get(req, "args");
+	if (c->args && !json_is_object(c->args))
+		return cerr(c, "bad_argument", "args", "args must be an object");
+	if (c->args == NULL)
+		c->args = json_object_get(req, "__empty");
+	if (op && (!json_is_string(op) || strlen(json_string_value(op)) < 1 ||
+		   strlen(json_string_value(op)) > 64))
+		return cerr(c, "bad_argument", "operator",
+			    "operator must be a name of 1 to 64 characters");
+	c->op = json_string_value(op);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *k = &commands[i];
+		if (strcmp(k->name, c->cmd))
+			continue;
+		if (k->write && readonly)
+			return cerr(c, "read_only", NULL,
+				    "%s changes state and this is the "
+				    "read-only socket; use the desk socket "
+				    "(control.ipc)",
+				    c->cmd);
+		if (k->write && c->op == NULL)
+			return cerr(c, "missing_operator", "operator",
+				    "%s changes state: give your name as "
+				    "operator (poskoctl --operator NAME)",
+				    c->cmd);
+		if (k->fn == NULL)
+			return cerr(c, "unknown_command", "cmd",
+				    "%s is documented but not implemented in "
+				    "this poskod %s yet",
+				    c->cmd, POSKO_VERSION);
+		if (c->P->stopping)
+			return cerr(c, "internal", NULL,
+				    "poskod is stopping; try again when it is "
+				    "back");
+		return k->fn(c);
+	}
+	return cerr(c, "unknown_command", "cmd",
+		    "no command \"%s\"; see docs/protocol.md section 2",
+		    c->cmd);
+}
+
+char *
+control_handle(posko *P, const char *req, size_t len, int readonly,
+	       size_t *rlen)
+{
+	creq c;
+	json_error_t je;
+	json_t *r = NULL, *reply;
+	json_t *empty = json_object();
+	char *out;
+
+	memset(&c, 0, sizeof(c));
+	c.P = P;
+	if (len > P->cfg->daemon.max_message_bytes) {
+		cerr(&c, "too_large", NULL,
+		     "request of %zu bytes is over max_message_bytes; send "
+		     "smaller batches",
+		     len);
+	} else {
+		while (len && (req[len - 1] == '\0' || req[len - 1] == '\n'))
+			len--;
+		r = json_loadb(req, len, 0, &je);
+		if (!json_is_object(r)) {
+			cerr(&c, "bad_request", NULL,
+			     "the request must be a JSON object (%s)",
+			     r ? "got another JSON value" : je.text);
+		} else {
+			json_object_set(r, "__empty", empty);
+			if (dispatch(&c, r, readonly) == 0 && c.data == NULL)
+				c.data = json_object();
+			json_object_del(r, "__empty");
+		}
+	}
+	json_t *id = r && json_is_object(r) ? json_object_get(r, "id") : NULL;
+	if (c.data)
+		reply = json_pack("{s:i,s:b,s:O?,s:o}", "v", 1, "ok", 1, "id",
+				  id, "data", c.data);
+	else
+		reply = json_pack("{s:i,s:b,s:O?,s:{s:s,s:s?,s:s}}", "v", 1,
+				  "ok", 0, "id", id, "error", "code", c.code,
+				  "field", c.field[0] ? c.field : NULL,
+				  "message", c.msg);
+	if (c.data == NULL)
+		log_info("control %s%s: %s: %s", c.cmd ? c.cmd : "?",
+			 readonly ? " (read-only)" : "", c.code, c.msg);
+	out = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(reply);
+	json_decref(r);
+	json_decref(empty);
+	*rlen = out ? strlen(out) : 0;
+	return out;
+}

@@ -1,0 +1,23 @@
+/*
+ * control.h - the control socket's commands (docs/protocol.md section 2).
+ * Reads are answered from the store at once; writes that decide go through
+ * the decision queue.
+ */
+#ifndef POSKO_DAEMON_CONTROL_H
+#define POSKO_DAEMON_CONTROL_H
+
+#include <stddef.h>
+
+struct posko;
+struct ingest_msg;
+
+/* Handle one request; returns the malloc'ed reply text (*len bytes). */
+char *control_handle(struct posko *P, const char *req, size_t len,
+		     int readonly, size_t *rlen);
+
+/* Queue a parsed report (posko.c); returns its position. */
+size_t posko_queue_message(struct posko *P, struct ingest_msg *m,
+			   const char *raw, size_t rawlen, const char *origin,
+			   const char *operator_);
+
+#endif

@@ -1,0 +1,1496 @@
+#define _POSIX_C_SOURCE 200809L
+#include "daemon/engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/log.h"
+
+#define WIB_OFFSET_S (7 * 3600)
+
+int32_t
+engine_day(int64_t t)
+{
+	int64_t s = t + WIB_OFFSET_S;
+	return (int32_t)(s >= 0 ? s / 86400 : (s - 86399) / 86400);
+}
+
+long
+engine_shelter_find(const engine *E, const char *id)
+{
+	for (size_t i = 0; i < E->nsh; i++)
+		if (strcmp(E->sh[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void
+log_diag(const char *what, geo_diag *d)
+{
+	for (size_t i = 0; i < d->n && i < 20; i++)
+		log_warnx("%s: %s", what, d->items[i].msg);
+	if (d->n > 20)
+		log_warnx("%s: %zu more problems", what, d->n - 20);
+	geo_diag_clear(d);
+}
+
+static void
+fill_alloc_shelter(const engine *E, size_t i, struct alloc_shelter *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->x = E->sh[i].x;
+	a->y = E->sh[i].y;
+	a->id = (uint32_t)i + 1;
+	a->kelurahan = E->sh[i].kel;
+	a->capacity = E->sh[i].capacity;
+	a->accessible = E->sh[i].accessible;
+	a->open = !E->sh_closed[i];
+	a->usable = 1;
+}
+
+static void
+params_from_config(const posko_config *c, struct alloc_params *p)
+{
+	alloc_params_default(p);
+	p->policy = c->policy;
+	p->assign.max_distance_m = c->shelter.max_distance_m;
+	p->supply.days = (uint32_t)c->supply.emergency_days;
+	p->supply.meals_per_day = (uint32_t)c->supply.meals_per_person_day;
+	if (c->supply.kit_adult >= 0)
+		p->supply.kit_other = (uint8_t)c->supply.kit_adult;
+	if (c->supply.kit_under5 >= 0)
+		p->supply.kit_under5 = (uint8_t)c->supply.kit_under5;
+	p->supply.family_kits = c->supply.kit_family ? 1 : 0;
+	p->supply.expiry_warn_days = (uint32_t)c->supply.expiry_warn_days;
+}
+
+/* Mirror the reference data into the store so control reads (and poskoctl)
+ * see shelters, depots and lots; rows the desk changed (shelter state,
+ * stock movements) are kept. */
+static int
+mirror_reference(engine *E)
+{
+	store *s = E->db;
+	char kel[GEO_KEL_BUFLEN];
+	if (store_begin(s))
+		return -1;
+	for (size_t i = 0; i < E->nsh; i++) {
+		const geo_shelter *x = &E->sh[i];
+		double lon = 0, lat = 0;
+		sqlite3_stmt *st = store_stmt(
+			s, "INSERT INTO shelters (id, name, kind, lon, lat, kel,"
+			   " capacity, floor_m2, accessible, capacity_source)"
+			   " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO"
+			   " UPDATE SET name=excluded.name, kind=excluded.kind,"
+			   " lon=excluded.lon, lat=excluded.lat,"
+			   " kel=excluded.kel, capacity=excluded.capacity,"
+			   " floor_m2=excluded.floor_m2,"
+			   " accessible=excluded.accessible,"
+			   " capacity_source=excluded.capacity_source");
+		if (st == NULL)
+			goto fail;
+		geo_to_wgs84(E->gctx, x->x, x->y, &lon, &lat);
+		sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, geo_shelter_kind_name(x->kind), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_double(st, 4, lon);
+		sqlite3_bind_double(st, 5, lat);
+		sqlite3_bind_int64(st, 6, x->kel);
+		sqlite3_bind_int64(st, 7, x->capacity);
+		sqlite3_bind_double(st, 8, x->floor_m2);
+		sqlite3_bind_int(st, 9, x->accessible);
+		sqlite3_bind_text(st, 10,
+				  geo_capacity_source_name(x->capacity_source),
+				  -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	for (size_t i = 0; i < E->ndep; i++) {
+		const geo_depot *d = &E->dep[i];
+		double lon = 0, lat = 0;
+		sqlite3_stmt *st = store_stmt(
+			s, "INSERT OR REPLACE INTO depots (id, name, lon, lat,"
+			   " kel, city) VALUES (?,?,?,?,?,?)");
+		if (st == NULL)
+			goto fail;
+		geo_to_wgs84(E->gctx, d->x, d->y, &lon, &lat);
+		sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 3, lon);
+		sqlite3_bind_double(st, 4, lat);
+		sqlite3_bind_int64(st, 5, d->kel);
+		sqlite3_bind_int64(st, 6, d->city);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	for (size_t i = 0; i < E->nlots; i++) {
+		const geo_lot *l = &E->lots[i];
+		char exp[16];
+		sqlite3_stmt *st = store_stmt(
+			s, "INSERT OR IGNORE INTO lots (depot, lot, item, qty,"
+			   " expires) VALUES (?,?,?,?,?)");
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_text(st, 1, E->dep[l->depot].id, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, l->lot, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, geo_item_name(l->item), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, l->qty);
+		if (l->expires_ymd) {
+			snprintf(exp, sizeof(exp), "%04u-%02u-%02u",
+				 l->expires_ymd / 10000,
+				 l->expires_ymd / 100 % 100,
+				 l->expires_ymd % 100);
+			sqlite3_bind_text(st, 5, exp, -1, SQLITE_TRANSIENT);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	(void)kel;
+	/* shelter state the desk set survives a restart */
+	sqlite3_stmt *st =
+		store_stmt(s, "SELECT id FROM shelters WHERE state='closed'");
+	if (st == NULL)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long k = engine_shelter_find(
+			E, (const char *)sqlite3_column_text(st, 0));
+		if (k >= 0)
+			E->sh_closed[k] = 1;
+	}
+	sqlite3_reset(st);
+	return store_commit(s);
+fail:
+	log_warnx("store: mirroring reference data: %s", store_errmsg(s));
+	store_rollback(s);
+	return -1;
+}
+
+int
+engine_load(engine *E, const posko_config *cfg, store *db, char *err,
+	    size_t errlen)
+{
+	geo_diag d;
+	struct alloc_params p;
+	struct alloc_shelter *ash = NULL;
+	struct alloc_depot *adep = NULL;
+	const char *const *zp;
+
+	geo_diag_init(&d);
+	E->cfg = cfg;
+	E->db = db;
+	alloc_ledger_init(&E->ledger);
+	E->gctx = geo_ctx_new(cfg->daemon.metric_crs, err, errlen);
+	if (E->gctx == NULL)
+		return -1;
+	if (cfg->data.households) {
+		if (geo_households_read(E->gctx, cfg->data.households, &E->hh,
+					&E->nhh, &d, err, errlen))
+			goto fail;
+		log_diag(cfg->data.households, &d);
+	}
+	if (cfg->data.shelters) {
+		if (geo_shelters_read(E->gctx, cfg->data.shelters, &E->sh,
+				      &E->nsh, &d, err, errlen))
+			goto fail;
+		log_diag(cfg->data.shelters, &d);
+	}
+	if (cfg->data.depots) {
+		if (geo_depots_read_csv(E->gctx, cfg->data.depots, &E->dep,
+					&E->ndep, &d, err, errlen))
+			goto fail;
+		log_diag(cfg->data.depots, &d);
+	}
+	if (cfg->data.stock && E->ndep) {
+		if (geo_lots_read_csv(cfg->data.stock, E->dep, E->ndep,
+				      &E->lots, &E->nlots, &d, err, errlen))
+			goto fail;
+		log_diag(cfg->data.stock, &d);
+	}
+	if (cfg->data.kelurahan) {
+		if (geo_areaset_load(E->gctx, cfg->data.kelurahan,
+				     GEO_AREA_KELURAHAN, NULL, &d, &E->kel, err,
+				     errlen))
+			goto fail;
+		log_diag(cfg->data.kelurahan, &d);
+	}
+	if (cfg->data.rw) {
+		if (geo_areaset_load(E->gctx, cfg->data.rw, GEO_AREA_RW, NULL,
+				     &d, &E->rw, err, errlen))
+			goto fail;
+		log_diag(cfg->data.rw, &d);
+	}
+	{
+		size_t nz = cfg->data.nflood_zones + cfg->data.nfire_zones;
+		const char **paths = calloc(nz + 1, sizeof(char *));
+		geo_hazard *hz = calloc(nz + 1, sizeof(geo_hazard));
+		int rc;
+		if (!paths || !hz) {
+			free(paths);
+			free(hz);
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < cfg->data.nflood_zones; i++) {
+			paths[i] = cfg->data.flood_zones[i];
+			hz[i] = GEO_FLOOD;
+		}
+		for (size_t i = 0; i < cfg->data.nfire_zones; i++) {
+			paths[cfg->data.nflood_zones + i] =
+				cfg->data.fire_zones[i];
+			hz[cfg->data.nflood_zones + i] = GEO_FIRE;
+		}
+		zp = paths;
+		rc = geo_zoneset_load(E->gctx, zp, nz, hz, &d, &E->zones, err,
+				      errlen);
+		free(paths);
+		free(hz);
+		if (rc)
+			goto fail;
+		log_diag("zones", &d);
+	}
+	if (E->kel)
+		geo_areaset_assign_kelurahan(E->kel, E->hh, E->nhh, 0);
+	if (geo_hindex_build(E->hh, E->nhh, 0, &E->hix, err, errlen))
+		goto fail;
+	geo_hindex_exposure(E->hix, E->zones, E->hh);
+
+	E->sh_level = calloc(E->nsh + 1, 1);
+	E->sh_alert = calloc(E->nsh + 1, sizeof(int64_t));
+	E->sh_closed = calloc(E->nsh + 1, 1);
+	ash = calloc(E->nsh + 1, sizeof(*ash));
+	adep = calloc(E->ndep + 1, sizeof(*adep));
+	if (!E->sh_level || !E->sh_alert || !E->sh_closed || !ash || !adep) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (mirror_reference(E)) {
+		snprintf(err, errlen, "store: %s", store_errmsg(db));
+		goto fail;
+	}
+	for (size_t i = 0; i < E->nsh; i++)
+		fill_alloc_shelter(E, i, &ash[i]);
+	for (size_t i = 0; i < E->ndep; i++) {
+		adep[i].x = E->dep[i].x;
+		adep[i].y = E->dep[i].y;
+		adep[i].id = (uint32_t)i + 1;
+	}
+	/* Stock as the store holds it (received, adjusted, consumed): the
+	 * ledger starts from lots.qty; planned reservations are rebuilt by
+	 * the replay. */
+	for (size_t i = 0; i < E->nlots; i++) {
+		const geo_lot *l = &E->lots[i];
+		int64_t qty = l->qty;
+		sqlite3_stmt *st = store_stmt(
+			db, "SELECT qty + coalesce((SELECT sum(qty) FROM "
+			    "dispatches WHERE depot=lots.depot AND "
+			    "lot=lots.lot AND status='confirmed'),0)"
+			    " FROM lots WHERE depot=? AND lot=?");
+		if (st) {
+			sqlite3_bind_text(st, 1, E->dep[l->depot].id, -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, l->lot, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				qty = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+		}
+		if (qty > 0 &&
+		    alloc_ledger_receive(&E->ledger, l->depot + 1,
+					 (uint32_t)i + 1, (int)l->item, qty,
+					 l->expires_ymd ? l->expires_days
+							: ALLOC_DAY_NEVER,
+					 NULL, err, errlen))
+			goto fail;
+	}
+	params_from_config(cfg, &p);
+	if (alloc_plan_init(&E->plan, &p, ash, E->nsh, adep, E->ndep,
+			    &E->ledger, err, errlen))
+		goto fail;
+	E->plan_ok = 1;
+	free(ash);
+	free(adep);
+	geo_diag_free(&d);
+	log_info("data: %zu households, %zu shelters, %zu depots, %zu lots, "
+		 "%zu zones",
+		 E->nhh, E->nsh, E->ndep, E->nlots,
+		 geo_zoneset_count(E->zones));
+	return 0;
+fail:
+	free(ash);
+	free(adep);
+	geo_diag_free(&d);
+	return -1;
+}
+
+void
+engine_free(engine *E)
+{
+	if (E->plan_ok)
+		alloc_plan_free(&E->plan);
+	alloc_ledger_free(&E->ledger);
+	geo_hindex_free(E->hix);
+	geo_zoneset_free(E->zones);
+	geo_areaset_free(E->kel);
+	geo_areaset_free(E->rw);
+	free(E->hh);
+	free(E->sh);
+	free(E->dep);
+	free(E->lots);
+	free(E->ev_status);
+	free(E->ev_shelter);
+	free(E->sh_level);
+	free(E->sh_alert);
+	free(E->sh_closed);
+	geo_ctx_free(E->gctx);
+	memset(E, 0, sizeof(*E));
+}
+
+/* ---- one step ------------------------------------------------------------ */
+
+static int
+to_alloc_severity(const engine *E, const report_severity *s,
+		  struct alloc_severity *out)
+{
+	out->value = s->value;
+	switch (s->kind) {
+	case SEV_NONE:
+		out->kind = ALLOC_SEV_NONE;
+		return 0;
+	case SEV_SIAGA:
+		out->kind = ALLOC_SEV_SIAGA;
+		return 0;
+	case SEV_DEPTH_CM:
+		out->kind = ALLOC_SEV_DEPTH_CM;
+		return 0;
+	case SEV_LEVEL:
+		out->kind = ALLOC_SEV_LEVEL;
+		return 0;
+	case SEV_EVACUATE:
+		out->kind = ALLOC_SEV_EVACUATE;
+		out->value = 1;
+		return 0;
+	case SEV_RW_STATE:
+		return config_rw_state_severity(E->cfg, s->value, out);
+	}
+	return -1;
+}
+
+static int
+build_footprint(engine *E, const report_footprint *f, geo_footprint **out,
+		char *err, size_t errlen)
+{
+	const char **keys;
+	char (*kb)[GEO_KEL_BUFLEN];
+	int rc;
+
+	switch (f->kind) {
+	case FOOT_GEOMETRY:
+		return geo_footprint_from_geojson(E->gctx, f->geojson,
+						  strlen(f->geojson), NULL, out,
+						  err, errlen);
+	case FOOT_CIRCLE:
+		return geo_footprint_from_point(E->gctx, f->lon, f->lat,
+						f->radius_m, out, err, errlen);
+	case FOOT_KELURAHAN:
+		if (E->kel == NULL)
+			return geo_seterr(err, errlen, GEO_EINVAL,
+					  "no kelurahan layer is configured "
+					  "([data] kelurahan)");
+		keys = calloc(f->ncodes, sizeof(char *));
+		kb = calloc(f->ncodes, sizeof(*kb));
+		if (!keys || !kb) {
+			free(keys);
+			free(kb);
+			return GEO_ENOMEM;
+		}
+		for (size_t i = 0; i < f->ncodes; i++)
+			keys[i] = geo_kel_format(f->codes[i], kb[i]);
+		rc = geo_footprint_from_areas(E->gctx, E->kel, keys, f->ncodes,
+					      out, err, errlen);
+		free(keys);
+		free(kb);
+		return rc;
+	case FOOT_RW:
+		if (E->rw == NULL)
+			return geo_seterr(err, errlen, GEO_EINVAL,
+					  "no RW layer is configured ([data] "
+					  "rw)");
+		return geo_footprint_from_areas(E->gctx, E->rw,
+						(const char *const *)f->rw_ids,
+						f->ncodes, out, err, errlen);
+	case FOOT_NONE:
+		break;
+	}
+	return geo_seterr(err, errlen, GEO_EINVAL, "no footprint");
+}
+
+/* Affected households and the shelters the incident must not use. */
+static int
+affected(engine *E, const posko_report *r, struct alloc_household **hh_out,
+	 size_t *n_out, uint32_t **unusable, size_t *nunusable, char *err,
+	 size_t errlen)
+{
+	geo_footprint *fp = NULL;
+	uint32_t *idx = NULL;
+	size_t n = 0;
+	int hazard;
+	struct alloc_household *hh;
+
+	*hh_out = NULL;
+	*unusable = NULL;
+	*n_out = *nunusable = 0;
+	if (build_footprint(E, &r->footprint, &fp, err, errlen))
+		return -1;
+	if (geo_footprint_households(fp, E->hix, &idx, &n)) {
+		geo_footprint_free(fp);
+		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
+	}
+	hh = calloc(n + 1, sizeof(*hh));
+	*unusable = calloc(E->nsh + 1, sizeof(uint32_t));
+	if (!hh || !*unusable) {
+		free(hh);
+		free(idx);
+		geo_footprint_free(fp);
+		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const geo_household *g = &E->hh[idx[i]];
+		hh[i].x = g->x;
+		hh[i].y = g->y;
+		hh[i].id = g->id;
+		hh[i].kelurahan = g->kel;
+		hh[i].persons = g->members;
+		hh[i].elderly = g->elderly;
+		hh[i].under5 = g->under5;
+		hh[i].disabled = g->disabled;
+		hh[i].pregnant = g->pregnant;
+		hh[i].flood_class = g->flood;
+		hh[i].fire_class = g->fire;
+	}
+	hazard = alloc_policy_hazard(&E->plan.params.policy, (int)r->type);
+	for (size_t i = 0; i < E->nsh; i++) {
+		geo_class c = GEO_NONE;
+		if (hazard == ALLOC_HAZARD_FLOOD)
+			c = geo_zoneset_class_at(E->zones, GEO_FLOOD,
+						 E->sh[i].x, E->sh[i].y);
+		else if (hazard == ALLOC_HAZARD_FIRE)
+			c = geo_zoneset_class_at(E->zones, GEO_FIRE,
+						 E->sh[i].x, E->sh[i].y);
+		if (c == GEO_HIGH ||
+		    geo_footprint_contains(fp, E->sh[i].x, E->sh[i].y))
+			(*unusable)[(*nunusable)++] = (uint32_t)i + 1;
+	}
+	free(idx);
+	geo_footprint_free(fp);
+	*hh_out = hh;
+	*n_out = n;
+	return 0;
+}
+
+/* Make room in the per-evacuee shadow arrays. */
+static int
+shadow_grow(engine *E)
+{
+	size_t need = E->plan.nevacuees;
+	if (need <= E->ev_cap)
+		return 0;
+	size_t cap = E->ev_cap ? E->ev_cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	uint8_t *s = realloc(E->ev_status, cap);
+	if (s == NULL)
+		return -1;
+	E->ev_status = s;
+	uint32_t *h = realloc(E->ev_shelter, cap * sizeof(uint32_t));
+	if (h == NULL)
+		return -1;
+	E->ev_shelter = h;
+	memset(E->ev_status + E->ev_cap, 0xff, cap - E->ev_cap);
+	for (size_t i = E->ev_cap; i < cap; i++)
+		E->ev_shelter[i] = ALLOC_NONE;
+	E->ev_cap = cap;
+	return 0;
+}
+
+static const char *
+shelter_name(const engine *E, uint32_t id)
+{
+	return id >= 1 && id <= E->nsh ? E->sh[id - 1].id : "?";
+}
+
+static int
+emit(engine *E, const char *topic, json_t *body)
+{
+	char *s;
+	int64_t id;
+	if (body == NULL)
+		return -1;
+	s = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(body);
+	if (s == NULL)
+		return -1;
+	id = store_outbox_add(E->db, topic, s);
+	free(s);
+	return id > 0 ? 0 : -1;
+}
+
+static char *
+day_text(int32_t day, char *buf)
+{
+	return alloc_day_format(day, buf);
+}
+
+/* Alerts: raise / clear, stored, with their events. */
+static int64_t
+alert_raise(engine *E, const char *topic, const char *kind,
+	    const char *subject, const char *level, json_t *detail)
+{
+	char now[32], *d;
+	int64_t id;
+	sqlite3_stmt *st = store_stmt(
+		E->db, "INSERT INTO alerts (topic, kind, subject, level, state,"
+		       " raised, detail) VALUES (?,?,?,?,'raised',?,?)");
+	if (st == NULL)
+		return -1;
+	d = json_dumps(detail, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, level, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, store_now(now), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, d ? d : "{}", -1, SQLITE_TRANSIENT);
+	free(d);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		json_decref(detail);
+		return -1;
+	}
+	id = sqlite3_last_insert_rowid(store_db(E->db));
+	json_object_set_new(detail, "alert", json_integer(id));
+	json_object_set_new(detail, "state", json_string("raised"));
+	json_object_set_new(detail, "kind", json_string(kind));
+	json_object_set_new(detail, "level", json_string(level));
+	return emit(E, topic, detail) ? -1 : id;
+}
+
+static int
+alert_clear(engine *E, int64_t id, const char *topic, json_t *detail)
+{
+	char now[32];
+	sqlite3_stmt *st = store_stmt(
+		E->db, "UPDATE alerts SET state='cleared', cleared=? WHERE id=?"
+		       " RETURNING kind, level");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, store_now(now), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		json_decref(detail);
+		return -1;
+	}
+	json_object_set_new(detail, "alert", json_integer(id));
+	json_object_set_new(detail, "state", json_string("cleared"));
+	json_object_set_new(
+		detail, "kind",
+		json_string((const char *)sqlite3_column_text(st, 0)));
+	json_object_set_new(
+		detail, "level",
+		json_string((const char *)sqlite3_column_text(st, 1)));
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	return emit(E, topic, detail);
+}
+
+/* Occupancy alerts with hysteresis for every shelter (a few hundred). */
+static int
+shelter_alerts(engine *E)
+{
+	const posko_config *c = E->cfg;
+	static const char *const names[] = {"", "warn", "critical", "full"};
+	for (size_t i = 0; i < E->plan.nshelters; i++) {
+		const struct alloc_plan_shelter *ps = &E->plan.shelters[i];
+		size_t k = ps->s.id - 1;
+		uint32_t cap = ps->s.capacity;
+		uint32_t reg = ps->placed + ps->s.occupancy;
+		double pct = cap ? 100.0 * reg / cap : (reg ? 1000.0 : 0);
+		int cur = E->sh_level[k], lvl = 0;
+		if (pct >= c->alerts.shelter_full)
+			lvl = 3;
+		else if (pct >= c->alerts.shelter_critical)
+			lvl = 2;
+		else if (pct >= c->alerts.shelter_warn)
+			lvl = 1;
+		/* hysteresis: stay at the current level until the
+		 * percentage falls hysteresis points below its threshold */
+		if (lvl < cur) {
+			int th = cur == 3   ? c->alerts.shelter_full
+				 : cur == 2 ? c->alerts.shelter_critical
+					    : c->alerts.shelter_warn;
+			if (pct > th - c->alerts.hysteresis)
+				lvl = cur;
+		}
+		if (lvl == cur)
+			continue;
+		json_t *d = json_pack("{s:s,s:i,s:i,s:f}", "shelter",
+				      E->sh[k].id, "registered", (int)reg,
+				      "capacity", (int)cap,
+				      round(pct * 10) / 10);
+		if (E->sh_alert[k]) {
+			if (alert_clear(E, E->sh_alert[k], "alert.shelter",
+					json_deep_copy(d)))
+				goto fail;
+			E->sh_alert[k] = 0;
+		}
+		if (lvl) {
+			int64_t id = alert_raise(E, "alert.shelter",
+						 "occupancy", E->sh[k].id,
+						 names[lvl], json_incref(d));
+			if (id < 0)
+				goto fail;
+			E->sh_alert[k] = id;
+		}
+		json_decref(d);
+		E->sh_level[k] = (uint8_t)lvl;
+		continue;
+fail:
+		json_decref(d);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+open_alert(engine *E, const char *topic, const char *subject)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT id FROM alerts WHERE topic=? AND subject=? AND"
+		       " state != 'cleared'");
+	int64_t id = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+typedef struct counts {
+	int64_t aff_hh, aff_p, ev_hh, ev_p, pl_hh, pl_p, un_hh, un_p;
+} counts;
+
+static void
+count_evacuee(counts *c, const struct alloc_evacuee *e)
+{
+	c->aff_hh++;
+	c->aff_p += e->hh.persons;
+	if (!e->evacuate)
+		return;
+	c->ev_hh++;
+	c->ev_p += e->hh.persons;
+	if (e->status == ALLOC_ST_PLACED) {
+		c->pl_hh++;
+		c->pl_p += e->hh.persons;
+	} else if (e->status == ALLOC_ST_UNPLACED) {
+		c->un_hh++;
+		c->un_p += e->hh.persons;
+	}
+}
+
+static json_t *
+hp(int64_t h, int64_t p)
+{
+	return json_pack("{s:I,s:I}", "households", (json_int_t)h, "persons",
+			 (json_int_t)p);
+}
+
+/*
+ * Store and publish every plan record this step changed. from_*: the
+ * array lengths before the step; when tail_only, older records are known
+ * unchanged (an incident opening only appends).
+ */
+static int
+write_changes(engine *E, uint32_t inc, size_t from_ev, size_t from_disp,
+	      int tail_only, const char *operator_, counts *cnt,
+	      size_t *placed, size_t *unplaced, size_t *released,
+	      size_t *ndisp)
+{
+	struct alloc_plan *pl = &E->plan;
+	char now[32], day[ALLOC_DAY_BUFLEN];
+	json_t *op = operator_ ? json_string(operator_) : json_null();
+
+	store_now(now);
+	if (shadow_grow(E))
+		goto fail;
+	for (size_t i = tail_only ? from_ev : 0; i < pl->nevacuees; i++) {
+		const struct alloc_evacuee *e = &pl->evacuees[i];
+		if (e->incident == inc)
+			count_evacuee(cnt, e);
+		if (e->rev != pl->rev)
+			continue;
+		uint8_t old = E->ev_status[i];
+		uint32_t oldsh = E->ev_shelter[i];
+		if (old == e->status && oldsh == e->shelter)
+			continue;
+		E->ev_status[i] = e->status;
+		E->ev_shelter[i] = e->shelter;
+		const char *status = NULL, *reason = NULL;
+		if (e->status == ALLOC_ST_PLACED) {
+			status = "registered";
+			reason = old == ALLOC_ST_PLACED ? "rehome" : "placed";
+			(*placed)++;
+		} else if (e->status == ALLOC_ST_LEFT &&
+			   old == ALLOC_ST_PLACED) {
+			status = operator_ ? "checked_out" : "released";
+			reason = operator_ ? "checkout" : "released";
+			(*released)++;
+		} else if (e->status == ALLOC_ST_UNPLACED) {
+			(*unplaced)++;
+			sqlite3_stmt *st = store_stmt(
+				E->db, "INSERT OR REPLACE INTO unplaced"
+				       " (incident, household, reason)"
+				       " VALUES (?,?,?)");
+			if (st == NULL)
+				goto fail;
+			sqlite3_bind_int64(st, 1, inc);
+			sqlite3_bind_int64(st, 2, e->hh.id);
+			sqlite3_bind_text(st, 3, alloc_reason_name(e->reason),
+					  -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto fail;
+			if (emit(E, "unplaced.household",
+				 json_pack("{s:i,s:I,s:i,s:s,s:s}", "incident",
+					   (int)e->incident, "household",
+					   (json_int_t)e->hh.id, "persons",
+					   (int)e->hh.persons, "class",
+					   geo_class_name(e->hh.flood_class >
+								  e->hh.fire_class
+							  ? e->hh.flood_class
+							  : e->hh.fire_class),
+					   "reason",
+					   e->reason == ALLOC_NO_ACCESSIBLE
+						   ? "no_accessible_shelter"
+						   : "no_capacity")))
+				goto fail;
+		}
+		if (status == NULL)
+			continue;
+		uint32_t shid = e->status == ALLOC_ST_PLACED ? e->shelter
+							     : oldsh;
+		sqlite3_stmt *st = store_stmt(
+			E->db,
+			"INSERT INTO assignments (id, incident, household,"
+			" shelter, persons, status, since) VALUES"
+			" (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+			" shelter=excluded.shelter, status=CASE WHEN"
+			" excluded.status='registered' AND status='present'"
+			" THEN 'present' ELSE excluded.status END,"
+			" checked_out=CASE WHEN excluded.status='checked_out'"
+			" THEN excluded.since ELSE checked_out END,"
+			" released=CASE WHEN excluded.status='released' THEN"
+			" excluded.since ELSE released END");
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_int64(st, 2, inc);
+		sqlite3_bind_int64(st, 3, e->hh.id);
+		sqlite3_bind_text(st, 4, shelter_name(E, shid), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, e->hh.persons);
+		sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_stmt *del = store_stmt(
+			E->db,
+			"DELETE FROM unplaced WHERE incident=? AND household=?");
+		if (del == NULL)
+			goto fail;
+		sqlite3_bind_int64(del, 1, inc);
+		sqlite3_bind_int64(del, 2, e->hh.id);
+		sqlite3_step(del);
+		if (emit(E, "assign.household",
+			 json_pack("{s:i,s:I,s:s,s:i,s:{s:i,s:i,s:i,s:i},s:s,"
+				   "s:s,s:s,s:O}",
+				   "incident", (int)e->incident, "household",
+				   (json_int_t)e->hh.id, "shelter",
+				   shelter_name(E, shid), "persons",
+				   (int)e->hh.persons, "vulnerable", "elderly",
+				   (int)e->hh.elderly, "under5",
+				   (int)e->hh.under5, "disabled",
+				   (int)e->hh.disabled, "pregnant",
+				   (int)e->hh.pregnant, "class",
+				   geo_class_name(e->hh.flood_class >
+							  e->hh.fire_class
+						  ? e->hh.flood_class
+						  : e->hh.fire_class),
+				   "status", status, "reason", reason,
+				   "operator", op)))
+			goto fail;
+	}
+	for (size_t i = tail_only ? from_disp : 0; i < pl->ndispatches; i++) {
+		const struct alloc_dispatch *d = &pl->dispatches[i];
+		if (d->rev != pl->rev)
+			continue;
+		const char *st_name = alloc_dispatch_state_name(d->state);
+		const char *dep = d->depot >= 1 && d->depot <= E->ndep
+					  ? E->dep[d->depot - 1].id
+					  : "?";
+		const char *lot = d->lot >= 1 && d->lot <= E->nlots
+					  ? E->lots[d->lot - 1].lot
+					  : "?";
+		int meal = d->item == ALLOC_ITEM_MEAL;
+		sqlite3_stmt *st = store_stmt(
+			E->db,
+			"INSERT OR REPLACE INTO dispatches (id, incident, kind,"
+			" shelter, depot, lot, day, item, qty, status, time,"
+			" operator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_int64(st, 2, d->incident);
+		sqlite3_bind_text(st, 3, meal ? "meals" : "sandang", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, shelter_name(E, d->shelter), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, dep, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, lot, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, day_text(d->day, day), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 8, alloc_item_name(d->item), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, d->qty);
+		sqlite3_bind_text(st, 10, st_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
+		if (operator_)
+			sqlite3_bind_text(st, 12, operator_, -1,
+					  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		json_t *b;
+		if (meal)
+			b = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:s,s:O}",
+				      "dispatch", (json_int_t)i + 1, "incident",
+				      (int)d->incident, "shelter",
+				      shelter_name(E, d->shelter), "depot", dep,
+				      "lot", lot, "date", day, "meals",
+				      (json_int_t)d->qty, "status", st_name,
+				      "operator", op);
+		else
+			b = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:s,"
+				      "s:O}",
+				      "dispatch", (json_int_t)i + 1, "incident",
+				      (int)d->incident, "shelter",
+				      shelter_name(E, d->shelter), "depot", dep,
+				      "lot", lot, "date", day, "item",
+				      alloc_item_name(d->item), "qty",
+				      (json_int_t)d->qty, "status", st_name,
+				      "operator", op);
+		if (emit(E, meal ? "dispatch.meals" : "dispatch.sandang", b))
+			goto fail;
+		(*ndisp)++;
+	}
+	/* shortages: one alert per (incident, shelter, item kind) */
+	for (size_t i = 0; i < pl->nshortages; i++) {
+		const struct alloc_shortage *s = &pl->shortages[i];
+		if (s->rev != pl->rev)
+			continue;
+		sqlite3_stmt *st = store_stmt(
+			E->db, "INSERT OR REPLACE INTO shortages (incident,"
+			       " shelter, day, item, deficit, peak) VALUES"
+			       " (?,?,?,?,?,?)");
+		if (st == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, s->incident);
+		sqlite3_bind_text(st, 2, shelter_name(E, s->shelter), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, day_text(s->day, day), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, alloc_item_name(s->item), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, s->deficit);
+		sqlite3_bind_int64(st, 6, s->peak);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	json_decref(op);
+	return 0;
+fail:
+	json_decref(op);
+	return -1;
+}
+
+/* Shortage alerts for one incident from the shortages table. */
+static int
+shortage_alerts(engine *E, int64_t inc)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT shelter, CASE WHEN item='meal' THEN 'meals'"
+		       " ELSE 'kits' END AS k, sum(deficit), count(*) FILTER"
+		       " (WHERE deficit > 0), min(item) FROM shortages"
+		       " WHERE incident=? GROUP BY shelter, k");
+	struct row {
+		char subject[96];
+		char shelter[GEO_ID_LEN];
+		char kind[8];
+		char item[16];
+		int64_t sum;
+		int days;
+	} *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, inc);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct row *r = realloc(rows, cap * sizeof(*r));
+			if (r == NULL) {
+				sqlite3_reset(st);
+				free(rows);
+				return -1;
+			}
+			rows = r;
+		}
+		struct row *r = &rows[n++];
+		snprintf(r->shelter, sizeof(r->shelter), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		snprintf(r->kind, sizeof(r->kind), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		snprintf(r->item, sizeof(r->item), "%s",
+			 strcmp(r->kind, "meals") == 0
+				 ? "meal"
+				 : (const char *)sqlite3_column_text(st, 4));
+		r->sum = sqlite3_column_int64(st, 2);
+		r->days = sqlite3_column_int(st, 3);
+		snprintf(r->subject, sizeof(r->subject), "%lld/%s/%s",
+			 (long long)inc, r->shelter, r->kind);
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct row *r = &rows[i];
+		int64_t open = open_alert(E, "alert.shortage", r->subject);
+		json_t *d = json_pack("{s:I,s:s,s:s,s:I,s:i}", "incident",
+				      (json_int_t)inc, "shelter", r->shelter,
+				      "item", r->item, "short",
+				      (json_int_t)r->sum, "days", r->days);
+		if (r->sum > 0 && open == 0)
+			rc = alert_raise(E, "alert.shortage", r->kind,
+					 r->subject, "critical", d) < 0;
+		else if (r->sum == 0 && open > 0)
+			rc = alert_clear(E, open, "alert.shortage", d);
+		else
+			json_decref(d);
+	}
+	free(rows);
+	return rc ? -1 : 0;
+}
+
+static int
+unplaced_alert(engine *E, int64_t inc, const counts *c)
+{
+	char subject[32];
+	snprintf(subject, sizeof(subject), "%lld", (long long)inc);
+	int64_t open = open_alert(E, "alert.unplaced", subject);
+	json_t *d = json_pack("{s:I,s:I,s:I}", "incident", (json_int_t)inc,
+			      "households", (json_int_t)c->un_hh, "persons",
+			      (json_int_t)c->un_p);
+	if (c->un_hh > 0 && open == 0)
+		return alert_raise(E, "alert.unplaced", "unplaced", subject,
+				   "critical", d) < 0
+			       ? -1
+			       : 0;
+	if (c->un_hh == 0 && open > 0)
+		return alert_clear(E, open, "alert.unplaced", d);
+	json_decref(d);
+	return 0;
+}
+
+int
+engine_reject(engine *E, const ingest_error *e, size_t bytes,
+	      const char *origin)
+{
+	return emit(E, "ingest.rejected",
+		    json_pack("{s:s?,s:s?,s:s,s:s?,s:s,s:I,s:s}", "source",
+			      e->source[0] ? e->source : NULL, "source_id",
+			      e->source_id[0] ? e->source_id : NULL, "code",
+			      e->code, "field", e->field[0] ? e->field : NULL,
+			      "message", e->message, "bytes",
+			      (json_int_t)bytes, "origin", origin));
+}
+
+static void
+set_rejection(engine_result *res, const char *code, const char *msg,
+	      const posko_report *r)
+{
+	res->rejected = 1;
+	snprintf(res->e.code, sizeof(res->e.code), "%s", code);
+	snprintf(res->e.message, sizeof(res->e.message), "%s", msg);
+	snprintf(res->e.source, sizeof(res->e.source), "%s",
+		 r->source ? r->source : "");
+	snprintf(res->e.source_id, sizeof(res->e.source_id), "%s",
+		 r->source_id ? r->source_id : "");
+}
+
+typedef struct incident_row {
+	int64_t id;
+	int open;
+	int revision;
+	int exercise;
+	json_t *report; /* the merged report in force */
+} incident_row;
+
+static int
+find_incident(engine *E, const char *src, const char *sid, incident_row *r)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT id, state='open', revision, exercise, report"
+		       " FROM incidents WHERE source=? AND source_id=?");
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(st, 0);
+		r->open = sqlite3_column_int(st, 1);
+		r->revision = sqlite3_column_int(st, 2);
+		r->exercise = sqlite3_column_int(st, 3);
+		r->report = json_loads(
+			(const char *)sqlite3_column_text(st, 4), 0, NULL);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int
+is_duplicate(engine *E, const posko_report *r, const char *hash)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT 1 FROM journal WHERE source=? AND source_id=?"
+		       " AND hash=? LIMIT 1");
+	int dup;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->source_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	dup = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return dup;
+}
+
+/* Apply the plan steps for one (merged) report. */
+static int
+plan_step(engine *E, int64_t inc, report_action action, int is_new,
+	  const posko_report *eff, const incident_row *prev, int32_t today,
+	  char *err, size_t errlen)
+{
+	struct alloc_household *hh = NULL;
+	uint32_t *unusable = NULL;
+	size_t n = 0, nun = 0;
+	struct alloc_severity sev;
+	int rc = -1;
+
+	if (action == REPORT_CANCEL)
+		return alloc_plan_close(&E->plan, (uint32_t)inc, today, err,
+					errlen)
+			       ? -1
+			       : 0;
+	if (to_alloc_severity(E, &eff->severity, &sev)) {
+		snprintf(err, errlen, "severity: not usable by the policy");
+		return -1;
+	}
+	if (affected(E, eff, &hh, &n, &unusable, &nun, err, errlen))
+		return -1;
+	if (is_new) {
+		struct alloc_incident_spec spec = {
+			.id = (uint32_t)inc,
+			.type = (uint8_t)eff->type,
+			.severity = sev,
+			.start = engine_day(eff->time),
+			.days = (uint32_t)(eff->days ? eff->days
+						     : E->cfg->supply
+							       .emergency_days),
+		};
+		rc = alloc_plan_open(&E->plan, &spec, hh, n, unusable, nun,
+				     today, err, errlen);
+		goto out;
+	}
+	/* update: only the difference (plan.h): new households placed,
+	 * severity and period re-applied, newly unsafe shelters emptied.
+	 * Nobody is sent home by an update (protocol.md 1.2). */
+	(void)prev;
+	if (alloc_plan_exclude_shelters(&E->plan, (uint32_t)inc, unusable,
+					nun, today, err, errlen) ||
+	    alloc_plan_add_households(&E->plan, (uint32_t)inc, hh, n, today,
+				      err, errlen) ||
+	    alloc_plan_set_severity(&E->plan, (uint32_t)inc, &sev, today, err,
+				    errlen) ||
+	    alloc_plan_set_days(&E->plan, (uint32_t)inc,
+				(uint32_t)(eff->days ? eff->days
+						     : E->cfg->supply
+							       .emergency_days),
+				today, err, errlen))
+		goto out;
+	rc = 0;
+out:
+	free(hh);
+	free(unusable);
+	return rc;
+}
+
+int
+engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
+	      const char *origin, const char *operator_, engine_result *res,
+	      char *err, size_t errlen)
+{
+	posko_report *r = &m->rep;
+	incident_row prev;
+	char hash[17], now[32];
+	json_t *eff_json = NULL;
+	ingest_msg eff;
+	ingest_error ie;
+	int is_new = 0, rc = -1;
+	int64_t inc;
+	int32_t today;
+	size_t from_ev = E->plan.nevacuees, from_disp = E->plan.ndispatches;
+	counts cnt = {0};
+
+	memset(res, 0, sizeof(*res));
+	memset(&eff, 0, sizeof(eff));
+	ingest_hash_hex(m->hash, hash);
+	if (find_incident(E, r->source, r->source_id, &prev))
+		return -1;
+	int dup = is_duplicate(E, r, hash);
+	if (dup < 0)
+		goto out;
+	if (dup || (r->action == REPORT_CANCEL && prev.id && !prev.open)) {
+		res->duplicate = 1;
+		res->incident = prev.id;
+		res->revision = prev.revision;
+		rc = emit(E, "ingest.accepted",
+			  json_pack("{s:s,s:s,s:s,s:I,s:i,s:s,s:b,s:s,s:s?}",
+				    "source", r->source, "source_id",
+				    r->source_id, "action",
+				    report_action_name(r->action), "incident",
+				    (json_int_t)prev.id, "revision",
+				    prev.revision, "hash", hash, "duplicate", 1,
+				    "origin", origin, "operator", operator_));
+		goto out;
+	}
+	if (prev.id == 0 && r->action != REPORT_OPEN) {
+		set_rejection(res, INGEST_UNKNOWN_INCIDENT,
+			      "no incident with this source and source_id was "
+			      "ever opened; send action \"open\" first",
+			      r);
+		rc = engine_reject(E, &res->e, rawlen, origin);
+		goto out;
+	}
+	if (prev.id && !prev.open && r->action != REPORT_CANCEL) {
+		set_rejection(res, INGEST_INCIDENT_CLOSED,
+			      "this incident is closed; open a new one with "
+			      "a new source_id",
+			      r);
+		rc = engine_reject(E, &res->e, rawlen, origin);
+		goto out;
+	}
+	/* the effective report: new, or merged into the one in force */
+	if (prev.id && r->action != REPORT_CANCEL)
+		eff_json = ingest_merge(prev.report, m->json);
+	else if (prev.id)
+		eff_json = json_incref(prev.report);
+	else
+		eff_json = json_incref(m->json);
+	if (eff_json == NULL ||
+	    ingest_parse_object(eff_json, "", &eff, &ie)) {
+		snprintf(err, errlen, "merging the report: %s", ie.message);
+		goto out;
+	}
+	if (eff.rep.time == 0)
+		eff.rep.time = r->time ? r->time : time(NULL);
+	if (!(m->has & INGEST_HAS_TIME) && prev.id == 0) {
+		char t[32];
+		json_object_set_new(eff_json, "time",
+				    json_string(store_time(eff.rep.time, t)));
+	}
+	/* The plan's clock is the report's own time, so a replayed 2007
+	 * scenario plans 2007's days (and a live report plans today). */
+	today = engine_day(r->time ? r->time : eff.rep.time);
+	if (prev.id == 0) {
+		sqlite3_stmt *st = store_stmt(
+			E->db,
+			"INSERT INTO incidents (source, source_id, state, type,"
+			" title, severity, footprint, days, exercise, revision,"
+			" hash, report, start_day, opened) VALUES"
+			" (?,?,'open',?,?,'{}','{}',?,?,1,?,'{}',?,?)");
+		if (st == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, r->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->source_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, incident_type_name(eff.rep.type), -1,
+				  SQLITE_STATIC);
+		if (eff.rep.title)
+			sqlite3_bind_text(st, 4, eff.rep.title, -1,
+					  SQLITE_STATIC);
+		sqlite3_bind_int(st, 5,
+				 eff.rep.days ? eff.rep.days
+					      : E->cfg->supply.emergency_days);
+		sqlite3_bind_int(st, 6, eff.rep.exercise);
+		sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 8, engine_day(eff.rep.time));
+		sqlite3_bind_text(st, 9, store_now(now), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		inc = sqlite3_last_insert_rowid(store_db(E->db));
+		is_new = 1;
+		res->revision = 1;
+	} else {
+		inc = prev.id;
+		res->revision = prev.revision + 1;
+	}
+	res->incident = inc;
+	int exercise = eff.rep.exercise || prev.exercise;
+	if (!exercise &&
+	    plan_step(E, inc, r->action, is_new, &eff.rep, &prev, today, err,
+		      errlen)) {
+		/* A footprint naming an unknown kelurahan or RW, or a polygon
+		 * that is empty after repair, is the sender's error: reject
+		 * it, nothing changed (the plan step fails before changing
+		 * anything, plan.h "Failures"). */
+		if (is_new) {
+			sqlite3_stmt *st = store_stmt(
+				E->db, "DELETE FROM incidents WHERE id=?");
+			if (st) {
+				sqlite3_bind_int64(st, 1, inc);
+				sqlite3_step(st);
+			}
+		}
+		set_rejection(res, INGEST_BAD_FIELD, err, r);
+		snprintf(res->e.field, sizeof(res->e.field), "footprint");
+		snprintf(res->e.message, sizeof(res->e.message),
+			 "footprint: %s", err);
+		res->incident = 0;
+		rc = engine_reject(E, &res->e, rawlen, origin);
+		goto out;
+	}
+	char *effs = json_dumps(eff_json, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	store_journal j = {.origin = origin,
+			   .source = r->source,
+			   .source_id = r->source_id,
+			   .action = report_action_name(r->action),
+			   .hash = hash,
+			   .incident = inc,
+			   .revision = res->revision,
+			   .operator_ = operator_,
+			   .raw = raw,
+			   .rawlen = rawlen,
+			   .effective = effs,
+			   .today = today};
+	if (store_journal_add(E->db, &j) < 0) {
+		free(effs);
+		goto out;
+	}
+	if (emit(E, "ingest.accepted",
+		 json_pack("{s:s,s:s,s:s,s:I,s:i,s:s,s:b,s:s,s:s?}", "source",
+			   r->source, "source_id", r->source_id, "action",
+			   report_action_name(r->action), "incident",
+			   (json_int_t)inc, "revision", res->revision, "hash",
+			   hash, "duplicate", 0, "origin", origin, "operator",
+			   operator_))) {
+		free(effs);
+		goto out;
+	}
+	if (!exercise &&
+	    write_changes(E, (uint32_t)inc, from_ev, from_disp, is_new,
+			  r->action == REPORT_CANCEL ? NULL : NULL, &cnt,
+			  &res->placed, &res->unplaced, &res->released,
+			  &res->dispatches)) {
+		free(effs);
+		goto out;
+	}
+	/* the incident row: the revision in force and its totals */
+	sqlite3_stmt *st = store_stmt(
+		E->db,
+		"UPDATE incidents SET state=?, type=?, title=?, severity=?,"
+		" footprint=?, days=?, revision=?, hash=?, report=?,"
+		" closed=CASE WHEN ?='closed' THEN ? ELSE closed END,"
+		" affected_hh=?, affected_p=?, evac_hh=?, evac_p=?,"
+		" placed_hh=?, placed_p=?, unplaced_hh=?, unplaced_p=?"
+		" WHERE id=?");
+	if (st == NULL) {
+		free(effs);
+		goto out;
+	}
+	const char *state = r->action == REPORT_CANCEL ? "closed" : "open";
+	char *sevs = json_dumps(json_object_get(eff_json, "severity"),
+				JSON_COMPACT);
+	char *fps = json_dumps(json_object_get(eff_json, "footprint"),
+			       JSON_COMPACT | JSON_REAL_PRECISION(17));
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, incident_type_name(eff.rep.type), -1,
+			  SQLITE_STATIC);
+	if (eff.rep.title)
+		sqlite3_bind_text(st, 3, eff.rep.title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sevs ? sevs : "{}", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, fps ? fps : "{}", -1, SQLITE_TRANSIENT);
+	int days = eff.rep.days ? eff.rep.days : E->cfg->supply.emergency_days;
+	sqlite3_bind_int(st, 6, days);
+	sqlite3_bind_int(st, 7, res->revision);
+	sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, effs, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, store_now(now), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, cnt.aff_hh);
+	sqlite3_bind_int64(st, 13, cnt.aff_p);
+	sqlite3_bind_int64(st, 14, cnt.ev_hh);
+	sqlite3_bind_int64(st, 15, cnt.ev_p);
+	sqlite3_bind_int64(st, 16, cnt.pl_hh);
+	sqlite3_bind_int64(st, 17, cnt.pl_p);
+	sqlite3_bind_int64(st, 18, cnt.un_hh);
+	sqlite3_bind_int64(st, 19, cnt.un_p);
+	sqlite3_bind_int64(st, 20, inc);
+	free(sevs);
+	free(fps);
+	free(effs);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	json_t *sev = json_deep_copy(json_object_get(eff_json, "severity"));
+	json_t *title = eff.rep.title ? json_string(eff.rep.title)
+				      : json_null();
+	if (r->action == REPORT_CANCEL) {
+		if (emit(E, "incident.closed",
+			 json_pack("{s:I,s:s,s:s,s:s,s:o,s:s?}", "incident",
+				   (json_int_t)inc, "source", r->source,
+				   "source_id", r->source_id, "reason",
+				   operator_ ? "operator" : "cancel",
+				   "released",
+				   hp((int64_t)res->released, 0), "operator",
+				   operator_))) {
+			json_decref(sev);
+			json_decref(title);
+			goto out;
+		}
+		json_decref(sev);
+		json_decref(title);
+	} else {
+		json_t *b = json_pack(
+			"{s:I,s:s,s:s,s:s,s:o,s:i,s:o,s:i,s:b,s:o,s:o,s:o,s:o}",
+			"incident", (json_int_t)inc, "source", r->source,
+			"source_id", r->source_id, "type",
+			incident_type_name(eff.rep.type), "title", title,
+			"revision", res->revision, "severity",
+			sev ? sev : json_object(), "days", days, "exercise",
+			exercise, "affected", hp(cnt.aff_hh, cnt.aff_p),
+			"evacuees", hp(cnt.ev_hh, cnt.ev_p), "placed",
+			hp(cnt.pl_hh, cnt.pl_p), "unplaced",
+			hp(cnt.un_hh, cnt.un_p));
+		if (b && !is_new)
+			json_object_set_new(
+				b, "changes",
+				json_pack("{s:I,s:I,s:I}", "placed",
+					  (json_int_t)res->placed, "released",
+					  (json_int_t)res->released,
+					  "unplaced",
+					  (json_int_t)res->unplaced));
+		if (emit(E, is_new ? "incident.opened" : "incident.updated",
+			 b))
+			goto out;
+	}
+	if (!exercise && (shelter_alerts(E) || shortage_alerts(E, inc) ||
+			  unplaced_alert(E, inc, &cnt)))
+		goto out;
+	rc = 0;
+out:
+	if (rc && err[0] == '\0')
+		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
+	json_decref(prev.report);
+	json_decref(eff_json);
+	ingest_msg_clear(&eff);
+	return rc;
+}
+
+/* ---- replay ---------------------------------------------------------------- */
+
+long
+engine_replay(engine *E, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT action, incident, effective, today FROM journal"
+		       " WHERE effective IS NOT NULL ORDER BY id");
+	long n = 0;
+	if (st == NULL) {
+		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *action = (const char *)sqlite3_column_text(st, 0);
+		int64_t inc = sqlite3_column_int64(st, 1);
+		const char *effs = (const char *)sqlite3_column_text(st, 2);
+		int32_t today = sqlite3_column_int(st, 3);
+		char e2[256] = "";
+		if (effs == NULL)
+			continue;
+		json_t *o = json_loads(effs, 0, NULL);
+		ingest_msg m;
+		ingest_error ie;
+		if (o == NULL || ingest_parse_object(o, "", &m, &ie)) {
+			json_decref(o);
+			continue;
+		}
+		report_action a = strcmp(action, "cancel") == 0 ? REPORT_CANCEL
+				  : strcmp(action, "open") == 0 &&
+						  alloc_plan_incident_find(
+							  &E->plan,
+							  (uint32_t)inc) < 0
+					  ? REPORT_OPEN
+					  : REPORT_UPDATE;
+		int is_new = alloc_plan_incident_find(&E->plan,
+						      (uint32_t)inc) < 0;
+		if (!m.rep.exercise &&
+		    (a != REPORT_CANCEL || !is_new) &&
+		    plan_step(E, inc, a, is_new, &m.rep, NULL, today, e2,
+			      sizeof(e2)))
+			log_warnx("replay: incident %lld: %s", (long long)inc,
+				  e2);
+		json_decref(o);
+		ingest_msg_clear(&m);
+		n++;
+	}
+	sqlite3_reset(st);
+	/* what was written is what the plan holds now */
+	if (shadow_grow(E) == 0)
+		for (size_t i = 0; i < E->plan.nevacuees; i++) {
+			E->ev_status[i] = E->plan.evacuees[i].status;
+			E->ev_shelter[i] = E->plan.evacuees[i].shelter;
+		}
+	/* shelter alert levels from the open alerts */
+	sqlite3_stmt *a = store_stmt(
+		E->db, "SELECT id, subject, level FROM alerts WHERE"
+		       " topic='alert.shelter' AND state != 'cleared'");
+	if (a) {
+		while (sqlite3_step(a) == SQLITE_ROW) {
+			long k = engine_shelter_find(
+				E, (const char *)sqlite3_column_text(a, 1));
+			const char *lv = (const char *)sqlite3_column_text(a, 2);
+			if (k < 0)
+				continue;
+			E->sh_alert[k] = sqlite3_column_int64(a, 0);
+			E->sh_level[k] = strcmp(lv, "full") == 0       ? 3
+					 : strcmp(lv, "critical") == 0 ? 2
+								       : 1;
+		}
+		sqlite3_reset(a);
+	}
+	return n;
+}

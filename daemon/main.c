@@ -1,0 +1,100 @@
+/*
+ * poskod - the posko daemon: one libuv loop, the bus, the store and the
+ * incident pipeline.  See docs/protocol.md and ../shared/design.md.
+ *
+ *   poskod [--config FILE] [--check-config] [--foreground] [-v|-q]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "config/config.h"
+#include "daemon/log.h"
+#include "daemon/posko.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: poskod [--config FILE] [--check-config] "
+			"[--foreground] [-v] [-q]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'n'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char *path = CONFIG_DEFAULT_PATH;
+	int check = 0, verbose = -1, ch;
+	posko_config *cfg = NULL;
+	char err[1024];
+	posko P;
+
+	while ((ch = getopt_long(argc, argv, "c:nfvqh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'f':
+			/* poskod always runs in the foreground: systemd
+			 * (Type=notify) supervises it; accepted for scripts */
+			break;
+		case 'v':
+			verbose = 2;
+			break;
+		case 'q':
+			verbose = 0;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config_load(path, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "poskod: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration ok\n", path);
+		config_free(cfg);
+		return 0;
+	}
+	if (verbose < 0)
+		verbose = cfg->daemon.log_level >= CONFIG_LOG_DEBUG  ? 2
+			  : cfg->daemon.log_level >= CONFIG_LOG_INFO ? 1
+								     : 0;
+	log_init(verbose);
+	memset(&P, 0, sizeof(P));
+	P.loop = uv_default_loop();
+	if (posko_start(&P, cfg, path, err, sizeof(err))) {
+		log_warnx("cannot start: %s", err);
+		posko_stop(&P);
+		uv_run(P.loop, UV_RUN_DEFAULT);
+		posko_free(&P);
+		config_free(P.cfg);
+		return 1;
+	}
+	uv_run(P.loop, UV_RUN_DEFAULT);
+	log_info("stopped: %llu reports accepted, %llu rejected",
+		 (unsigned long long)P.accepted,
+		 (unsigned long long)P.rejected);
+	posko_free(&P);
+	config_free(P.cfg);
+	uv_loop_close(P.loop);
+	return 0;
+}

@@ -1,0 +1,513 @@
+#define _POSIX_C_SOURCE 200809L
+#include "daemon/posko.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <nanomsg/nn.h>
+#include <nanomsg/pipeline.h>
+#include <nanomsg/pubsub.h>
+#include <nanomsg/reqrep.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon/control.h"
+#include "daemon/log.h"
+
+#if __has_include("daemon/cap.h")
+#include "daemon/cap.h"
+#define HAVE_CAP 1
+#endif
+
+/* One queued message: parsed, waiting for its turn. */
+struct qitem {
+	qitem *next;
+	ingest_msg m;
+	char *raw;
+	size_t rawlen;
+	char origin[12];
+	char *operator_;
+	engine_result res;
+	int failed;
+};
+
+#define BATCH_MAX 256
+
+static void
+qitem_free(qitem *q)
+{
+	ingest_msg_clear(&q->m);
+	free(q->raw);
+	free(q->operator_);
+	free(q);
+}
+
+/* ---- publishing ---------------------------------------------------------- */
+
+static void
+publish_one(int64_t id, const char *topic, const char *time,
+	    const char *body, void *arg)
+{
+	posko *P = arg;
+	size_t len;
+	char *t = store_event_text(id, topic, time, body, &len);
+	if (t == NULL)
+		return;
+	if (bus_send(P->events, t, len))
+		log_warnx("events: event %lld not sent: %s", (long long)id,
+			  nn_strerror(nn_errno()));
+	free(t);
+	P->published = id;
+}
+
+/* Publish every committed, unpublished event in id order, then mark them. */
+static void
+publish_pending(posko *P)
+{
+	long n;
+	do {
+		n = store_outbox_unpublished(P->rdb, P->published, 4096,
+					     publish_one, P);
+	} while (n == 4096);
+	if (n < 0)
+		log_warnx("outbox: %s", store_errmsg(P->rdb));
+	if (P->published && store_outbox_mark(P->rdb, P->published))
+		log_warnx("outbox: marking published: %s",
+			  store_errmsg(P->rdb));
+}
+
+/* ---- the decision queue -------------------------------------------------- */
+
+static void run_next(posko *P);
+
+static void
+work_cb(uv_work_t *w)
+{
+	posko *P = w->data;
+	char err[512];
+	/* Token held: this thread owns the plan and the decision
+	 * connection. One transaction for the batch (group commit). */
+	if (store_begin(P->wdb)) {
+		for (qitem *q = P->batch; q; q = q->next)
+			q->failed = 1;
+		return;
+	}
+	for (qitem *q = P->batch; q; q = q->next) {
+		err[0] = '\0';
+		if (q->m.json == NULL && q->res.rejected) {
+			/* rejected at parse time, queued to keep order */
+			if (engine_reject(&P->E, &q->res.e, q->rawlen,
+					  q->origin)) {
+				q->failed = 1;
+				store_rollback(P->wdb);
+				return;
+			}
+			continue;
+		}
+		if (engine_decide(&P->E, &q->m, q->raw, q->rawlen, q->origin,
+				  q->operator_, &q->res, err, sizeof(err))) {
+			q->failed = 1;
+			log_warnx("decide %s/%s: %s", q->m.rep.source,
+				  q->m.rep.source_id, err);
+			/* A failed step must not leave half a batch: roll
+			 * back and decide the rest one by one next time. */
+			store_rollback(P->wdb);
+			return;
+		}
+	}
+	if (store_commit(P->wdb)) {
+		log_warnx("commit: %s", store_errmsg(P->wdb));
+		store_rollback(P->wdb);
+		for (qitem *q = P->batch; q; q = q->next)
+			q->failed = 1;
+	}
+}
+
+static void
+after_work_cb(uv_work_t *w, int status)
+{
+	posko *P = w->data;
+	qitem *q = P->batch, *next;
+	int any_failed = 0;
+
+	for (qitem *x = q; x; x = x->next)
+		any_failed |= x->failed;
+	P->batch = NULL;
+	P->busy = 0;
+	if (any_failed && q && q->next) {
+		/* The batch was rolled back: decide again one at a time, so
+		 * only the failing message is dropped. */
+		qitem *last = q;
+		size_t n = 1;
+		while (last->next) {
+			last->failed = 0;
+			last = last->next;
+			n++;
+		}
+		last->failed = 0;
+		last->next = P->head;
+		if (P->head == NULL)
+			P->tail = last;
+		P->head = q;
+		P->queued += n;
+		P->single = n;
+		goto next;
+	}
+	for (; q; q = next) {
+		next = q->next;
+		if (q->failed) {
+			log_warnx("incident report %s/%s not decided (see "
+				  "above); the sender may resend it",
+				  q->m.rep.source, q->m.rep.source_id);
+		} else if (q->res.rejected && q->m.json == NULL) {
+			/* logged when it arrived */
+		} else if (q->res.rejected) {
+			P->rejected++;
+			log_info("rejected %s/%s: %s", q->m.rep.source,
+				 q->m.rep.source_id, q->res.e.message);
+		} else if (q->res.duplicate) {
+			log_info("duplicate %s/%s: incident %lld unchanged",
+				 q->m.rep.source, q->m.rep.source_id,
+				 (long long)q->res.incident);
+		} else {
+			P->accepted++;
+			log_info("incident %lld rev %d (%s/%s %s): %zu placed, "
+				 "%zu unplaced, %zu released, %zu dispatch "
+				 "lines",
+				 (long long)q->res.incident, q->res.revision,
+				 q->m.rep.source, q->m.rep.source_id,
+				 report_action_name(q->m.rep.action),
+				 q->res.placed, q->res.unplaced,
+				 q->res.released, q->res.dispatches);
+		}
+		qitem_free(q);
+	}
+next:
+	publish_pending(P);
+	run_next(P);
+}
+
+static void
+run_next(posko *P)
+{
+	qitem *q, *last = NULL;
+	size_t n = 0;
+
+	if (P->busy || P->head == NULL) {
+		if (P->stopping && !P->busy)
+			posko_stop(P);
+		return;
+	}
+	/* a batch of consecutive reports (one after a failure) */
+	q = P->head;
+	size_t max = P->single ? 1 : BATCH_MAX;
+	if (P->single)
+		P->single--;
+	while (P->head && n < max) {
+		last = P->head;
+		P->head = P->head->next;
+		n++;
+	}
+	last->next = NULL;
+	if (P->head == NULL)
+		P->tail = NULL;
+	P->queued -= n;
+	P->batch = q;
+	P->busy = 1;
+	P->work.data = P;
+	uv_queue_work(P->loop, &P->work, work_cb, after_work_cb);
+}
+
+static void
+enqueue(posko *P, qitem *q)
+{
+	if (P->tail)
+		P->tail->next = q;
+	else
+		P->head = q;
+	P->tail = q;
+	P->queued++;
+	run_next(P);
+}
+
+size_t
+posko_queue_message(posko *P, ingest_msg *m, const char *raw, size_t rawlen,
+		    const char *origin, const char *operator_)
+{
+	qitem *q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return 0;
+	q->m = *m;
+	memset(m, 0, sizeof(*m));
+	q->raw = malloc(rawlen + 1);
+	if (q->raw) {
+		memcpy(q->raw, raw, rawlen);
+		q->raw[rawlen] = '\0';
+	}
+	q->rawlen = rawlen;
+	snprintf(q->origin, sizeof(q->origin), "%s", origin);
+	q->operator_ = operator_ ? strdup(operator_) : NULL;
+	enqueue(P, q);
+	return P->queued + (size_t)P->busy;
+}
+
+/* ---- ingest socket -------------------------------------------------------- */
+
+static void
+on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
+{
+	posko *P = arg;
+	ingest_msg m;
+	ingest_error e;
+
+	if (P->stopping)
+		return;
+	if (ingest_parse(msg, len, P->cfg->daemon.max_message_bytes, P->cfg,
+			 P->cap, &m, &e)) {
+		P->rejected++;
+		log_info("rejected message of %zu bytes (%s%s%s): %s", len,
+			 e.source[0] ? e.source : "-", "/",
+			 e.source_id[0] ? e.source_id : "-", e.message);
+		/* Rejections write only an outbox row; when no decision is
+		 * running the loop's connection may write. Otherwise queue
+		 * it behind the decisions as a rejection item. */
+		if (!P->busy && P->head == NULL) {
+			if (store_begin(P->rdb) == 0 &&
+			    engine_reject(&P->E, &e, len,
+					  m.rep.origin == ORIGIN_CAP ? "cap"
+								     : "json") ==
+				    0 &&
+			    store_commit(P->rdb) == 0)
+				publish_pending(P);
+			else {
+				log_warnx("store: %s", store_errmsg(P->rdb));
+				store_rollback(P->rdb);
+			}
+		} else {
+			/* keep order: a rejection event after the events of
+			 * messages that arrived earlier */
+			qitem *q = calloc(1, sizeof(*q));
+			if (q) {
+				q->res.rejected = 1;
+				q->res.e = e;
+				q->rawlen = len;
+				snprintf(q->origin, sizeof(q->origin), "json");
+				enqueue(P, q);
+			}
+		}
+		return;
+	}
+	posko_queue_message(P, &m, msg, len,
+			    m.rep.origin == ORIGIN_CAP ? "cap" : "json", NULL);
+}
+
+/* ---- control sockets ------------------------------------------------------ */
+
+static void
+on_control(bus_sock *s, void *msg, size_t len, void *arg, int readonly)
+{
+	posko *P = arg;
+	size_t rlen;
+	char *reply = control_handle(P, msg, len, readonly, &rlen);
+	if (reply == NULL) {
+		static const char oom[] =
+			"{\"v\":1,\"ok\":false,\"error\":{\"code\":\"internal\","
+			"\"message\":\"out of memory\"}}";
+		bus_send(s, oom, sizeof(oom) - 1);
+		return;
+	}
+	if (bus_send(s, reply, rlen))
+		log_warnx("control: reply not sent: %s",
+			  nn_strerror(nn_errno()));
+	free(reply);
+}
+
+static void
+on_control_rw(bus_sock *s, void *msg, size_t len, void *arg)
+{
+	on_control(s, msg, len, arg, 0);
+}
+
+static void
+on_control_ro(bus_sock *s, void *msg, size_t len, void *arg)
+{
+	on_control(s, msg, len, arg, 1);
+}
+
+/* ---- signals, watchdog ---------------------------------------------------- */
+
+static void
+on_stop_signal(uv_signal_t *h, int signum)
+{
+	posko *P = h->data;
+	log_info("signal %d: stopping after the decision in flight", signum);
+	sd_notify(0, "STOPPING=1");
+	P->stopping = 1;
+	if (!P->busy)
+		posko_stop(P);
+}
+
+static void
+on_hup(uv_signal_t *h, int signum)
+{
+	posko *P = h->data;
+	posko_config *n = NULL;
+	char err[512];
+
+	if (P->config_path == NULL) {
+		log_warnx("SIGHUP: no config file to reload");
+		return;
+	}
+	if (config_load(P->config_path, &n, err, sizeof(err))) {
+		log_warnx("SIGHUP: new config refused, the old one stays: %s",
+			  err);
+		return;
+	}
+	if (P->busy) {
+		/* the running decision reads the config; swap after it:
+		 * simplest correct rule is to refuse and ask again */
+		log_warnx("SIGHUP: a decision is running; send SIGHUP again");
+		config_free(n);
+		return;
+	}
+	/* Zones and reference data are reloaded at restart (they shape the
+	 * plan the journal rebuilds); thresholds, limits and policy take
+	 * effect now. Endpoints keep their sockets. */
+	posko_config *old = P->cfg;
+	P->cfg = n;
+	P->E.cfg = n;
+	config_free(old);
+	log_info("SIGHUP: configuration %s reloaded", P->config_path);
+	sd_notify(0, "RELOADING=0\nREADY=1\nSTATUS=configuration reloaded");
+}
+
+static void
+on_watchdog(uv_timer_t *t)
+{
+	posko *P = t->data;
+	char st[128];
+	snprintf(st, sizeof(st),
+		 "WATCHDOG=1\nSTATUS=%llu accepted, %llu rejected, %zu queued",
+		 (unsigned long long)P->accepted,
+		 (unsigned long long)P->rejected, P->queued);
+	sd_notify(0, st);
+}
+
+/* ---- start / stop ----------------------------------------------------------- */
+
+int
+posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
+	    size_t errlen)
+{
+	const char *grp = cfg->bus.socket_group;
+	uint64_t wd_usec = 0;
+	long n;
+
+	P->cfg = cfg;
+	P->config_path = config_path;
+	P->started = (int64_t)time(NULL);
+	if (store_open(cfg->daemon.db_path, &P->wdb, err, errlen) ||
+	    store_open(cfg->daemon.db_path, &P->rdb, err, errlen))
+		return -1;
+#ifdef HAVE_CAP
+	P->cap = cap_ctx_new(NULL, err, errlen);
+	if (P->cap == NULL)
+		log_warnx("CAP disabled: %s", err);
+	err[0] = '\0';
+#endif
+	P->E.cap = P->cap;
+	if (engine_load(&P->E, cfg, P->wdb, err, errlen))
+		return -1;
+	n = engine_replay(&P->E, err, errlen);
+	if (n < 0)
+		return -1;
+	log_info("state rebuilt from the store: %ld journal steps replayed",
+		 n);
+	P->published = 0;
+	P->ingest = bus_open(P->loop, NN_PULL, cfg->bus.ingest,
+			     cfg->bus.socket_mode, grp, on_ingest, P, err,
+			     errlen);
+	if (!P->ingest)
+		return -1;
+	P->control = bus_open(P->loop, NN_REP, cfg->bus.control,
+			      cfg->bus.socket_mode, grp, on_control_rw, P, err,
+			      errlen);
+	if (!P->control)
+		return -1;
+	if (cfg->bus.control_readonly) {
+		P->control_ro = bus_open(P->loop, NN_REP,
+					 cfg->bus.control_readonly, 0666, NULL,
+					 on_control_ro, P, err, errlen);
+		if (!P->control_ro)
+			return -1;
+	}
+	P->events = bus_open(P->loop, NN_PUB, cfg->bus.events,
+			     cfg->bus.socket_mode, grp, NULL, P, err, errlen);
+	if (!P->events)
+		return -1;
+	/* events committed before a crash and not marked: same ids again */
+	publish_pending(P);
+
+	uv_signal_init(P->loop, &P->sigterm);
+	uv_signal_init(P->loop, &P->sigint);
+	uv_signal_init(P->loop, &P->sighup);
+	P->sigterm.data = P->sigint.data = P->sighup.data = P;
+	uv_signal_start(&P->sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&P->sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&P->sighup, on_hup, SIGHUP);
+	if (cfg->daemon.watchdog && sd_watchdog_enabled(0, &wd_usec) > 0) {
+		uv_timer_init(P->loop, &P->watchdog);
+		P->watchdog.data = P;
+		uv_timer_start(&P->watchdog, on_watchdog, wd_usec / 2000,
+			       wd_usec / 2000);
+		P->watchdog_on = 1;
+	}
+	log_info("poskod %s ready: ingest %s, control %s, events %s",
+		 POSKO_VERSION, cfg->bus.ingest, cfg->bus.control,
+		 cfg->bus.events);
+	sd_notify(0, "READY=1\nSTATUS=ready");
+	return 0;
+}
+
+void
+posko_stop(posko *P)
+{
+	P->stopping = 1;
+	if (P->busy)
+		return; /* after_work_cb calls back here */
+	publish_pending(P);
+	bus_close(P->ingest);
+	bus_close(P->control);
+	bus_close(P->control_ro);
+	bus_close(P->events);
+	P->ingest = P->control = P->control_ro = P->events = NULL;
+	if (!uv_is_closing((uv_handle_t *)&P->sigterm)) {
+		uv_close((uv_handle_t *)&P->sigterm, NULL);
+		uv_close((uv_handle_t *)&P->sigint, NULL);
+		uv_close((uv_handle_t *)&P->sighup, NULL);
+	}
+	if (P->watchdog_on) {
+		uv_close((uv_handle_t *)&P->watchdog, NULL);
+		P->watchdog_on = 0;
+	}
+	while (P->head) {
+		qitem *q = P->head;
+		P->head = q->next;
+		qitem_free(q);
+	}
+	P->tail = NULL;
+}
+
+void
+posko_free(posko *P)
+{
+	engine_free(&P->E);
+	store_close(P->rdb);
+	store_close(P->wdb);
+#ifdef HAVE_CAP
+	cap_ctx_free(P->cap);
+#endif
+}

@@ -1,0 +1,52 @@
+/*
+ * posko.h - the running daemon: loop, sockets, the decision queue and the
+ * control commands. main.c builds one and runs it.
+ */
+#ifndef POSKO_DAEMON_POSKO_H
+#define POSKO_DAEMON_POSKO_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "daemon/bus.h"
+#include "daemon/engine.h"
+#include "daemon/store.h"
+
+#define POSKO_VERSION "0.1.0"
+
+typedef struct qitem qitem;
+
+typedef struct posko {
+	uv_loop_t *loop;
+	posko_config *cfg;
+	const char *config_path;
+	store *rdb; /* the loop's connection: control reads, outbox */
+	store *wdb; /* the decision connection (engine) */
+	engine E;
+	void *cap;
+	bus_sock *ingest, *control, *control_ro, *events;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t watchdog;
+	int watchdog_on;
+	/* the decision queue: reports in arrival order */
+	qitem *head, *tail;
+	size_t queued;
+	int busy; /* a job holds the decision token */
+	uv_work_t work;
+	qitem *batch;
+	size_t single; /* decide this many next ones alone (after a failure) */
+	int stopping;
+	int64_t published; /* last event id sent */
+	int64_t started;
+	uint64_t accepted, rejected;
+} posko;
+
+int posko_start(posko *P, posko_config *cfg, const char *config_path,
+		char *err, size_t errlen);
+/* Graceful stop: no new messages, the job in flight finishes, committed
+ * events are published, sockets closed. */
+void posko_stop(posko *P);
+void posko_free(posko *P);
+
+#endif

@@ -1,0 +1,445 @@
+#define _POSIX_C_SOURCE 200809L
+#include "daemon/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STMT_CACHE 96
+
+struct store {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	size_t ncache;
+};
+
+/*
+ * Ordered migrations: migrations[i] takes the schema from version i to
+ * i + 1. Never edit one that has shipped; add the next.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+	/* every accepted message, with its idempotency key */
+	"CREATE TABLE journal ("
+	" id INTEGER PRIMARY KEY, time TEXT NOT NULL, origin TEXT NOT NULL,"
+	" source TEXT, source_id TEXT, action TEXT NOT NULL, hash TEXT,"
+	" incident INTEGER, revision INTEGER, operator TEXT,"
+	" raw TEXT NOT NULL,"
+	/* what was decided: the full (merged) report and the plan's day,
+	 * so a restart replays the same steps */
+	" effective TEXT, today INTEGER);"
+	"CREATE INDEX journal_key ON journal (source, source_id, hash);"
+	"CREATE TABLE incidents ("
+	" id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
+	" source_id TEXT NOT NULL, state TEXT NOT NULL"
+	"  CHECK (state IN ('open','closed')),"
+	" type TEXT NOT NULL, title TEXT, severity TEXT NOT NULL,"
+	" footprint TEXT NOT NULL, days INTEGER NOT NULL,"
+	" exercise INTEGER NOT NULL DEFAULT 0, revision INTEGER NOT NULL,"
+	" hash TEXT NOT NULL, report TEXT NOT NULL, start_day INTEGER NOT NULL,"
+	" opened TEXT NOT NULL, closed TEXT,"
+	" affected_hh INTEGER NOT NULL DEFAULT 0,"
+	" affected_p INTEGER NOT NULL DEFAULT 0,"
+	" evac_hh INTEGER NOT NULL DEFAULT 0, evac_p INTEGER NOT NULL DEFAULT 0,"
+	" placed_hh INTEGER NOT NULL DEFAULT 0,"
+	" placed_p INTEGER NOT NULL DEFAULT 0,"
+	" unplaced_hh INTEGER NOT NULL DEFAULT 0,"
+	" unplaced_p INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (source, source_id));"
+	/* households hit by an incident's revision in force */
+	"CREATE TABLE affected ("
+	" incident INTEGER NOT NULL, household INTEGER NOT NULL,"
+	" class INTEGER NOT NULL, evacuate INTEGER NOT NULL,"
+	" PRIMARY KEY (incident, household)) WITHOUT ROWID;"
+	"CREATE INDEX affected_hh ON affected (household);"
+	"CREATE TABLE households ("
+	" id INTEGER PRIMARY KEY, lon REAL NOT NULL, lat REAL NOT NULL,"
+	" kel INTEGER NOT NULL, members INTEGER NOT NULL,"
+	" elderly INTEGER NOT NULL, under5 INTEGER NOT NULL,"
+	" disabled INTEGER NOT NULL, pregnant INTEGER NOT NULL);"
+	"CREATE INDEX households_kel ON households (kel);"
+	"CREATE TABLE shelters ("
+	" id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+	" lon REAL NOT NULL, lat REAL NOT NULL, kel INTEGER NOT NULL,"
+	" capacity INTEGER NOT NULL, floor_m2 REAL NOT NULL,"
+	" accessible INTEGER NOT NULL, capacity_source TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (state IN ('open','closed')));"
+	"CREATE TABLE depots ("
+	" id TEXT PRIMARY KEY, name TEXT NOT NULL, lon REAL NOT NULL,"
+	" lat REAL NOT NULL, kel INTEGER NOT NULL, city INTEGER NOT NULL);"
+	"CREATE TABLE lots ("
+	" depot TEXT NOT NULL, lot TEXT NOT NULL, item TEXT NOT NULL,"
+	" qty INTEGER NOT NULL CHECK (qty >= 0),"
+	" reserved INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (reserved >= 0 AND reserved <= qty),"
+	" expires TEXT, PRIMARY KEY (depot, lot));"
+	/* every stock movement, with why */
+	"CREATE TABLE movements ("
+	" id INTEGER PRIMARY KEY, time TEXT NOT NULL, depot TEXT NOT NULL,"
+	" lot TEXT NOT NULL, item TEXT NOT NULL, kind TEXT NOT NULL"
+	"  CHECK (kind IN ('received','reserved','released','consumed',"
+	"  'adjusted')),"
+	" qty INTEGER NOT NULL, dispatch INTEGER, reason TEXT, operator TEXT,"
+	" journal INTEGER);"
+	"CREATE TABLE assignments ("
+	" id INTEGER PRIMARY KEY, incident INTEGER NOT NULL,"
+	" household INTEGER NOT NULL, shelter TEXT NOT NULL,"
+	" persons INTEGER NOT NULL, status TEXT NOT NULL"
+	"  CHECK (status IN ('registered','present','checked_out',"
+	"  'released')),"
+	" since TEXT NOT NULL, checked_in TEXT, checked_out TEXT,"
+	" released TEXT, journal INTEGER);"
+	"CREATE INDEX assignments_hh ON assignments (household);"
+	"CREATE INDEX assignments_inc ON assignments (incident, status);"
+	"CREATE INDEX assignments_sh ON assignments (shelter, status);"
+	"CREATE TABLE unplaced ("
+	" incident INTEGER NOT NULL, household INTEGER NOT NULL,"
+	" reason TEXT NOT NULL, PRIMARY KEY (incident, household))"
+	" WITHOUT ROWID;"
+	"CREATE TABLE dispatches ("
+	" id INTEGER PRIMARY KEY, incident INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('meals','sandang')),"
+	" shelter TEXT NOT NULL, depot TEXT, lot TEXT, day TEXT,"
+	" item TEXT NOT NULL, qty INTEGER NOT NULL, status TEXT NOT NULL"
+	"  CHECK (status IN ('planned','confirmed','released')),"
+	" time TEXT NOT NULL, operator TEXT);"
+	"CREATE INDEX dispatches_inc ON dispatches (incident, status);"
+	"CREATE INDEX dispatches_sh ON dispatches (shelter, day);"
+	"CREATE TABLE shortages ("
+	" incident INTEGER NOT NULL, shelter TEXT NOT NULL, day TEXT NOT NULL,"
+	" item TEXT NOT NULL, deficit INTEGER NOT NULL, peak INTEGER NOT NULL,"
+	" PRIMARY KEY (incident, shelter, day, item)) WITHOUT ROWID;"
+	"CREATE TABLE alerts ("
+	" id INTEGER PRIMARY KEY, topic TEXT NOT NULL, kind TEXT NOT NULL,"
+	" subject TEXT NOT NULL, level TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('raised','acknowledged',"
+	"  'cleared')),"
+	" raised TEXT NOT NULL, acknowledged TEXT, acked_by TEXT, note TEXT,"
+	" cleared TEXT, detail TEXT NOT NULL);"
+	"CREATE INDEX alerts_open ON alerts (topic, kind, subject)"
+	" WHERE state != 'cleared';"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+	" time TEXT NOT NULL, body TEXT NOT NULL,"
+	" published INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX outbox_unpub ON outbox (id) WHERE published = 0;",
+};
+
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+static int
+seterr(char *err, size_t errlen, const char *what, sqlite3 *db)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s", what,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+	return -1;
+}
+
+int
+store_version(store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(store *s, char *err, size_t errlen)
+{
+	int v = store_version(s);
+	char sql[64];
+
+	if (v < 0)
+		return seterr(err, errlen, "reading user_version", s->db);
+	if (v > (int)NMIGRATIONS) {
+		snprintf(err, errlen,
+			 "database schema version %d is newer than this "
+			 "poskod (%d); use the newer poskod or a backup",
+			 v, (int)NMIGRATIONS);
+		return -1;
+	}
+	for (; v < (int)NMIGRATIONS; v++) {
+		if (store_exec(s, "BEGIN IMMEDIATE"))
+			return seterr(err, errlen, "migration begin", s->db);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (store_exec(s, migrations[v]) || store_exec(s, sql)) {
+			seterr(err, errlen, "migration", s->db);
+			store_exec(s, "ROLLBACK");
+			return -1;
+		}
+		if (store_exec(s, "COMMIT"))
+			return seterr(err, errlen, "migration commit", s->db);
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, store **out, char *err, size_t errlen)
+{
+	store *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (s == NULL)
+		return seterr(err, errlen, "store", NULL);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		seterr(err, errlen, path, s->db);
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	/* WAL: readers never block the writer. synchronous=NORMAL in WAL
+	 * mode is durable against a process crash (kill -9); only a power
+	 * loss may lose the last commits, never corrupt the file. */
+	if (store_exec(s, "PRAGMA journal_mode = WAL") ||
+	    store_exec(s, "PRAGMA synchronous = NORMAL") ||
+	    store_exec(s, "PRAGMA foreign_keys = OFF")) {
+		seterr(err, errlen, path, s->db);
+		goto fail;
+	}
+	if (migrate(s, err, errlen))
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(store *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3 *
+store_db(store *s)
+{
+	return s->db;
+}
+
+const char *
+store_errmsg(store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+sqlite3_stmt *
+store_stmt(store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < s->ncache; i++)
+		if (s->cache[i].sql == sql) {
+			st = s->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			       NULL) != SQLITE_OK)
+		return NULL;
+	if (s->ncache < STMT_CACHE) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].st = st;
+		s->ncache++;
+	}
+	/* A full cache would leak: STMT_CACHE is sized above the number of
+	 * distinct statements poskod uses, which the tests exercise. */
+	return st;
+}
+
+int
+store_exec(store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+									: -1;
+}
+
+int
+store_begin(store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int
+store_commit(store *s)
+{
+	return store_exec(s, "COMMIT");
+}
+
+int
+store_rollback(store *s)
+{
+	return store_exec(s, "ROLLBACK");
+}
+
+char *
+store_time(int64_t t, char *buf)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+char *
+store_now(char *buf)
+{
+	return store_time((int64_t)time(NULL), buf);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int64_t
+store_journal_add(store *s, const store_journal *j)
+{
+	static const char sql[] =
+		"INSERT INTO journal (time, origin, source, source_id, action,"
+		" hash, incident, revision, operator, raw, effective, today)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	char now[32];
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, store_now(now));
+	bind_text(st, 2, j->origin);
+	bind_text(st, 3, j->source);
+	bind_text(st, 4, j->source_id);
+	bind_text(st, 5, j->action);
+	bind_text(st, 6, j->hash);
+	if (j->incident)
+		sqlite3_bind_int64(st, 7, j->incident);
+	if (j->revision)
+		sqlite3_bind_int(st, 8, j->revision);
+	bind_text(st, 9, j->operator_);
+	sqlite3_bind_text(st, 10, j->raw ? j->raw : "", (int)j->rawlen,
+			  SQLITE_TRANSIENT);
+	bind_text(st, 11, j->effective);
+	sqlite3_bind_int64(st, 12, j->today);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int64_t
+store_outbox_add(store *s, const char *topic, const char *body)
+{
+	static const char sql[] =
+		"INSERT INTO outbox (topic, time, body) VALUES (?,?,?)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	char now[32];
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, topic);
+	bind_text(st, 2, store_now(now));
+	bind_text(st, 3, body);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+char *
+store_event_text(int64_t id, const char *topic, const char *time,
+		 const char *body, size_t *len)
+{
+	size_t tl = strlen(topic), bl = strlen(body);
+	size_t cap = tl + bl + 96;
+	char *out = malloc(cap);
+	int n;
+
+	if (out == NULL)
+		return NULL;
+	/* body is "{...}" (possibly "{}"): splice the envelope in front. */
+	const char *rest = bl > 1 ? body + 1 : "}";
+	int empty = (bl <= 2);
+	n = snprintf(out, cap, "%s {\"v\":1,\"id\":%lld,\"time\":\"%s\"%s%s",
+		     topic, (long long)id, time, empty ? "" : ",",
+		     empty ? "}" : rest);
+	if (n < 0 || (size_t)n >= cap) {
+		free(out);
+		return NULL;
+	}
+	*len = (size_t)n;
+	return out;
+}
+
+long
+store_outbox_unpublished(store *s, int64_t after, size_t max,
+			 store_event_fn fn, void *arg)
+{
+	static const char sql[] =
+		"SELECT id, topic, time, body FROM outbox"
+		" WHERE published = 0 AND id > ? ORDER BY id LIMIT ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	long n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, max ? (int64_t)max : INT64_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(sqlite3_column_int64(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2),
+		   (const char *)sqlite3_column_text(st, 3), arg);
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+store_outbox_mark(store *s, int64_t upto)
+{
+	static const char sql[] =
+		"UPDATE outbox SET published = 1 WHERE published = 0 AND id <= ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, upto);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+store_last_event_id(store *s)
+{
+	static const char sql[] = "SELECT coalesce(max(id), 0) FROM outbox";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t v = 0;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}

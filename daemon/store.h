@@ -1,0 +1,96 @@
+/*
+ * store.h - poskod's SQLite store: schema, migrations, journal, outbox.
+ *
+ * One database file in WAL mode. The schema version is PRAGMA user_version;
+ * store_open() applies the ordered migrations above it, each in its own
+ * transaction, and refuses a file newer than this binary.
+ *
+ * Two connections are used by poskod: the loop's (control reads, control
+ * writes while no decision runs, outbox marking) and the decision worker's
+ * (a batch of reports decided and committed in one transaction). Decisions
+ * are serialised by the pipeline queue, so the two never write at once; WAL
+ * lets the loop read while the worker writes.
+ *
+ * Outbox: an event is a row (id, topic, body) written in the transaction
+ * that decided it. Its published text is "topic {"v":1,"id":N,"time":T,
+ * <body fields>}", built by store_event_text() from the row, so a
+ * re-publish after a crash yields the same bytes and the same id.
+ *
+ * Errors: functions return 0 or -1 and fill err (sqlite3_errmsg text with
+ * what was being done). Nothing here logs.
+ */
+#ifndef POSKO_DAEMON_STORE_H
+#define POSKO_DAEMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store;
+
+/* Open (create) the database at path, set WAL, foreign keys off, busy
+ * timeout, and migrate to STORE_SCHEMA_VERSION. */
+int store_open(const char *path, store **out, char *err, size_t errlen);
+void store_close(store *s);
+sqlite3 *store_db(store *s);
+const char *store_errmsg(store *s);
+
+/* The schema version of the open file (after migration). */
+int store_version(store *s);
+
+/* A cached prepared statement for sql (keyed by the string's address, so
+ * pass string literals). Reset and bindings cleared before return. NULL on
+ * a prepare error (store_errmsg says why). */
+sqlite3_stmt *store_stmt(store *s, const char *sql);
+
+int store_exec(store *s, const char *sql);
+int store_begin(store *s);	/* BEGIN IMMEDIATE */
+int store_commit(store *s);
+int store_rollback(store *s);
+
+/* Journal one accepted message. Returns the journal row id or -1. */
+typedef struct store_journal {
+	const char *origin;    /* json | cap | rw_state | gate | control */
+	const char *source;    /* may be NULL for control commands */
+	const char *source_id; /* may be NULL */
+	const char *action;    /* open | update | cancel | <control cmd> */
+	const char *hash;      /* 16 hex digits, or NULL */
+	int64_t incident;      /* 0 = none */
+	int revision;          /* 0 = none */
+	const char *operator_; /* NULL when not given */
+	const char *raw;       /* the message as received */
+	size_t rawlen;
+	const char *effective; /* the full report decided (merged), or NULL */
+	int64_t today;         /* the plan's day of the step */
+} store_journal;
+int64_t store_journal_add(store *s, const store_journal *j);
+
+/* Add an event to the outbox: body is a JSON object text "{...}" without
+ * v/id/time. Returns the event id or -1. */
+int64_t store_outbox_add(store *s, const char *topic, const char *body);
+
+/* Build the published text of event (id, topic, time, body) into a
+ * malloc'ed string (*len its length, no NUL counted). NULL on ENOMEM. */
+char *store_event_text(int64_t id, const char *topic, const char *time,
+		       const char *body, size_t *len);
+
+/* Call fn for every unpublished event with id > after, in id order (at
+ * most max, 0 = all). Returns the number visited or -1. */
+typedef void (*store_event_fn)(int64_t id, const char *topic,
+			       const char *time, const char *body, void *arg);
+long store_outbox_unpublished(store *s, int64_t after, size_t max,
+			      store_event_fn fn, void *arg);
+/* Mark events with id <= upto published. */
+int store_outbox_mark(store *s, int64_t upto);
+/* Highest event id committed (0 when none). */
+int64_t store_last_event_id(store *s);
+
+/* "now" as RFC 3339 UTC with seconds ("2007-02-01T23:00:06Z"). buf >= 32. */
+char *store_now(char *buf);
+/* time_t -> the same format. */
+char *store_time(int64_t t, char *buf);
+
+#endif
