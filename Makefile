@@ -105,7 +105,7 @@ check: deps-test
 	@$(MAKE) --no-print-directory check-build
 	@tools/run-tests.sh
 .PHONY: check-build
-check-build: $(PROGS_asan) $(TESTS_asan) $(BENCHES_asan) $(PROGS_rel)
+check-build: $(PROGS_asan) $(TESTS_asan) $(BENCHES_asan) $(PROGS_rel) locale
 
 demo: deps
 	@$(MAKE) --no-print-directory all

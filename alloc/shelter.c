@@ -780,27 +780,30 @@ drain(struct work *w, struct leave **buf, size_t *cap)
 	return rc;
 }
 
+/* Value of household i where it is now (U when unplaced). */
+static double
+value_now(const struct work *w, size_t i)
+{
+	const struct hh *h = &w->h[i];
+
+	if (w->at[i] == NOPE)
+		return h->u;
+	return h->a * (float)dist(h, &w->s[w->at[i]]) + w->price[w->at[i]];
+}
+
 /*
- * Between phases: a shelter with room left keeps no price (it is not
- * scarce), and every household that is now more than eps better off
- * elsewhere moves there.
+ * Start of a finer phase: every household more than eps better off
+ * elsewhere moves there (over-full shelters then shed at the finer step).
  */
 static int
-rebalance(struct work *w)
+settle(struct work *w)
 {
 	int rc;
 
-	for (uint32_t j = 0; j < w->m; j++)
-		if (w->load[j] < w->s[j].free0)
-			w->price[j] = 0;
 	for (size_t i = 0; i < w->n; i++) {
-		const struct hh *h = &w->h[i];
-		double cur = h->u, bv;
+		double cur = value_now(w, i), bv;
 		uint32_t b;
 
-		if (w->at[i] != NOPE)
-			cur = h->a * (float)dist(h, &w->s[w->at[i]]) +
-			      w->price[w->at[i]];
 		rc = best_choice(w, i, NOPE, &b, &bv);
 		if (rc != ALLOC_OK)
 			return rc;
@@ -818,11 +821,139 @@ rebalance(struct work *w)
 	return ALLOC_OK;
 }
 
+/* Households that have shelter j among their candidates (CSR). */
+static int
+inverse_build(struct work *w, uint32_t **start, uint32_t **item)
+{
+	uint32_t *st, *it, *fill;
+	size_t tot = 0;
+
+	st = calloc(w->m + 1, sizeof(*st));
+	fill = calloc(w->m ? w->m : 1, sizeof(*fill));
+	if (st == NULL || fill == NULL) {
+		free(st);
+		free(fill);
+		return ALLOC_ENOMEM;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t nc;
+		const struct cand *c = cands(w, i, &nc);
+
+		for (uint32_t t = 0; t < nc; t++)
+			st[c[t].s + 1]++;
+		tot += nc;
+	}
+	for (size_t j = 0; j < w->m; j++)
+		st[j + 1] += st[j];
+	it = malloc((tot ? tot : 1) * sizeof(*it));
+	if (it == NULL) {
+		free(st);
+		free(fill);
+		return ALLOC_ENOMEM;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t nc;
+		const struct cand *c = cands(w, i, &nc);
+
+		for (uint32_t t = 0; t < nc; t++)
+			it[st[c[t].s] + fill[c[t].s]++] = (uint32_t)i;
+	}
+	free(fill);
+	*start = st;
+	*item = it;
+	return ALLOC_OK;
+}
+
+static int
+gain_cmp(const void *a, const void *b)
+{
+	const struct leave *x = a, *y = b;
+
+	if (x->delta != y->delta)
+		return x->delta > y->delta ? -1 : 1;
+	return alloc_cmp_u32(x->i, y->i);
+}
+
+/*
+ * Reverse step (prices down): shelter j has room but a price, left over
+ * from a coarser phase. Lower the price just enough to draw the households
+ * that gain most from coming, as many as fit; households that do not come
+ * are still within eps of their best choice.
+ */
+static int
+pull(struct work *w, uint32_t j, const uint32_t *ist, const uint32_t *iit,
+     struct leave **buf, size_t *cap, int *changed)
+{
+	int64_t room = w->s[j].free0 - w->load[j];
+	size_t k = 0, nb = 0;
+	double np;
+	int rc;
+
+	if (room <= 0 || w->price[j] <= 0)
+		return ALLOC_OK;
+	if (alloc_grow((void **)buf, cap, ist[j + 1] - ist[j] + 1,
+		       sizeof(**buf)))
+		return ALLOC_ENOMEM;
+	for (uint32_t t = ist[j]; t < ist[j + 1]; t++) {
+		uint32_t i = iit[t];
+		double g;
+
+		if (w->at[i] == j)
+			continue;
+		g = value_now(w, i) - w->h[i].a * (float)dist(&w->h[i],
+							      &w->s[j]);
+		if (g <= 0)
+			continue;
+		(*buf)[nb].delta = g;
+		(*buf)[nb].i = i;
+		(*buf)[nb].to = j;
+		nb++;
+	}
+	qsort(*buf, nb, sizeof(**buf), gain_cmp);
+	while (k < nb && (int64_t)w->h[(*buf)[k].i].w <= room) {
+		room -= w->h[(*buf)[k].i].w;
+		k++;
+	}
+	np = k < nb ? (*buf)[k].delta : 0;
+	if (np >= w->price[j])
+		return ALLOC_OK;
+	w->price[j] = np;
+	for (size_t t = 0; t < k; t++) {
+		uint32_t i = (*buf)[t].i;
+
+		if (w->at[i] != NOPE)
+			unplace(w, i);
+		rc = place(w, i, j);
+		if (rc != ALLOC_OK)
+			return rc;
+	}
+	*changed = 1;
+	return ALLOC_OK;
+}
+
+static int
+reverse(struct work *w, struct leave **buf, size_t *cap)
+{
+	uint32_t *ist = NULL, *iit = NULL;
+	int changed = 1, rc;
+
+	rc = inverse_build(w, &ist, &iit);
+	for (int sweep = 0; rc == ALLOC_OK && changed && sweep < 16;
+	     sweep++) {
+		changed = 0;
+		for (uint32_t j = 0; j < w->m && rc == ALLOC_OK; j++)
+			rc = pull(w, j, ist, iit, buf, cap, &changed);
+	}
+	free(ist);
+	free(iit);
+	return rc;
+}
+
 /*
  * Epsilon scaling: a first phase with a coarse price step settles the
  * prices of crowded regions in few rounds; each next phase divides the step
- * by 4 down to epsilon_m, after rebalance() has taken back the prices of
- * shelters that turned out to have room.
+ * by 4 down to epsilon_m. After each phase the reverse step takes back the
+ * price of shelters that turned out to have room.
  */
 static int
 auction(struct work *w)
@@ -845,10 +976,12 @@ auction(struct work *w)
 		enqueue(w, j);
 	while (rc == ALLOC_OK) {
 		rc = drain(w, &buf, &cap);
+		if (rc == ALLOC_OK)
+			rc = reverse(w, &buf, &cap);
 		if (rc != ALLOC_OK || w->eps <= w->p->epsilon_m)
 			break;
 		w->eps = fmax(w->p->epsilon_m, w->eps / 4.0);
-		rc = rebalance(w);
+		rc = settle(w);
 	}
 	free(buf);
 	return rc;

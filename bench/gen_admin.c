@@ -235,7 +235,8 @@ load_layer(struct gen_ctx *c, const char *file, const char *name_key,
 			gen_fail("%s: feature %zu: no polygon", path, i);
 		if (GEOSisValid_r(c->h, g) != 1) {
 			GEOSGeometry *v = GEOSMakeValid_r(c->h, g);
-			GEOSGeometry *pg = v ? gen_geom_polygonal(c->h, v) : NULL;
+			GEOSGeometry *pg = v ? gen_geom_snapped(c->h, v, 1e-7)
+					     : NULL;
 			GEOSGeom_destroy_r(c->h, g);
 			if (v)
 				GEOSGeom_destroy_r(c->h, v);

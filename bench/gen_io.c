@@ -467,6 +467,17 @@ gen_geom_polygonal(GEOSContextHandle_t h, const GEOSGeometry *g)
 	return out;
 }
 
+GEOSGeometry *
+gen_geom_snapped(GEOSContextHandle_t h, const GEOSGeometry *g, double grid)
+{
+	GEOSGeometry *s = GEOSGeom_setPrecision_r(h, g, grid, 0);
+	if (!s)
+		return NULL;
+	GEOSGeometry *p = GEOSisEmpty_r(h, s) ? NULL : gen_geom_polygonal(h, s);
+	GEOSGeom_destroy_r(h, s);
+	return p;
+}
+
 /* ---- progress ---- */
 
 static int progress_on;

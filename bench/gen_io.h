@@ -49,6 +49,13 @@ int gen_geom_write(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *g,
  * when there is none). */
 GEOSGeometry *gen_geom_polygonal(GEOSContextHandle_t h, const GEOSGeometry *g);
 
+/* g snapped to a grid of `grid` degrees (GEOS setPrecision, which keeps
+ * it valid), polygonal parts only; NULL when nothing is left.  Written
+ * with the grid's decimals, the output is then exactly this valid
+ * geometry: rounding at write time alone can make rings cross. */
+GEOSGeometry *gen_geom_snapped(GEOSContextHandle_t h, const GEOSGeometry *g,
+			       double grid);
+
 /* Progress on stderr, only when stderr is a terminal and not quiet. */
 void gen_progress_init(int quiet);
 void gen_progress(const char *stage, size_t done, size_t total);

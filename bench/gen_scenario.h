@@ -138,7 +138,7 @@ struct gen_ctx {
 	char fire_file[160];
 };
 
-/* gen_scenario.c */
+/* gen_ctx.c */
 void gen_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2),
 						    noreturn));
 FILE *gen_create(struct gen_ctx *c, const char *name);

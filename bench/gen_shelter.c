@@ -5,8 +5,8 @@
  * Candidates: TYPE "Place of Worship - Islam" (mosque), "School" and
  * "University/College" (school), "Government" (office), "Sports Facility"
  * (sports_hall).  Left out: candidates whose interior point is not in a
- * kelurahan with a code, those inside an HKV "high" flood zone (design
- * flood over 1 m: a site planners would not choose for floods), and those
+ * kelurahan with a code, those inside an HKV medium or high flood zone
+ * (design flood over 50 cm: a site planners would not choose), and those
  * with room for fewer than 10 people.
  *
  * Capacity, in this order:
@@ -15,7 +15,8 @@
  *    "500 - 1000" (the lower end).  Not parsed: "<300" (an upper bound),
  *    "56 Pintu", "6 kelas", "300 tempat tidur" (doors, classrooms, beds:
  *    not persons), "Kecil", "FIX ME", stray text.  A parsed value above
- *    2 persons per m2 of gross floor is taken for a typo and not used;
+ *    2 persons per m2 of gross floor is taken for a typo (or a worship
+ *    capacity counting the yard) and not used;
  *  - estimated from the footprint: usable floor = footprint area x levels
  *    (LEVELS, "4-7" -> 4, ">7" -> 8, "10+" -> 10, unknown -> 1; at most 3
  *    count, upper floors of tall buildings are not used for shelter) x
@@ -27,9 +28,12 @@
  * Footprint areas use an equirectangular projection at Jakarta's latitude
  * (gen_m_per_deg_*), within 0.1 % of UTM 48S for buildings.
  *
- * Accessible (1) when the space is on one level reachable without stairs:
- * LEVELS = 1, or a sports hall (one hall at ground level).  Multi-storey
- * and unknown-height buildings are 0: not known to be step-free.
+ * Accessible (1) when the space is reachable without stairs: LEVELS = 1,
+ * a sports hall (one hall at ground level), or a government office
+ * (public buildings must provide access for people with disabilities:
+ * Permen PUPR 14/PRT/M/2017, Persyaratan Kemudahan Bangunan Gedung).
+ * Multi-storey and unknown-height mosques and schools are 0: not known to
+ * be step-free.
  *
  * Selection: the candidates are grouped by kelurahan; kelurahan in a
  * seeded random order take one candidate each per round (seeded order
@@ -41,9 +45,9 @@
  * Synthetic sites (--shelters minus the OSM ones, default a fifth) are
  * drawn by population weight among cells farther than 1 km from every
  * candidate building, that is where the building layer has no coverage
- * (it covers central and north Jakarta only).  Kinds: tent 40 %, school
- * 30 %, mosque 20 %, community hall 10 %; floors drawn from plausible
- * ranges; names end in "(sintetis)".
+ * (it covers central and north Jakarta only), on dry or low (<= 50 cm) HKV
+ * ground.  Kinds: tent 40 %, school 30 %, mosque 20 %, community hall
+ * 10 %; floors drawn from plausible ranges; names end in "(sintetis)".
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench/gen_scenario.h"

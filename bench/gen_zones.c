@@ -277,7 +277,8 @@ write_fire(struct gen_ctx *c)
 			if (!cells)
 				continue;
 			GEOSGeometry *z = GEOSIntersection_r(c->h, cells, k->geom);
-			GEOSGeometry *pz = z ? gen_geom_polygonal(c->h, z) : NULL;
+			GEOSGeometry *pz = z ? gen_geom_snapped(c->h, z, 1e-6)
+					     : NULL;
 			if (pz) {
 				write_zone(c, f, k, (enum fire_class)cl, pz,
 					   risk, band_name(cl, risk));
@@ -356,7 +357,7 @@ load_rw(struct gen_ctx *c)
 		if (GEOSisValid_r(c->h, g) != 1) {
 			GEOSGeometry *v = GEOSMakeValid_r(c->h, g);
 			GEOSGeom_destroy_r(c->h, g);
-			g = v ? gen_geom_polygonal(c->h, v) : NULL;
+			g = v ? gen_geom_snapped(c->h, v, 1e-7) : NULL;
 			if (v)
 				GEOSGeom_destroy_r(c->h, v);
 			if (!g)
@@ -405,7 +406,7 @@ load_rw(struct gen_ctx *c)
 			free(parts);
 			GEOSGeometry *u = GEOSUnaryUnion_r(c->h, coll);
 			GEOSGeom_destroy_r(c->h, coll);
-			m.geom = gen_geom_polygonal(c->h, u);
+			m.geom = gen_geom_snapped(c->h, u, 1e-7);
 			GEOSGeom_destroy_r(c->h, u);
 			c->rw_merged += j - i;
 		}

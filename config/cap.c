@@ -24,7 +24,7 @@
 enum { F_CATEGORY, F_EVENT, F_SEVERITY, F_URGENCY, F_CERTAINTY, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {
-	"category", "event", "severity", "urgency", "certainty"};
+    "category", "event", "severity", "urgency", "certainty"};
 
 static char **
 rule_field(struct config_cap_rule *r, int f)
@@ -60,14 +60,15 @@ cfg_cap_rule_clear(struct config_cap_rule *r)
 
 int
 cfg_cap_rule_copy(struct config_cap_rule *dst,
-		  const struct config_cap_rule *src)
+                  const struct config_cap_rule *src)
 {
 	*dst = *src;
 	for (int f = 0; f < F_COUNT; f++) {
 		const char *s = rule_cfield(src, f);
 
 		*rule_field(dst, f) = NULL;
-		if (s != NULL && (*rule_field(dst, f) = cfg_strdup(s)) == NULL) {
+		if (s != NULL &&
+		    (*rule_field(dst, f) = cfg_strdup(s)) == NULL) {
 			cfg_cap_rule_clear(dst);
 			return -1;
 		}
@@ -163,16 +164,16 @@ parse_condition(const char *tok, struct config_cap_rule *r, char *why)
 			break;
 	if (eq == NULL || f == F_COUNT) {
 		snprintf(why, CFG_REASON_LEN,
-			 "must have conditions FIELD=PATTERN with FIELD "
-			 "category, event, severity, urgency or certainty, "
-			 "not '%.30s'",
-			 tok);
+		         "must have conditions FIELD=PATTERN with FIELD "
+		         "category, event, severity, urgency or certainty, "
+		         "not '%.30s'",
+		         tok);
 		return -1;
 	}
 	if (eq[1] == '\0' || *rule_field(r, f) != NULL) {
 		snprintf(why, CFG_REASON_LEN,
-			 "must give %s a non-empty pattern, once",
-			 field_names[f]);
+		         "must give %s a non-empty pattern, once",
+		         field_names[f]);
 		return -1;
 	}
 	*rule_field(r, f) = cfg_strdup(eq + 1);
@@ -185,16 +186,16 @@ parse_condition(const char *tok, struct config_cap_rule *r, char *why)
 
 static int
 parse_result(const char *tok, struct config_cap_rule *r, int *have_type,
-	     int *have_sev, char *why)
+             int *have_sev, char *why)
 {
 	if (strncmp(tok, "type=", 5) == 0 && !*have_type) {
 		r->type = cfg_type_parse(tok + 5);
 		if (r->type < 0) {
 			snprintf(why, CFG_REASON_LEN,
-				 "must map to type=flood, fire, collapse, "
-				 "extreme_weather, earthquake or other, not "
-				 "'%.30s'",
-				 tok + 5);
+			         "must map to type=flood, fire, collapse, "
+			         "extreme_weather, earthquake or other, not "
+			         "'%.30s'",
+			         tok + 5);
 			return -1;
 		}
 		*have_type = 1;
@@ -203,19 +204,19 @@ parse_result(const char *tok, struct config_cap_rule *r, int *have_type,
 	if (strncmp(tok, "severity=", 9) == 0 && !*have_sev) {
 		if (parse_sev_spec(tok + 9, r) != 0) {
 			snprintf(why, CFG_REASON_LEN,
-				 "must have severity=cap, unspecified, "
-				 "evacuate, level:minor..extreme, "
-				 "siaga:1..4 or depth:CM, not '%.30s'",
-				 tok + 9);
+			         "must have severity=cap, unspecified, "
+			         "evacuate, level:minor..extreme, "
+			         "siaga:1..4 or depth:CM, not '%.30s'",
+			         tok + 9);
 			return -1;
 		}
 		*have_sev = 1;
 		return 0;
 	}
 	snprintf(why, CFG_REASON_LEN,
-		 "must have a result type=TYPE [severity=SPEC] (each once), "
-		 "not '%.30s'",
-		 tok);
+	         "must have a result type=TYPE [severity=SPEC] (each once), "
+	         "not '%.30s'",
+	         tok);
 	return -1;
 }
 
@@ -240,22 +241,22 @@ cfg_cap_rule_parse(const char *s, struct config_cap_rule *r, char *why)
 			continue;
 		}
 		rc = right ? parse_result(tok, r, &have_type, &have_sev, why)
-			   : parse_condition(tok, r, why);
+		           : parse_condition(tok, r, why);
 		if (rc != 0)
 			goto fail;
 		nconds += !right;
 	}
 	if (rc < 0) {
 		snprintf(why, CFG_REASON_LEN,
-			 "must close its quotes and keep tokens under 256 "
-			 "characters");
+		         "must close its quotes and keep tokens under 256 "
+		         "characters");
 		goto fail;
 	}
 	if (!right || !have_type || (any && nconds > 0) ||
 	    (!any && nconds == 0)) {
 		snprintf(why, CFG_REASON_LEN,
-			 "must be CONDITIONS -> type=TYPE [severity=SPEC], "
-			 "CONDITIONS '*' or FIELD=PATTERN ...");
+		         "must be CONDITIONS -> type=TYPE [severity=SPEC], "
+		         "CONDITIONS '*' or FIELD=PATTERN ...");
 		goto fail;
 	}
 	if (!have_sev)
@@ -279,9 +280,9 @@ cfg_cap_rule_format(const struct config_cap_rule *r)
 		if (p == NULL)
 			continue;
 		used += (size_t)snprintf(
-			buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0,
-			strpbrk(p, " \t") ? "%s=\"%s\" " : "%s=%s ",
-			field_names[f], p);
+		    buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0,
+		    strpbrk(p, " \t") ? "%s=\"%s\" " : "%s=%s ", field_names[f],
+		    p);
 	}
 	if (used == 0)
 		used = (size_t)snprintf(buf, sizeof(buf), "* ");
@@ -291,7 +292,7 @@ cfg_cap_rule_format(const struct config_cap_rule *r)
 		snprintf(sev, sizeof(sev), "evacuate");
 	else if (r->sev.kind == ALLOC_SEV_LEVEL)
 		snprintf(sev, sizeof(sev), "level:%s",
-			 cfg_level_name(r->sev.value));
+		         cfg_level_name(r->sev.value));
 	else if (r->sev.kind == ALLOC_SEV_SIAGA)
 		snprintf(sev, sizeof(sev), "siaga:%d", (int)r->sev.value);
 	else if (r->sev.kind == ALLOC_SEV_DEPTH_CM)
@@ -300,17 +301,17 @@ cfg_cap_rule_format(const struct config_cap_rule *r)
 		snprintf(sev, sizeof(sev), "unspecified");
 	if (used < sizeof(buf))
 		snprintf(buf + used, sizeof(buf) - used,
-			 "-> type=%s severity=%s", cfg_type_name(r->type), sev);
+		         "-> type=%s severity=%s", cfg_type_name(r->type), sev);
 	return cfg_strdup(buf);
 }
 
 const struct config_cap_rule *
-config_cap_match(const posko_config *c, const char *category,
-		 const char *event, const char *severity, const char *urgency,
-		 const char *certainty)
+config_cap_match(const posko_config *c, const char *category, const char *event,
+                 const char *severity, const char *urgency,
+                 const char *certainty)
 {
 	const char *v[F_COUNT] = {category, event, severity, urgency,
-				  certainty};
+	                          certainty};
 
 	if (c == NULL)
 		return NULL;
@@ -335,11 +336,11 @@ config_cap_match(const posko_config *c, const char *category,
 
 int
 config_cap_severity(const struct config_cap_rule *r, const char *cap_severity,
-		    struct alloc_severity *out)
+                    struct alloc_severity *out)
 {
 	/* CAP 1.2 <severity> codes, mildest first, as alloc levels. */
 	static const char *const words[] = {"Minor", "Moderate", "Severe",
-					    "Extreme"};
+	                                    "Extreme"};
 
 	if (r == NULL || out == NULL)
 		return CONFIG_EVALUE;

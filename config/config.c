@@ -29,86 +29,88 @@
 /* Refuse config files above this: posko.conf is a few KiB. */
 #define CFG_MAX_FILE (1024 * 1024)
 
-const char *const cfg_sections[] = {"daemon", "bus",    "data",  "policy",
-				    "shelter", "supply", "alerts", "cap",
-				    "feed",   "gates",  NULL};
+const char *const cfg_sections[] = {"daemon",  "bus",    "data",   "policy",
+                                    "shelter", "supply", "alerts", "cap",
+                                    "feed",    "gates",  NULL};
 
 #define OFF(f) offsetof(posko_config, f)
-#define KEY(sec, name, type, field, min, max, what)                          \
-	{sec, name, type, OFF(field), 0, min, max, what}
+#define KEY(sec, name, type, field, min, max, what)                            \
+	{                                                                      \
+		sec, name, type, OFF(field), 0, min, max, what                 \
+	}
 
 const struct cfg_key cfg_keys[] = {
-	KEY("daemon", "state_dir", K_PATH, daemon.state_dir, 0, 0, NULL),
-	KEY("daemon", "runtime_dir", K_PATH, daemon.runtime_dir, 0, 0, NULL),
-	KEY("daemon", "log_level", K_LOGLEVEL, daemon.log_level, 0, 0, NULL),
-	KEY("daemon", "metric_crs", K_STR, daemon.metric_crs, 0, 0, NULL),
-	KEY("daemon", "watchdog", K_BOOL, daemon.watchdog, 0, 0, NULL),
-	KEY("daemon", "max_message_bytes", K_SIZE, daemon.max_message_bytes,
-	    1024, 1024.0 * 1024 * 1024, NULL),
+    KEY("daemon", "state_dir", K_PATH, daemon.state_dir, 0, 0, NULL),
+    KEY("daemon", "runtime_dir", K_PATH, daemon.runtime_dir, 0, 0, NULL),
+    KEY("daemon", "log_level", K_LOGLEVEL, daemon.log_level, 0, 0, NULL),
+    KEY("daemon", "metric_crs", K_STR, daemon.metric_crs, 0, 0, NULL),
+    KEY("daemon", "watchdog", K_BOOL, daemon.watchdog, 0, 0, NULL),
+    KEY("daemon", "max_message_bytes", K_SIZE, daemon.max_message_bytes, 1024,
+        1024.0 * 1024 * 1024, NULL),
 
-	KEY("bus", "ingest", K_ENDPOINT, bus.ingest, 0, 0, NULL),
-	KEY("bus", "control", K_ENDPOINT, bus.control, 0, 0, NULL),
-	KEY("bus", "control_readonly", K_OPTENDPOINT, bus.control_readonly, 0,
-	    0, NULL),
-	KEY("bus", "events", K_ENDPOINT, bus.events, 0, 0, NULL),
-	KEY("bus", "allow_remote", K_BOOL, bus.allow_remote, 0, 0, NULL),
-	KEY("bus", "socket_group", K_GROUP, bus.socket_group, 0, 0, NULL),
-	KEY("bus", "socket_mode", K_MODE, bus.socket_mode, 0, 0, NULL),
+    KEY("bus", "ingest", K_ENDPOINT, bus.ingest, 0, 0, NULL),
+    KEY("bus", "control", K_ENDPOINT, bus.control, 0, 0, NULL),
+    KEY("bus", "control_readonly", K_OPTENDPOINT, bus.control_readonly, 0, 0,
+        NULL),
+    KEY("bus", "events", K_ENDPOINT, bus.events, 0, 0, NULL),
+    KEY("bus", "allow_remote", K_BOOL, bus.allow_remote, 0, 0, NULL),
+    KEY("bus", "socket_group", K_GROUP, bus.socket_group, 0, 0, NULL),
+    KEY("bus", "socket_mode", K_MODE, bus.socket_mode, 0, 0, NULL),
 
-	KEY("data", "households", K_OPTPATH, data.households, 0, 0, NULL),
-	KEY("data", "shelters", K_OPTPATH, data.shelters, 0, 0, NULL),
-	KEY("data", "depots", K_OPTPATH, data.depots, 0, 0, NULL),
-	KEY("data", "stock", K_OPTPATH, data.stock, 0, 0, NULL),
-	{"data", "flood_zones", K_PATHLIST, OFF(data.flood_zones),
-	 OFF(data.nflood_zones), 0, 0, NULL},
-	{"data", "fire_zones", K_PATHLIST, OFF(data.fire_zones),
-	 OFF(data.nfire_zones), 0, 0, NULL},
-	KEY("data", "kelurahan", K_OPTPATH, data.kelurahan, 0, 0, NULL),
-	KEY("data", "rw", K_OPTPATH, data.rw, 0, 0, NULL),
-	KEY("data", "floodgates", K_OPTPATH, data.floodgates, 0, 0, NULL),
+    KEY("data", "households", K_OPTPATH, data.households, 0, 0, NULL),
+    KEY("data", "shelters", K_OPTPATH, data.shelters, 0, 0, NULL),
+    KEY("data", "depots", K_OPTPATH, data.depots, 0, 0, NULL),
+    KEY("data", "stock", K_OPTPATH, data.stock, 0, 0, NULL),
+    {"data", "flood_zones", K_PATHLIST, OFF(data.flood_zones),
+     OFF(data.nflood_zones), 0, 0, NULL},
+    {"data", "fire_zones", K_PATHLIST, OFF(data.fire_zones),
+     OFF(data.nfire_zones), 0, 0, NULL},
+    KEY("data", "kelurahan", K_OPTPATH, data.kelurahan, 0, 0, NULL),
+    KEY("data", "rw", K_OPTPATH, data.rw, 0, 0, NULL),
+    KEY("data", "floodgates", K_OPTPATH, data.floodgates, 0, 0, NULL),
 
-	KEY("shelter", "max_distance_m", K_DOUBLE, shelter.max_distance_m, 1,
-	    100000, "a distance in metres"),
-	KEY("shelter", "m2_per_person", K_DOUBLE, shelter.m2_per_person, 1,
-	    100, "an area in m2"),
-	KEY("shelter", "vulnerable_weight", K_DOUBLE,
-	    shelter.vulnerable_weight, 1, 10, "a weight"),
+    KEY("shelter", "max_distance_m", K_DOUBLE, shelter.max_distance_m, 1,
+        100000, "a distance in metres"),
+    KEY("shelter", "m2_per_person", K_DOUBLE, shelter.m2_per_person, 1, 100,
+        "an area in m2"),
+    KEY("shelter", "vulnerable_weight", K_DOUBLE, shelter.vulnerable_weight, 1,
+        10, "a weight"),
 
-	KEY("supply", "emergency_days", K_INT, supply.emergency_days, 1, 366,
-	    "a number of days"),
-	KEY("supply", "meals_per_person_day", K_INT,
-	    supply.meals_per_person_day, 1, 10, "a number of meals"),
-	KEY("supply", "kit_adult", K_KIT, supply.kit_adult, 0, 0, NULL),
-	KEY("supply", "kit_under5", K_KIT, supply.kit_under5, 0, 0, NULL),
-	KEY("supply", "kit_family", K_BOOL, supply.kit_family, 0, 0, NULL),
-	KEY("supply", "kits_per_person", K_INT, supply.kits_per_person, 0, 10,
-	    "a number of kits"),
-	KEY("supply", "expiry_warn_days", K_INT, supply.expiry_warn_days, 0,
-	    365, "a number of days"),
-	KEY("supply", "max_depot_distance_m", K_DOUBLE,
-	    supply.max_depot_distance_m, 0, 1000000, "a distance in metres"),
+    KEY("supply", "emergency_days", K_INT, supply.emergency_days, 1, 366,
+        "a number of days"),
+    KEY("supply", "meals_per_person_day", K_INT, supply.meals_per_person_day, 1,
+        10, "a number of meals"),
+    KEY("supply", "kit_adult", K_KIT, supply.kit_adult, 0, 0, NULL),
+    KEY("supply", "kit_under5", K_KIT, supply.kit_under5, 0, 0, NULL),
+    KEY("supply", "kit_family", K_BOOL, supply.kit_family, 0, 0, NULL),
+    KEY("supply", "kits_per_person", K_INT, supply.kits_per_person, 0, 10,
+        "a number of kits"),
+    KEY("supply", "expiry_warn_days", K_INT, supply.expiry_warn_days, 0, 365,
+        "a number of days"),
+    KEY("supply", "max_depot_distance_m", K_DOUBLE, supply.max_depot_distance_m,
+        0, 1000000, "a distance in metres"),
 
-	KEY("alerts", "shelter_warn", K_INT, alerts.shelter_warn, 1, 100,
-	    "a percentage"),
-	KEY("alerts", "shelter_critical", K_INT, alerts.shelter_critical, 1,
-	    100, "a percentage"),
-	KEY("alerts", "shelter_full", K_INT, alerts.shelter_full, 1, 100,
-	    "a percentage"),
-	KEY("alerts", "hysteresis", K_INT, alerts.hysteresis, 0, 50,
-	    "percentage points"),
-	KEY("alerts", "depot_cover_days", K_DOUBLE, alerts.depot_cover_days, 0,
-	    365, "a number of days"),
-	KEY("alerts", "feed_stale_minutes", K_INT, alerts.feed_stale_minutes,
-	    0, 1440, "minutes"),
+    KEY("alerts", "shelter_warn", K_INT, alerts.shelter_warn, 1, 100,
+        "a percentage"),
+    KEY("alerts", "shelter_critical", K_INT, alerts.shelter_critical, 1, 100,
+        "a percentage"),
+    KEY("alerts", "shelter_full", K_INT, alerts.shelter_full, 1, 100,
+        "a percentage"),
+    KEY("alerts", "hysteresis", K_INT, alerts.hysteresis, 0, 50,
+        "percentage points"),
+    KEY("alerts", "depot_cover_days", K_DOUBLE, alerts.depot_cover_days, 0, 365,
+        "a number of days"),
+    KEY("alerts", "feed_stale_minutes", K_INT, alerts.feed_stale_minutes, 0,
+        1440, "minutes"),
 
-	KEY("cap", "sender", K_SENDER, cap.sender, 0, 0, NULL),
-	KEY("cap", "spool_dir", K_PATH, cap.spool_dir, 0, 0, NULL),
-	KEY("cap", "outbox_dir", K_PATH, cap.outbox_dir, 0, 0, NULL),
-	KEY("cap", "no_allocate", K_CAPSTATUS, cap.no_allocate, 0, 0, NULL),
+    KEY("cap", "sender", K_SENDER, cap.sender, 0, 0, NULL),
+    KEY("cap", "spool_dir", K_PATH, cap.spool_dir, 0, 0, NULL),
+    KEY("cap", "outbox_dir", K_PATH, cap.outbox_dir, 0, 0, NULL),
+    KEY("cap", "no_allocate", K_CAPSTATUS, cap.no_allocate, 0, 0, NULL),
 
-	KEY("feed", "sitrep_interval_s", K_INT, feed.sitrep_interval_s, 0,
-	    86400, "seconds"),
-	KEY("feed", "sitrep_dir", K_PATH, feed.sitrep_dir, 0, 0, NULL),
+    KEY("feed", "sitrep_interval_s", K_INT, feed.sitrep_interval_s, 0, 86400,
+        "seconds"),
+    KEY("feed", "sitrep_dir", K_PATH, feed.sitrep_dir, 0, 0, NULL),
 };
 const size_t cfg_nkeys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
 
@@ -130,18 +132,18 @@ static const struct {
 	int siaga;
 	const char *codes;
 } default_gates[] = {
-	{"Pintu Air Karet", 1,
-	 "31.71.07.1003, 31.71.07.1004, 31.71.07.1002, 31.71.07.1005, "
-	 "31.71.07.1007"},
-	{"Pintu Air Karet", 2, "31.71.07.1003, 31.71.07.1004"},
-	{"Pintu Air Manggarai", 1,
-	 "31.75.03.1001, 31.74.01.1005, 31.75.03.1002, 31.74.01.1004, "
-	 "31.75.04.1007, 31.74.08.1003, 31.74.01.1007, 31.74.01.1006, "
-	 "31.74.08.1005, 31.74.04.1005, 31.75.04.1005"},
-	{"Pintu Air Manggarai", 2,
-	 "31.75.03.1001, 31.74.01.1005, 31.75.03.1002, 31.74.01.1004, "
-	 "31.75.04.1007, 31.74.08.1003"},
-	{"Pintu Air Manggarai", 3, "31.75.03.1001, 31.74.01.1005"},
+    {"Pintu Air Karet", 1,
+     "31.71.07.1003, 31.71.07.1004, 31.71.07.1002, 31.71.07.1005, "
+     "31.71.07.1007"},
+    {"Pintu Air Karet", 2, "31.71.07.1003, 31.71.07.1004"},
+    {"Pintu Air Manggarai", 1,
+     "31.75.03.1001, 31.74.01.1005, 31.75.03.1002, 31.74.01.1004, "
+     "31.75.04.1007, 31.74.08.1003, 31.74.01.1007, 31.74.01.1006, "
+     "31.74.08.1005, 31.74.04.1005, 31.75.04.1005"},
+    {"Pintu Air Manggarai", 2,
+     "31.75.03.1001, 31.74.01.1005, 31.75.03.1002, 31.74.01.1004, "
+     "31.75.04.1007, 31.74.08.1003"},
+    {"Pintu Air Manggarai", 3, "31.75.03.1001, 31.74.01.1005"},
 };
 
 /*
@@ -152,16 +154,16 @@ static const struct {
 	unsigned n;
 	const char *rule;
 } default_map[] = {
-	{10, "event=*banjir* -> type=flood"},
-	{20, "event=*flood* -> type=flood"},
-	{30, "event=*kebakaran* -> type=fire"},
-	{40, "category=Fire -> type=fire"},
-	{50, "event=*gempa* -> type=earthquake"},
-	{60, "event=*earthquake* -> type=earthquake"},
-	{70, "event=*roboh* -> type=collapse"},
-	{80, "event=*collapse* -> type=collapse"},
-	{90, "category=Met -> type=extreme_weather"},
-	{100, "* -> type=other"},
+    {10, "event=*banjir* -> type=flood"},
+    {20, "event=*flood* -> type=flood"},
+    {30, "event=*kebakaran* -> type=fire"},
+    {40, "category=Fire -> type=fire"},
+    {50, "event=*gempa* -> type=earthquake"},
+    {60, "event=*earthquake* -> type=earthquake"},
+    {70, "event=*roboh* -> type=collapse"},
+    {80, "event=*collapse* -> type=collapse"},
+    {90, "category=Met -> type=extreme_weather"},
+    {100, "* -> type=other"},
 };
 
 static int
@@ -176,11 +178,9 @@ set_str(char **field, const char *v)
 	return 0;
 }
 
-static int
-add_gate(posko_config *c, const char *gate, int siaga, const char *codes,
-	 char *why);
-static int
-set_rule(posko_config *c, unsigned n, const char *text, char *why);
+static int add_gate(posko_config *c, const char *gate, int siaga,
+                    const char *codes, char *why);
+static int set_rule(posko_config *c, unsigned n, const char *text, char *why);
 
 posko_config *
 cfg_default_raw(void)
@@ -239,20 +239,19 @@ cfg_default_raw(void)
 	bad |= set_str(&c->cap.spool_dir, "%S/spool");
 	bad |= set_str(&c->cap.outbox_dir, "%S/cap-out");
 	c->cap.no_allocate = CONFIG_CAP_EXERCISE | CONFIG_CAP_SYSTEM |
-			     CONFIG_CAP_TEST | CONFIG_CAP_DRAFT;
-	for (size_t i = 0; !bad && i < sizeof(default_map) /
-						sizeof(default_map[0]);
-	     i++)
+	                     CONFIG_CAP_TEST | CONFIG_CAP_DRAFT;
+	for (size_t i = 0;
+	     !bad && i < sizeof(default_map) / sizeof(default_map[0]); i++)
 		bad |= set_rule(c, default_map[i].n, default_map[i].rule, why);
 
 	c->feed.sitrep_interval_s = 900;
 	bad |= set_str(&c->feed.sitrep_dir, "%S/sitrep");
 
-	for (size_t i = 0; !bad && i < sizeof(default_gates) /
-						sizeof(default_gates[0]);
-	     i++)
-		bad |= add_gate(c, default_gates[i].gate, default_gates[i].siaga,
-				default_gates[i].codes, why);
+	for (size_t i = 0;
+	     !bad && i < sizeof(default_gates) / sizeof(default_gates[0]); i++)
+		bad |=
+		    add_gate(c, default_gates[i].gate, default_gates[i].siaga,
+		             default_gates[i].codes, why);
 	if (bad) {
 		config_free(c);
 		return NULL;
@@ -301,7 +300,8 @@ config_free(posko_config *c)
 	free(c);
 }
 
-/* ---- CAP rules and gates (shared by defaults and the parser) -------------- */
+/* ---- CAP rules and gates (shared by defaults and the parser) --------------
+ */
 
 /* Set rule n from text ("" removes it); keeps map sorted by n. */
 static int
@@ -316,7 +316,7 @@ set_rule(posko_config *c, unsigned n, const char *text, char *why)
 		if (i < c->cap.nmap && c->cap.map[i].n == n) {
 			cfg_cap_rule_clear(&c->cap.map[i]);
 			memmove(&c->cap.map[i], &c->cap.map[i + 1],
-				(c->cap.nmap - i - 1) * sizeof(r));
+			        (c->cap.nmap - i - 1) * sizeof(r));
 			c->cap.nmap--;
 		}
 		return 0;
@@ -331,7 +331,7 @@ set_rule(posko_config *c, unsigned n, const char *text, char *why)
 	}
 	{
 		struct config_cap_rule *nm =
-			realloc(c->cap.map, (c->cap.nmap + 1) * sizeof(r));
+		    realloc(c->cap.map, (c->cap.nmap + 1) * sizeof(r));
 
 		if (nm == NULL) {
 			cfg_cap_rule_clear(&r);
@@ -341,7 +341,7 @@ set_rule(posko_config *c, unsigned n, const char *text, char *why)
 		c->cap.map = nm;
 	}
 	memmove(&c->cap.map[i + 1], &c->cap.map[i],
-		(c->cap.nmap - i) * sizeof(r));
+	        (c->cap.nmap - i) * sizeof(r));
 	c->cap.map[i] = r;
 	c->cap.nmap++;
 	return 0;
@@ -365,7 +365,7 @@ gate_cmp(const char *ga, int sa, const char *gb, int sb)
 /* Set the watch list of (gate, siaga) from a code list ("" removes it). */
 static int
 add_gate(posko_config *c, const char *gate, int siaga, const char *codes,
-	 char *why)
+         char *why)
 {
 	struct config_gate_watch w = {0};
 	char **v = NULL;
@@ -375,7 +375,7 @@ add_gate(posko_config *c, const char *gate, int siaga, const char *codes,
 
 	for (i = 0; i < c->gates.nwatch; i++) {
 		cmp = gate_cmp(c->gates.watch[i].gate, c->gates.watch[i].siaga,
-			       gate, siaga);
+		               gate, siaga);
 		if (cmp >= 0)
 			break;
 	}
@@ -384,7 +384,7 @@ add_gate(posko_config *c, const char *gate, int siaga, const char *codes,
 			free(c->gates.watch[i].gate);
 			free(c->gates.watch[i].kelurahan);
 			memmove(&c->gates.watch[i], &c->gates.watch[i + 1],
-				(c->gates.nwatch - i - 1) * sizeof(w));
+			        (c->gates.nwatch - i - 1) * sizeof(w));
 			c->gates.nwatch--;
 		}
 		return 0;
@@ -403,9 +403,9 @@ add_gate(posko_config *c, const char *gate, int siaga, const char *codes,
 
 		if (geo_kel_parse(v[k], &code) != 0 || code < 1000000000u) {
 			snprintf(why, CFG_REASON_LEN,
-				 "must list kelurahan codes like "
-				 "31.74.01.1001, not '%.40s'",
-				 v[k]);
+			         "must list kelurahan codes like "
+			         "31.74.01.1001, not '%.40s'",
+			         v[k]);
 			goto fail;
 		}
 		for (j = 0; j < w.nkelurahan && w.kelurahan[j] != code; j++)
@@ -423,15 +423,15 @@ add_gate(posko_config *c, const char *gate, int siaga, const char *codes,
 		return 0;
 	}
 	{
-		struct config_gate_watch *nw = realloc(
-			c->gates.watch, (c->gates.nwatch + 1) * sizeof(w));
+		struct config_gate_watch *nw =
+		    realloc(c->gates.watch, (c->gates.nwatch + 1) * sizeof(w));
 
 		if (nw == NULL)
 			goto oom;
 		c->gates.watch = nw;
 	}
 	memmove(&c->gates.watch[i + 1], &c->gates.watch[i],
-		(c->gates.nwatch - i) * sizeof(w));
+	        (c->gates.nwatch - i) * sizeof(w));
 	c->gates.watch[i] = w;
 	c->gates.nwatch++;
 	return 0;
@@ -444,7 +444,8 @@ fail:
 	return -1;
 }
 
-/* ---- the load state -------------------------------------------------------- */
+/* ---- the load state --------------------------------------------------------
+ */
 
 struct entry {
 	char *section, *name, *value;
@@ -470,7 +471,7 @@ struct load {
 };
 
 static void lerr(struct load *L, int line, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Record an error; the one with the lowest line is reported. */
 static void
@@ -491,7 +492,7 @@ lerr(struct load *L, int line, int code, const char *fmt, ...)
 		snprintf(L->err, sizeof(L->err), "%s", msg);
 	else if (line > 0)
 		snprintf(L->err, sizeof(L->err), "%s:%d: %s", L->name, line,
-			 msg);
+		         msg);
 	else
 		snprintf(L->err, sizeof(L->err), "%s: %s", L->name, msg);
 	L->err_line = line > 0 ? line : -1;
@@ -676,7 +677,8 @@ load_clear(struct load *L)
 	free(L->dir);
 }
 
-/* ---- applying keys ---------------------------------------------------------- */
+/* ---- applying keys ----------------------------------------------------------
+ */
 
 /* Edit distance for "did you mean" (short key names only). */
 static size_t
@@ -744,7 +746,7 @@ bad_value(struct load *L, const struct entry *e, const char *why)
 
 static int
 apply_fixed(struct load *L, posko_config *c, const struct cfg_key *k,
-	    const struct entry *e)
+            const struct entry *e)
 {
 	const char *v = e->value;
 	char why[CFG_REASON_LEN] = "";
@@ -775,8 +777,8 @@ apply_fixed(struct load *L, posko_config *c, const struct cfg_key *k,
 	case K_OPTSTR:
 	case K_OPTPATH:
 	case K_OPTENDPOINT:
-		if (rc == 0 && set_str(FIELD(c, k, char *),
-				       *v == '\0' ? NULL : v) != 0)
+		if (rc == 0 &&
+		    set_str(FIELD(c, k, char *), *v == '\0' ? NULL : v) != 0)
 			L->oom = 1;
 		break;
 	case K_PATHLIST: {
@@ -795,11 +797,11 @@ apply_fixed(struct load *L, posko_config *c, const struct cfg_key *k,
 	}
 	case K_INT:
 		rc = cfg_parse_int(v, (long)k->min, (long)k->max, k->what,
-				   FIELD(c, k, int), why);
+		                   FIELD(c, k, int), why);
 		break;
 	case K_DOUBLE:
 		rc = cfg_parse_double(v, k->min, k->max, k->what,
-				      FIELD(c, k, double), why);
+		                      FIELD(c, k, double), why);
 		break;
 	case K_BOOL:
 		rc = cfg_parse_bool(v, FIELD(c, k, int), why);
@@ -808,8 +810,8 @@ apply_fixed(struct load *L, posko_config *c, const struct cfg_key *k,
 		rc = cfg_parse_loglevel(v, FIELD(c, k, int), why);
 		break;
 	case K_SIZE:
-		rc = cfg_parse_size(v, k->min, k->max, FIELD(c, k, size_t),
-				    why);
+		rc =
+		    cfg_parse_size(v, k->min, k->max, FIELD(c, k, size_t), why);
 		break;
 	case K_MODE:
 		rc = cfg_parse_mode(v, FIELD(c, k, unsigned), why);
@@ -844,7 +846,7 @@ plain_number(const char *s, long max)
 
 static int
 set_band(struct alloc_policy_rule *r, int32_t cm, const char *v,
-	 alloc_classmask m)
+         alloc_classmask m)
 {
 	int i;
 
@@ -853,8 +855,8 @@ set_band(struct alloc_policy_rule *r, int32_t cm, const char *v,
 	if (i < r->ndepth && r->depth[i].min_cm == cm) {
 		if (*v == '\0') {
 			memmove(&r->depth[i], &r->depth[i + 1],
-				(size_t)(r->ndepth - i - 1) *
-					sizeof(r->depth[0]));
+			        (size_t)(r->ndepth - i - 1) *
+			            sizeof(r->depth[0]));
 			r->ndepth--;
 			memset(&r->depth[r->ndepth], 0, sizeof(r->depth[0]));
 		} else {
@@ -867,7 +869,7 @@ set_band(struct alloc_policy_rule *r, int32_t cm, const char *v,
 	if (r->ndepth >= ALLOC_POLICY_DEPTH_BANDS)
 		return -1;
 	memmove(&r->depth[i + 1], &r->depth[i],
-		(size_t)(r->ndepth - i) * sizeof(r->depth[0]));
+	        (size_t)(r->ndepth - i) * sizeof(r->depth[0]));
 	r->depth[i].min_cm = cm;
 	r->depth[i].classes = m;
 	r->ndepth++;
@@ -891,7 +893,7 @@ apply_policy(struct load *L, posko_config *c, const struct entry *e)
 		int cm;
 
 		if (cfg_parse_int(e->value, 0, 10000, "a depth in cm", &cm,
-				  why) != 0) {
+		                  why) != 0) {
 			bad_value(L, e, why);
 			return -1;
 		}
@@ -920,9 +922,9 @@ apply_policy(struct load *L, posko_config *c, const struct entry *e)
 	    rest[5] <= '4' && rest[6] == '\0')
 		slot = &r->siaga[rest[5] - '0'];
 	else if (strncmp(rest, "level.", 6) == 0 &&
-		 cfg_level_parse(rest + 6) > 0 &&
-		 strcmp(rest + 6, cfg_level_name(cfg_level_parse(rest + 6))) ==
-			 0)
+	         cfg_level_parse(rest + 6) > 0 &&
+	         strcmp(rest + 6, cfg_level_name(cfg_level_parse(rest + 6))) ==
+	             0)
 		slot = &r->level[cfg_level_parse(rest + 6)];
 	else if (strcmp(rest, "order") == 0)
 		slot = &r->order;
@@ -934,7 +936,7 @@ apply_policy(struct load *L, posko_config *c, const struct entry *e)
 		n = plain_number(rest + 6, 10000);
 		if (n < 0) {
 			bad_value(L, e,
-				  "must be <type>.depth.<cm> with cm 0..10000");
+			          "must be <type>.depth.<cm> with cm 0..10000");
 			return -1;
 		}
 		if (*e->value != '\0' &&
@@ -944,9 +946,9 @@ apply_policy(struct load *L, posko_config *c, const struct entry *e)
 		}
 		if (set_band(r, (int32_t)n, e->value, m) != 0) {
 			bad_value(L, e,
-				  "must keep at most 4 depth bands per type "
-				  "(defaults included; an empty value removes "
-				  "a band)");
+			          "must keep at most 4 depth bands per type "
+			          "(defaults included; an empty value removes "
+			          "a band)");
 			return -1;
 		}
 		return 0;
@@ -1020,7 +1022,7 @@ apply_entry(struct load *L, posko_config *c, const struct entry *e)
 	if (strcmp(e->section, "policy") == 0)
 		rc = apply_policy(L, c, e);
 	else if (strcmp(e->section, "cap") == 0 &&
-		 strncmp(e->name, "map.", 4) == 0)
+	         strncmp(e->name, "map.", 4) == 0)
 		rc = apply_map(L, c, e);
 	else if (strcmp(e->section, "gates") == 0)
 		rc = apply_gate(L, c, e);
@@ -1028,11 +1030,12 @@ apply_entry(struct load *L, posko_config *c, const struct entry *e)
 		unknown_key(L, e);
 }
 
-/* ---- expansion, relative paths, derived fields ---------------------------- */
+/* ---- expansion, relative paths, derived fields ----------------------------
+ */
 
 int
 config_expand(const char *tmpl, const char *runtime_dir, const char *state_dir,
-	      char *out, size_t outlen)
+              char *out, size_t outlen)
 {
 	size_t o = 0;
 
@@ -1087,7 +1090,7 @@ line_cb(void *ctx, const char *section, const char *key)
  * L->dir. is_ep: an endpoint (only ipc:// paths are resolved). */
 static int
 finish_path(struct load *L, posko_config *c, char **field, int is_ep,
-	    const char *sec, const char *key, int self)
+            const char *sec, const char *key, int self)
 {
 	char buf[4096], *res;
 	const char *rd = self ? NULL : c->daemon.runtime_dir;
@@ -1102,7 +1105,7 @@ finish_path(struct load *L, posko_config *c, char **field, int is_ep,
 			lerr(L, line_of(L, sec, key), CONFIG_EVALUE,
 			     "[%s] %s: %s, got %s", sec, key,
 			     self ? "must not use %r or %S (only %%)"
-				  : "must use only the escapes %r, %S and %%",
+			          : "must use only the escapes %r, %S and %%",
 			     *field);
 		return -1;
 	}
@@ -1152,13 +1155,15 @@ cfg_derive(posko_config *c)
 	c->assign.vulnerable_weight = c->shelter.vulnerable_weight;
 
 	alloc_supply_params_default(&c->supply_params);
-	c->supply_params.meals_per_day = (uint32_t)c->supply.meals_per_person_day;
+	c->supply_params.meals_per_day =
+	    (uint32_t)c->supply.meals_per_person_day;
 	c->supply_params.days = (uint32_t)c->supply.emergency_days;
 	c->supply_params.kit_under5 = (uint8_t)c->supply.kit_under5;
 	c->supply_params.kit_other = (uint8_t)c->supply.kit_adult;
 	c->supply_params.kits_per_person = (uint32_t)c->supply.kits_per_person;
 	c->supply_params.family_kits = c->supply.kit_family ? 1 : 0;
-	c->supply_params.expiry_warn_days = (uint32_t)c->supply.expiry_warn_days;
+	c->supply_params.expiry_warn_days =
+	    (uint32_t)c->supply.expiry_warn_days;
 	c->supply_params.max_depot_distance_m = c->supply.max_depot_distance_m;
 	return 0;
 }
@@ -1170,10 +1175,10 @@ finalize(struct load *L, posko_config *c)
 {
 	int rc = 0, r;
 
-	rc |= finish_path(L, c, &c->daemon.state_dir, 0, "daemon",
-			  "state_dir", 1);
+	rc |= finish_path(L, c, &c->daemon.state_dir, 0, "daemon", "state_dir",
+	                  1);
 	rc |= finish_path(L, c, &c->daemon.runtime_dir, 0, "daemon",
-			  "runtime_dir", 1);
+	                  "runtime_dir", 1);
 	if (rc != 0)
 		return rc == -2 ? -2 : -1;
 	for (size_t i = 0; i < cfg_nkeys; i++) {
@@ -1186,7 +1191,7 @@ finalize(struct load *L, posko_config *c)
 
 			for (size_t j = 0; j < n; j++)
 				if ((r = finish_path(L, c, &v[j], 0, k->section,
-						     k->name, 0)) != 0)
+				                     k->name, 0)) != 0)
 					rc = r == -2 ? -2 : (rc ? rc : -1);
 			continue;
 		}
@@ -1196,7 +1201,7 @@ finalize(struct load *L, posko_config *c)
 		    k->off == OFF(daemon.runtime_dir))
 			continue;
 		if ((r = finish_path(L, c, FIELD(c, k, char *), ep, k->section,
-				     k->name, 0)) != 0)
+		                     k->name, 0)) != 0)
 			rc = r == -2 ? -2 : (rc ? rc : -1);
 	}
 	if (rc != 0)
@@ -1204,7 +1209,8 @@ finalize(struct load *L, posko_config *c)
 	return cfg_derive(c) == 0 ? 0 : -2;
 }
 
-/* ---- public entry points ---------------------------------------------------- */
+/* ---- public entry points ----------------------------------------------------
+ */
 
 posko_config *
 config_default(void)
@@ -1265,7 +1271,7 @@ base_dir(const char *name, int is_file, int *oom)
 
 static int
 load_buffer(const char *buf, size_t len, const char *name, int is_file,
-	    posko_config **out, char *err, size_t errlen)
+            posko_config **out, char *err, size_t errlen)
 {
 	struct load L;
 	posko_config *c = NULL;
@@ -1279,7 +1285,7 @@ load_buffer(const char *buf, size_t len, const char *name, int is_file,
 	L.len = len;
 	if (memchr(buf, '\0', len) != NULL) {
 		rc = cfg_seterr(err, errlen, CONFIG_ESYNTAX,
-				"%s: not a text file (NUL byte)", L.name);
+		                "%s: not a text file (NUL byte)", L.name);
 		goto out;
 	}
 	L.dir = base_dir(name, is_file, &oom);
@@ -1311,8 +1317,8 @@ load_buffer(const char *buf, size_t len, const char *name, int is_file,
 	if (L.nerr > 0) {
 		if (L.nerr > 1)
 			rc = cfg_seterr(err, errlen, L.err_code,
-					"%s (+%zu more error%s)", L.err,
-					L.nerr - 1, L.nerr > 2 ? "s" : "");
+			                "%s (+%zu more error%s)", L.err,
+			                L.nerr - 1, L.nerr > 2 ? "s" : "");
 		else
 			rc = cfg_seterr(err, errlen, L.err_code, "%s", L.err);
 		goto out;
@@ -1324,8 +1330,8 @@ load_buffer(const char *buf, size_t len, const char *name, int is_file,
 	rc = CONFIG_OK;
 	goto out;
 oom:
-	rc = cfg_seterr(err, errlen, CONFIG_ENOMEM, "%s: out of memory",
-			L.name);
+	rc =
+	    cfg_seterr(err, errlen, CONFIG_ENOMEM, "%s: out of memory", L.name);
 out:
 	config_free(c);
 	load_clear(&L);
@@ -1334,7 +1340,7 @@ out:
 
 int
 config_load_string(const char *text, const char *name, posko_config **out,
-		   char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
 	if (out == NULL)
 		return cfg_seterr(err, errlen, CONFIG_EVALUE, "no output");
@@ -1360,23 +1366,23 @@ config_load(const char *path, posko_config **out, char *err, size_t errlen)
 	f = fopen(path, "r");
 	if (f == NULL)
 		return cfg_seterr(err, errlen, CONFIG_EIO, "%s: %s", path,
-				  strerror(errno));
+		                  strerror(errno));
 	buf = malloc(CFG_MAX_FILE + 1);
 	if (buf == NULL) {
 		fclose(f);
 		return cfg_seterr(err, errlen, CONFIG_ENOMEM,
-				  "%s: out of memory", path);
+		                  "%s: out of memory", path);
 	}
 	len = fread(buf, 1, CFG_MAX_FILE + 1, f);
 	if (ferror(f)) {
 		rc = cfg_seterr(err, errlen, CONFIG_EIO, "%s: read error: %s",
-				path, strerror(errno));
+		                path, strerror(errno));
 		goto out;
 	}
 	if (len > CFG_MAX_FILE) {
 		rc = cfg_seterr(err, errlen, CONFIG_EIO,
-				"%s: larger than %d bytes, not a config file",
-				path, CFG_MAX_FILE);
+		                "%s: larger than %d bytes, not a config file",
+		                path, CFG_MAX_FILE);
 		goto out;
 	}
 	rc = load_buffer(buf, len, path, 1, out, err, errlen);
@@ -1386,7 +1392,8 @@ out:
 	return rc;
 }
 
-/* ---- lookups ---------------------------------------------------------------- */
+/* ---- lookups ----------------------------------------------------------------
+ */
 
 const struct config_gate_watch *
 config_gate_watch(const posko_config *c, const char *gate, int siaga)
@@ -1395,14 +1402,14 @@ config_gate_watch(const posko_config *c, const char *gate, int siaga)
 		return NULL;
 	for (size_t i = 0; i < c->gates.nwatch; i++)
 		if (gate_cmp(c->gates.watch[i].gate, c->gates.watch[i].siaga,
-			     gate, siaga) == 0)
+		             gate, siaga) == 0)
 			return &c->gates.watch[i];
 	return NULL;
 }
 
 int
 config_rw_state_severity(const posko_config *c, int state,
-			 struct alloc_severity *out)
+                         struct alloc_severity *out)
 {
 	if (c == NULL || out == NULL || state < 1 || state > 4)
 		return CONFIG_EVALUE;

@@ -85,9 +85,9 @@ struct config_cap_rule {
 	char *urgency;   /* <urgency> pattern (Immediate..Unknown), or NULL */
 	char *certainty; /* <certainty> pattern (Observed..Unknown), or NULL */
 	int type;        /* result: enum alloc_incident_type */
-	uint8_t sev_from_cap; /* 1: severity = CAP <severity> as a level
-				 (Extreme -> extreme .. Minor -> minor,
-				 Unknown -> none); 0: use sev */
+	uint8_t sev_from_cap;      /* 1: severity = CAP <severity> as a level
+	                              (Extreme -> extreme .. Minor -> minor,
+	                              Unknown -> none); 0: use sev */
 	struct alloc_severity sev; /* result severity when !sev_from_cap */
 };
 
@@ -96,11 +96,11 @@ struct config_cap_rule {
  * pre-stock depots; watch.* events, no evacuation). Each level lists its
  * whole set (levels are not cumulative). */
 struct config_gate_watch {
-	char *gate;           /* gate name as in floodgates.geojson
-				 ("Pintu Air Manggarai"); matched ignoring case */
-	int siaga;            /* 1 (critical) .. 4 (normal) */
-	uint32_t *kelurahan;  /* kelurahan codes, uint32 of the digits */
-	size_t nkelurahan;    /* entries in kelurahan, >= 1 */
+	char *gate;          /* gate name as in floodgates.geojson
+	                        ("Pintu Air Manggarai"); matched ignoring case */
+	int siaga;           /* 1 (critical) .. 4 (normal) */
+	uint32_t *kelurahan; /* kelurahan codes, uint32 of the digits */
+	size_t nkelurahan;   /* entries in kelurahan, >= 1 */
 };
 
 typedef struct posko_config {
@@ -110,33 +110,33 @@ typedef struct posko_config {
 		char *state_dir;   /* persistent state (/var/lib/posko) */
 		char *runtime_dir; /* sockets (/run/posko) */
 		char *db_path;     /* derived: state_dir "/posko.db" (SQLite,
-				      WAL); not a key */
+		                      WAL); not a key */
 		int log_level;     /* enum config_log_level (info) */
 		char *metric_crs;  /* CRS for metres inside (EPSG:32748); the
-				      daemon checks it with PROJ */
+		                      daemon checks it with PROJ */
 		int watchdog;      /* 1: send WATCHDOG=1 when systemd asks
-				      (WATCHDOG_USEC set); 0: never */
+		                      (WATCHDOG_USEC set); 0: never */
 		size_t max_message_bytes; /* ingest messages above this are
-					     rejected (4 MiB) */
+		                             rejected (4 MiB) */
 	} daemon;
 
 	/* nanomsg endpoints: ipc://PATH, tcp://HOST:PORT or ws://HOST:PORT.
 	 * tcp/ws hosts are loopback unless allow_remote. */
 	struct {
-		char *ingest;           /* PULL, bind (ipc://%r/ingest.ipc) */
-		char *control;          /* REP, bind, read-write commands
-					   (ipc://%r/control.ipc) */
-		char *control_readonly; /* REP, bind, read-only commands for wall
-					   displays (ipc://%r/control-ro.ipc);
-					   NULL = not bound */
-		char *events;           /* PUB, bind (ipc://%r/events.ipc) */
-		int allow_remote;       /* 1: tcp/ws on any address (no) */
-		char *socket_group;     /* group of ipc socket files (posko);
-					   NULL = leave the process's group */
-		unsigned socket_mode;   /* mode of ipc socket files (0660) */
+		char *ingest;  /* PULL, bind (ipc://%r/ingest.ipc) */
+		char *control; /* REP, bind, read-write commands
+		                  (ipc://%r/control.ipc) */
+		/* REP, bind, read-only commands for wall displays
+		 * (ipc://%r/control-ro.ipc); NULL = not bound */
+		char *control_readonly;
+		char *events;         /* PUB, bind (ipc://%r/events.ipc) */
+		int allow_remote;     /* 1: tcp/ws on any address (no) */
+		char *socket_group;   /* group of ipc socket files (posko);
+		                         NULL = leave the process's group */
+		unsigned socket_mode; /* mode of ipc socket files (0660) */
 	} bus;
 
-	/* Input files loaded at start and at SIGHUP. NULL = not set (the
+	/* Input files poskod loads at start. NULL = not set (the
 	 * store keeps what `poskoctl import` put there). */
 	struct {
 		char *households;   /* households.csv (HACKING.md) */
@@ -145,11 +145,11 @@ typedef struct posko_config {
 		char *stock;        /* stock.csv */
 		char **flood_zones; /* GeoJSON or .gpkg paths */
 		size_t nflood_zones;
-		char **fire_zones;  /* GeoJSON or .gpkg paths */
+		char **fire_zones; /* GeoJSON or .gpkg paths */
 		size_t nfire_zones;
-		char *kelurahan;    /* kelurahan polygons, GeoJSON */
-		char *rw;           /* RW polygons, GeoJSON */
-		char *floodgates;   /* water gates (points), GeoJSON */
+		char *kelurahan;  /* kelurahan polygons, GeoJSON */
+		char *rw;         /* RW polygons, GeoJSON */
+		char *floodgates; /* water gates (points), GeoJSON */
 	} data;
 
 	/* Evacuation policy: per incident type, which zone classes evacuate
@@ -165,24 +165,24 @@ typedef struct posko_config {
 	struct {
 		double max_distance_m; /* nobody is sent further (5000 m) */
 		double m2_per_person;  /* floor area -> capacity when a shelter
-					  has no capacity (3.5, Sphere) */
+		                          has no capacity (3.5, Sphere) */
 		double vulnerable_weight; /* a vulnerable household's metres
-					     count this many times (1.1) */
+		                             count this many times (1.1) */
 	} shelter;
 
 	struct {
 		int emergency_days;       /* masa tanggap darurat (7 days) */
 		int meals_per_person_day; /* permakanan 3x1 (3) */
 		int kit_adult;            /* kit for members 5 and over:
-					     enum alloc_item (kit_adult) */
+		                             enum alloc_item (kit_adult) */
 		int kit_under5;           /* kit for balita (kit_infant) */
 		int kit_family;           /* 1: one kit_family per household
-					     (yes) */
+		                             (yes) */
 		int expiry_warn_days;     /* alert for a lot expiring unused
-					     within this many days (3) */
+		                             within this many days (3) */
 		int kits_per_person;      /* kits per person at admission (1) */
 		double max_depot_distance_m; /* depots further from a shelter
-						are not used; 0 = no limit */
+		                                are not used; 0 = no limit */
 	} supply;
 
 	/* [shelter] and [supply] as alloc takes them (derived, not keys):
@@ -194,32 +194,32 @@ typedef struct posko_config {
 	/* Thresholds in percent of capacity; an alert is raised at the
 	 * threshold and cleared below threshold - hysteresis. */
 	struct {
-		int shelter_warn;         /* 80 */
-		int shelter_critical;     /* 95 */
-		int shelter_full;         /* 100 */
-		int hysteresis;           /* percentage points (5) */
-		double depot_cover_days;  /* alert.depot when meals in stock
-					     cover fewer days (2) */
-		int feed_stale_minutes;   /* feed.stale after this long without
-					     a feed message while floods are
-					     active (30); 0 = off */
+		int shelter_warn;        /* 80 */
+		int shelter_critical;    /* 95 */
+		int shelter_full;        /* 100 */
+		int hysteresis;          /* percentage points (5) */
+		double depot_cover_days; /* alert.depot when meals in stock
+		                            cover fewer days (2) */
+		int feed_stale_minutes;  /* feed.stale after this long without
+		                            a feed message while floods are
+		                            active (30); 0 = off */
 	} alerts;
 
 	struct {
-		char *sender;     /* CAP <sender> of what posko writes
-				     (posko@dinsos.jakarta.go.id) */
-		char *spool_dir;  /* watched for incoming CAP files (%S/spool) */
+		char *sender;    /* CAP <sender> of what posko writes
+		                    (posko@dinsos.jakarta.go.id) */
+		char *spool_dir; /* watched for incoming CAP files (%S/spool) */
 		char *outbox_dir; /* CAP files posko writes (%S/cap-out) */
 		struct config_cap_rule *map; /* sorted by n */
 		size_t nmap;
 		unsigned no_allocate; /* bits of enum config_cap_status that are
-					 journaled but never allocate
-					 (Exercise, System, Test, Draft) */
+		                         journaled but never allocate
+		                         (Exercise, System, Test, Draft) */
 	} cap;
 
 	struct {
 		int sitrep_interval_s; /* publish the sitrep every N s (900);
-					  0 = off */
+		                          0 = off */
 		char *sitrep_dir;      /* where sitrep files go (%S/sitrep) */
 	} feed;
 
@@ -236,13 +236,12 @@ typedef struct posko_config {
  * first error; "(+N more errors)" when there were more) and the return is
  * CONFIG_EIO, CONFIG_ESYNTAX, CONFIG_EVALUE or CONFIG_ENOMEM.
  */
-int config_load(const char *path, posko_config **out, char *err,
-		size_t errlen);
+int config_load(const char *path, posko_config **out, char *err, size_t errlen);
 
 /* The same from text in memory; `name` is used in messages and as the base
  * of relative paths (its directory). For tests and fuzzing. */
-int config_load_string(const char *text, const char *name,
-		       posko_config **out, char *err, size_t errlen);
+int config_load_string(const char *text, const char *name, posko_config **out,
+                       char *err, size_t errlen);
 
 /* A new config with every default (what an empty file gives), with %r/%S
  * already expanded. NULL when out of memory. */
@@ -265,7 +264,7 @@ int config_validate(const posko_config *c, char *err, size_t errlen);
  * small.
  */
 int config_expand(const char *tmpl, const char *runtime_dir,
-		  const char *state_dir, char *out, size_t outlen);
+                  const char *state_dir, char *out, size_t outlen);
 
 /*
  * The effective configuration as INI text that config_load() reads back to
@@ -284,15 +283,15 @@ const char *config_log_level_name(int level);
  * naming <event>).
  */
 const struct config_cap_rule *
-config_cap_match(const posko_config *c, const char *category,
-		 const char *event, const char *severity, const char *urgency,
-		 const char *certainty);
+config_cap_match(const posko_config *c, const char *category, const char *event,
+                 const char *severity, const char *urgency,
+                 const char *certainty);
 
 /* The incident severity a matched rule gives for this CAP <severity>
  * ("Extreme".."Unknown"). Returns 0, or CONFIG_EVALUE for an unknown CAP
  * severity when the rule takes it from CAP. */
 int config_cap_severity(const struct config_cap_rule *r,
-			const char *cap_severity, struct alloc_severity *out);
+                        const char *cap_severity, struct alloc_severity *out);
 
 /* 1 when a CAP alert with this <status> may allocate, 0 when it is only
  * journaled, CONFIG_EVALUE for a status that is not CAP 1.2. */
@@ -300,8 +299,8 @@ int config_cap_status_allocates(const posko_config *c, const char *status);
 
 /* The watch list for this gate and Siaga level (gate name matched ignoring
  * case), or NULL when the config has none. */
-const struct config_gate_watch *
-config_gate_watch(const posko_config *c, const char *gate, int siaga);
+const struct config_gate_watch *config_gate_watch(const posko_config *c,
+                                                  const char *gate, int siaga);
 
 /* Everything alloc takes from the config: policy, assign, supply_params
  * copied into one struct alloc_params (alloc/plan.h). */
@@ -311,6 +310,6 @@ void config_alloc_params(const posko_config *c, struct alloc_params *out);
  * Returns 0, or CONFIG_EVALUE for another state (0 closes the RW: the
  * caller handles it). */
 int config_rw_state_severity(const posko_config *c, int state,
-			     struct alloc_severity *out);
+                             struct alloc_severity *out);
 
 #endif

@@ -16,23 +16,23 @@
 
 /* Kinds of fixed keys (one struct field each). */
 enum cfg_ktype {
-	K_STR,       /* char *, non-empty */
-	K_OPTSTR,    /* char *, "" -> NULL */
-	K_PATH,      /* char *, non-empty, %-escapes, relative to the file */
-	K_OPTPATH,   /* as K_PATH, "" -> NULL */
-	K_ENDPOINT,  /* char *, nanomsg endpoint, %-escapes */
+	K_STR,         /* char *, non-empty */
+	K_OPTSTR,      /* char *, "" -> NULL */
+	K_PATH,        /* char *, non-empty, %-escapes, relative to the file */
+	K_OPTPATH,     /* as K_PATH, "" -> NULL */
+	K_ENDPOINT,    /* char *, nanomsg endpoint, %-escapes */
 	K_OPTENDPOINT, /* as K_ENDPOINT, "" -> NULL */
-	K_PATHLIST,  /* char **, size_t count at noff */
-	K_INT,       /* int in [min, max] */
-	K_DOUBLE,    /* double in [min, max] */
-	K_BOOL,      /* int 0/1 */
-	K_LOGLEVEL,  /* int enum config_log_level */
-	K_SIZE,      /* size_t bytes, K/M/G(iB) suffixes, in [min, max] */
-	K_MODE,      /* unsigned, octal file mode */
-	K_KIT,       /* int enum alloc_item (a kit) or -1 */
-	K_CAPSTATUS, /* unsigned bit set of enum config_cap_status */
-	K_GROUP,     /* char *, group name, "" -> NULL */
-	K_SENDER     /* char *, CAP sender */
+	K_PATHLIST,    /* char **, size_t count at noff */
+	K_INT,         /* int in [min, max] */
+	K_DOUBLE,      /* double in [min, max] */
+	K_BOOL,        /* int 0/1 */
+	K_LOGLEVEL,    /* int enum config_log_level */
+	K_SIZE,        /* size_t bytes, K/M/G(iB) suffixes, in [min, max] */
+	K_MODE,        /* unsigned, octal file mode */
+	K_KIT,         /* int enum alloc_item (a kit) or -1 */
+	K_CAPSTATUS,   /* unsigned bit set of enum config_cap_status */
+	K_GROUP,       /* char *, group name, "" -> NULL */
+	K_SENDER       /* char *, CAP sender */
 };
 
 struct cfg_key {
@@ -42,7 +42,8 @@ struct cfg_key {
 	size_t off;  /* offsetof(posko_config, field) */
 	size_t noff; /* K_PATHLIST: offsetof the count */
 	double min, max;
-	const char *what; /* "a percentage", for "must be a percentage 1..100" */
+	const char
+	    *what; /* "a percentage", for "must be a percentage 1..100" */
 };
 
 extern const struct cfg_key cfg_keys[];
@@ -53,7 +54,7 @@ extern const char *const cfg_sections[];
 
 /* Formatted message into err (when err && errlen); returns code. */
 int cfg_seterr(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 char *cfg_strdup(const char *s);
 /* Copy s without leading and trailing blanks into a new string. */
@@ -63,13 +64,13 @@ int cfg_strcaseeq(const char *a, const char *b);
 int cfg_glob(const char *pat, const char *s);
 
 /* Each returns 0, or -1 with a reason ("must be ...") in why. */
-int cfg_parse_int(const char *s, long min, long max, const char *what,
-		  int *out, char *why);
-int cfg_parse_double(const char *s, double min, double max,
-		     const char *what, double *out, char *why);
+int cfg_parse_int(const char *s, long min, long max, const char *what, int *out,
+                  char *why);
+int cfg_parse_double(const char *s, double min, double max, const char *what,
+                     double *out, char *why);
 int cfg_parse_bool(const char *s, int *out, char *why);
 int cfg_parse_size(const char *s, double min, double max, size_t *out,
-		   char *why);
+                   char *why);
 int cfg_parse_mode(const char *s, unsigned *out, char *why);
 int cfg_parse_loglevel(const char *s, int *out, char *why);
 int cfg_parse_kit(const char *s, int *out, char *why);
@@ -100,13 +101,14 @@ int cfg_level_parse(const char *s);
 void cfg_format_classes(alloc_classmask m, char *buf, size_t len);
 void cfg_format_capstatus(unsigned bits, char *buf, size_t len);
 
-/* ---- CAP map (cap.c) ------------------------------------------------------ */
+/* ---- CAP map (cap.c) ------------------------------------------------------
+ */
 
 /* Parse "CONDITIONS -> RESULT" into r (n not touched); 0 or -1 + why. */
 int cfg_cap_rule_parse(const char *s, struct config_cap_rule *r, char *why);
 void cfg_cap_rule_clear(struct config_cap_rule *r);
 int cfg_cap_rule_copy(struct config_cap_rule *dst,
-		      const struct config_cap_rule *src);
+                      const struct config_cap_rule *src);
 /* The rule as config text, malloc'd. */
 char *cfg_cap_rule_format(const struct config_cap_rule *r);
 
@@ -116,9 +118,10 @@ char *cfg_cap_rule_format(const struct config_cap_rule *r);
 typedef int (*cfg_line_fn)(void *ctx, const char *section, const char *key);
 
 int cfg_validate(const posko_config *c, const char *path, cfg_line_fn fn,
-		 void *ctx, char *err, size_t errlen);
+                 void *ctx, char *err, size_t errlen);
 
-/* ---- defaults (config.c) -------------------------------------------------- */
+/* ---- defaults (config.c) --------------------------------------------------
+ */
 
 /* Defaults with %r/%S unexpanded (what the parser starts from). */
 posko_config *cfg_default_raw(void);

@@ -100,7 +100,7 @@ put_fixed(FILE *f, const posko_config *c, const struct cfg_key *k)
 
 	if (k->type == K_PATHLIST) {
 		put_list(f, k->name, *(char *const *const *)p,
-			 *(const size_t *)((const char *)c + k->noff), 1);
+		         *(const size_t *)((const char *)c + k->noff), 1);
 		return;
 	}
 	fprintf(f, "%s =", k->name);
@@ -193,7 +193,7 @@ put_policy(FILE *f, const posko_config *c, const posko_config *def)
 		}
 		for (int l = ALLOC_LEVEL_MINOR; l <= ALLOC_LEVEL_EXTREME; l++) {
 			snprintf(what, sizeof(what), "level.%s",
-				 cfg_level_name(l));
+			         cfg_level_name(l));
 			put_classes(f, tn, what, r->level[l]);
 		}
 		put_classes(f, tn, "order", r->order);
@@ -201,12 +201,12 @@ put_policy(FILE *f, const posko_config *c, const posko_config *def)
 		for (int i = 0; i < d->ndepth; i++)
 			if (!has_band(r, d->depth[i].min_cm))
 				fprintf(f, "%s.depth.%d =\n", tn,
-					(int)d->depth[i].min_cm);
+				        (int)d->depth[i].min_cm);
 		for (int i = 0; i < r->ndepth; i++) {
 			cfg_format_classes(r->depth[i].classes, buf,
-					   sizeof(buf));
+			                   sizeof(buf));
 			fprintf(f, "%s.depth.%d = %s\n", tn,
-				(int)r->depth[i].min_cm, buf);
+			        (int)r->depth[i].min_cm, buf);
 		}
 		fputc('\n', f);
 	}
@@ -284,7 +284,7 @@ config_dump(const posko_config *c)
 		return NULL;
 	}
 	fprintf(f, "# posko effective configuration%s%s\n",
-		c->path ? " from " : " (defaults)", c->path ? c->path : "");
+	        c->path ? " from " : " (defaults)", c->path ? c->path : "");
 	for (size_t s = 0; cfg_sections[s] != NULL; s++) {
 		const char *sec = cfg_sections[s];
 

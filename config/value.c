@@ -32,8 +32,8 @@ cfg_seterr(char *err, size_t errlen, int code, const char *fmt, ...)
 	return code;
 }
 
-static void
-why_set(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why_set(char *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 why_set(char *why, const char *fmt, ...)
@@ -100,8 +100,8 @@ cfg_glob(const char *pat, const char *s)
 			star = pat++;
 			resume = s;
 		} else if (*pat == '?' ||
-			   (*pat != '\0' && tolower((unsigned char)*pat) ==
-						    tolower((unsigned char)*s))) {
+		           (*pat != '\0' && tolower((unsigned char)*pat) ==
+		                                tolower((unsigned char)*s))) {
 			pat++;
 			s++;
 		} else if (star != NULL) {
@@ -120,7 +120,7 @@ cfg_glob(const char *pat, const char *s)
 
 int
 cfg_parse_int(const char *s, long min, long max, const char *what, int *out,
-	      char *why)
+              char *why)
 {
 	char *end;
 	long v;
@@ -129,7 +129,7 @@ cfg_parse_int(const char *s, long min, long max, const char *what, int *out,
 	v = strtol(s, &end, 10);
 	if (end == s || *end != '\0' || errno != 0 || v < min || v > max) {
 		why_set(why, "must be %s %ld..%ld", what ? what : "an integer",
-			min, max);
+		        min, max);
 		return -1;
 	}
 	*out = (int)v;
@@ -138,17 +138,17 @@ cfg_parse_int(const char *s, long min, long max, const char *what, int *out,
 
 int
 cfg_parse_double(const char *s, double min, double max, const char *what,
-		 double *out, char *why)
+                 double *out, char *why)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
-	    v < min || v > max) {
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < min ||
+	    v > max) {
 		why_set(why, "must be %s %g..%g", what ? what : "a number", min,
-			max);
+		        max);
 		return -1;
 	}
 	*out = v;
@@ -217,7 +217,7 @@ cfg_parse_size(const char *s, double min, double max, size_t *out, char *why)
 	return 0;
 bad:
 	why_set(why, "must be a size %.0fKiB..%.0fMiB (bytes, or with K, M, G)",
-		min / 1024, max / (1024 * 1024));
+	        min / 1024, max / (1024 * 1024));
 	return -1;
 }
 
@@ -264,7 +264,7 @@ cfg_parse_loglevel(const char *s, int *out, char *why)
 
 /* Same order and spelling as alloc/policy.h (a test checks it). */
 static const char *const type_names[ALLOC_INC_COUNT] = {
-	"flood", "fire", "collapse", "extreme_weather", "earthquake", "other"};
+    "flood", "fire", "collapse", "extreme_weather", "earthquake", "other"};
 
 const char *
 cfg_type_name(int type)
@@ -303,7 +303,7 @@ cfg_hazard_parse(const char *s)
 }
 
 static const char *const level_names[] = {"?", "minor", "moderate", "severe",
-					  "extreme"};
+                                          "extreme"};
 
 const char *
 cfg_level_name(int level)
@@ -346,7 +346,7 @@ cfg_parse_kit(const char *s, int *out, char *why)
 	/* No "none": alloc gives every person a kit; kits_per_person = 0
 	 * turns person kits off. */
 	static const int kits[] = {ALLOC_ITEM_KIT_ADULT, ALLOC_ITEM_KIT_CHILD,
-				   ALLOC_ITEM_KIT_INFANT};
+	                           ALLOC_ITEM_KIT_INFANT};
 
 	for (size_t i = 0; i < sizeof(kits) / sizeof(kits[0]); i++)
 		if (strcmp(s, cfg_kit_name(kits[i])) == 0) {
@@ -361,9 +361,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } cap_statuses[] = {
-	{"Actual", CONFIG_CAP_ACTUAL}, {"Exercise", CONFIG_CAP_EXERCISE},
-	{"System", CONFIG_CAP_SYSTEM}, {"Test", CONFIG_CAP_TEST},
-	{"Draft", CONFIG_CAP_DRAFT},
+    {"Actual", CONFIG_CAP_ACTUAL}, {"Exercise", CONFIG_CAP_EXERCISE},
+    {"System", CONFIG_CAP_SYSTEM}, {"Test", CONFIG_CAP_TEST},
+    {"Draft", CONFIG_CAP_DRAFT},
 };
 #define NCAPSTATUS (sizeof(cap_statuses) / sizeof(cap_statuses[0]))
 
@@ -385,9 +385,9 @@ cfg_parse_capstatus(const char *s, unsigned *out, char *why)
 				break;
 		if (j == NCAPSTATUS) {
 			why_set(why,
-				"must list CAP statuses (Exercise, System, "
-				"Test, Draft), not '%.40s'",
-				v[i]);
+			        "must list CAP statuses (Exercise, System, "
+			        "Test, Draft), not '%.40s'",
+			        v[i]);
 			cfg_strv_free(v, (size_t)n);
 			return -1;
 		}
@@ -407,9 +407,9 @@ cfg_format_capstatus(unsigned bits, char *buf, size_t len)
 	for (size_t j = 0; j < NCAPSTATUS; j++) {
 		if (!(bits & cap_statuses[j].bit))
 			continue;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-					 "%s%s", used ? ", " : "",
-					 cap_statuses[j].name);
+		used += (size_t)snprintf(
+		    buf + used, used < len ? len - used : 0, "%s%s",
+		    used ? ", " : "", cap_statuses[j].name);
 	}
 }
 
@@ -421,7 +421,7 @@ config_cap_status_allocates(const posko_config *c, const char *status)
 	for (size_t j = 0; j < NCAPSTATUS; j++)
 		if (strcmp(status, cap_statuses[j].name) == 0)
 			return (c->cap.no_allocate & cap_statuses[j].bit) ? 0
-									  : 1;
+			                                                  : 1;
 	return CONFIG_EVALUE;
 }
 
@@ -440,7 +440,7 @@ cfg_parse_group(const char *s, char *why)
 	return 0;
 bad:
 	why_set(why, "must be a group name (letters, digits, _ . -; "
-		     "at most 32)");
+	             "at most 32)");
 	return -1;
 }
 
@@ -451,25 +451,26 @@ cfg_parse_sender(const char *s, char *why)
 	 * characters (< and &)". */
 	if (*s == '\0' || strpbrk(s, " \t,<&") != NULL) {
 		why_set(why, "must be a CAP sender without spaces, commas, "
-			     "< or &");
+		             "< or &");
 		return -1;
 	}
 	return 0;
 }
 
-/* ---- class sets ----------------------------------------------------------- */
+/* ---- class sets -----------------------------------------------------------
+ */
 
 static const struct {
 	const char *name;
 	alloc_classmask bits;
 } class_words[] = {
-	{"high", ALLOC_CLASSBIT(ALLOC_CLASS_HIGH)},
-	{"medium", ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM)},
-	{"low", ALLOC_CLASSBIT(ALLOC_CLASS_LOW)},
-	{"unzoned", ALLOC_CLASSBIT(ALLOC_CLASS_NONE)},
-	{"tinggi", ALLOC_CLASSBIT(ALLOC_CLASS_HIGH)},
-	{"sedang", ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM)},
-	{"rendah", ALLOC_CLASSBIT(ALLOC_CLASS_LOW)},
+    {"high", ALLOC_CLASSBIT(ALLOC_CLASS_HIGH)},
+    {"medium", ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM)},
+    {"low", ALLOC_CLASSBIT(ALLOC_CLASS_LOW)},
+    {"unzoned", ALLOC_CLASSBIT(ALLOC_CLASS_NONE)},
+    {"tinggi", ALLOC_CLASSBIT(ALLOC_CLASS_HIGH)},
+    {"sedang", ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM)},
+    {"rendah", ALLOC_CLASSBIT(ALLOC_CLASS_LOW)},
 };
 #define NCLASSWORDS (sizeof(class_words) / sizeof(class_words[0]))
 
@@ -492,7 +493,7 @@ cfg_parse_classes(const char *s, alloc_classmask *out, char *why)
 		if (cfg_strcaseeq(v[i], "none") || cfg_strcaseeq(v[i], "all")) {
 			special = 1;
 			m = cfg_strcaseeq(v[i], "all") ? ALLOC_CLASSES_ALL
-						       : ALLOC_CLASSES_NONE;
+			                               : ALLOC_CLASSES_NONE;
 			continue;
 		}
 		for (j = 0; j < NCLASSWORDS; j++)
@@ -511,7 +512,7 @@ cfg_parse_classes(const char *s, alloc_classmask *out, char *why)
 bad:
 	cfg_strv_free(v, n > 0 ? (size_t)n : 0);
 	why_set(why, "must be none, all, or a list of high, medium, low, "
-		     "unzoned");
+	             "unzoned");
 	return -1;
 }
 
@@ -532,13 +533,14 @@ cfg_format_classes(alloc_classmask m, char *buf, size_t len)
 	for (size_t j = 0; j < 4; j++) {
 		if (!(m & class_words[j].bits))
 			continue;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
-					 "%s%s", used ? ", " : "",
-					 class_words[j].name);
+		used += (size_t)snprintf(buf + used,
+		                         used < len ? len - used : 0, "%s%s",
+		                         used ? ", " : "", class_words[j].name);
 	}
 }
 
-/* ---- lists ---------------------------------------------------------------- */
+/* ---- lists ----------------------------------------------------------------
+ */
 
 void
 cfg_strv_free(char **v, size_t n)
@@ -571,7 +573,8 @@ cfg_split(const char *s, int blank_sep, char ***out)
 			} else {
 				if (n + 2 > cap) {
 					size_t nc = cap ? cap * 2 : 8;
-					char **nv = realloc(v, nc * sizeof(*nv));
+					char **nv =
+					    realloc(v, nc * sizeof(*nv));
 
 					if (nv == NULL) {
 						free(item);
@@ -595,7 +598,8 @@ oom:
 	return -1;
 }
 
-/* ---- endpoints ------------------------------------------------------------ */
+/* ---- endpoints ------------------------------------------------------------
+ */
 
 /* 108 bytes of sockaddr_un.sun_path on Linux, NUL included. */
 #define CFG_SUN_PATH_MAX 108
@@ -633,9 +637,9 @@ cfg_check_endpoint(const char *ep, int allow_remote, char *why)
 		}
 		if (strlen(rest) >= CFG_SUN_PATH_MAX) {
 			why_set(why,
-				"must be an ipc path shorter than %d bytes "
-				"(the Unix socket limit)",
-				CFG_SUN_PATH_MAX);
+			        "must be an ipc path shorter than %d bytes "
+			        "(the Unix socket limit)",
+			        CFG_SUN_PATH_MAX);
 			return -1;
 		}
 		return 0;
@@ -646,7 +650,7 @@ cfg_check_endpoint(const char *ep, int allow_remote, char *why)
 		rest = ep + 5;
 	else {
 		why_set(why, "must be ipc://PATH, tcp://HOST:PORT or "
-			     "ws://HOST:PORT[/PATH]");
+		             "ws://HOST:PORT[/PATH]");
 		return -1;
 	}
 	if (rest[0] == '[') { /* [IPv6]:port */
@@ -681,12 +685,12 @@ cfg_check_endpoint(const char *ep, int allow_remote, char *why)
 	}
 	if (!allow_remote && !host_is_loopback(host)) {
 		why_set(why, "must be on loopback (127.0.0.1, ::1, localhost) "
-			     "unless [bus] allow_remote = yes");
+		             "unless [bus] allow_remote = yes");
 		return -1;
 	}
 	return 0;
 badhost:
 	why_set(why, "must be HOST:PORT after the scheme ([ADDR]:PORT for "
-		     "IPv6)");
+	             "IPv6)");
 	return -1;
 }

@@ -39,11 +39,11 @@ client_cfg_defaults(client_cfg *c)
 {
 	memset(c, 0, sizeof *c);
 	snprintf(c->control, sizeof c->control, "%s",
-	         "ipc:///run/posko/control.sock");
+	         "ipc:///run/posko/control.ipc");
 	snprintf(c->control_ro, sizeof c->control_ro, "%s",
-	         "ipc:///run/posko/control-ro.sock");
+	         "ipc:///run/posko/control-ro.ipc");
 	snprintf(c->events, sizeof c->events, "%s",
-	         "ipc:///run/posko/events.sock");
+	         "ipc:///run/posko/events.ipc");
 	c->timeout_ms = 10000;
 }
 

@@ -149,12 +149,21 @@ describe_alert(char *buf, size_t len, const char *topic, const json_t *ev)
 		         num(b, cj_int(ev, "capacity", 0)));
 	} else if (strcmp(topic, "alert.depot") == 0 ||
 	           (kind && strcmp(kind, "meal_cover") == 0)) {
-		double days = cj_real(ev, "days_of_cover", 0);
+		char days[32], thr[32];
+		snprintf(days, sizeof days, "%.1f",
+		         cj_real(ev, "days_of_cover", 0));
+		snprintf(thr, sizeof thr, "%g", cj_real(ev, "threshold_days", 2));
+		for (char *p = days; *p; p++)
+			if (*p == '.')
+				*p = out_get()->decimal;
+		for (char *p = thr; *p; p++)
+			if (*p == '.')
+				*p = out_get()->decimal;
 		snprintf(buf, len,
-		         _("depot %s has %s meals left, %.1f days of cover "
-		           "(alert under %g days)"),
+		         _("depot %s has %s meals left, %s days of cover "
+		           "(alert under %s days)"),
 		         cj_text(ev, "depot"), num(a, cj_int(ev, "available", 0)),
-		         days, cj_real(ev, "threshold_days", 2));
+		         days, thr);
 	} else if (strcmp(topic, "alert.shortage") == 0 ||
 	           (kind && (strcmp(kind, "meals") == 0 ||
 	                     strcmp(kind, "kits") == 0))) {

@@ -109,6 +109,9 @@ lang_init(const char *opt)
 	 * (id_ID often is not on a server), C.UTF-8 still reads UTF-8. */
 	if (!setlocale(LC_ALL, ""))
 		setlocale(LC_ALL, "C.UTF-8");
+	/* Numbers are formatted by out.c for people and must stay "1.5" in
+	 * CSV and JSON whatever the locale says. */
+	setlocale(LC_NUMERIC, "C");
 	if (current != LANG_ID)
 		return 0;
 	const char *dir = find_catalogue();

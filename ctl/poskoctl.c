@@ -27,18 +27,17 @@
 #define CONFIG_DEFAULT_PATH "/etc/posko/posko.conf"
 #endif
 
-#if __has_include("ctl/impact.h") && !defined(POSKO_CTL_NO_OFFLINE)
+/* impact and plan are the geo and alloc helpers' files.  Weak references:
+ * ctl objects are linked directly, so the real function wins when its file
+ * is there, and poskoctl still links (and says so) while it is not. */
+#if __has_include("ctl/impact.h")
 #include "ctl/impact.h"
-#define HAVE_IMPACT 1
-#else
-#define HAVE_IMPACT 0
 #endif
-#if __has_include("ctl/plan.h") && !defined(POSKO_CTL_NO_OFFLINE)
+#if __has_include("ctl/plan.h")
 #include "ctl/plan.h"
-#define HAVE_PLAN 1
-#else
-#define HAVE_PLAN 0
 #endif
+int ctl_impact_main(int argc, char **argv) __attribute__((weak));
+int ctl_plan_main(int argc, char **argv) __attribute__((weak));
 
 #ifndef POSKO_VERSION
 #define POSKO_VERSION "0.1.0"
@@ -81,10 +80,10 @@ static const struct ctl_command commands[] = {
 	 N_("checkin HOUSEHOLD [SHELTER] [--incident ID]"),
 	 N_("a family has arrived at its shelter (or walks in)")},
 	{"checkout", ctl_cmd_checkout,
-	 N_("checkout HOUSEHOLD --reason TEXT"),
+	 N_("checkout HOUSEHOLD [--reason TEXT]"),
 	 N_("a family has left its shelter")},
 	{"transfer", ctl_cmd_transfer,
-	 N_("transfer HOUSEHOLD SHELTER --reason TEXT"),
+	 N_("transfer HOUSEHOLD SHELTER [--reason TEXT]"),
 	 N_("move a whole family to another shelter")},
 	{"stock", ctl_cmd_stock,
 	 N_("stock list [--depot ID] [--item ITEM]\n"
@@ -239,16 +238,10 @@ cmd_offline(ctl_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		av[n++] = "--json";
 	av[n] = NULL;
-	int rc = -1;
-	if (strcmp(argv[0], "impact") == 0) {
-#if HAVE_IMPACT
-		rc = ctl_impact_main(n, av);
-#endif
-	} else {
-#if HAVE_PLAN
-		rc = ctl_plan_main(n, av);
-#endif
-	}
+	int (*fn)(int, char **) = strcmp(argv[0], "impact") == 0
+	                                  ? ctl_impact_main
+	                                  : ctl_plan_main;
+	int rc = fn ? fn(n, av) : -1;
 	free(av);
 	if (rc == -1) {
 		out_err(_("`poskoctl %s` is not built into this poskoctl."),

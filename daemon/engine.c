@@ -173,6 +173,58 @@ fail:
 	return -1;
 }
 
+/* The flood and fire zones named by cfg, as one zoneset. */
+static int
+load_zones(engine *E, const posko_config *cfg, geo_zoneset **out, char *err,
+	   size_t errlen)
+{
+	size_t nz = cfg->data.nflood_zones + cfg->data.nfire_zones;
+	const char **paths = calloc(nz + 1, sizeof(char *));
+	geo_hazard *hz = calloc(nz + 1, sizeof(geo_hazard));
+	geo_diag d;
+	int rc;
+
+	*out = NULL;
+	if (!paths || !hz) {
+		free(paths);
+		free(hz);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->data.nflood_zones; i++) {
+		paths[i] = cfg->data.flood_zones[i];
+		hz[i] = GEO_FLOOD;
+	}
+	for (size_t i = 0; i < cfg->data.nfire_zones; i++) {
+		paths[cfg->data.nflood_zones + i] = cfg->data.fire_zones[i];
+		hz[cfg->data.nflood_zones + i] = GEO_FIRE;
+	}
+	geo_diag_init(&d);
+	rc = geo_zoneset_load(E->gctx, (const char *const *)paths, nz, hz, &d,
+			      out, err, errlen);
+	free(paths);
+	free(hz);
+	if (rc == 0)
+		log_diag("zones", &d);
+	geo_diag_free(&d);
+	return rc ? -1 : 0;
+}
+
+int
+engine_reload_zones(engine *E, const posko_config *cfg, char *err,
+		    size_t errlen)
+{
+	geo_zoneset *zs = NULL;
+	if (load_zones(E, cfg, &zs, err, errlen))
+		return -1;
+	/* Swap, then the exposure of every household from the new zones:
+	 * the caller holds the decision token, nothing else reads them. */
+	geo_zoneset_free(E->zones);
+	E->zones = zs;
+	geo_hindex_exposure(E->hix, E->zones, E->hh);
+	return 0;
+}
+
 int
 engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 	    size_t errlen)
@@ -181,7 +233,6 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 	struct alloc_params p;
 	struct alloc_shelter *ash = NULL;
 	struct alloc_depot *adep = NULL;
-	const char *const *zp;
 
 	geo_diag_init(&d);
 	E->cfg = cfg;
@@ -227,35 +278,8 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 			goto fail;
 		log_diag(cfg->data.rw, &d);
 	}
-	{
-		size_t nz = cfg->data.nflood_zones + cfg->data.nfire_zones;
-		const char **paths = calloc(nz + 1, sizeof(char *));
-		geo_hazard *hz = calloc(nz + 1, sizeof(geo_hazard));
-		int rc;
-		if (!paths || !hz) {
-			free(paths);
-			free(hz);
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		for (size_t i = 0; i < cfg->data.nflood_zones; i++) {
-			paths[i] = cfg->data.flood_zones[i];
-			hz[i] = GEO_FLOOD;
-		}
-		for (size_t i = 0; i < cfg->data.nfire_zones; i++) {
-			paths[cfg->data.nflood_zones + i] =
-				cfg->data.fire_zones[i];
-			hz[cfg->data.nflood_zones + i] = GEO_FIRE;
-		}
-		zp = paths;
-		rc = geo_zoneset_load(E->gctx, zp, nz, hz, &d, &E->zones, err,
-				      errlen);
-		free(paths);
-		free(hz);
-		if (rc)
-			goto fail;
-		log_diag("zones", &d);
-	}
+	if (load_zones(E, cfg, &E->zones, err, errlen))
+		goto fail;
 	if (E->kel)
 		geo_areaset_assign_kelurahan(E->kel, E->hh, E->nhh, 0);
 	if (geo_hindex_build(E->hh, E->nhh, 0, &E->hix, err, errlen))

@@ -63,6 +63,12 @@ int engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 		size_t errlen);
 void engine_free(engine *E);
 
+/* Load the zones named by cfg and, on success only, swap them in and
+ * recompute every household's exposure (token holder only). Returns 0 or
+ * -1 with err; on failure nothing changed. */
+int engine_reload_zones(engine *E, const posko_config *cfg, char *err,
+			size_t errlen);
+
 /* Rebuild the plan by replaying the journal's decided steps (no writes, no
  * events). Returns the number of steps replayed or -1. */
 long engine_replay(engine *E, char *err, size_t errlen);

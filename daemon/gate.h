@@ -140,7 +140,10 @@ int gate_ingest(gate_table *t, const gate_msg *m,
 int gate_watch_set(const gate_table *t, const struct posko_config *cfg,
 		   uint32_t **codes, size_t *n);
 
-/* After a restart: a gate incident still open in the store. */
-int gate_restore(gate_table *t, const char *source_id, int level);
+/* After a restart: a gate incident still open in the store (its key as
+ * gate_ingest made it, and its Siaga level 1..3). Returns 0, GATE_EFIELD
+ * when source_id names no gate of t. */
+int gate_restore(gate_table *t, const char *source, const char *source_id,
+		 int level);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -82,6 +83,7 @@ publish_pending(posko *P)
 /* ---- the decision queue -------------------------------------------------- */
 
 static void run_next(posko *P);
+static void reload(posko *P);
 
 static void
 work_cb(uv_work_t *w)
@@ -187,6 +189,8 @@ after_work_cb(uv_work_t *w, int status)
 	}
 next:
 	publish_pending(P);
+	if (P->reload_pending && !P->stopping)
+		reload(P);
 	run_next(P);
 }
 
@@ -265,6 +269,7 @@ on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
 
 	if (P->stopping)
 		return;
+	P->received++;
 	if (ingest_parse(msg, len, P->cfg->daemon.max_message_bytes, P->cfg,
 			 P->cap, &m, &e)) {
 		P->rejected++;
@@ -275,16 +280,18 @@ on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
 		 * running the loop's connection may write. Otherwise queue
 		 * it behind the decisions as a rejection item. */
 		if (!P->busy && P->head == NULL) {
-			if (store_begin(P->rdb) == 0 &&
+			/* no job holds the token: the loop may use the
+			 * decision connection the engine writes through */
+			if (store_begin(P->wdb) == 0 &&
 			    engine_reject(&P->E, &e, len,
 					  m.rep.origin == ORIGIN_CAP ? "cap"
 								     : "json") ==
 				    0 &&
-			    store_commit(P->rdb) == 0)
+			    store_commit(P->wdb) == 0)
 				publish_pending(P);
 			else {
-				log_warnx("store: %s", store_errmsg(P->rdb));
-				store_rollback(P->rdb);
+				log_warnx("store: %s", store_errmsg(P->wdb));
+				store_rollback(P->wdb);
 			}
 		} else {
 			/* keep order: a rejection event after the events of
@@ -350,38 +357,62 @@ on_stop_signal(uv_signal_t *h, int signum)
 		posko_stop(P);
 }
 
+/* Reload the config file and the zones it names, all or nothing. Runs on
+ * the loop while no decision holds the token. */
 static void
-on_hup(uv_signal_t *h, int signum)
+reload(posko *P)
 {
-	posko *P = h->data;
 	posko_config *n = NULL;
-	char err[512];
+	char err[1024];
 
-	if (P->config_path == NULL) {
-		log_warnx("SIGHUP: no config file to reload");
-		return;
-	}
+	P->reload_pending = 0;
 	if (config_load(P->config_path, &n, err, sizeof(err))) {
 		log_warnx("SIGHUP: new config refused, the old one stays: %s",
 			  err);
 		return;
 	}
-	if (P->busy) {
-		/* the running decision reads the config; swap after it:
-		 * simplest correct rule is to refuse and ask again */
-		log_warnx("SIGHUP: a decision is running; send SIGHUP again");
+	if (strcmp(n->daemon.db_path, P->cfg->daemon.db_path) ||
+	    strcmp(n->bus.ingest, P->cfg->bus.ingest) ||
+	    strcmp(n->bus.control, P->cfg->bus.control) ||
+	    strcmp(n->bus.events, P->cfg->bus.events))
+		log_warnx("SIGHUP: state_dir and [bus] endpoints change only "
+			  "at restart; the sockets and the store stay");
+	if (engine_reload_zones(&P->E, n, err, sizeof(err))) {
+		log_warnx("SIGHUP: new config refused, the old one stays: "
+			  "zones: %s",
+			  err);
 		config_free(n);
 		return;
 	}
-	/* Zones and reference data are reloaded at restart (they shape the
-	 * plan the journal rebuilds); thresholds, limits and policy take
-	 * effect now. Endpoints keep their sockets. */
+	/* Households, shelters, depots and stock (the plan's reference
+	 * data) reload at restart; zones, thresholds, limits and policy
+	 * take effect now. */
 	posko_config *old = P->cfg;
 	P->cfg = n;
 	P->E.cfg = n;
 	config_free(old);
-	log_info("SIGHUP: configuration %s reloaded", P->config_path);
-	sd_notify(0, "RELOADING=0\nREADY=1\nSTATUS=configuration reloaded");
+	log_info("SIGHUP: configuration %s reloaded (zones: %zu)",
+		 P->config_path, geo_zoneset_count(P->E.zones));
+	sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
+}
+
+static void
+on_hup(uv_signal_t *h, int signum)
+{
+	posko *P = h->data;
+
+	if (P->config_path == NULL) {
+		log_warnx("SIGHUP: no config file to reload");
+		return;
+	}
+	sd_notify(0, "RELOADING=1");
+	if (P->busy) {
+		/* the running decision reads the config and the zones: reload
+		 * when it ends (after_work_cb) */
+		P->reload_pending = 1;
+		return;
+	}
+	reload(P);
 }
 
 static void
@@ -394,6 +425,33 @@ on_watchdog(uv_timer_t *t)
 		 (unsigned long long)P->accepted,
 		 (unsigned long long)P->rejected, P->queued);
 	sd_notify(0, st);
+}
+
+/* mkdir -p path (the last component with mode). */
+static int
+make_dir(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: bad directory name", path);
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "mkdir %s: %s", buf, strerror(errno));
+	return -1;
 }
 
 /* ---- start / stop ----------------------------------------------------------- */
@@ -409,6 +467,11 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 	P->cfg = cfg;
 	P->config_path = config_path;
 	P->started = (int64_t)time(NULL);
+	/* systemd makes them (StateDirectory=, RuntimeDirectory=); by hand
+	 * (make run, tests) poskod does */
+	if (make_dir(cfg->daemon.state_dir, 0750, err, errlen) ||
+	    make_dir(cfg->daemon.runtime_dir, 0755, err, errlen))
+		return -1;
 	if (store_open(cfg->daemon.db_path, &P->wdb, err, errlen) ||
 	    store_open(cfg->daemon.db_path, &P->rdb, err, errlen))
 		return -1;

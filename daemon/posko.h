@@ -37,9 +37,11 @@ typedef struct posko {
 	qitem *batch;
 	size_t single; /* decide this many next ones alone (after a failure) */
 	int stopping;
+	int reload_pending; /* SIGHUP arrived while a decision ran */
 	int64_t published; /* last event id sent */
 	int64_t started;
 	uint64_t accepted, rejected;
+	uint64_t received; /* messages read from the ingest socket */
 } posko;
 
 int posko_start(posko *P, posko_config *cfg, const char *config_path,

@@ -77,6 +77,22 @@ geo_ctx_transformer(geo_ctx *ctx, const char *crs, char *err, size_t errlen)
 	return P;
 }
 
+int
+geo_crs_is_geographic(geo_ctx *ctx, const char *crs)
+{
+	PJ *p;
+	PJ_TYPE t;
+
+	if (geo_crs_is_wgs84(crs))
+		return 1;
+	p = proj_create(ctx->pj, crs);
+	if (p == NULL)
+		return 0;
+	t = proj_get_type(p);
+	proj_destroy(p);
+	return t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS;
+}
+
 static int
 check_metric(geo_ctx *ctx, char *err, size_t errlen)
 {

@@ -28,6 +28,9 @@ PJ *geo_ctx_transformer(geo_ctx *ctx, const char *crs, char *err,
  * applies)? Recognises EPSG:4326, OGC CRS84 and their URN forms. */
 int geo_crs_is_wgs84(const char *crs);
 
+/* Is crs a geographic (degrees) CRS? 1 / 0 (unknown counts as 0). */
+int geo_crs_is_geographic(geo_ctx *ctx, const char *crs);
+
 /* Transform xy[0..2n) in place with P (PJ_FWD). 0 or GEO_EPROJ. */
 int geo_pj_fwd_n(PJ *P, double *xy, size_t n);
 

@@ -297,12 +297,56 @@ typedef struct gjctx {
 	int fixed_ring; /* a ring had to be closed */
 } gjctx;
 
+/*
+ * Ring from n positions in xy (room for n + 1): the ring rules shared by
+ * every input format. An unclosed ring is closed (and reported by the
+ * caller as a repair); fewer than 4 positions is unusable. Consumes xy.
+ */
+static GEOSGeometry *
+mk_ring(gjctx *c, double *xy, size_t n)
+{
+	GEOSGeometry *r;
+	size_t i, m = n;
+
+	for (i = 0; c->wgs84 && i < n; i++)
+		if (!(fabs(xy[2 * i]) <= 180 && fabs(xy[2 * i + 1]) <= 90)) {
+			snprintf(c->why, c->whylen,
+				 "position %zu (%g, %g) is not WGS84 lon/lat",
+				 i, xy[2 * i], xy[2 * i + 1]);
+			goto fail;
+		}
+	if (n > 0 && (xy[0] != xy[2 * n - 2] || xy[1] != xy[2 * n - 1])) {
+		xy[2 * n] = xy[0];
+		xy[2 * n + 1] = xy[1];
+		m = n + 1;
+		c->fixed_ring = 1;
+	}
+	if (m < 4) {
+		snprintf(c->why, c->whylen,
+			 "ring with %zu positions, fewer than 4", n);
+		goto fail;
+	}
+	if (geo_pj_fwd_n(c->pj, xy, m) != 0) {
+		snprintf(c->why, c->whylen,
+			 "coordinates cannot be projected to %s",
+			 c->ctx->crs);
+		goto fail;
+	}
+	r = ring_from(c->ctx, xy, (uint32_t)m);
+	if (r == NULL)
+		geos_reason(c->ctx, c->why, c->whylen, "bad ring");
+	free(xy);
+	return r;
+fail:
+	free(xy);
+	return NULL;
+}
+
 static GEOSGeometry *
 gj_ring(gjctx *c, const json_t *arr)
 {
-	size_t n = json_array_size(arr), i, m;
+	size_t n = json_array_size(arr), i;
 	double *xy;
-	GEOSGeometry *r;
 
 	if (!json_is_array(arr)) {
 		snprintf(c->why, c->whylen, "ring is not an array");
@@ -321,44 +365,13 @@ gj_ring(gjctx *c, const json_t *arr)
 		    !json_is_number(json_array_get(p, 1))) {
 			snprintf(c->why, c->whylen,
 				 "position %zu is not [x, y]", i);
-			goto fail;
+			free(xy);
+			return NULL;
 		}
 		xy[2 * i] = json_number_value(json_array_get(p, 0));
 		xy[2 * i + 1] = json_number_value(json_array_get(p, 1));
-		if (c->wgs84 &&
-		    !(fabs(xy[2 * i]) <= 180 && fabs(xy[2 * i + 1]) <= 90)) {
-			snprintf(c->why, c->whylen,
-				 "position %zu (%g, %g) is not WGS84 lon/lat",
-				 i, xy[2 * i], xy[2 * i + 1]);
-			goto fail;
-		}
 	}
-	m = n;
-	if (n > 0 && (xy[0] != xy[2 * n - 2] || xy[1] != xy[2 * n - 1])) {
-		xy[2 * n] = xy[0];
-		xy[2 * n + 1] = xy[1];
-		m = n + 1;
-		c->fixed_ring = 1;
-	}
-	if (m < 4) {
-		snprintf(c->why, c->whylen, "ring with %zu positions (< 4)",
-			 n);
-		goto fail;
-	}
-	if (geo_pj_fwd_n(c->pj, xy, m) != 0) {
-		snprintf(c->why, c->whylen,
-			 "coordinates cannot be projected to %s",
-			 c->ctx->crs);
-		goto fail;
-	}
-	r = ring_from(c->ctx, xy, (uint32_t)m);
-	if (r == NULL)
-		geos_reason(c->ctx, c->why, c->whylen, "bad ring");
-	free(xy);
-	return r;
-fail:
-	free(xy);
-	return NULL;
+	return mk_ring(c, xy, n);
 }
 
 static GEOSGeometry *
@@ -668,6 +681,7 @@ read_file(const char *path, char **out, size_t *len, char *err,
 typedef struct gpctx {
 	geo_ctx *ctx;
 	PJ *pj;
+	int geographic;
 	const char *src;
 	GEOSWKBReader *rd;
 	geo_feat_cb cb;
@@ -678,13 +692,176 @@ typedef struct gpctx {
 static int
 xy_cb(double *x, double *y, void *ud)
 {
-	PJ_COORD c = proj_trans(ud, PJ_FWD, proj_coord(*x, *y, 0, 0));
+	const gpctx *g = ud;
+	PJ_COORD c;
+
+	if (g->geographic && !(fabs(*x) <= 180 && fabs(*y) <= 90))
+		return 0;
+	c = proj_trans(g->pj, PJ_FWD, proj_coord(*x, *y, 0, 0));
 
 	if (!isfinite(c.xy.x) || !isfinite(c.xy.y) || c.xy.x == HUGE_VAL)
 		return 0;
 	*x = c.xy.x;
 	*y = c.xy.y;
 	return 1;
+}
+
+/*
+ * Own reader for polygonal WKB, used when GEOS's WKB reader refuses a
+ * geometry (GEOS will not build an unclosed ring): rings then go through
+ * mk_ring, so a GeoPackage gets the same repairs and the same reasons as
+ * the same layer in GeoJSON.
+ */
+typedef struct wkbr {
+	const uint8_t *p, *end;
+} wkbr;
+
+static int
+wkb_u32(wkbr *r, int le, uint32_t *v)
+{
+	const uint8_t *p = r->p;
+
+	if (r->end - p < 4)
+		return -1;
+	*v = le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			  (uint32_t)p[3] << 24
+		: (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+			  (uint32_t)p[0] << 24;
+	r->p += 4;
+	return 0;
+}
+
+static int
+wkb_f64(wkbr *r, int le, double *v)
+{
+	uint64_t u = 0;
+	int i;
+
+	if (r->end - r->p < 8)
+		return -1;
+	for (i = 0; i < 8; i++)
+		u |= (uint64_t)r->p[le ? i : 7 - i] << (8 * i);
+	memcpy(v, &u, sizeof *v);
+	r->p += 8;
+	return 0;
+}
+
+static int
+wkb_header(wkbr *r, int *le, uint32_t *base, int *dims)
+{
+	uint32_t t;
+
+	if (r->p >= r->end)
+		return -1;
+	*le = *r->p++ == 1;
+	if (wkb_u32(r, *le, &t) != 0)
+		return -1;
+	*dims = 2 + ((t & 0x80000000u) != 0) + ((t & 0x40000000u) != 0);
+	if (t & 0x20000000u)
+		return -1; /* EWKB SRID: not GeoPackage */
+	t &= 0x0fffffffu;
+	if (t / 1000 == 1 || t / 1000 == 2)
+		*dims = 3;
+	else if (t / 1000 == 3)
+		*dims = 4;
+	*base = t % 1000;
+	return 0;
+}
+
+static GEOSGeometry *
+wkb_polygon(gjctx *c, wkbr *r, int le, int dims)
+{
+	GEOSContextHandle_t h = c->ctx->geos;
+	GEOSGeometry **rings, *poly;
+	uint32_t nr, np, i, j;
+	int d;
+
+	if (wkb_u32(r, le, &nr) != 0 || nr == 0 ||
+	    nr > (uint32_t)(r->end - r->p) / 4) {
+		snprintf(c->why, c->whylen, "bad WKB polygon");
+		return NULL;
+	}
+	rings = calloc(nr, sizeof *rings);
+	if (rings == NULL)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		double *xy, skip;
+
+		if (wkb_u32(r, le, &np) != 0 ||
+		    np > (uint32_t)(r->end - r->p) / (8u * (uint32_t)dims))
+			goto bad;
+		xy = malloc(2 * sizeof(double) * ((size_t)np + 1));
+		if (xy == NULL)
+			goto fail;
+		for (j = 0; j < np; j++) {
+			wkb_f64(r, le, &xy[2 * j]);
+			wkb_f64(r, le, &xy[2 * j + 1]);
+			for (d = 2; d < dims; d++)
+				wkb_f64(r, le, &skip);
+		}
+		rings[i] = mk_ring(c, xy, np);
+		if (rings[i] == NULL)
+			goto fail;
+	}
+	poly = GEOSGeom_createPolygon_r(h, rings[0], rings + 1, nr - 1);
+	free(rings);
+	return poly;
+bad:
+	snprintf(c->why, c->whylen, "bad WKB polygon");
+fail:
+	for (j = 0; j < nr; j++)
+		if (rings[j] != NULL)
+			GEOSGeom_destroy_r(h, rings[j]);
+	free(rings);
+	return NULL;
+}
+
+static GEOSGeometry *
+wkb_geometry(gjctx *c, const uint8_t *wkb, size_t len)
+{
+	wkbr r = {wkb, wkb + len};
+	GEOSGeometry **parts, *g;
+	uint32_t base, n, i;
+	int le, dims;
+
+	if (wkb_header(&r, &le, &base, &dims) != 0) {
+		snprintf(c->why, c->whylen, "bad WKB header");
+		return NULL;
+	}
+	if (base == 3)
+		return wkb_polygon(c, &r, le, dims);
+	if (base != 6) {
+		snprintf(c->why, c->whylen,
+			 "geometry type %u is not polygonal", (unsigned)base);
+		return NULL;
+	}
+	if (wkb_u32(&r, le, &n) != 0 || n == 0 ||
+	    n > (uint32_t)(r.end - r.p) / 9) {
+		snprintf(c->why, c->whylen, "bad WKB multipolygon");
+		return NULL;
+	}
+	parts = calloc(n, sizeof *parts);
+	if (parts == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (wkb_header(&r, &le, &base, &dims) != 0 || base != 3) {
+			snprintf(c->why, c->whylen,
+				 "bad WKB multipolygon part %u", (unsigned)i);
+			parts[i] = NULL;
+		} else {
+			parts[i] = wkb_polygon(c, &r, le, dims);
+		}
+		if (parts[i] == NULL) {
+			while (i-- > 0)
+				GEOSGeom_destroy_r(c->ctx->geos, parts[i]);
+			free(parts);
+			return NULL;
+		}
+	}
+	g = GEOSGeom_createCollection_r(c->ctx->geos, GEOS_MULTIPOLYGON, parts,
+					n);
+	free(parts);
+	return g;
 }
 
 static int
@@ -698,6 +875,7 @@ gp_row(void *ud, long index, json_t *props, const uint8_t *blob, size_t len)
 	int32_t srs;
 	char why[300];
 	geo_feat f;
+	int ty;
 
 	if (blob == NULL)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
@@ -711,24 +889,48 @@ gp_row(void *ud, long index, json_t *props, const uint8_t *blob, size_t len)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
 				    "%s: feature %ld: empty geometry", c->src,
 				    index);
+	memset(&f, 0, sizeof f);
+	f.src = c->src;
+	f.index = index;
+	f.props = props;
 	c->ctx->geos_err[0] = '\0';
 	raw = GEOSWKBReader_read_r(c->ctx->geos, c->rd, wkb, wlen);
 	if (raw == NULL) {
-		geos_reason(c->ctx, why, sizeof why, "bad WKB");
+		/* GEOS refused it (unclosed or short ring...): decode it
+		 * ourselves so the GeoJSON ring rules apply */
+		gjctx gc = {c->ctx, c->pj, c->geographic, why, sizeof why, 0};
+
+		why[0] = '\0';
+		g = wkb_geometry(&gc, wkb, wlen);
+		if (g == NULL) {
+			if (why[0] == '\0')
+				geos_reason(c->ctx, why, sizeof why,
+					    "bad WKB");
+			return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
+					    "%s: feature %ld: %s", c->src,
+					    index, why);
+		}
+		return deliver(c->ctx, g, &f, gc.fixed_ring, c->cb, c->ud,
+			       c->diag);
+	}
+	ty = GEOSGeomTypeId_r(c->ctx->geos, raw);
+	if (ty != GEOS_POLYGON && ty != GEOS_MULTIPOLYGON) {
+		char *tn = GEOSGeomType_r(c->ctx->geos, raw);
+
+		snprintf(why, sizeof why, "geometry type %s is not polygonal",
+			 tn ? tn : "?");
+		GEOSFree_r(c->ctx->geos, tn);
+		GEOSGeom_destroy_r(c->ctx->geos, raw);
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
 				    "%s: feature %ld: %s", c->src, index, why);
 	}
-	g = GEOSGeom_transformXY_r(c->ctx->geos, raw, xy_cb, c->pj);
+	g = GEOSGeom_transformXY_r(c->ctx->geos, raw, xy_cb, c);
 	GEOSGeom_destroy_r(c->ctx->geos, raw);
 	if (g == NULL)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
 				    "%s: feature %ld: coordinates cannot be "
 				    "projected to %s",
 				    c->src, index, c->ctx->crs);
-	memset(&f, 0, sizeof f);
-	f.src = c->src;
-	f.index = index;
-	f.props = props;
 	return deliver(c->ctx, g, &f, 0, c->cb, c->ud, c->diag);
 }
 
@@ -739,7 +941,7 @@ read_gpkg(geo_ctx *ctx, const char *path, const char *layer, geo_feat_cb cb,
 	geo_gpkg *g = NULL;
 	geo_gpkg_layer *ls = NULL;
 	size_t nl = 0, i;
-	gpctx c = {ctx, NULL, NULL, NULL, cb, ud, diag};
+	gpctx c = {ctx, NULL, 0, NULL, NULL, cb, ud, diag};
 	char src[512];
 	int rc;
 
@@ -766,6 +968,7 @@ read_gpkg(geo_ctx *ctx, const char *path, const char *layer, geo_feat_cb cb,
 	for (i = 0; i < nl && rc == 0; i++) {
 		snprintf(src, sizeof src, "%s:%s", path, ls[i].table);
 		c.src = src;
+		c.geographic = geo_crs_is_geographic(ctx, ls[i].crs);
 		c.pj = geo_ctx_transformer(ctx, ls[i].crs, err, errlen);
 		if (c.pj == NULL) {
 			rc = GEO_EPROJ;

@@ -248,7 +248,8 @@ fill_row(const geo_pipx *ix, uint32_t p, win *wd, long r, double **xs,
 		}
 		(*xs)[nx++] = e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] - e[1]);
 	}
-	qsort(*xs, nx, sizeof(double), cmp_double);
+	if (nx > 1)
+		qsort(*xs, nx, sizeof(double), cmp_double);
 	for (i = 0; i + 1 < nx; i += 2) {
 		/* columns whose centre lies in [xs[i], xs[i+1]] */
 		c0 = (long)ceil(((*xs)[i] - g->ox) * g->inv - 0.5);

@@ -333,6 +333,7 @@ typedef struct recs {
 	size_t pend;	   /* records at the end not yet projected */
 	long where[CHUNK]; /* their line / feature numbers */
 	PJ *P;
+	int geographic; /* source in degrees: check lon/lat ranges */
 	const char *path, *unit;
 	geo_diag *diag;
 } recs;
@@ -699,6 +700,12 @@ gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
 	}
 	if (geo_wkb_point(wkb, wlen, &xy[0], &xy[1], why, sizeof why) != 0)
 		goto reject;
+	if (g->r->geographic &&
+	    !(fabs(xy[0]) <= 180 && fabs(xy[1]) <= 90)) {
+		snprintf(why, sizeof why, "lon/lat (%g, %g) out of range",
+			 xy[0], xy[1]);
+		goto reject;
+	}
 	if (g->attrs(g->self, g->rs, rec, why, sizeof why) != 0)
 		goto reject;
 	recs_commit(g->r);
@@ -735,6 +742,7 @@ read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer,
 				path, ls[0].table, ls[0].srs_id);
 		goto out;
 	}
+	r->geographic = geo_crs_is_geographic(ctx, ls[0].crs);
 	r->P = geo_ctx_transformer(ctx, ls[0].crs, err, errlen);
 	if (r->P == NULL) {
 		rc = GEO_EPROJ;

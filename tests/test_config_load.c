@@ -61,7 +61,8 @@ static void
 assert_policy_equal(const struct alloc_policy *a, const struct alloc_policy *b)
 {
 	for (int t = 0; t < ALLOC_INC_COUNT; t++) {
-		const struct alloc_policy_rule *x = &a->rule[t], *y = &b->rule[t];
+		const struct alloc_policy_rule *x = &a->rule[t],
+		                               *y = &b->rule[t];
 
 		assert_int_equal(x->hazard, y->hazard);
 		for (int i = 1; i <= 4; i++) {
@@ -72,9 +73,10 @@ assert_policy_equal(const struct alloc_policy *a, const struct alloc_policy *b)
 		assert_int_equal(x->unspecified, y->unspecified);
 		assert_int_equal(x->ndepth, y->ndepth);
 		for (int i = 0; i < x->ndepth; i++) {
-			assert_int_equal(x->depth[i].min_cm, y->depth[i].min_cm);
+			assert_int_equal(x->depth[i].min_cm,
+			                 y->depth[i].min_cm);
 			assert_int_equal(x->depth[i].classes,
-					 y->depth[i].classes);
+			                 y->depth[i].classes);
 		}
 	}
 }
@@ -99,7 +101,7 @@ test_defaults(void **state)
 	assert_string_equal(c->bus.ingest, "ipc:///run/posko/ingest.ipc");
 	assert_string_equal(c->bus.control, "ipc:///run/posko/control.ipc");
 	assert_string_equal(c->bus.control_readonly,
-			    "ipc:///run/posko/control-ro.ipc");
+	                    "ipc:///run/posko/control-ro.ipc");
 	assert_string_equal(c->bus.events, "ipc:///run/posko/events.ipc");
 	assert_int_equal(c->bus.allow_remote, 0);
 	assert_string_equal(c->bus.socket_group, "posko");
@@ -133,8 +135,8 @@ test_defaults(void **state)
 	assert_string_equal(c->cap.spool_dir, "/var/lib/posko/spool");
 	assert_string_equal(c->cap.outbox_dir, "/var/lib/posko/cap-out");
 	assert_int_equal(c->cap.no_allocate,
-			 CONFIG_CAP_EXERCISE | CONFIG_CAP_SYSTEM |
-				 CONFIG_CAP_TEST | CONFIG_CAP_DRAFT);
+	                 CONFIG_CAP_EXERCISE | CONFIG_CAP_SYSTEM |
+	                     CONFIG_CAP_TEST | CONFIG_CAP_DRAFT);
 	assert_true(c->cap.nmap >= 5);
 	assert_int_equal(c->feed.sitrep_interval_s, 900);
 	assert_string_equal(c->feed.sitrep_dir, "/var/lib/posko/sitrep");
@@ -164,23 +166,22 @@ test_posko_conf_is_default(void **state)
 	assert_string_equal(df, dd);
 	assert_policy_equal(&f->policy, &d->policy);
 	assert_memory_equal(f->rw_state_cm, d->rw_state_cm,
-			    sizeof(d->rw_state_cm));
+	                    sizeof(d->rw_state_cm));
 	assert_true(f->assign.max_distance_m == d->assign.max_distance_m);
-	assert_true(f->assign.vulnerable_weight ==
-		    d->assign.vulnerable_weight);
+	assert_true(f->assign.vulnerable_weight == d->assign.vulnerable_weight);
 	assert_true(f->assign.epsilon_m == d->assign.epsilon_m);
 	assert_int_equal(f->assign.candidates, d->assign.candidates);
 	assert_int_equal(f->supply_params.meals_per_day,
-			 d->supply_params.meals_per_day);
+	                 d->supply_params.meals_per_day);
 	assert_int_equal(f->supply_params.days, d->supply_params.days);
 	assert_int_equal(f->supply_params.kit_under5,
-			 d->supply_params.kit_under5);
+	                 d->supply_params.kit_under5);
 	assert_int_equal(f->supply_params.kit_other,
-			 d->supply_params.kit_other);
+	                 d->supply_params.kit_other);
 	assert_int_equal(f->supply_params.family_kits,
-			 d->supply_params.family_kits);
+	                 d->supply_params.family_kits);
 	assert_int_equal(f->supply_params.expiry_warn_days,
-			 d->supply_params.expiry_warn_days);
+	                 d->supply_params.expiry_warn_days);
 	assert_int_equal(f->cap.nmap, d->cap.nmap);
 	assert_int_equal(f->gates.nwatch, d->gates.nwatch);
 	assert_string_equal(f->path, "config/posko.conf");
@@ -216,9 +217,8 @@ test_every_section(void **state)
 	assert_string_equal(c->data.households, "/data/households.csv");
 	assert_true(c->data.shelters[0] == '/');
 	assert_true(strlen(c->data.shelters) > strlen(sfx));
-	assert_string_equal(c->data.shelters + strlen(c->data.shelters) -
-				    strlen(sfx),
-			    sfx);
+	assert_string_equal(
+	    c->data.shelters + strlen(c->data.shelters) - strlen(sfx), sfx);
 	assert_int_equal(c->data.nflood_zones, 2);
 	assert_string_equal(c->data.flood_zones[0], "/data/flood-a.geojson");
 	assert_string_equal(c->data.flood_zones[1], "/data/flood-b.gpkg");
@@ -229,21 +229,21 @@ test_every_section(void **state)
 	assert_int_equal(fl->siaga[1], ALLOC_CLASSES_ALL);
 	assert_int_equal(fl->siaga[2], ALLOC_CLASSBIT(ALLOC_CLASS_HIGH));
 	assert_int_equal(fl->level[ALLOC_LEVEL_MINOR],
-			 ALLOC_CLASSBIT(ALLOC_CLASS_LOW) |
-				 ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM));
+	                 ALLOC_CLASSBIT(ALLOC_CLASS_LOW) |
+	                     ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM));
 	assert_int_equal(fl->ndepth, 3); /* 30, 71 (default, changed), 150 */
 	assert_int_equal(fl->depth[0].min_cm, 30);
 	assert_int_equal(fl->depth[1].min_cm, 71);
 	assert_int_equal(fl->depth[1].classes,
-			 ALLOC_CLASSBIT(ALLOC_CLASS_HIGH) |
-				 ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM));
+	                 ALLOC_CLASSBIT(ALLOC_CLASS_HIGH) |
+	                     ALLOC_CLASSBIT(ALLOC_CLASS_MEDIUM));
 	assert_int_equal(fl->depth[2].min_cm, 150);
 	assert_int_equal(c->policy.rule[ALLOC_INC_FIRE].hazard,
-			 ALLOC_HAZARD_NONE);
+	                 ALLOC_HAZARD_NONE);
 	assert_int_equal(
-		c->policy.rule[ALLOC_INC_EARTHQUAKE].level[ALLOC_LEVEL_MODERATE],
-		ALLOC_CLASSBIT(ALLOC_CLASS_NONE) |
-			ALLOC_CLASSBIT(ALLOC_CLASS_HIGH));
+	    c->policy.rule[ALLOC_INC_EARTHQUAKE].level[ALLOC_LEVEL_MODERATE],
+	    ALLOC_CLASSBIT(ALLOC_CLASS_NONE) |
+	        ALLOC_CLASSBIT(ALLOC_CLASS_HIGH));
 	assert_int_equal(c->policy.rule[ALLOC_INC_OTHER].order, 0);
 	assert_int_equal(c->rw_state_cm[2], 40);
 	/* [shelter] [supply] */
@@ -275,7 +275,7 @@ test_every_section(void **state)
 	assert_string_equal(c->cap.spool_dir, "/srv/posko/state/in");
 	assert_string_equal(c->cap.outbox_dir, "/srv/out%1");
 	assert_int_equal(c->cap.no_allocate,
-			 CONFIG_CAP_TEST | CONFIG_CAP_DRAFT);
+	                 CONFIG_CAP_TEST | CONFIG_CAP_DRAFT);
 	assert_int_equal(c->cap.map[0].n, 5);
 	assert_string_equal(c->cap.map[0].event, "Banjir Rob*");
 	for (size_t i = 0; i < c->cap.nmap; i++)
@@ -318,12 +318,12 @@ test_dump_roundtrip(void **state)
 static void
 test_paths_and_expansion(void **state)
 {
-	posko_config *c = string_ok(
-		"[daemon]\nstate_dir = st\nruntime_dir = /r\n"
-		"[bus]\ningest = ipc://in.ipc\nevents = ipc://%r/ev.ipc\n"
-		"[cap]\nspool_dir = %S/sp\noutbox_dir = out\n"
-		"[data]\nrw = ../rw.geojson\n",
-		"/etc/posko/posko.conf");
+	posko_config *c =
+	    string_ok("[daemon]\nstate_dir = st\nruntime_dir = /r\n"
+	              "[bus]\ningest = ipc://in.ipc\nevents = ipc://%r/ev.ipc\n"
+	              "[cap]\nspool_dir = %S/sp\noutbox_dir = out\n"
+	              "[data]\nrw = ../rw.geojson\n",
+	              "/etc/posko/posko.conf");
 	char buf[64];
 
 	assert_string_equal(c->daemon.state_dir, "/etc/posko/st");
@@ -336,17 +336,16 @@ test_paths_and_expansion(void **state)
 	assert_string_equal(c->data.rw, "/etc/posko/../rw.geojson");
 	config_free(c);
 
-	assert_int_equal(config_expand("ipc://%r/x%%", "/run/p", "/s", buf,
-				       sizeof(buf)),
-			 0);
+	assert_int_equal(
+	    config_expand("ipc://%r/x%%", "/run/p", "/s", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "ipc:///run/p/x%");
 	assert_int_equal(config_expand("%S/a", "/r", "/s", buf, sizeof(buf)),
-			 0);
+	                 0);
 	assert_string_equal(buf, "/s/a");
 	assert_int_equal(config_expand("%q", "/r", "/s", buf, sizeof(buf)),
-			 CONFIG_EVALUE);
+	                 CONFIG_EVALUE);
 	assert_int_equal(config_expand("%r/long", "/r", "/s", buf, 5),
-			 CONFIG_EVALUE);
+	                 CONFIG_EVALUE);
 }
 
 /* A key before its section's end, comments, blanks, CRLF and a BOM. */
@@ -354,11 +353,11 @@ static void
 test_syntax_variants(void **state)
 {
 	posko_config *c = string_ok(
-		"\xEF\xBB\xBF# comment\r\n[alerts]\r\n\r\n"
-		"shelter_warn: 60 ; colon form, inline comment\r\n"
-		"  ; indented comment\r\n[shelter]\nmax_distance_m=2500.5\n"
-		"[daemon]\nmax_message_bytes = 65536\nwatchdog = TRUE\n",
-		"t.conf");
+	    "\xEF\xBB\xBF# comment\r\n[alerts]\r\n\r\n"
+	    "shelter_warn: 60 ; colon form, inline comment\r\n"
+	    "  ; indented comment\r\n[shelter]\nmax_distance_m=2500.5\n"
+	    "[daemon]\nmax_message_bytes = 65536\nwatchdog = TRUE\n",
+	    "t.conf");
 
 	assert_int_equal(c->alerts.shelter_warn, 60);
 	assert_true(c->shelter.max_distance_m == 2500.5);
@@ -373,9 +372,9 @@ test_missing_file(void **state)
 	char err[256] = "";
 	posko_config *c = (posko_config *)&err; /* must be reset to NULL */
 
-	assert_int_equal(config_load("tests/fixtures/config/nope.conf", &c,
-				     err, sizeof(err)),
-			 CONFIG_EIO);
+	assert_int_equal(config_load("tests/fixtures/config/nope.conf", &c, err,
+	                             sizeof(err)),
+	                 CONFIG_EIO);
 	assert_null(c);
 	assert_non_null(strstr(err, "tests/fixtures/config/nope.conf"));
 }
@@ -400,14 +399,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_posko_conf_is_default),
-		cmocka_unit_test(test_every_section),
-		cmocka_unit_test(test_dump_roundtrip),
-		cmocka_unit_test(test_paths_and_expansion),
-		cmocka_unit_test(test_syntax_variants),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_alloc_params),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_posko_conf_is_default),
+	    cmocka_unit_test(test_every_section),
+	    cmocka_unit_test(test_dump_roundtrip),
+	    cmocka_unit_test(test_paths_and_expansion),
+	    cmocka_unit_test(test_syntax_variants),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_alloc_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,40 +46,39 @@ test_default_policy(void **state)
 
 	/* flood by Siaga level: 1 high+medium, 2 high, 3 and 4 nobody */
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_SIAGA, 1),
-			 B(HIGH) | B(MEDIUM));
+	                 B(HIGH) | B(MEDIUM));
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_SIAGA, 2),
-			 B(HIGH));
+	                 B(HIGH));
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_SIAGA, 3), 0);
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_SIAGA, 4), 0);
 	/* flood by depth: from 71 cm (PetaBencana state 3) everyone */
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_DEPTH_CM, 70),
-			 0);
+	                 0);
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_DEPTH_CM, 71),
-			 ALLOC_CLASSES_ALL);
+	                 ALLOC_CLASSES_ALL);
 	/* levels */
-	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_LEVEL,
-				 ALLOC_LEVEL_MINOR),
-			 0);
-	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_LEVEL,
-				 ALLOC_LEVEL_SEVERE),
-			 B(HIGH) | B(MEDIUM));
-	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_LEVEL,
-				 ALLOC_LEVEL_EXTREME),
-			 ALLOC_CLASSES_ALL);
+	assert_int_equal(
+	    classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_LEVEL, ALLOC_LEVEL_MINOR), 0);
+	assert_int_equal(
+	    classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_LEVEL, ALLOC_LEVEL_SEVERE),
+	    B(HIGH) | B(MEDIUM));
+	assert_int_equal(
+	    classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_LEVEL, ALLOC_LEVEL_EXTREME),
+	    ALLOC_CLASSES_ALL);
 	/* fire and collapse: everyone in the footprint, whatever severity;
 	 * an explicit order: everyone */
-	assert_int_equal(classes(c, ALLOC_INC_FIRE, ALLOC_SEV_LEVEL,
-				 ALLOC_LEVEL_MINOR),
-			 ALLOC_CLASSES_ALL);
-	assert_int_equal(classes(c, ALLOC_INC_COLLAPSE, ALLOC_SEV_NONE, 0),
-			 ALLOC_CLASSES_ALL);
-	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_EVACUATE, 1),
-			 ALLOC_CLASSES_ALL);
 	assert_int_equal(
-		classes(c, ALLOC_INC_EARTHQUAKE, ALLOC_SEV_EVACUATE, 1),
-		ALLOC_CLASSES_ALL);
+	    classes(c, ALLOC_INC_FIRE, ALLOC_SEV_LEVEL, ALLOC_LEVEL_MINOR),
+	    ALLOC_CLASSES_ALL);
+	assert_int_equal(classes(c, ALLOC_INC_COLLAPSE, ALLOC_SEV_NONE, 0),
+	                 ALLOC_CLASSES_ALL);
+	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_EVACUATE, 1),
+	                 ALLOC_CLASSES_ALL);
+	assert_int_equal(
+	    classes(c, ALLOC_INC_EARTHQUAKE, ALLOC_SEV_EVACUATE, 1),
+	    ALLOC_CLASSES_ALL);
 	assert_int_equal(alloc_policy_hazard(&c->policy, ALLOC_INC_FIRE),
-			 ALLOC_HAZARD_FIRE);
+	                 ALLOC_HAZARD_FIRE);
 	config_free(c);
 }
 
@@ -88,49 +87,49 @@ static void
 test_policy_from_file(void **state)
 {
 	posko_config *c = parse("[policy]\n"
-				"flood.siaga3 = low\n"
-				"flood.siaga1 = tinggi, sedang, rendah\n"
-				"flood.depth.71 =\n"
-				"flood.depth.30 = high\n"
-				"flood.depth.120 = all\n"
-				"earthquake.level.moderate = all\n"
-				"fire.hazard = none\n");
+	                        "flood.siaga3 = low\n"
+	                        "flood.siaga1 = tinggi, sedang, rendah\n"
+	                        "flood.depth.71 =\n"
+	                        "flood.depth.30 = high\n"
+	                        "flood.depth.120 = all\n"
+	                        "earthquake.level.moderate = all\n"
+	                        "fire.hazard = none\n");
 	struct alloc_household hh[3] = {
-		{.id = 1, .persons = 2, .flood_class = ALLOC_CLASS_HIGH},
-		{.id = 2, .persons = 3, .flood_class = ALLOC_CLASS_LOW},
-		{.id = 3, .persons = 1, .flood_class = ALLOC_CLASS_NONE},
+	    {.id = 1, .persons = 2, .flood_class = ALLOC_CLASS_HIGH},
+	    {.id = 2, .persons = 3, .flood_class = ALLOC_CLASS_LOW},
+	    {.id = 3, .persons = 1, .flood_class = ALLOC_CLASS_NONE},
 	};
 	struct alloc_severity sev = {ALLOC_SEV_SIAGA, 3};
 	uint8_t ev[3];
 	char err[256];
 
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_SIAGA, 3),
-			 B(LOW));
+	                 B(LOW));
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_SIAGA, 1),
-			 B(HIGH) | B(MEDIUM) | B(LOW));
+	                 B(HIGH) | B(MEDIUM) | B(LOW));
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_DEPTH_CM, 29),
-			 0);
+	                 0);
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_DEPTH_CM, 80),
-			 B(HIGH));
+	                 B(HIGH));
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, ALLOC_SEV_DEPTH_CM, 120),
-			 ALLOC_CLASSES_ALL);
+	                 ALLOC_CLASSES_ALL);
 	assert_int_equal(classes(c, ALLOC_INC_EARTHQUAKE, ALLOC_SEV_LEVEL,
-				 ALLOC_LEVEL_MODERATE),
-			 ALLOC_CLASSES_ALL);
+	                         ALLOC_LEVEL_MODERATE),
+	                 ALLOC_CLASSES_ALL);
 	assert_int_equal(alloc_policy_hazard(&c->policy, ALLOC_INC_FIRE),
-			 ALLOC_HAZARD_NONE);
+	                 ALLOC_HAZARD_NONE);
 
 	assert_int_equal(alloc_policy_decide(&c->policy, ALLOC_INC_FLOOD, &sev,
-					     hh, 3, ev, err, sizeof(err)),
-			 0);
+	                                     hh, 3, ev, err, sizeof(err)),
+	                 0);
 	assert_int_equal(ev[0], 0); /* high zone: siaga3 = low only */
 	assert_int_equal(ev[1], 1);
 	assert_int_equal(ev[2], 0);
 	sev.kind = ALLOC_SEV_DEPTH_CM;
 	sev.value = 150;
 	assert_int_equal(alloc_policy_decide(&c->policy, ALLOC_INC_FLOOD, &sev,
-					     hh, 3, ev, err, sizeof(err)),
-			 0);
+	                                     hh, 3, ev, err, sizeof(err)),
+	                 0);
 	assert_int_equal(ev[0] + ev[1] + ev[2], 3);
 	config_free(c);
 }
@@ -148,7 +147,7 @@ test_rw_states(void **state)
 	 * state 2 does not */
 	assert_int_equal(config_rw_state_severity(c, 3, &s), 0);
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, s.kind, s.value),
-			 ALLOC_CLASSES_ALL);
+	                 ALLOC_CLASSES_ALL);
 	assert_int_equal(config_rw_state_severity(c, 2, &s), 0);
 	assert_int_equal(classes(c, ALLOC_INC_FLOOD, s.kind, s.value), 0);
 	assert_int_equal(config_rw_state_severity(c, 1, &s), 0);
@@ -160,10 +159,10 @@ test_rw_states(void **state)
 
 static int
 cap_type(const posko_config *c, const char *cat, const char *event,
-	 const char *sev, const char *urg, const char *cert)
+         const char *sev, const char *urg, const char *cert)
 {
 	const struct config_cap_rule *r =
-		config_cap_match(c, cat, event, sev, urg, cert);
+	    config_cap_match(c, cat, event, sev, urg, cert);
 
 	return r ? r->type : -1;
 }
@@ -176,28 +175,27 @@ test_default_cap_map(void **state)
 	struct alloc_severity s;
 
 	/* BMKG/BPBD wording, Indonesian and English, any case */
-	assert_int_equal(cap_type(c, "Met", "Banjir", "Severe", "Immediate",
-				  "Observed"),
-			 ALLOC_INC_FLOOD);
+	assert_int_equal(
+	    cap_type(c, "Met", "Banjir", "Severe", "Immediate", "Observed"),
+	    ALLOC_INC_FLOOD);
 	assert_int_equal(cap_type(c, "Geo", "BANJIR ROB", NULL, NULL, NULL),
-			 ALLOC_INC_FLOOD);
+	                 ALLOC_INC_FLOOD);
 	assert_int_equal(cap_type(c, "Met", "Flash Flood", NULL, NULL, NULL),
-			 ALLOC_INC_FLOOD);
-	assert_int_equal(cap_type(c, "Fire", "Kebakaran Permukiman", NULL,
-				  NULL, NULL),
-			 ALLOC_INC_FIRE);
+	                 ALLOC_INC_FLOOD);
+	assert_int_equal(
+	    cap_type(c, "Fire", "Kebakaran Permukiman", NULL, NULL, NULL),
+	    ALLOC_INC_FIRE);
 	assert_int_equal(cap_type(c, "Fire", "Urban fire", NULL, NULL, NULL),
-			 ALLOC_INC_FIRE);
-	assert_int_equal(cap_type(c, "Geo", "Gempabumi M5.2", NULL, NULL,
-				  NULL),
-			 ALLOC_INC_EARTHQUAKE);
+	                 ALLOC_INC_FIRE);
+	assert_int_equal(cap_type(c, "Geo", "Gempabumi M5.2", NULL, NULL, NULL),
+	                 ALLOC_INC_EARTHQUAKE);
 	assert_int_equal(cap_type(c, "Infra", "Rumah roboh", NULL, NULL, NULL),
-			 ALLOC_INC_COLLAPSE);
+	                 ALLOC_INC_COLLAPSE);
 	assert_int_equal(cap_type(c, "Met", "Hujan Lebat dan Angin Kencang",
-				  NULL, NULL, NULL),
-			 ALLOC_INC_EXTREME_WEATHER);
+	                          NULL, NULL, NULL),
+	                 ALLOC_INC_EXTREME_WEATHER);
 	assert_int_equal(cap_type(c, "Health", "Wabah", NULL, NULL, NULL),
-			 ALLOC_INC_OTHER);
+	                 ALLOC_INC_OTHER);
 
 	/* severity from CAP <severity> */
 	r = config_cap_match(c, "Met", "Banjir", "Severe", NULL, NULL);
@@ -212,7 +210,7 @@ test_default_cap_map(void **state)
 	assert_int_equal(config_cap_severity(r, "Unknown", &s), 0);
 	assert_int_equal(s.kind, ALLOC_SEV_NONE);
 	assert_int_equal(config_cap_severity(r, "Catastrophic", &s),
-			 CONFIG_EVALUE);
+	                 CONFIG_EVALUE);
 	config_free(c);
 }
 
@@ -220,22 +218,21 @@ static void
 test_custom_cap_map(void **state)
 {
 	posko_config *c = parse(
-		"[cap]\n"
-		"map.5 = category=Met event=\"Banjir Rob*\" -> type=flood "
-		"severity=siaga:2\n"
-		"map.7 = urgency=Immediate certainty=Observed severity=Extreme "
-		"-> type=fire severity=evacuate\n"
-		"map.8 = event=Genangan -> type=flood severity=depth:30\n"
-		"map.9 = event=Angin? -> type=extreme_weather "
-		"severity=level:moderate\n"
-		"map.10 = event=x* -> type=other severity=unspecified\n"
-		"map.100 =\n");
+	    "[cap]\n"
+	    "map.5 = category=Met event=\"Banjir Rob*\" -> type=flood "
+	    "severity=siaga:2\n"
+	    "map.7 = urgency=Immediate certainty=Observed severity=Extreme "
+	    "-> type=fire severity=evacuate\n"
+	    "map.8 = event=Genangan -> type=flood severity=depth:30\n"
+	    "map.9 = event=Angin? -> type=extreme_weather "
+	    "severity=level:moderate\n"
+	    "map.10 = event=x* -> type=other severity=unspecified\n"
+	    "map.100 =\n");
 	const struct config_cap_rule *r;
 	struct alloc_severity s;
 
 	/* quoted pattern with a blank; every condition must hold */
-	r = config_cap_match(c, "Met", "Banjir Rob Pluit", "Minor", NULL,
-			     NULL);
+	r = config_cap_match(c, "Met", "Banjir Rob Pluit", "Minor", NULL, NULL);
 	assert_non_null(r);
 	assert_int_equal(r->n, 5);
 	assert_int_equal(config_cap_severity(r, "Minor", &s), 0);
@@ -255,16 +252,16 @@ test_custom_cap_map(void **state)
 	assert_int_equal(s.kind, ALLOC_SEV_NONE);
 	/* three conditions */
 	r = config_cap_match(c, "Safety", "Ledakan", "Extreme", "Immediate",
-			     "Observed");
+	                     "Observed");
 	assert_non_null(r);
 	assert_int_equal(r->n, 7);
 	assert_int_equal(config_cap_severity(r, "Extreme", &s), 0);
 	assert_int_equal(s.kind, ALLOC_SEV_EVACUATE);
 	assert_null(config_cap_match(c, "Safety", "Ledakan", "Extreme",
-				     "Expected", "Observed"));
+	                             "Expected", "Observed"));
 	/* an absent element only matches rules without that condition */
 	assert_null(config_cap_match(c, "Safety", "Ledakan", "Extreme", NULL,
-				     "Observed"));
+	                             "Observed"));
 	r = config_cap_match(c, "Met", "Genangan", NULL, NULL, NULL);
 	assert_non_null(r);
 	assert_int_equal(config_cap_severity(r, NULL, &s), 0);
@@ -291,7 +288,7 @@ test_type_names_agree(void **state)
 		const struct config_cap_rule *r;
 
 		snprintf(text, sizeof(text), "[cap]\nmap.1 = * -> type=%s\n",
-			 alloc_incident_type_name(t));
+		         alloc_incident_type_name(t));
 		c = parse(text);
 		r = config_cap_match(c, NULL, "anything", NULL, NULL, NULL);
 		assert_non_null(r);
@@ -312,7 +309,7 @@ test_cap_statuses(void **state)
 	assert_int_equal(config_cap_status_allocates(d, "Test"), 0);
 	assert_int_equal(config_cap_status_allocates(d, "Draft"), 0);
 	assert_int_equal(config_cap_status_allocates(d, "Rumour"),
-			 CONFIG_EVALUE);
+	                 CONFIG_EVALUE);
 	assert_int_equal(config_cap_status_allocates(c, "Exercise"), 1);
 	assert_int_equal(config_cap_status_allocates(c, "Test"), 0);
 	config_free(c);
@@ -340,7 +337,7 @@ test_gates(void **state)
 	config_free(c);
 
 	c = parse("[gates]\nPintu Air Sogo.siaga2 = 3171081001 31.71.08.1002,"
-		  "\n  31.71.08.1001\nPintu Air Manggarai.siaga3 =\n");
+	          "\n  31.71.08.1001\nPintu Air Manggarai.siaga3 =\n");
 	w = config_gate_watch(c, "Pintu Air Sogo", 2);
 	assert_non_null(w);
 	assert_int_equal(w->siaga, 2);
@@ -356,14 +353,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_policy),
-		cmocka_unit_test(test_policy_from_file),
-		cmocka_unit_test(test_rw_states),
-		cmocka_unit_test(test_default_cap_map),
-		cmocka_unit_test(test_custom_cap_map),
-		cmocka_unit_test(test_type_names_agree),
-		cmocka_unit_test(test_cap_statuses),
-		cmocka_unit_test(test_gates),
+	    cmocka_unit_test(test_default_policy),
+	    cmocka_unit_test(test_policy_from_file),
+	    cmocka_unit_test(test_rw_states),
+	    cmocka_unit_test(test_default_cap_map),
+	    cmocka_unit_test(test_custom_cap_map),
+	    cmocka_unit_test(test_type_names_agree),
+	    cmocka_unit_test(test_cap_statuses),
+	    cmocka_unit_test(test_gates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "config/config.h"
 #include "daemon/cap.h"
 
 #define FIX "tests/fixtures/cap/"
@@ -860,6 +861,108 @@ write_refuses_bad_input(void **state)
 	assert_non_null(strstr(err, "identifier"));
 }
 
+/* ---- with a config ---------------------------------------------------------- */
+
+static posko_config *
+load_cfg(const char *text)
+{
+	posko_config *c = NULL;
+	char err[512];
+
+	if (config_load_string(text, "test.conf", &c, err, sizeof(err)) != 0)
+		fail_msg("config: %s", err);
+	return c;
+}
+
+static void
+config_default_table(void **state)
+{
+	posko_config *cfg = config_default();
+	posko_report r;
+	char err[512];
+	size_t len;
+	char *xml = slurp(FIX "bmkg-polygon.xml", &len);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_int_equal(cap_parse(ctx, xml, len, cfg, &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r.type, INCIDENT_FLOOD);
+	assert_int_equal(r.severity.kind, SEV_LEVEL);
+	assert_int_equal(r.severity.value, 3);
+	posko_report_clear(&r);
+	free(xml);
+	xml = slurp(FIX "circle-fire.xml", &len);
+	assert_int_equal(cap_parse(ctx, xml, len, cfg, &r, err, sizeof(err)),
+			 0);
+	assert_int_equal(r.type, INCIDENT_FIRE);
+	assert_int_equal(r.severity.kind, SEV_EVACUATE); /* responseType */
+	posko_report_clear(&r);
+	free(xml);
+	config_free(cfg);
+}
+
+/* A config without the catch-all row rejects what no row matches, naming
+ * <event>; a row's fixed severity is used; the size limit and the status
+ * policy come from the config. */
+static void
+config_rules_status_and_size(void **state)
+{
+	posko_config *cfg = load_cfg(
+		"[daemon]\nmax_message_bytes = 1K\n"
+		"[cap]\nmap.100 =\n"
+		"map.5 = event=\"Hujan*\" -> type=extreme_weather "
+		"severity=siaga:2\n"
+		"no_allocate = Draft\n");
+	posko_report r;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse_made(&r, "Actual", "Met", "Hujan Lebat",
+				    "Severe", "Observed",
+				    "<circle>-6.2,106.8 1</circle>", err,
+				    sizeof(err)),
+			 0); /* built-in table: cfg not passed */
+	posko_report_clear(&r);
+
+	char xml[4096];
+	int n = snprintf(xml, sizeof(xml), head, "Exercise", "Health",
+			 "Wabah", "Severe", "Observed",
+			 "<circle>-6.2,106.8 1</circle>");
+	memset(&r, 0xa5, sizeof(r));
+	assert_int_equal(cap_parse(ctx, xml, (size_t)n, cfg, &r, err,
+				   sizeof(err)),
+			 CAP_EVALUE);
+	assert_true(strncmp(err, "info[0].event: no [cap] map rule", 32) == 0);
+	assert_true(all_zero(&r, sizeof(r)));
+
+	n = snprintf(xml, sizeof(xml), head, "Exercise", "Met", "Hujan Lebat",
+		     "Minor", "Observed", "<circle>-6.2,106.8 1</circle>");
+	assert_int_equal(cap_parse(ctx, xml, (size_t)n, cfg, &r, err,
+				   sizeof(err)),
+			 0);
+	assert_int_equal(r.type, INCIDENT_EXTREME_WEATHER);
+	assert_int_equal(r.severity.kind, SEV_SIAGA);
+	assert_int_equal(r.severity.value, 2);
+	assert_int_equal(r.exercise, 0); /* only Draft is held back */
+	posko_report_clear(&r);
+
+	n = snprintf(xml, sizeof(xml), head, "Draft", "Met", "Hujan Lebat",
+		     "Minor", "Observed", "<circle>-6.2,106.8 1</circle>");
+	assert_int_equal(cap_parse(ctx, xml, (size_t)n, cfg, &r, err,
+				   sizeof(err)),
+			 0);
+	assert_int_equal(r.exercise, 1);
+	posko_report_clear(&r);
+
+	size_t len;
+	char *big = slurp(FIX "bmkg-polygon.xml", &len); /* > 1 KiB */
+	assert_int_equal(cap_parse(ctx, big, len, cfg, &r, err, sizeof(err)),
+			 CAP_ETOOLARGE);
+	free(big);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -886,6 +989,8 @@ main(void)
 		cmocka_unit_test(shelter_alert_chain_validates),
 		cmocka_unit_test(unplaced_alert_without_point_validates),
 		cmocka_unit_test(write_refuses_bad_input),
+		cmocka_unit_test(config_default_table),
+		cmocka_unit_test(config_rules_status_and_size),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
