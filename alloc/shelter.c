@@ -48,6 +48,11 @@
 
 #define NOPE UINT32_MAX
 
+/* Sheds of one shelter in one phase before its price step grows. */
+#define WAR_SHEDS 64
+/* Phases: shed, then reverse, then settle, at most this many times. */
+#define PHASES 4
+
 const char *
 alloc_reason_name(int reason)
 {
@@ -159,6 +164,7 @@ struct work {
 	/* assignment */
 	uint32_t *at;       /* shelter index or NOPE */
 	uint32_t *pos;      /* position in the shelter's member vector */
+	float *curd;        /* distance to the current shelter */
 	struct vec *mem;    /* per shelter */
 	int64_t *load;
 	double *price;
@@ -168,8 +174,14 @@ struct work {
 	uint32_t *queue;    /* FIFO ring of over-full shelters */
 	uint8_t *queued;
 	size_t qhead, qlen;
+	uint32_t *rqueue;   /* FIFO ring of shelters with room and a price */
+	uint8_t *rqueued;
+	size_t rhead, rlen;
 	uint64_t rounds;
+	uint64_t pulls;     /* reverse steps that lowered a price */
 	double eps;         /* price step of the current phase */
+	uint16_t *nshed;    /* sheds / pulls of each shelter this phase */
+	uint16_t *npull;
 };
 
 static int
@@ -389,7 +401,9 @@ grid_build(struct work *w)
 static double
 dist(const struct hh *h, const struct sh *s)
 {
-	return hypot(h->x - s->x, h->y - s->y);
+	double dx = h->x - s->x, dy = h->y - s->y;
+
+	return sqrt(dx * dx + dy * dy);
 }
 
 /* Could shelter s ever take household h (whole, accessible if needed)? */
@@ -622,6 +636,7 @@ place(struct work *w, size_t i, uint32_t j)
 	if (rc != ALLOC_OK)
 		return rc;
 	w->at[i] = j;
+	w->curd[i] = (float)dist(&w->h[i], &w->s[j]);
 	w->load[j] += w->h[i].w;
 	return ALLOC_OK;
 }
@@ -637,6 +652,16 @@ unplace(struct work *w, size_t i)
 	w->pos[last] = p;
 	w->at[i] = NOPE;
 	w->load[j] -= w->h[i].w;
+}
+
+static void
+enqueue_room(struct work *w, uint32_t j)
+{
+	if (w->rqueued[j] || w->load[j] >= w->s[j].free0 ||
+	    w->price[j] <= 0)
+		return;
+	w->rqueued[j] = 1;
+	w->rqueue[(w->rhead + w->rlen++) % w->m] = j;
 }
 
 static void
@@ -728,10 +753,7 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 		return ALLOC_ENOMEM;
 	for (uint32_t t = 0; t < nm; t++) {
 		uint32_t i = v->v[t], to;
-		/* the same float metres as the candidate lists */
-		double cur = w->h[i].a * (float)dist(&w->h[i], &w->s[j]) +
-			     w->price[j],
-		       alt;
+		double cur = w->h[i].a * w->curd[i] + w->price[j], alt;
 
 		rc = best_choice(w, i, j, &to, &alt);
 		if (rc != ALLOC_OK)
@@ -748,7 +770,26 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 		if (l->delta > raise)
 			raise = l->delta;
 	}
-	w->price[j] += raise + w->eps;
+	/*
+	 * A shelter shed again and again in one phase is in a price war
+	 * (neighbours passing the same families back and forth, prices
+	 * creeping up by epsilon); its step doubles every 16 sheds past
+	 * WAR_SHEDS, which ends the war in a few hundred rounds at the cost
+	 * of a price that may overshoot by that step (the reverse step
+	 * afterwards takes back what turns out too high).
+	 */
+	{
+		double step = w->eps;
+		unsigned c = w->nshed[j];
+
+		if (c > WAR_SHEDS)
+			step = ldexp(step, (int)((c - WAR_SHEDS) / 16 > 60
+							 ? 60
+							 : (c - WAR_SHEDS) / 16));
+		if (w->nshed[j] < UINT16_MAX)
+			w->nshed[j]++;
+		w->price[j] += raise + step;
+	}
 	for (size_t t = 0; t < k; t++) {
 		struct leave *l = &(*buf)[t];
 
@@ -788,7 +829,7 @@ value_now(const struct work *w, size_t i)
 
 	if (w->at[i] == NOPE)
 		return h->u;
-	return h->a * (float)dist(h, &w->s[w->at[i]]) + w->price[w->at[i]];
+	return h->a * w->curd[i] + w->price[w->at[i]];
 }
 
 /*
@@ -821,11 +862,13 @@ settle(struct work *w)
 	return ALLOC_OK;
 }
 
-/* Households that have shelter j among their candidates (CSR). */
+/* Households that have shelter j among their candidates (CSR), with the
+ * distance: cand.s holds the household index here. */
 static int
-inverse_build(struct work *w, uint32_t **start, uint32_t **item)
+inverse_build(struct work *w, uint32_t **start, struct cand **item)
 {
-	uint32_t *st, *it, *fill;
+	uint32_t *st, *fill;
+	struct cand *it;
 	size_t tot = 0;
 
 	st = calloc(w->m + 1, sizeof(*st));
@@ -855,8 +898,12 @@ inverse_build(struct work *w, uint32_t **start, uint32_t **item)
 		uint32_t nc;
 		const struct cand *c = cands(w, i, &nc);
 
-		for (uint32_t t = 0; t < nc; t++)
-			it[st[c[t].s] + fill[c[t].s]++] = (uint32_t)i;
+		for (uint32_t t = 0; t < nc; t++) {
+			struct cand *e = &it[st[c[t].s] + fill[c[t].s]++];
+
+			e->s = (uint32_t)i;
+			e->d = c[t].d;
+		}
 	}
 	free(fill);
 	*start = st;
@@ -864,29 +911,62 @@ inverse_build(struct work *w, uint32_t **start, uint32_t **item)
 	return ALLOC_OK;
 }
 
+/* Max-heap of gains (ties: lower household index first). */
 static int
-gain_cmp(const void *a, const void *b)
+gain_above(const struct leave *x, const struct leave *y)
 {
-	const struct leave *x = a, *y = b;
+	return x->delta > y->delta || (x->delta == y->delta && x->i < y->i);
+}
 
-	if (x->delta != y->delta)
-		return x->delta > y->delta ? -1 : 1;
-	return alloc_cmp_u32(x->i, y->i);
+static void
+gain_down(struct leave *hp, size_t n, size_t i)
+{
+	struct leave x = hp[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, top = i;
+		const struct leave *tp = &x;
+
+		if (l < n && gain_above(&hp[l], tp)) {
+			top = l;
+			tp = &hp[l];
+		}
+		if (r < n && gain_above(&hp[r], tp))
+			top = r;
+		if (top == i)
+			break;
+		hp[i] = hp[top];
+		i = top;
+	}
+	hp[i] = x;
+}
+
+static struct leave
+gain_pop(struct leave *hp, size_t *n)
+{
+	struct leave top = hp[0];
+
+	hp[0] = hp[--*n];
+	if (*n > 0)
+		gain_down(hp, *n, 0);
+	return top;
 }
 
 /*
  * Reverse step (prices down): shelter j has room but a price, left over
  * from a coarser phase. Lower the price just enough to draw the households
- * that gain most from coming, as many as fit; households that do not come
- * are still within eps of their best choice.
+ * that gain most from coming, as many as fit in turn; the price stops at
+ * the gain of the first that does not fit, so every household that does not
+ * come is still within eps of its best choice. Shelters that households
+ * left are pushed on the work list.
  */
 static int
-pull(struct work *w, uint32_t j, const uint32_t *ist, const uint32_t *iit,
-     struct leave **buf, size_t *cap, int *changed)
+pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
+     struct leave **buf, size_t *cap)
 {
 	int64_t room = w->s[j].free0 - w->load[j];
-	size_t k = 0, nb = 0;
-	double np;
+	size_t nb = 0;
+	double np = 0;
 	int rc;
 
 	if (room <= 0 || w->price[j] <= 0)
@@ -895,13 +975,12 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const uint32_t *iit,
 		       sizeof(**buf)))
 		return ALLOC_ENOMEM;
 	for (uint32_t t = ist[j]; t < ist[j + 1]; t++) {
-		uint32_t i = iit[t];
+		uint32_t i = iit[t].s;
 		double g;
 
 		if (w->at[i] == j)
 			continue;
-		g = value_now(w, i) - w->h[i].a * (float)dist(&w->h[i],
-							      &w->s[j]);
+		g = value_now(w, i) - w->h[i].a * iit[t].d;
 		if (g <= 0)
 			continue;
 		(*buf)[nb].delta = g;
@@ -909,40 +988,71 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const uint32_t *iit,
 		(*buf)[nb].to = j;
 		nb++;
 	}
-	qsort(*buf, nb, sizeof(**buf), gain_cmp);
-	while (k < nb && (int64_t)w->h[(*buf)[k].i].w <= room) {
-		room -= w->h[(*buf)[k].i].w;
-		k++;
-	}
-	np = k < nb ? (*buf)[k].delta : 0;
-	if (np >= w->price[j])
-		return ALLOC_OK;
-	w->price[j] = np;
-	for (size_t t = 0; t < k; t++) {
-		uint32_t i = (*buf)[t].i;
+	for (size_t t = nb / 2; t-- > 0;)
+		gain_down(*buf, nb, t);
+	/*
+	 * Households come best gain first while they fit; one that does not
+	 * fit is passed over (a family is not split, so it could not come
+	 * at any price). The price stops at the gain of the best household
+	 * that fits but would overfill... none such: all that fit came, so
+	 * the price falls to the best gain among those left, or 0.
+	 */
+	{
+		size_t k = 0, nleft = nb;
 
-		if (w->at[i] != NOPE)
-			unplace(w, i);
-		rc = place(w, i, j);
-		if (rc != ALLOC_OK)
-			return rc;
+		while (nleft > 0) {
+			struct leave top = gain_pop(*buf, &nleft);
+
+			if ((int64_t)w->h[top.i].w > room)
+				continue;
+			room -= w->h[top.i].w;
+			/* keep the chosen ones after the heap */
+			(*buf)[nb - 1 - k] = top;
+			k++;
+			if (room == 0)
+				break;
+		}
+		if (room == 0 && nleft > 0)
+			np = (*buf)[0].delta;
+		/* a pull lowers the price by at least eps, a few times a
+		 * phase: prices going down and up cannot chase each other */
+		if (np > w->price[j] - w->eps || w->npull[j] >= 8)
+			return ALLOC_OK;
+		w->npull[j]++;
+		w->pulls++;
+		w->price[j] = np;
+		for (size_t t = 0; t < k; t++) {
+			uint32_t i = (*buf)[nb - 1 - t].i, from = w->at[i];
+
+			if (from != NOPE) {
+				unplace(w, i);
+				enqueue_room(w, from);
+			}
+			rc = place(w, i, j);
+			if (rc != ALLOC_OK)
+				return rc;
+		}
 	}
-	*changed = 1;
 	return ALLOC_OK;
 }
 
 static int
 reverse(struct work *w, struct leave **buf, size_t *cap)
 {
-	uint32_t *ist = NULL, *iit = NULL;
-	int changed = 1, rc;
+	uint32_t *ist = NULL;
+	struct cand *iit = NULL;
+	int rc;
 
 	rc = inverse_build(w, &ist, &iit);
-	for (int sweep = 0; rc == ALLOC_OK && changed && sweep < 16;
-	     sweep++) {
-		changed = 0;
-		for (uint32_t j = 0; j < w->m && rc == ALLOC_OK; j++)
-			rc = pull(w, j, ist, iit, buf, cap, &changed);
+	for (uint32_t j = 0; j < w->m; j++)
+		enqueue_room(w, j);
+	while (rc == ALLOC_OK && w->rlen > 0) {
+		uint32_t j = w->rqueue[w->rhead];
+
+		w->rhead = (w->rhead + 1) % w->m;
+		w->rlen--;
+		w->rqueued[j] = 0;
+		rc = pull(w, j, ist, iit, buf, cap);
 	}
 	free(ist);
 	free(iit);
@@ -950,10 +1060,10 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
 }
 
 /*
- * Epsilon scaling: a first phase with a coarse price step settles the
- * prices of crowded regions in few rounds; each next phase divides the step
- * by 4 down to epsilon_m. After each phase the reverse step takes back the
- * price of shelters that turned out to have room.
+ * Phases at the final epsilon: shed until nothing is over-full, take back
+ * prices that turned out too high (reverse), move households that are now
+ * better off elsewhere (settle), and again, until a reverse step changes
+ * nothing or PHASES is reached.
  */
 static int
 auction(struct work *w)
@@ -971,16 +1081,20 @@ auction(struct work *w)
 		if (nc > 0)
 			rc = place(w, i, c[0].s);
 	}
-	w->eps = fmax(w->p->epsilon_m, w->p->max_distance_m / 4.0);
+	w->eps = w->p->epsilon_m;
 	for (uint32_t j = 0; j < w->m; j++)
 		enqueue(w, j);
-	while (rc == ALLOC_OK) {
+	for (int phase = 0; rc == ALLOC_OK; phase++) {
+		uint64_t pulls = w->pulls;
+
 		rc = drain(w, &buf, &cap);
-		if (rc == ALLOC_OK)
-			rc = reverse(w, &buf, &cap);
-		if (rc != ALLOC_OK || w->eps <= w->p->epsilon_m)
+		if (rc != ALLOC_OK || phase + 1 == PHASES)
 			break;
-		w->eps = fmax(w->p->epsilon_m, w->eps / 4.0);
+		rc = reverse(w, &buf, &cap);
+		if (rc != ALLOC_OK || w->pulls == pulls)
+			break;
+		memset(w->nshed, 0, w->m * sizeof(*w->nshed));
+		memset(w->npull, 0, w->m * sizeof(*w->npull));
 		rc = settle(w);
 	}
 	free(buf);
@@ -1154,6 +1268,7 @@ work_free(struct work *w)
 	free(w->pool);
 	free(w->at);
 	free(w->pos);
+	free(w->curd);
 	if (w->mem)
 		for (size_t j = 0; j < w->m; j++)
 			free(w->mem[j].v);
@@ -1163,6 +1278,10 @@ work_free(struct work *w)
 	free(w->tmp);
 	free(w->queue);
 	free(w->queued);
+	free(w->rqueue);
+	free(w->nshed);
+	free(w->npull);
+	free(w->rqueued);
 }
 
 static int
@@ -1172,13 +1291,19 @@ work_alloc(struct work *w)
 
 	w->at = malloc(n * sizeof(*w->at));
 	w->pos = malloc(n * sizeof(*w->pos));
+	w->curd = malloc(n * sizeof(*w->curd));
 	w->mem = calloc(m, sizeof(*w->mem));
 	w->load = calloc(m, sizeof(*w->load));
 	w->price = calloc(m, sizeof(*w->price));
 	w->queue = malloc(m * sizeof(*w->queue));
 	w->queued = calloc(m, sizeof(*w->queued));
-	if (!w->at || !w->pos || !w->mem || !w->load || !w->price ||
-	    !w->queue || !w->queued)
+	w->rqueue = malloc(m * sizeof(*w->rqueue));
+	w->nshed = calloc(m, sizeof(*w->nshed));
+	w->npull = calloc(m, sizeof(*w->npull));
+	w->rqueued = calloc(m, sizeof(*w->rqueued));
+	if (!w->at || !w->pos || !w->curd || !w->mem || !w->load || !w->price ||
+	    !w->queue || !w->queued || !w->rqueue || !w->rqueued ||
+	    !w->nshed || !w->npull)
 		return ALLOC_ENOMEM;
 	for (size_t i = 0; i < w->n; i++)
 		w->at[i] = NOPE;

@@ -34,16 +34,16 @@ static const struct {
 	const char *code;
 	double risk;
 } fire_risk[] = {
-	{"31.01", 51.35}, {"31.71", 54.50}, {"31.72", 53.03},
-	{"31.73", 54.83}, {"31.74", 53.79}, {"31.75", 55.47},
+    {"31.01", 51.35}, {"31.71", 54.50}, {"31.72", 53.03},
+    {"31.73", 54.83}, {"31.74", 53.79}, {"31.75", 55.47},
 };
 
 static void
 normalise(char *dst, size_t len, const char *src)
 {
 	static const char *prefix[] = {"KELURAHAN ", "KECAMATAN ",
-				       "KOTA ADMINISTRASI ",
-				       "KABUPATEN ADMINISTRASI "};
+	                               "KOTA ADMINISTRASI ",
+	                               "KABUPATEN ADMINISTRASI "};
 	size_t n = 0;
 	for (size_t i = 0; i < sizeof prefix / sizeof *prefix; i++) {
 		size_t pl = strlen(prefix[i]);
@@ -107,8 +107,8 @@ make_label(char *dst, size_t len, const char *name)
 	copy_str(tmp, sizeof tmp, p);
 	for (size_t i = 0; tmp[i]; i++)
 		tmp[i] = (char)(i == 0 || tmp[i - 1] == ' '
-					? toupper((unsigned char)tmp[i])
-					: tolower((unsigned char)tmp[i]));
+		                    ? toupper((unsigned char)tmp[i])
+		                    : tolower((unsigned char)tmp[i]));
 	copy_str(dst, len, tmp);
 }
 
@@ -118,7 +118,7 @@ load_csv(struct gen_ctx *c, const char *name)
 	char path[512], err[600];
 	struct gen_csv csv;
 	if (gen_csv_load(gen_path(path, sizeof path, c->opt.data, name), &csv,
-			 err, sizeof err) < 0)
+	                 err, sizeof err) < 0)
 		gen_fail("%s", err);
 	return csv;
 }
@@ -152,7 +152,8 @@ load_tables(struct gen_ctx *c)
 		make_label(g->label, sizeof g->label, g->name);
 		normalise(g->norm, sizeof g->norm, g->name);
 		g->poly = -1;
-		for (size_t k = 0; k < sizeof fire_risk / sizeof *fire_risk; k++)
+		for (size_t k = 0; k < sizeof fire_risk / sizeof *fire_risk;
+		     k++)
 			if (strcmp(fire_risk[k].code, g->code) == 0)
 				g->fire_risk = fire_risk[k].risk;
 	}
@@ -200,13 +201,12 @@ prop_str(const json_t *props, const char *key)
  * its kecamatan and its city (NULL when the layer has none). */
 static struct gen_area *
 load_layer(struct gen_ctx *c, const char *file, const char *name_key,
-	   const char *kec_key, const char *city_key, size_t *count)
+           const char *kec_key, const char *city_key, size_t *count)
 {
 	char path[512];
 	json_error_t jerr;
-	json_t *root = json_load_file(gen_path(path, sizeof path, c->opt.data,
-					       file),
-				      0, &jerr);
+	json_t *root = json_load_file(
+	    gen_path(path, sizeof path, c->opt.data, file), 0, &jerr);
 	if (!root)
 		gen_fail("%s:%d: %s", path, jerr.line, jerr.text);
 	json_t *feats = json_object_get(root, "features");
@@ -219,30 +219,30 @@ load_layer(struct gen_ctx *c, const char *file, const char *name_key,
 		json_t *p = json_object_get(f, "properties");
 		struct gen_area *k = &a[i];
 		json_t *id = json_object_get(p, "ID");
-		k->src_id = json_is_integer(id) ? (int)json_integer_value(id)
-						: (int)i;
+		k->src_id =
+		    json_is_integer(id) ? (int)json_integer_value(id) : (int)i;
 		copy_str(k->name, sizeof k->name, prop_str(p, name_key));
 		if (kec_key)
 			copy_str(k->kec_name, sizeof k->kec_name,
-				 prop_str(p, kec_key));
+			         prop_str(p, kec_key));
 		if (city_key)
 			copy_str(k->city_name, sizeof k->city_name,
-				 prop_str(p, city_key));
+			         prop_str(p, city_key));
 		k->match = k->regency = k->district = -1;
-		GEOSGeometry *g = gen_geom_from_json(
-			c->h, json_object_get(f, "geometry"));
+		GEOSGeometry *g =
+		    gen_geom_from_json(c->h, json_object_get(f, "geometry"));
 		if (!g)
 			gen_fail("%s: feature %zu: no polygon", path, i);
 		if (GEOSisValid_r(c->h, g) != 1) {
 			GEOSGeometry *v = GEOSMakeValid_r(c->h, g);
-			GEOSGeometry *pg = v ? gen_geom_snapped(c->h, v, 1e-7)
-					     : NULL;
+			GEOSGeometry *pg =
+			    v ? gen_geom_snapped(c->h, v, 1e-7) : NULL;
 			GEOSGeom_destroy_r(c->h, g);
 			if (v)
 				GEOSGeom_destroy_r(c->h, v);
 			if (!pg)
 				gen_fail("%s: feature %zu: cannot be repaired",
-					 path, i);
+				         path, i);
 			g = pg;
 			c->repaired++;
 		}
@@ -345,12 +345,12 @@ void
 gen_admin_load(struct gen_ctx *c)
 {
 	load_tables(c);
-	c->kota = load_layer(c, "kota.geojson", "KAB_NAME", NULL, NULL,
-			     &c->nkota);
+	c->kota =
+	    load_layer(c, "kota.geojson", "KAB_NAME", NULL, NULL, &c->nkota);
 	c->kec = load_layer(c, "kecamatan.geojson", "KEC_NAME", NULL,
-			    "KAB_NAME", &c->nkec);
+	                    "KAB_NAME", &c->nkec);
 	c->kel = load_layer(c, "kelurahan.geojson", "KEL_NAME2", "KEC_NAME_1",
-			    "KAB_NAME_1", &c->nkel);
+	                    "KAB_NAME_1", &c->nkel);
 	for (size_t i = 0; i < c->nkota; i++) {
 		struct gen_area *k = &c->kota[i];
 		k->regency = k->match = find_regency(c, k->name);
@@ -376,7 +376,7 @@ gen_admin_load(struct gen_ctx *c)
 	c->kel_tree = GEOSSTRtree_create_r(c->h, 8);
 	for (size_t i = 0; i < c->nkel; i++)
 		GEOSSTRtree_insert_r(c->h, c->kel_tree, c->kel[i].geom,
-				     &c->kel[i]);
+		                     &c->kel[i]);
 }
 
 /* ---- lookups ---- */
@@ -450,9 +450,9 @@ put_str_or_null(FILE *f, const char *s)
 static const char *
 how_str(enum gen_match how)
 {
-	return how == GEN_MATCH_EXACT	   ? "exact"
+	return how == GEN_MATCH_EXACT      ? "exact"
 	       : how == GEN_MATCH_SPELLING ? "spelling"
-					   : NULL;
+	                                   : NULL;
 }
 
 static void
@@ -465,9 +465,9 @@ write_kota(struct gen_ctx *c)
 	for (size_t i = 0; i < c->nkota; i++) {
 		struct gen_area *k = &c->kota[i];
 		const struct gen_regency *r =
-			k->match >= 0 ? &c->reg[k->match] : NULL;
+		    k->match >= 0 ? &c->reg[k->match] : NULL;
 		fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"code\":",
-			i ? ",\n" : "");
+		        i ? ",\n" : "");
 		put_str_or_null(f, r ? r->code : NULL);
 		fputs(",\"name\":", f);
 		gen_json_str(f, r ? r->label : k->name);
@@ -496,11 +496,11 @@ write_kecamatan(struct gen_ctx *c)
 	for (size_t i = 0; i < c->nkec; i++) {
 		struct gen_area *k = &c->kec[i];
 		const struct gen_district *d =
-			k->match >= 0 ? &c->dis[k->match] : NULL;
+		    k->match >= 0 ? &c->dis[k->match] : NULL;
 		const struct gen_regency *r =
-			k->regency >= 0 ? &c->reg[k->regency] : NULL;
+		    k->regency >= 0 ? &c->reg[k->regency] : NULL;
 		fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"code\":",
-			i ? ",\n" : "");
+		        i ? ",\n" : "");
 		put_str_or_null(f, d ? d->code : NULL);
 		fputs(",\"name\":", f);
 		gen_json_str(f, d ? d->name : k->name);
@@ -528,13 +528,13 @@ write_kelurahan(struct gen_ctx *c)
 	for (size_t i = 0; i < c->nkel; i++) {
 		struct gen_area *k = &c->kel[i];
 		const struct gen_village *v =
-			k->match >= 0 ? &c->vil[k->match] : NULL;
+		    k->match >= 0 ? &c->vil[k->match] : NULL;
 		const struct gen_district *d =
-			k->district >= 0 ? &c->dis[k->district] : NULL;
+		    k->district >= 0 ? &c->dis[k->district] : NULL;
 		const struct gen_regency *r =
-			k->regency >= 0 ? &c->reg[k->regency] : NULL;
+		    k->regency >= 0 ? &c->reg[k->regency] : NULL;
 		fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"code\":",
-			i ? ",\n" : "");
+		        i ? ",\n" : "");
 		put_str_or_null(f, v ? v->code : NULL);
 		fputs(",\"name\":", f);
 		gen_json_str(f, v ? v->name : k->name);
@@ -571,20 +571,20 @@ write_unmatched(struct gen_ctx *c)
 	for (size_t i = 0; i < c->nvil; i++)
 		nopoly += c->vil[i].poly < 0;
 	fprintf(f,
-		"# Kelurahan names that do not match\n\n"
-		"Written by bench/gen_scenario (gen_admin.c), which matches "
-		"the %zu kelurahan polygons of\ndata/jakarta/kelurahan.geojson "
-		"to the %zu kelurahan codes of data/jakarta/villages.csv.\n"
-		"Rules: same city, same kecamatan, normalised name equal "
-		"(case, \"KELURAHAN \" prefix,\nspaces and punctuation "
-		"ignored); then, among the names left in the same "
-		"kecamatan,\na pair one letter apart when each is the other's "
-		"only candidate. Nothing else is\nguessed: an unmatched "
-		"polygon keeps `code: null`, and no household, shelter or "
-		"RW\nis placed in it.\n\n"
-		"Matched: %zu exact, %zu by spelling variant. Polygons "
-		"without a code: %zu. Codes\nwithout a polygon: %zu.\n\n",
-		c->nkel, c->nvil, exact, spelling, nocode, nopoly);
+	        "# Kelurahan names that do not match\n\n"
+	        "Written by bench/gen_scenario (gen_admin.c), which matches "
+	        "the %zu kelurahan polygons of\ndata/jakarta/kelurahan.geojson "
+	        "to the %zu kelurahan codes of data/jakarta/villages.csv.\n"
+	        "Rules: same city, same kecamatan, normalised name equal "
+	        "(case, \"KELURAHAN \" prefix,\nspaces and punctuation "
+	        "ignored); then, among the names left in the same "
+	        "kecamatan,\na pair one letter apart when each is the other's "
+	        "only candidate. Nothing else is\nguessed: an unmatched "
+	        "polygon keeps `code: null`, and no household, shelter or "
+	        "RW\nis placed in it.\n\n"
+	        "Matched: %zu exact, %zu by spelling variant. Polygons "
+	        "without a code: %zu. Codes\nwithout a polygon: %zu.\n\n",
+	        c->nkel, c->nvil, exact, spelling, nocode, nopoly);
 	fputs("## Matched by spelling variant (same kecamatan)\n\n"
 	      "| polygon name (layer) | kecamatan | code | official name |\n"
 	      "|---|---|---|---|\n",
@@ -594,8 +594,8 @@ write_unmatched(struct gen_ctx *c)
 		if (k->how != GEN_MATCH_SPELLING)
 			continue;
 		fprintf(f, "| %s | %s | %s | %s |\n", k->name,
-			c->dis[k->district].name, c->vil[k->match].code,
-			c->vil[k->match].name);
+		        c->dis[k->district].name, c->vil[k->match].code,
+		        c->vil[k->match].name);
 	}
 	fputs("\n## Polygons without a code\n\n"
 	      "| layer ID | polygon name | layer kecamatan | layer city | "
@@ -606,11 +606,11 @@ write_unmatched(struct gen_ctx *c)
 		if (k->match >= 0)
 			continue;
 		const char *why = k->district < 0
-					  ? "kecamatan not found"
-					  : "no code of that name in this "
-					    "kecamatan";
+		                      ? "kecamatan not found"
+		                      : "no code of that name in this "
+		                        "kecamatan";
 		fprintf(f, "| %d | %s | %s | %s | %s |\n", k->src_id, k->name,
-			k->kec_name, k->city_name, why);
+		        k->kec_name, k->city_name, why);
 	}
 	fputs("\n## Codes without a polygon\n\n"
 	      "| code | name | kecamatan | city |\n|---|---|---|---|\n",
@@ -620,10 +620,10 @@ write_unmatched(struct gen_ctx *c)
 		if (v->poly >= 0)
 			continue;
 		const struct gen_district *d =
-			v->district >= 0 ? &c->dis[v->district] : NULL;
+		    v->district >= 0 ? &c->dis[v->district] : NULL;
 		fprintf(f, "| %s | %s | %s | %s |\n", v->code, v->name,
-			d ? d->name : "?",
-			d && d->regency >= 0 ? c->reg[d->regency].label : "?");
+		        d ? d->name : "?",
+		        d && d->regency >= 0 ? c->reg[d->regency].label : "?");
 	}
 	size_t kec_un = 0, kota_un = 0;
 	for (size_t i = 0; i < c->nkec; i++)
@@ -631,34 +631,34 @@ write_unmatched(struct gen_ctx *c)
 	for (size_t i = 0; i < c->nkota; i++)
 		kota_un += c->kota[i].match < 0;
 	fprintf(f,
-		"\n## Kecamatan and cities\n\n"
-		"kecamatan.geojson: %zu polygons, %zu without a code; "
-		"kota.geojson: %zu polygons,\n%zu without a code. Codes "
-		"without a polygon:\n\n",
-		c->nkec, kec_un, c->nkota, kota_un);
+	        "\n## Kecamatan and cities\n\n"
+	        "kecamatan.geojson: %zu polygons, %zu without a code; "
+	        "kota.geojson: %zu polygons,\n%zu without a code. Codes "
+	        "without a polygon:\n\n",
+	        c->nkec, kec_un, c->nkota, kota_un);
 	for (size_t i = 0; i < c->ndis; i++)
 		if (c->dis[i].poly < 0)
 			fprintf(f, "- kecamatan %s %s\n", c->dis[i].code,
-				c->dis[i].name);
+			        c->dis[i].name);
 	for (size_t i = 0; i < c->nreg; i++)
 		if (c->reg[i].poly < 0)
 			fprintf(f, "- city %s %s\n", c->reg[i].code,
-				c->reg[i].name);
+			        c->reg[i].name);
 	fprintf(f,
-		"\nThe layers predate some boundary changes, and Kepulauan "
-		"Seribu has no polygon in\nthem. %zu source polygons were "
-		"invalid and repaired with GEOS MakeValid.\n",
-		c->repaired);
+	        "\nThe layers predate some boundary changes, and Kepulauan "
+	        "Seribu has no polygon in\nthem. %zu source polygons were "
+	        "invalid and repaired with GEOS MakeValid.\n",
+	        c->repaired);
 	fprintf(f,
-		"\n## RW\n\n"
-		"rw.geojson: %zu source polygons -> %zu RW. Left out: %zu "
-		"without an RW number\n(RW empty or not a number), %zu whose "
-		"interior point lies in a kelurahan without\na code (an RW id "
-		"needs the kelurahan code). %zu polygons were parts of an RW "
-		"that\nappears more than once (same kelurahan and number) and "
-		"were merged into it.\n",
-		c->rw_source, c->nrw, c->rw_no_number, c->rw_no_kel,
-		c->rw_merged);
+	        "\n## RW\n\n"
+	        "rw.geojson: %zu source polygons -> %zu RW. Left out: %zu "
+	        "without an RW number\n(RW empty or not a number), %zu whose "
+	        "interior point lies in a kelurahan without\na code (an RW id "
+	        "needs the kelurahan code). %zu polygons were parts of an RW "
+	        "that\nappears more than once (same kelurahan and number) and "
+	        "were merged into it.\n",
+	        c->rw_source, c->nrw, c->rw_no_number, c->rw_no_kel,
+	        c->rw_merged);
 	gen_close(f, "UNMATCHED.md");
 }
 

@@ -63,9 +63,9 @@ struct depot {
 static const struct {
 	const char *district, *island, *village;
 } seribu[] = {
-	{NULL, "Pulau Pramuka", "31.01.01.1001"},
-	{"31.01.01", "Pulau Kelapa", "31.01.01.1002"},
-	{"31.01.02", "Pulau Tidung Besar", "31.01.02.1002"},
+    {NULL, "Pulau Pramuka", "31.01.01.1001"},
+    {"31.01.01", "Pulau Kelapa", "31.01.01.1002"},
+    {"31.01.02", "Pulau Tidung Besar", "31.01.02.1002"},
 };
 
 /* "05°44'45.04\" S 106°36'50.06\" E" -> lon, lat */
@@ -103,11 +103,12 @@ island(struct gen_ctx *c, const char *name, double *lon, double *lat)
 {
 	char path[512], err[600];
 	struct gen_csv csv;
-	if (gen_csv_load(gen_path(path, sizeof path, c->opt.data,
-				  "islands.csv"),
-			 &csv, err, sizeof err) < 0)
+	if (gen_csv_load(
+	        gen_path(path, sizeof path, c->opt.data, "islands.csv"), &csv,
+	        err, sizeof err) < 0)
 		gen_fail("%s", err);
-	int cn = gen_csv_col(&csv, "name"), cc = gen_csv_col(&csv, "coordinate");
+	int cn = gen_csv_col(&csv, "name"),
+	    cc = gen_csv_col(&csv, "coordinate");
 	for (size_t i = 0; i < csv.nrows; i++)
 		if (strcmp(gen_csv_get(&csv, i, cn), name) == 0 &&
 		    parse_dms(gen_csv_get(&csv, i, cc), lon, lat) == 0) {
@@ -135,7 +136,7 @@ in_district(struct gen_ctx *c, int kel, int dis)
 
 static void
 count_people(struct gen_ctx *c, struct depot *d,
-	     int (*in)(struct gen_ctx *, int, int), int arg)
+             int (*in)(struct gen_ctx *, int, int), int arg)
 {
 	for (size_t k = 0; k < c->nkel; k++)
 		if (in(c, (int)k, arg)) {
@@ -160,21 +161,22 @@ make_depots(struct gen_ctx *c, struct depot *dep, size_t want)
 			struct depot *d = &dep[n];
 			memset(d, 0, sizeof *d);
 			d->regency = (int)i;
-			snprintf(d->id, sizeof d->id, "DEP-%c%c%c%c", g->code[0],
-				 g->code[1], g->code[3], g->code[4]);
+			snprintf(d->id, sizeof d->id, "DEP-%c%c%c%c",
+			         g->code[0], g->code[1], g->code[3],
+			         g->code[4]);
 			snprintf(d->name, sizeof d->name,
-				 "Gudang Sudin Sosial %s", g->label);
+			         "Gudang Sudin Sosial %s", g->label);
 			if (seribu_reg) {
 				island(c, seribu[0].island, &d->lon, &d->lat);
 				snprintf(d->kel_code, sizeof d->kel_code, "%s",
-					 seribu[0].village);
+				         seribu[0].village);
 			} else {
 				int k = gen_grid_centre(c, in_regency, (int)i,
-						    &d->lon, &d->lat);
+				                        &d->lon, &d->lat);
 				if (k < 0)
 					continue;
 				snprintf(d->kel_code, sizeof d->kel_code, "%s",
-					 gen_area_code(c, &c->kel[k]));
+				         gen_area_code(c, &c->kel[k]));
 				count_people(c, d, in_regency, (int)i);
 			}
 			n++;
@@ -193,22 +195,22 @@ make_depots(struct gen_ctx *c, struct depot *dep, size_t want)
 		digits[dl] = '\0';
 		snprintf(d->id, sizeof d->id, "DEP-%s", digits);
 		snprintf(d->name, sizeof d->name, "Gudang Kecamatan %s",
-			 g->name);
+		         g->name);
 		int done = 0;
 		for (size_t s = 1; s < sizeof seribu / sizeof *seribu; s++)
 			if (strcmp(seribu[s].district, g->code) == 0) {
 				island(c, seribu[s].island, &d->lon, &d->lat);
 				snprintf(d->kel_code, sizeof d->kel_code, "%s",
-					 seribu[s].village);
+				         seribu[s].village);
 				done = 1;
 			}
 		if (!done) {
 			int k = gen_grid_centre(c, in_district, (int)i, &d->lon,
-					    &d->lat);
+			                        &d->lat);
 			if (k < 0)
 				continue;
 			snprintf(d->kel_code, sizeof d->kel_code, "%s",
-				 gen_area_code(c, &c->kel[k]));
+			         gen_area_code(c, &c->kel[k]));
 			count_people(c, d, in_district, (int)i);
 		}
 		n++;
@@ -222,7 +224,7 @@ make_depots(struct gen_ctx *c, struct depot *dep, size_t want)
 		snprintf(d->id, sizeof d->id, "DEP-X%04zu", x);
 		snprintf(d->name, sizeof d->name, "Gudang tambahan %zu", x);
 		snprintf(d->kel_code, sizeof d->kel_code, "%s",
-			 gen_area_code(c, &c->kel[k]));
+		         gen_area_code(c, &c->kel[k]));
 		d->persons = c->persons / 100;
 		d->households = c->opt.households / 100;
 	}
@@ -230,9 +232,9 @@ make_depots(struct gen_ctx *c, struct depot *dep, size_t want)
 	for (size_t i = 0; i < n; i++)
 		if (dep[i].persons == 0) {
 			dep[i].persons =
-				(uint64_t)ceil((double)c->persons * SERIBU_SHARE);
+			    (uint64_t)ceil((double)c->persons * SERIBU_SHARE);
 			dep[i].households = (uint64_t)ceil(
-				(double)c->opt.households * SERIBU_SHARE);
+			    (double)c->opt.households * SERIBU_SHARE);
 		}
 	return n;
 }
@@ -247,8 +249,8 @@ write_depots(struct gen_ctx *c, struct depot *d, size_t n)
 		gen_fmt_fixed(lon, d[i].lon, 6);
 		gen_fmt_fixed(lat, d[i].lat, 6);
 		fprintf(f, "%s,%s,%s,%s,%s,%s\n", d[i].id, d[i].name, lon, lat,
-			d[i].kel_code,
-			d[i].regency >= 0 ? c->reg[d[i].regency].code : "");
+		        d[i].kel_code,
+		        d[i].regency >= 0 ? c->reg[d[i].regency].code : "");
 	}
 	gen_close(f, "depots.csv");
 }
@@ -286,7 +288,7 @@ lot(struct gen_ctx *c, FILE *f, const struct depot *d, const char *suffix,
     const char *item, long q, const char *expires)
 {
 	fprintf(f, "%s,%s-%s,%s,%ld,%s\n", d->id, d->id + 4, suffix, item, q,
-		expires ? expires : "");
+	        expires ? expires : "");
 	c->n_lots++;
 }
 

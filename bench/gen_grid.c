@@ -45,9 +45,9 @@ read_asc(struct gen_ctx *c)
 {
 	struct gen_grid *g = &c->grid;
 	char path[512], err[600];
-	FILE *f = fopen(gen_path(path, sizeof path, c->opt.data,
-				 "population-hkv.asc"),
-			"rb");
+	FILE *f = fopen(
+	    gen_path(path, sizeof path, c->opt.data, "population-hkv.asc"),
+	    "rb");
 	if (!f)
 		gen_fail("%s: cannot open", path);
 	fseek(f, 0, SEEK_END);
@@ -89,7 +89,7 @@ read_asc(struct gen_ctx *c)
 		char *t = next_token(&p);
 		if (!t) {
 			snprintf(err, sizeof err, "%s: %zu values, want %zu",
-				 path, i, n);
+			         path, i, n);
 			gen_fail("%s", err);
 		}
 		double v = strtod(t, NULL);
@@ -100,7 +100,7 @@ read_asc(struct gen_ctx *c)
 
 void
 gen_grid_cell_center(const struct gen_grid *g, uint32_t cell, double *lon,
-		     double *lat)
+                     double *lat)
 {
 	int row = (int)(cell / (uint32_t)g->ncols);
 	int col = (int)(cell % (uint32_t)g->ncols);
@@ -135,9 +135,9 @@ tag_cells(struct gen_ctx *c)
 		struct gen_area *a = &c->kel[k];
 		double h = g->cell / 2;
 		GEOSGeometry *sq = GEOSGeom_createRectangle_r(
-			c->h, lon - h, lat - h, lon + h, lat + h);
+		    c->h, lon - h, lat - h, lon + h, lat + h);
 		g->interior[i] =
-			GEOSPreparedContainsProperly_r(c->h, a->prep, sq) == 1;
+		    GEOSPreparedContainsProperly_r(c->h, a->prep, sq) == 1;
 		GEOSGeom_destroy_r(c->h, sq);
 		a->weight += g->v[i];
 		if (a->match < 0)
@@ -150,7 +150,7 @@ tag_cells(struct gen_ctx *c)
 	g->pop.total = acc;
 	if (g->pop.n == 0)
 		gen_fail("population grid: no populated cell in a coded "
-			 "kelurahan");
+		         "kelurahan");
 }
 
 void
@@ -161,9 +161,10 @@ gen_grid_load(struct gen_ctx *c)
 	size_t inner = 0;
 	for (size_t i = 0; i < c->grid.pop.n; i++)
 		inner += c->grid.interior[c->grid.pop.cells[i]];
-	gen_progress_done("grid", "%zu populated cells in coded kelurahan, "
-				  "%zu interior",
-			  c->grid.pop.n, inner);
+	gen_progress_done("grid",
+	                  "%zu populated cells in coded kelurahan, "
+	                  "%zu interior",
+	                  c->grid.pop.n, inner);
 }
 
 uint32_t
@@ -183,7 +184,7 @@ gen_sampler_draw(const struct gen_sampler *s, struct gen_rng *r)
 
 int
 gen_grid_place(struct gen_ctx *c, const struct gen_sampler *s,
-	       struct gen_rng *r, double *lon, double *lat)
+               struct gen_rng *r, double *lon, double *lat)
 {
 	const struct gen_grid *g = &c->grid;
 	for (;;) {
@@ -202,7 +203,7 @@ gen_grid_place(struct gen_ctx *c, const struct gen_sampler *s,
 			x = round(x * 1e6) / 1e6;
 			y = round(y * 1e6) / 1e6;
 			int inside = (int)((x - g->x0) / g->cell) == col &&
-				     (int)((g->ytop - y) / g->cell) == row;
+			             (int)((g->ytop - y) / g->cell) == row;
 			int k;
 			if (g->interior[cell] && inside)
 				k = g->kel[cell];
@@ -221,7 +222,7 @@ gen_grid_place(struct gen_ctx *c, const struct gen_sampler *s,
  * for which `in(kel)` holds. */
 int
 gen_grid_centre(struct gen_ctx *c, int (*in)(struct gen_ctx *, int, int),
-	    int arg, double *lon, double *lat)
+                int arg, double *lon, double *lat)
 {
 	const struct gen_grid *g = &c->grid;
 	double sx = 0, sy = 0, sw = 0;
@@ -244,23 +245,22 @@ gen_grid_centre(struct gen_ctx *c, int (*in)(struct gen_ctx *, int, int),
 	double best = INFINITY;
 	uint32_t bc = 0;
 	for (int pass = 0; pass < 2 && best == INFINITY; pass++)
-	for (size_t i = 0; i < g->pop.n; i++) {
-		uint32_t cell = g->pop.cells[i];
-		if (!in(c, g->kel[cell], arg))
-			continue;
-		if (pass == 0 && !g->interior[cell])
-			continue;
-		double x, y;
-		gen_grid_cell_center(g, cell, &x, &y);
-		double d = (x - sx) * (x - sx) + (y - sy) * (y - sy);
-		if (d < best) {
-			best = d;
-			bc = cell;
+		for (size_t i = 0; i < g->pop.n; i++) {
+			uint32_t cell = g->pop.cells[i];
+			if (!in(c, g->kel[cell], arg))
+				continue;
+			if (pass == 0 && !g->interior[cell])
+				continue;
+			double x, y;
+			gen_grid_cell_center(g, cell, &x, &y);
+			double d = (x - sx) * (x - sx) + (y - sy) * (y - sy);
+			if (d < best) {
+				best = d;
+				bc = cell;
+			}
 		}
-	}
 	gen_grid_cell_center(g, bc, lon, lat);
 	*lon = round(*lon * 1e6) / 1e6;
 	*lat = round(*lat * 1e6) / 1e6;
 	return g->kel[bc];
 }
-

@@ -26,15 +26,15 @@
 #include "bench/gen_io.h"
 
 static const double size_share[] = {
-	0,     /* 0 members: none */
-	0.150, /* 1 */
-	0.240, /* 2 */
-	0.260, /* 3 */
-	0.200, /* 4 */
-	0.090, /* 5 */
-	0.040, /* 6 */
-	0.015, /* 7 */
-	0.005, /* 8 */
+    0,     /* 0 members: none */
+    0.150, /* 1 */
+    0.240, /* 2 */
+    0.260, /* 3 */
+    0.200, /* 4 */
+    0.090, /* 5 */
+    0.040, /* 6 */
+    0.015, /* 7 */
+    0.005, /* 8 */
 };
 #define MAX_SIZE 8
 
@@ -133,7 +133,7 @@ gen_house_write(struct gen_ctx *c)
 		memcpy(p, code, cl);
 		p += cl;
 		int v[5] = {h.members, h.elderly, h.under5, h.disabled,
-			    h.pregnant};
+		            h.pregnant};
 		for (int j = 0; j < 5; j++) {
 			*p++ = ',';
 			p = put_uint(p, (uint64_t)v[j]);
@@ -152,5 +152,5 @@ gen_house_write(struct gen_ctx *c)
 	}
 	gen_close(f, "households.csv");
 	gen_progress_done("households", "%zu households, %llu persons",
-			  c->opt.households, (unsigned long long)c->persons);
+	                  c->opt.households, (unsigned long long)c->persons);
 }

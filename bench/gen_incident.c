@@ -6,7 +6,7 @@
  * 1e-6 degree grid (GEOS UnaryUnionPrec, so the rounded output is valid).
  * flood-2007-rw.json: the same flood as a list of RW ids: the RW of
  * rw.geojson holding each flooded polygon's interior point.
- * fire-<kelurahan>.json: a settlement fire, point + 250 m radius, in the
+ * fire-<kelurahan>.json: a settlement fire, point + 300 m radius, in the
  * kelurahan of Jakarta Timur (highest RPBD fire risk, 55.47 %) with the
  * highest median cell density and then the largest populated area, at the
  * populated cell nearest to its population-weighted centre.  On the
@@ -27,7 +27,7 @@
 
 #include "bench/gen_io.h"
 
-#define FIRE_RADIUS_M 250
+#define FIRE_RADIUS_M 300
 #define FIRE_CITY "31.75"
 
 static GEOSGeometry **
@@ -35,9 +35,9 @@ load_flood(struct gen_ctx *c, size_t *count)
 {
 	char path[512];
 	json_error_t jerr;
-	json_t *root = json_load_file(gen_path(path, sizeof path, c->opt.data,
-					       "flood-2007-rw.geojson"),
-				      0, &jerr);
+	json_t *root = json_load_file(
+	    gen_path(path, sizeof path, c->opt.data, "flood-2007-rw.geojson"),
+	    0, &jerr);
 	if (!root)
 		gen_fail("%s:%d: %s", path, jerr.line, jerr.text);
 	json_t *feats = json_object_get(root, "features");
@@ -45,8 +45,8 @@ load_flood(struct gen_ctx *c, size_t *count)
 	GEOSGeometry **g = calloc(n ? n : 1, sizeof *g);
 	for (size_t i = 0; i < n; i++) {
 		GEOSGeometry *x = gen_geom_from_json(
-			c->h, json_object_get(json_array_get(feats, i),
-					      "geometry"));
+		    c->h,
+		    json_object_get(json_array_get(feats, i), "geometry"));
 		if (!x)
 			continue;
 		if (GEOSisValid_r(c->h, x) != 1) {
@@ -70,11 +70,12 @@ header(FILE *f, const char *source_id, const char *type, const char *time,
        const char *title)
 {
 	fprintf(f, "{\"v\":1,\"kind\":\"incident.report\",\"source\":"
-		   "\"bpbd-dki\",\"source_id\":");
+	           "\"bpbd-dki\",\"source_id\":");
 	gen_json_str(f, source_id);
-	fprintf(f, ",\"action\":\"open\",\"type\":\"%s\",\"time\":\"%s\","
-		   "\"title\":",
-		type, time);
+	fprintf(f,
+	        ",\"action\":\"open\",\"type\":\"%s\",\"time\":\"%s\","
+	        "\"title\":",
+	        type, time);
 	gen_json_str(f, title);
 }
 
@@ -85,7 +86,7 @@ write_flood(struct gen_ctx *c, GEOSGeometry **parts, size_t n)
 	for (size_t i = 0; i < n; i++)
 		copy[i] = GEOSGeom_clone_r(c->h, parts[i]);
 	GEOSGeometry *coll = GEOSGeom_createCollection_r(
-		c->h, GEOS_GEOMETRYCOLLECTION, copy, (unsigned)n);
+	    c->h, GEOS_GEOMETRYCOLLECTION, copy, (unsigned)n);
 	free(copy);
 	GEOSGeometry *u = GEOSUnaryUnionPrec_r(c->h, coll, 1e-6);
 	GEOSGeom_destroy_r(c->h, coll);
@@ -149,8 +150,8 @@ write_flood_rw(struct gen_ctx *c, GEOSGeometry **parts, size_t n)
 	fputs("]},\"days\":7}\n", f);
 	gen_close(f, "incidents/flood-2007-rw.json");
 	gen_progress_done("flood 2007",
-			  "%zu polygons; %zu RW ids, %zu polygons in no RW", n,
-			  ids, missed);
+	                  "%zu polygons; %zu RW ids, %zu polygons in no RW", n,
+	                  ids, missed);
 	free(hit);
 	GEOSSTRtree_destroy_r(c->h, tree);
 }
@@ -241,16 +242,17 @@ write_fire(struct gen_ctx *c)
 	snprintf(file, sizeof file, "incidents/fire-%s.json", slug);
 	snprintf(sid, sizeof sid, "%.7s-kebakaran-%s", c->opt.ref_date, slug);
 	snprintf(title, sizeof title, "Kebakaran permukiman Kel. %s, %s",
-		 v->name, c->dis[v->district].name);
+	         v->name, c->dis[v->district].name);
 	char time[40];
 	snprintf(time, sizeof time, "%sT13:30:00+07:00", c->opt.ref_date);
 	gen_fmt_fixed(x, lon, 6);
 	gen_fmt_fixed(y, lat, 6);
 	FILE *f = gen_create(c, file);
 	header(f, sid, "fire", time, title);
-	fprintf(f, ",\"severity\":{\"evacuate\":true},\"footprint\":{"
-		   "\"point\":[%s,%s],\"radius_m\":%d},\"days\":7}\n",
-		x, y, FIRE_RADIUS_M);
+	fprintf(f,
+	        ",\"severity\":{\"evacuate\":true},\"footprint\":{"
+	        "\"point\":[%s,%s],\"radius_m\":%d},\"days\":7}\n",
+	        x, y, FIRE_RADIUS_M);
 	gen_close(f, file);
 	snprintf(c->fire_file, sizeof c->fire_file, "%s", file);
 }

@@ -23,7 +23,8 @@ read_all(const char *path, size_t *len, char *err, size_t errlen)
 			size_t ncap = cap ? cap * 2 : 1 << 20;
 			char *nb = realloc(buf, ncap + 1);
 			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
+				snprintf(err, errlen, "%s: out of memory",
+				         path);
 				goto fail;
 			}
 			buf = nb;
@@ -83,14 +84,15 @@ gen_csv_load(const char *path, struct gen_csv *csv, char *err, size_t errlen)
 			p = next;
 			continue;
 		}
-		char **dst = lineno == 1 ? csv->header
-					 : csv->field + row * csv->ncols;
+		char **dst =
+		    lineno == 1 ? csv->header : csv->field + row * csv->ncols;
 		size_t col = 0;
 		for (char *f = p;; col++) {
 			char *c = strchr(f, ',');
 			if (col >= csv->ncols) {
-				snprintf(err, errlen, "%s:%zu: more than %zu fields",
-					 path, lineno, csv->ncols);
+				snprintf(err, errlen,
+				         "%s:%zu: more than %zu fields", path,
+				         lineno, csv->ncols);
 				goto fail;
 			}
 			dst[col] = f;
@@ -100,8 +102,9 @@ gen_csv_load(const char *path, struct gen_csv *csv, char *err, size_t errlen)
 			f = c + 1;
 		}
 		if (col + 1 != csv->ncols) {
-			snprintf(err, errlen, "%s:%zu: %zu fields, header has %zu",
-				 path, lineno, col + 1, csv->ncols);
+			snprintf(err, errlen,
+			         "%s:%zu: %zu fields, header has %zu", path,
+			         lineno, col + 1, csv->ncols);
 			goto fail;
 		}
 		if (lineno > 1)
@@ -186,9 +189,8 @@ gen_json_str(FILE *f, const char *s)
 	putc('"', f);
 }
 
-static const int64_t pow10_tab[] = {1,	    10,	     100,      1000,
-				    10000,  100000,  1000000,  10000000,
-				    100000000};
+static const int64_t pow10_tab[] = {1,      10,      100,      1000,     10000,
+                                    100000, 1000000, 10000000, 100000000};
 
 /* v is the value times 10^decimals. */
 static int
@@ -233,7 +235,7 @@ gen_fmt_fixed(char *buf, double v, int decimals)
 	if (decimals > 8)
 		decimals = 8;
 	return fmt_scaled(buf, llround(v * (double)pow10_tab[decimals]),
-			  decimals);
+	                  decimals);
 }
 
 /* ---- GeoJSON -> GEOS ---- */
@@ -273,7 +275,7 @@ polygon_from_json(GEOSContextHandle_t h, const json_t *rings)
 			holes[nh++] = r;
 	}
 	GEOSGeometry *poly =
-		GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)nh);
+	    GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)nh);
 	free(holes);
 	return poly;
 }
@@ -287,8 +289,8 @@ gen_geom_from_json(GEOSContextHandle_t h, const json_t *g)
 		return NULL;
 	if (strcmp(type, "Point") == 0)
 		return GEOSGeom_createPointFromXY_r(
-			h, json_number_value(json_array_get(coords, 0)),
-			json_number_value(json_array_get(coords, 1)));
+		    h, json_number_value(json_array_get(coords, 0)),
+		    json_number_value(json_array_get(coords, 1)));
 	if (strcmp(type, "Polygon") == 0)
 		return polygon_from_json(h, coords);
 	if (strcmp(type, "MultiPolygon") != 0)
@@ -298,12 +300,13 @@ gen_geom_from_json(GEOSContextHandle_t h, const json_t *g)
 	if (!parts)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		GEOSGeometry *p = polygon_from_json(h, json_array_get(coords, i));
+		GEOSGeometry *p =
+		    polygon_from_json(h, json_array_get(coords, i));
 		if (p)
 			parts[k++] = p;
 	}
 	GEOSGeometry *mp = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON,
-						       parts, (unsigned)k);
+	                                               parts, (unsigned)k);
 	free(parts);
 	return mp;
 }
@@ -312,7 +315,7 @@ gen_geom_from_json(GEOSContextHandle_t h, const json_t *g)
 
 static void
 collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
-		 const GEOSGeometry ***out, size_t *n, size_t *cap)
+                 const GEOSGeometry ***out, size_t *n, size_t *cap)
 {
 	int t = GEOSGeomTypeId_r(h, g);
 	if (t == GEOS_POLYGON) {
@@ -329,7 +332,7 @@ collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
 		int k = GEOSGetNumGeometries_r(h, g);
 		for (int i = 0; i < k; i++)
 			collect_polygons(h, GEOSGetGeometryN_r(h, g, i), out, n,
-					 cap);
+			                 cap);
 	}
 }
 
@@ -337,7 +340,7 @@ collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g,
  * collapsed below a triangle). */
 static size_t
 ring_round(GEOSContextHandle_t h, const GEOSGeometry *ring, int decimals,
-	   int64_t **buf, size_t *cap)
+           int64_t **buf, size_t *cap)
 {
 	const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
 	unsigned n = 0;
@@ -377,10 +380,10 @@ ring_print(FILE *f, const int64_t *pts, size_t k, int decimals)
 
 static int
 polygon_print(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *p,
-	      int decimals, int *first, int64_t **buf, size_t *cap)
+              int decimals, int *first, int64_t **buf, size_t *cap)
 {
-	size_t k = ring_round(h, GEOSGetExteriorRing_r(h, p), decimals, buf,
-			      cap);
+	size_t k =
+	    ring_round(h, GEOSGetExteriorRing_r(h, p), decimals, buf, cap);
 	if (!k)
 		return 0;
 	fputs(*first ? "[" : ",[", f);
@@ -389,7 +392,7 @@ polygon_print(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *p,
 	int nh = GEOSGetNumInteriorRings_r(h, p);
 	for (int i = 0; i < nh; i++) {
 		k = ring_round(h, GEOSGetInteriorRingN_r(h, p, i), decimals,
-			       buf, cap);
+		               buf, cap);
 		if (!k)
 			continue;
 		putc(',', f);
@@ -401,7 +404,7 @@ polygon_print(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *p,
 
 int
 gen_geom_write(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *g,
-	       int decimals)
+               int decimals)
 {
 	const GEOSGeometry **polys = NULL;
 	size_t n = 0, cap = 0, bcap = 0;
@@ -416,7 +419,7 @@ gen_geom_write(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *g,
 	size_t alive = 0;
 	for (size_t i = 0; i < n; i++)
 		if (ring_round(h, GEOSGetExteriorRing_r(h, polys[i]), decimals,
-			       &buf, &bcap))
+		               &buf, &bcap))
 			alive++;
 	if (alive == 0) {
 		free(polys);
@@ -428,14 +431,14 @@ gen_geom_write(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *g,
 		for (size_t i = 0; i < n && !written; i++) {
 			int one = 1;
 			written = polygon_print(f, h, polys[i], decimals, &one,
-						&buf, &bcap);
+			                        &buf, &bcap);
 		}
 		putc('}', f);
 	} else {
 		fputs("{\"type\":\"MultiPolygon\",\"coordinates\":[", f);
 		for (size_t i = 0; i < n; i++)
 			polygon_print(f, h, polys[i], decimals, &first, &buf,
-				      &bcap);
+			              &bcap);
 		fputs("]}", f);
 	}
 	free(polys);
@@ -461,7 +464,7 @@ gen_geom_polygonal(GEOSContextHandle_t h, const GEOSGeometry *g)
 		out = copies[0];
 	else
 		out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, copies,
-						  (unsigned)n);
+		                                  (unsigned)n);
 	free(copies);
 	free(polys);
 	return out;
@@ -494,8 +497,8 @@ gen_progress(const char *stage, size_t done, size_t total)
 	if (!progress_on)
 		return;
 	if (total)
-		fprintf(stderr, "\r%-12s %zu/%zu (%zu%%)   ", stage, done, total,
-			done * 100 / total);
+		fprintf(stderr, "\r%-12s %zu/%zu (%zu%%)   ", stage, done,
+		        total, done * 100 / total);
 	else
 		fprintf(stderr, "\r%-12s %zu   ", stage, done);
 }

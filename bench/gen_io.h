@@ -14,14 +14,14 @@
  * data/jakarta/ have none), first line is the header. */
 struct gen_csv {
 	char *buf;
-	char **field;  /* nrows * ncols pointers into buf */
-	size_t nrows;  /* data rows, header excluded */
+	char **field; /* nrows * ncols pointers into buf */
+	size_t nrows; /* data rows, header excluded */
 	size_t ncols;
 	char **header; /* ncols names */
 };
 
 int gen_csv_load(const char *path, struct gen_csv *csv, char *err,
-		 size_t errlen);
+                 size_t errlen);
 /* Column index of `name`, or -1. */
 int gen_csv_col(const struct gen_csv *csv, const char *name);
 const char *gen_csv_get(const struct gen_csv *csv, size_t row, int col);
@@ -44,7 +44,7 @@ GEOSGeometry *gen_geom_from_json(GEOSContextHandle_t h, const json_t *g);
  * other members are dropped) -> GeoJSON geometry object text.  Rings are
  * written as stored.  Returns 0, or -1 when nothing polygonal is left. */
 int gen_geom_write(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *g,
-		   int decimals);
+                   int decimals);
 /* Only the polygonal parts of g, as a new Polygon or MultiPolygon (NULL
  * when there is none). */
 GEOSGeometry *gen_geom_polygonal(GEOSContextHandle_t h, const GEOSGeometry *g);
@@ -54,12 +54,12 @@ GEOSGeometry *gen_geom_polygonal(GEOSContextHandle_t h, const GEOSGeometry *g);
  * with the grid's decimals, the output is then exactly this valid
  * geometry: rounding at write time alone can make rings cross. */
 GEOSGeometry *gen_geom_snapped(GEOSContextHandle_t h, const GEOSGeometry *g,
-			       double grid);
+                               double grid);
 
 /* Progress on stderr, only when stderr is a terminal and not quiet. */
 void gen_progress_init(int quiet);
 void gen_progress(const char *stage, size_t done, size_t total);
 void gen_progress_done(const char *stage, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

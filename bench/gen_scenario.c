@@ -7,12 +7,18 @@
  * Writes into DIR the files of HACKING.md's shared formats: kota,
  * kecamatan, kelurahan (with the official codes), rw, flood-zones and
  * fire-zones GeoJSON; households, shelters, depots and stock CSV;
- * incidents/ (the sample incident messages); UNMATCHED.md.  The same arguments give byte-identical
- * files.  Nothing is downloaded: everything comes from --data.
+ * incidents/ (the sample incident messages); UNMATCHED.md.  The same arguments
+ * give byte-identical files.  Nothing is downloaded: everything comes from
+ * --data.
  *
  * data/sample/ is this program's output; see data/sample/README.md for
- * the command.  Progress goes to stderr when it is a terminal; the last
- * line on stdout is a one-line summary.
+ * the command (tools/gen-sample.sh).  Jakarta scale:
+ *
+ *   gen_scenario --households 3500000 --shelters 1500 --depots 50 --out DIR
+ *
+ * takes about 5 s on one core and writes 185 MB of households.csv.
+ * Progress goes to stderr when it is a terminal (-q: never); the last line
+ * on stdout is a one-line summary.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench/gen_scenario.h"
@@ -49,7 +55,7 @@ num_arg(const char *opt, const char *v, unsigned long long max)
 	unsigned long long n = strtoull(v ? v : "", &end, 10);
 	if (!v || !*v || *end || errno || n > max)
 		gen_fail("%s: want an integer 0..%llu, got \"%s\"", opt, max,
-			 v ? v : "");
+		         v ? v : "");
 	return n;
 }
 
@@ -82,7 +88,8 @@ parse_args(int argc, char **argv, struct gen_opts *o)
 		else if (strcmp(a, "--osm-shelters") == 0)
 			o->osm_shelters = (long)num_arg(a, v, 1000000);
 		else if (strcmp(a, "--shelter-max-capacity") == 0)
-			o->shelter_max_capacity = (double)num_arg(a, v, 1000000);
+			o->shelter_max_capacity =
+			    (double)num_arg(a, v, 1000000);
 		else if (strcmp(a, "--depots") == 0)
 			o->depots = num_arg(a, v, 100000);
 		else if (strcmp(a, "--seed") == 0)
@@ -102,7 +109,8 @@ parse_args(int argc, char **argv, struct gen_opts *o)
 	char tail;
 	if (sscanf(o->ref_date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
 	    m < 1 || m > 12 || d < 1 || d > 31)
-		gen_fail("--ref-date: want YYYY-MM-DD, got \"%s\"", o->ref_date);
+		gen_fail("--ref-date: want YYYY-MM-DD, got \"%s\"",
+		         o->ref_date);
 }
 
 static void

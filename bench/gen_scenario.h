@@ -28,12 +28,12 @@ enum gen_match { GEN_MATCH_NONE, GEN_MATCH_EXACT, GEN_MATCH_SPELLING };
 
 /* Kabupaten/kota (regencies.csv). */
 struct gen_regency {
-	char code[8];	/* "31.71" */
-	char name[80];	/* as in regencies.csv */
+	char code[8];   /* "31.71" */
+	char name[80];  /* as in regencies.csv */
 	char label[40]; /* "Jakarta Pusat", "Kepulauan Seribu" */
 	char norm[80];
 	double fire_risk; /* RPBD 2023-2027 Table 2.8, % risiko */
-	int poly;	  /* index in kota layer, -1 */
+	int poly;         /* index in kota layer, -1 */
 };
 
 /* Kecamatan (districts.csv). */
@@ -57,11 +57,11 @@ struct gen_village {
 
 /* One polygon of kota/kecamatan/kelurahan.geojson. */
 struct gen_area {
-	int src_id;	     /* ID of the source feature, or its position */
-	char name[80];	     /* the layer's name */
-	char kec_name[80];   /* the layer's kecamatan (kelurahan layer) */
-	char city_name[80];  /* the layer's city */
-	int match;	     /* matched row of the admin table, -1 */
+	int src_id;         /* ID of the source feature, or its position */
+	char name[80];      /* the layer's name */
+	char kec_name[80];  /* the layer's kecamatan (kelurahan layer) */
+	char city_name[80]; /* the layer's city */
+	int match;          /* matched row of the admin table, -1 */
 	enum gen_match how;
 	int regency, district; /* resolved parents, -1 */
 	GEOSGeometry *geom;    /* valid, polygonal, lon/lat */
@@ -84,18 +84,18 @@ struct gen_sampler {
 /* The population grid (ESRI ASCII), row 0 is the northern row. */
 struct gen_grid {
 	int ncols, nrows;
-	double x0, ytop, cell; /* west edge, north edge, cell size (deg) */
-	float *v;	       /* ncols*nrows, NODATA and negative as 0 */
-	int32_t *kel;	       /* kelurahan of the cell centre, -1 */
-	uint8_t *interior;     /* cell square lies inside kel[] alone */
+	double x0, ytop, cell;  /* west edge, north edge, cell size (deg) */
+	float *v;               /* ncols*nrows, NODATA and negative as 0 */
+	int32_t *kel;           /* kelurahan of the cell centre, -1 */
+	uint8_t *interior;      /* cell square lies inside kel[] alone */
 	struct gen_sampler pop; /* populated cells of coded kelurahan */
 };
 
 /* One RW (rukun warga) of rw.geojson, after merging split polygons. */
 struct gen_rw {
-	char id[20];   /* "3172011001-09" */
-	int kel;       /* kelurahan polygon */
-	int number;    /* RW number */
+	char id[20]; /* "3172011001-09" */
+	int kel;     /* kelurahan polygon */
+	int number;  /* RW number */
 	int floodprone;
 	GEOSGeometry *geom;
 };
@@ -103,7 +103,7 @@ struct gen_rw {
 struct gen_opts {
 	size_t households;
 	size_t shelters;
-	long osm_shelters; /* -1: default share */
+	long osm_shelters;           /* -1: default share */
 	double shelter_max_capacity; /* 0: no cap */
 	size_t depots;
 	uint64_t seed;
@@ -132,15 +132,15 @@ struct gen_ctx {
 	size_t rw_source, rw_no_number, rw_no_kel, rw_merged;
 	/* summary */
 	uint64_t persons, under5, elderly, disabled, pregnant;
-	size_t n_fire_zones, n_rw, n_shelters_osm, n_shelters_syn;
+	size_t n_fire_zones, n_shelters_osm, n_shelters_syn;
 	size_t n_depots, n_lots;
 	double shelter_capacity;
 	char fire_file[160];
 };
 
 /* gen_ctx.c */
-void gen_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-						    noreturn));
+void gen_fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 FILE *gen_create(struct gen_ctx *c, const char *name);
 void gen_close(FILE *f, const char *name);
 /* Metres per degree at Jakarta's latitude (equirectangular, see
@@ -156,27 +156,26 @@ void gen_admin_report(struct gen_ctx *c);
  * index wins), -1 outside all. */
 int gen_admin_locate(struct gen_ctx *c, double lon, double lat);
 const char *gen_area_code(const struct gen_ctx *c, const struct gen_area *k);
-const char *gen_area_digits(const struct gen_ctx *c,
-			    const struct gen_area *k);
+const char *gen_area_digits(const struct gen_ctx *c, const struct gen_area *k);
 int gen_area_regency(const struct gen_ctx *c, const struct gen_area *k);
 const char *gen_area_label(const struct gen_ctx *c, const struct gen_area *k);
 
 /* gen_grid.c: population grid and its kelurahan raster. */
 void gen_grid_load(struct gen_ctx *c);
-void gen_grid_cell_center(const struct gen_grid *g, uint32_t cell,
-			  double *lon, double *lat);
+void gen_grid_cell_center(const struct gen_grid *g, uint32_t cell, double *lon,
+                          double *lat);
 /* A cell drawn with probability proportional to its weight. */
 uint32_t gen_sampler_draw(const struct gen_sampler *s, struct gen_rng *r);
 /* A point (rounded to 6 decimals) drawn uniformly inside a cell drawn
  * from s, inside a coded kelurahan; returns the kelurahan index. */
 int gen_grid_place(struct gen_ctx *c, const struct gen_sampler *s,
-		   struct gen_rng *r, double *lon, double *lat);
+                   struct gen_rng *r, double *lon, double *lat);
 
 /* The populated coded cell nearest to the population-weighted centre of
  * the cells whose kelurahan satisfies in(c, kel, arg); its centre in
  * lon/lat (6 decimals) and its kelurahan, or -1 when there is none. */
 int gen_grid_centre(struct gen_ctx *c, int (*in)(struct gen_ctx *, int, int),
-		    int arg, double *lon, double *lat);
+                    int arg, double *lon, double *lat);
 
 /* gen_house.c */
 void gen_house_write(struct gen_ctx *c);

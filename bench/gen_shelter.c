@@ -63,9 +63,9 @@
 
 #include "bench/gen_io.h"
 
-#define SPHERE_M2 3.5	    /* covered living space per person */
-#define MIN_PERSONS 10	    /* smaller rooms are not shelters */
-#define MAX_DENSITY 2.0	    /* parsed persons per m2 of gross floor */
+#define SPHERE_M2 3.5       /* covered living space per person */
+#define MIN_PERSONS 10      /* smaller rooms are not shelters */
+#define MAX_DENSITY 2.0     /* parsed persons per m2 of gross floor */
 #define COVER_RADIUS_M 1000 /* building layer "covers" this far */
 #define MAX_LEVELS_USED 3
 #define MAX_FLOOD_CLASS 1 /* no site where the design flood passes 50 cm */
@@ -79,20 +79,20 @@ struct shelter {
 	double floor_m2;
 	int accessible;
 	const char *source; /* parsed | estimated | declared */
-	long fid;	    /* OSM feature id, 0 for synthetic */
-	double eff;	    /* capacity or floor_m2 / 3.5 */
-	uint64_t key;	    /* selection order */
+	long fid;           /* OSM feature id, 0 for synthetic */
+	double eff;         /* capacity or floor_m2 / 3.5 */
+	uint64_t key;       /* selection order */
 };
 
 static const struct {
 	const char *type, *kind, *label;
 	double share;
 } kinds[] = {
-	{"Place of Worship - Islam", "mosque", "Masjid", 0.6},
-	{"School", "school", "Sekolah", 0.5},
-	{"University/College", "school", "Kampus", 0.5},
-	{"Government", "office", "Kantor pemerintah", 0.3},
-	{"Sports Facility", "sports_hall", "Gedung olahraga", 0.7},
+    {"Place of Worship - Islam", "mosque", "Masjid", 0.6},
+    {"School", "school", "Sekolah", 0.5},
+    {"University/College", "school", "Kampus", 0.5},
+    {"Government", "office", "Kantor pemerintah", 0.3},
+    {"Sports Facility", "sports_hall", "Gedung olahraga", 0.7},
 };
 
 /* Persons from the CAPACITY text, or -1. */
@@ -212,9 +212,9 @@ load_zones(struct gen_ctx *c, struct flood_zones *hz)
 {
 	char path[512];
 	json_error_t jerr;
-	json_t *root = json_load_file(gen_path(path, sizeof path, c->opt.data,
-					       "flood-zones.geojson"),
-				      0, &jerr);
+	json_t *root = json_load_file(
+	    gen_path(path, sizeof path, c->opt.data, "flood-zones.geojson"), 0,
+	    &jerr);
 	if (!root)
 		gen_fail("%s:%d: %s", path, jerr.line, jerr.text);
 	json_t *feats = json_object_get(root, "features");
@@ -226,16 +226,16 @@ load_zones(struct gen_ctx *c, struct flood_zones *hz)
 	hz->tree = GEOSSTRtree_create_r(c->h, 8);
 	for (size_t i = 0; i < n; i++) {
 		json_t *f = json_array_get(feats, i);
-		const char *cl = json_string_value(json_object_get(
-			json_object_get(f, "properties"), "class"));
-		int k = !cl			    ? 0
-			: strcmp(cl, "low") == 0    ? 1
-			: strcmp(cl, "medium") == 0 ? 2
-			: strcmp(cl, "high") == 0   ? 3
-						    : 0;
-		GEOSGeometry *g = k ? gen_geom_from_json(
-					      c->h, json_object_get(f, "geometry"))
-				    : NULL;
+		const char *cl = json_string_value(
+		    json_object_get(json_object_get(f, "properties"), "class"));
+		int k = !cl                         ? 0
+		        : strcmp(cl, "low") == 0    ? 1
+		        : strcmp(cl, "medium") == 0 ? 2
+		        : strcmp(cl, "high") == 0   ? 3
+		                                    : 0;
+		GEOSGeometry *g =
+		    k ? gen_geom_from_json(c->h, json_object_get(f, "geometry"))
+		      : NULL;
 		if (!g)
 			continue;
 		hz->geom[hz->n] = g;
@@ -268,7 +268,7 @@ zone_cb(void *item, void *data)
 /* Highest HKV class at lon/lat, 0 when dry. */
 static int
 zone_class(struct gen_ctx *c, const struct flood_zones *z, double lon,
-	   double lat)
+           double lat)
 {
 	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(c->h, lon, lat);
 	struct zone_q q = {c->h, z, pt, 0};
@@ -294,20 +294,19 @@ free_zones(struct gen_ctx *c, struct flood_zones *hz)
  * (before any filter: it is the layer's coverage that matters). */
 static void
 load_candidates(struct gen_ctx *c, const struct flood_zones *z,
-		struct cand_set *cs, uint8_t *covered)
+                struct cand_set *cs, uint8_t *covered)
 {
 	char path[512];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	gen_path(path, sizeof path, c->opt.data, "buildings.gpkg");
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		gen_fail("%s: %s", path, sqlite3_errmsg(db));
 	const char *sql =
-		"SELECT fid, TYPE, NAME, CAPACITY, LEVELS, geom FROM "
-		"clipped_jakarta_building WHERE TYPE IN ('Place of Worship - "
-		"Islam','School','University/College','Government','Sports "
-		"Facility') ORDER BY fid";
+	    "SELECT fid, TYPE, NAME, CAPACITY, LEVELS, geom FROM "
+	    "clipped_jakarta_building WHERE TYPE IN ('Place of Worship - "
+	    "Islam','School','University/College','Government','Sports "
+	    "Facility') ORDER BY fid";
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		gen_fail("%s: %s", path, sqlite3_errmsg(db));
 	GEOSWKBReader *rd = GEOSWKBReader_create_r(c->h);
@@ -335,8 +334,8 @@ load_candidates(struct gen_ctx *c, const struct flood_zones *z,
 		if (env > 4 || 8 + env_len[env] >= blen)
 			continue;
 		int off = 8 + env_len[env];
-		GEOSGeometry *geom = GEOSWKBReader_read_r(
-			c->h, rd, blob + off, (size_t)(blen - off));
+		GEOSGeometry *geom = GEOSWKBReader_read_r(c->h, rd, blob + off,
+		                                          (size_t)(blen - off));
 		if (!geom)
 			continue;
 		double area_deg = 0, x, y;
@@ -355,15 +354,16 @@ load_candidates(struct gen_ctx *c, const struct flood_zones *z,
 
 		double foot = area_deg * gen_m_per_deg_lon * gen_m_per_deg_lat;
 		int levels = parse_levels(lev);
-		int used = levels <= 0 ? 1
-			   : levels > MAX_LEVELS_USED ? MAX_LEVELS_USED
-						      : levels;
+		int used = levels <= 0                ? 1
+		           : levels > MAX_LEVELS_USED ? MAX_LEVELS_USED
+		                                      : levels;
 		s.kind = kinds[kind].kind;
 		s.lon = x;
 		s.lat = y;
 		s.floor_m2 = round(foot * used * kinds[kind].share);
-		s.accessible = levels == 1 || strcmp(s.kind, "sports_hall") == 0 ||
-			       strcmp(s.kind, "office") == 0;
+		s.accessible = levels == 1 ||
+		               strcmp(s.kind, "sports_hall") == 0 ||
+		               strcmp(s.kind, "office") == 0;
 		long parsed = parse_capacity(cap);
 		if (parsed > 0 && parsed <= MAX_DENSITY * foot * used) {
 			s.capacity = parsed;
@@ -377,7 +377,7 @@ load_candidates(struct gen_ctx *c, const struct flood_zones *z,
 			clean_name(s.name, sizeof s.name, name);
 		else
 			snprintf(s.name, sizeof s.name, "%s (OSM fid %ld)",
-				 kinds[kind].label, s.fid);
+			         kinds[kind].label, s.fid);
 		if (s.eff < MIN_PERSONS)
 			continue;
 		s.kel = gen_admin_locate(c, x, y);
@@ -447,7 +447,7 @@ cmp_output(const void *a, const void *b)
 /* Round-robin over kelurahan in seeded order. */
 static size_t
 select_osm(struct gen_ctx *c, struct cand_set *cs, size_t want,
-	   struct gen_rng *r, struct shelter *out)
+           struct gen_rng *r, struct shelter *out)
 {
 	uint64_t *kel_key = malloc(c->nkel * sizeof *kel_key);
 	for (size_t i = 0; i < c->nkel; i++)
@@ -476,17 +476,17 @@ static const struct {
 	int levels, accessible_pct;
 	double usable;
 } syn_kinds[] = {
-	/* tents: platoon tents of 6 x 14 m, one to four per site */
-	{"tent", "Tenda pengungsian", 0.40, 84, 336, 1, 100, 1.0},
-	{"school", "Sekolah", 0.30, 300, 1200, 2, 50, 0.5},
-	{"mosque", "Masjid", 0.20, 150, 800, 1, 50, 0.6},
-	{"community_hall", "Balai warga", 0.10, 150, 500, 1, 100, 0.7},
+    /* tents: platoon tents of 6 x 14 m, one to four per site */
+    {"tent", "Tenda pengungsian", 0.40, 84, 336, 1, 100, 1.0},
+    {"school", "Sekolah", 0.30, 300, 1200, 2, 50, 0.5},
+    {"mosque", "Masjid", 0.20, 150, 800, 1, 50, 0.6},
+    {"community_hall", "Balai warga", 0.10, 150, 500, 1, 100, 0.7},
 };
 
 static size_t
 make_synthetic(struct gen_ctx *c, const struct flood_zones *z,
-	       const uint8_t *covered, size_t want, struct gen_rng *r,
-	       struct shelter *out)
+               const uint8_t *covered, size_t want, struct gen_rng *r,
+               struct shelter *out)
 {
 	const struct gen_grid *g = &c->grid;
 	struct gen_sampler s = {0};
@@ -525,24 +525,24 @@ make_synthetic(struct gen_ctx *c, const struct flood_zones *z,
 		       u >= a + syn_kinds[k].share)
 			a += syn_kinds[k++].share;
 		double foot = syn_kinds[k].foot_min +
-			      gen_rng_unit(r) * (syn_kinds[k].foot_max -
-						 syn_kinds[k].foot_min);
+		              gen_rng_unit(r) * (syn_kinds[k].foot_max -
+		                                 syn_kinds[k].foot_min);
 		if (strcmp(syn_kinds[k].kind, "tent") == 0)
 			foot = 84.0 * (1 + gen_rng_below(r, 4));
 		sh->kind = syn_kinds[k].kind;
 		sh->floor_m2 =
-			round(foot * syn_kinds[k].levels * syn_kinds[k].usable);
+		    round(foot * syn_kinds[k].levels * syn_kinds[k].usable);
 		if (c->opt.shelter_max_capacity > 0 &&
 		    sh->floor_m2 / SPHERE_M2 > c->opt.shelter_max_capacity)
 			sh->floor_m2 = c->opt.shelter_max_capacity * SPHERE_M2;
 		sh->eff = floor(sh->floor_m2 / SPHERE_M2);
 		sh->accessible =
-			(int)gen_rng_below(r, 100) < syn_kinds[k].accessible_pct;
+		    (int)gen_rng_below(r, 100) < syn_kinds[k].accessible_pct;
 		sh->source = "estimated";
 		const struct gen_area *kel = &c->kel[sh->kel];
 		snprintf(sh->name, sizeof sh->name, "%s Kel. %s %u (sintetis)",
-			 syn_kinds[k].label, c->vil[kel->match].name,
-			 ++per_kel[sh->kel]);
+		         syn_kinds[k].label, c->vil[kel->match].name,
+		         ++per_kel[sh->kel]);
 		sh->key = i;
 	}
 	free(per_kel);
@@ -565,12 +565,12 @@ write_shelters(struct gen_ctx *c, struct shelter *s, size_t n)
 		gen_fmt_fixed(lon, s[i].lon, 6);
 		gen_fmt_fixed(lat, s[i].lat, 6);
 		fprintf(f, "SH-%04zu,%s,%s,%s,%s,%s,", i + 1, s[i].name,
-			s[i].kind, lon, lat,
-			gen_area_code(c, &c->kel[s[i].kel]));
+		        s[i].kind, lon, lat,
+		        gen_area_code(c, &c->kel[s[i].kel]));
 		if (s[i].capacity > 0)
 			fprintf(f, "%ld", s[i].capacity);
 		fprintf(f, ",%.0f,%d,%s\n", s[i].floor_m2, s[i].accessible,
-			s[i].source);
+		        s[i].source);
 		c->shelter_capacity += s[i].eff;
 	}
 	gen_close(f, "shelters.csv");
@@ -600,25 +600,25 @@ gen_shelter_write(struct gen_ctx *c)
 		cs.n = k;
 	}
 	size_t want_osm = c->opt.osm_shelters >= 0
-				  ? (size_t)c->opt.osm_shelters
-				  : c->opt.shelters - c->opt.shelters / 5;
+	                      ? (size_t)c->opt.osm_shelters
+	                      : c->opt.shelters - c->opt.shelters / 5;
 	if (want_osm > c->opt.shelters)
 		want_osm = c->opt.shelters;
-	struct shelter *out = calloc(c->opt.shelters ? c->opt.shelters : 1,
-				     sizeof *out);
+	struct shelter *out =
+	    calloc(c->opt.shelters ? c->opt.shelters : 1, sizeof *out);
 	if (!out)
 		gen_fail("out of memory");
 	size_t n_osm = select_osm(c, &cs, want_osm, &r, out);
 	size_t n_syn = make_synthetic(c, &z, covered, c->opt.shelters - n_osm,
-				      &r, out + n_osm);
+	                              &r, out + n_osm);
 	qsort(out, n_osm + n_syn, sizeof *out, cmp_output);
 	write_shelters(c, out, n_osm + n_syn);
 	c->n_shelters_osm = n_osm;
 	c->n_shelters_syn = n_syn;
 	gen_progress_done("shelters",
-			  "%zu from %zu OSM candidates (%zu under the cap), "
-			  "%zu synthetic, %.0f places",
-			  n_osm, all, cs.n, n_syn, c->shelter_capacity);
+	                  "%zu from %zu OSM candidates (%zu under the cap), "
+	                  "%zu synthetic, %.0f places",
+	                  n_osm, all, cs.n, n_syn, c->shelter_capacity);
 	free(out);
 	free(cs.s);
 	free(covered);

@@ -145,8 +145,8 @@ kel_classes(struct gen_ctx *c, int k, double p75, double p90, double risk)
 	for (int cl = FIRE_LOW; cl < FIRE_NCLASS; cl++) {
 		if (count[cl] > count[kc.main])
 			kc.main = (enum fire_class)cl;
-		kc.keep[cl] = kc.cells &&
-			      (double)count[cl] >= MINOR_SHARE * kc.cells;
+		kc.keep[cl] =
+		    kc.cells && (double)count[cl] >= MINOR_SHARE * kc.cells;
 	}
 	kc.keep[kc.main] = 1;
 	return kc;
@@ -154,7 +154,7 @@ kel_classes(struct gen_ctx *c, int k, double p75, double p90, double risk)
 
 static enum fire_class
 cell_class(const struct gen_grid *g, size_t i, int k,
-	   const struct kel_classes *kc, double p75, double p90, double risk)
+           const struct kel_classes *kc, double p75, double p90, double risk)
 {
 	if (g->kel[i] != k)
 		return kc->main;
@@ -166,7 +166,7 @@ cell_class(const struct gen_grid *g, size_t i, int k,
  * from row runs (a few rectangles per row instead of one per cell). */
 static GEOSGeometry *
 class_cells(struct gen_ctx *c, int k, const struct kel_classes *kc,
-	    enum fire_class cl, double p75, double p90, double risk)
+            enum fire_class cl, double p75, double p90, double risk)
 {
 	const struct gen_grid *g = &c->grid;
 	struct window w = window_of(g, &c->kel[k]);
@@ -180,9 +180,8 @@ class_cells(struct gen_ctx *c, int k, const struct kel_classes *kc,
 			int in = 0;
 			if (col <= w.c1) {
 				size_t i = (size_t)row * g->ncols + col;
-				in = g->v[i] > 0 &&
-				     cell_class(g, i, k, kc, p75, p90, risk) ==
-					     cl;
+				in = g->v[i] > 0 && cell_class(g, i, k, kc, p75,
+				                               p90, risk) == cl;
 			}
 			if (in && start < 0)
 				start = col;
@@ -195,9 +194,9 @@ class_cells(struct gen_ctx *c, int k, const struct kel_classes *kc,
 					gen_fail("out of memory");
 			}
 			rects[n++] = GEOSGeom_createRectangle_r(
-				c->h, g->x0 + start * g->cell,
-				g->ytop - (row + 1) * g->cell,
-				g->x0 + col * g->cell, g->ytop - row * g->cell);
+			    c->h, g->x0 + start * g->cell,
+			    g->ytop - (row + 1) * g->cell,
+			    g->x0 + col * g->cell, g->ytop - row * g->cell);
 			start = -1;
 		}
 	}
@@ -206,7 +205,7 @@ class_cells(struct gen_ctx *c, int k, const struct kel_classes *kc,
 		return NULL;
 	}
 	GEOSGeometry *coll = GEOSGeom_createCollection_r(
-		c->h, GEOS_MULTIPOLYGON, rects, (unsigned)n);
+	    c->h, GEOS_MULTIPOLYGON, rects, (unsigned)n);
 	free(rects);
 	GEOSGeometry *u = GEOSUnaryUnion_r(c->h, coll);
 	GEOSGeom_destroy_r(c->h, coll);
@@ -215,8 +214,8 @@ class_cells(struct gen_ctx *c, int k, const struct kel_classes *kc,
 
 static void
 write_zone(struct gen_ctx *c, FILE *f, const struct gen_area *k,
-	   enum fire_class cl, const GEOSGeometry *geom, double risk,
-	   const char *band)
+           enum fire_class cl, const GEOSGeometry *geom, double risk,
+           const char *band)
 {
 	const char *digits = gen_area_digits(c, k);
 	const char *code = gen_area_code(c, k);
@@ -224,16 +223,17 @@ write_zone(struct gen_ctx *c, FILE *f, const struct gen_area *k,
 	char id[48];
 	if (digits)
 		snprintf(id, sizeof id, "fire-%s-%s", digits,
-			 fire_class_name[cl]);
+		         fire_class_name[cl]);
 	else
 		snprintf(id, sizeof id, "fire-x%d-%s", k->src_id,
-			 fire_class_name[cl]);
-	fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"%s\","
-		   "\"hazard\":\"fire\",\"class\":\"%s\",\"name\":",
-		c->n_fire_zones ? ",\n" : "", id, fire_class_name[cl]);
+		         fire_class_name[cl]);
+	fprintf(f,
+	        "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"%s\","
+	        "\"hazard\":\"fire\",\"class\":\"%s\",\"name\":",
+	        c->n_fire_zones ? ",\n" : "", id, fire_class_name[cl]);
 	char name[160];
 	snprintf(name, sizeof name, "Permukiman %s (%s)",
-		 code ? c->vil[k->match].name : k->name, gen_area_label(c, k));
+	         code ? c->vil[k->match].name : k->name, gen_area_label(c, k));
 	gen_json_str(f, name);
 	fputs(",\"kelurahan\":", f);
 	if (code)
@@ -245,9 +245,10 @@ write_zone(struct gen_ctx *c, FILE *f, const struct gen_area *k,
 		gen_json_str(f, c->reg[reg].code);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"city_fire_risk_pct\":%.2f,\"density_band\":\"%s\"}"
-		   ",\"geometry\":",
-		risk, band);
+	fprintf(f,
+	        ",\"city_fire_risk_pct\":%.2f,\"density_band\":\"%s\"}"
+	        ",\"geometry\":",
+	        risk, band);
 	gen_geom_write(f, c->h, geom, 6);
 	fputs("}", f);
 	c->n_fire_zones++;
@@ -259,9 +260,10 @@ write_fire(struct gen_ctx *c)
 	double p75, p90;
 	percentiles(c, &p75, &p90);
 	FILE *f = gen_create(c, "fire-zones.geojson");
-	fprintf(f, "{\"type\":\"FeatureCollection\",\"name\":\"fire-zones\","
-		   "\"density_p75\":%.4f,\"density_p90\":%.4f,\"features\":[\n",
-		p75, p90);
+	fprintf(f,
+	        "{\"type\":\"FeatureCollection\",\"name\":\"fire-zones\","
+	        "\"density_p75\":%.4f,\"density_p90\":%.4f,\"features\":[\n",
+	        p75, p90);
 	for (size_t i = 0; i < c->nkel; i++) {
 		const struct gen_area *k = &c->kel[i];
 		int reg = gen_area_regency(c, k);
@@ -272,16 +274,17 @@ write_fire(struct gen_ctx *c)
 			if (!kc.keep[cl])
 				continue;
 			GEOSGeometry *cells =
-				class_cells(c, (int)i, &kc, (enum fire_class)cl,
-					    p75, p90, risk);
+			    class_cells(c, (int)i, &kc, (enum fire_class)cl,
+			                p75, p90, risk);
 			if (!cells)
 				continue;
-			GEOSGeometry *z = GEOSIntersection_r(c->h, cells, k->geom);
-			GEOSGeometry *pz = z ? gen_geom_snapped(c->h, z, 1e-6)
-					     : NULL;
+			GEOSGeometry *z =
+			    GEOSIntersection_r(c->h, cells, k->geom);
+			GEOSGeometry *pz =
+			    z ? gen_geom_snapped(c->h, z, 1e-6) : NULL;
 			if (pz) {
 				write_zone(c, f, k, (enum fire_class)cl, pz,
-					   risk, band_name(cl, risk));
+				           risk, band_name(cl, risk));
 				made++;
 				GEOSGeom_destroy_r(c->h, pz);
 			}
@@ -291,13 +294,13 @@ write_fire(struct gen_ctx *c)
 		}
 		if (!made)
 			write_zone(c, f, k, FIRE_LOW, k->geom, risk,
-				   "no populated cell");
+			           "no populated cell");
 		gen_progress("fire zones", i + 1, c->nkel);
 	}
 	fputs("\n]}\n", f);
 	gen_close(f, "fire-zones.geojson");
 	gen_progress_done("fire zones", "%zu zones over %zu kelurahan",
-			  c->n_fire_zones, c->nkel);
+	                  c->n_fire_zones, c->nkel);
 }
 
 /* ---- RW ---- */
@@ -329,8 +332,7 @@ load_rw(struct gen_ctx *c)
 	char path[512];
 	json_error_t jerr;
 	json_t *root = json_load_file(
-		gen_path(path, sizeof path, c->opt.data, "rw.geojson"), 0,
-		&jerr);
+	    gen_path(path, sizeof path, c->opt.data, "rw.geojson"), 0, &jerr);
 	if (!root)
 		gen_fail("%s:%d: %s", path, jerr.line, jerr.text);
 	json_t *feats = json_object_get(root, "features");
@@ -344,14 +346,14 @@ load_rw(struct gen_ctx *c)
 		json_t *p = json_object_get(ft, "properties");
 		const char *num = json_string_value(json_object_get(p, "RW"));
 		const char *fp =
-			json_string_value(json_object_get(p, "FLOODPRONE"));
+		    json_string_value(json_object_get(p, "FLOODPRONE"));
 		int no = num ? rw_number(num) : -1;
 		if (no < 0 || no > 99) {
 			c->rw_no_number++;
 			continue;
 		}
-		GEOSGeometry *g = gen_geom_from_json(
-			c->h, json_object_get(ft, "geometry"));
+		GEOSGeometry *g =
+		    gen_geom_from_json(c->h, json_object_get(ft, "geometry"));
 		if (!g)
 			gen_fail("%s: feature %zu: no polygon", path, i);
 		if (GEOSisValid_r(c->h, g) != 1) {
@@ -362,7 +364,7 @@ load_rw(struct gen_ctx *c)
 				GEOSGeom_destroy_r(c->h, v);
 			if (!g)
 				gen_fail("%s: feature %zu: cannot be repaired",
-					 path, i);
+				         path, i);
 		}
 		GEOSGeometry *pt = GEOSPointOnSurface_r(c->h, g);
 		double x, y;
@@ -377,7 +379,7 @@ load_rw(struct gen_ctx *c)
 		}
 		struct gen_rw *r = &rw[k++];
 		snprintf(r->id, sizeof r->id, "%s-%02d",
-			 gen_area_digits(c, &c->kel[kel]), no);
+		         gen_area_digits(c, &c->kel[kel]), no);
 		r->kel = kel;
 		/* `number` doubles as the source order for a stable sort;
 		 * the RW number is in the id */
@@ -401,8 +403,8 @@ load_rw(struct gen_ctx *c)
 				m.floodprone |= rw[t].floodprone;
 			}
 			GEOSGeometry *coll = GEOSGeom_createCollection_r(
-				c->h, GEOS_GEOMETRYCOLLECTION, parts,
-				(unsigned)(j - i));
+			    c->h, GEOS_GEOMETRYCOLLECTION, parts,
+			    (unsigned)(j - i));
 			free(parts);
 			GEOSGeometry *u = GEOSUnaryUnion_r(c->h, coll);
 			GEOSGeom_destroy_r(c->h, coll);
@@ -428,18 +430,19 @@ write_rw(struct gen_ctx *c)
 	for (size_t i = 0; i < c->nrw; i++) {
 		const struct gen_rw *r = &c->rw[i];
 		fprintf(f,
-			"%s{\"type\":\"Feature\",\"properties\":{\"id\":\"%s\","
-			"\"kelurahan\":\"%s\",\"rw\":%d,\"floodprone\":%s},"
-			"\"geometry\":",
-			i ? ",\n" : "", r->id, gen_area_code(c, &c->kel[r->kel]),
-			r->number, r->floodprone ? "true" : "false");
+		        "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"%s\","
+		        "\"kelurahan\":\"%s\",\"rw\":%d,\"floodprone\":%s},"
+		        "\"geometry\":",
+		        i ? ",\n" : "", r->id,
+		        gen_area_code(c, &c->kel[r->kel]), r->number,
+		        r->floodprone ? "true" : "false");
 		gen_geom_write(f, c->h, r->geom, 7);
 		fputs("}", f);
 	}
 	fputs("\n]}\n", f);
 	gen_close(f, "rw.geojson");
 	gen_progress_done("rw", "%zu RW from %zu polygons", c->nrw,
-			  c->rw_source);
+	                  c->rw_source);
 }
 
 void

@@ -85,10 +85,10 @@ static void
 usage(FILE *f)
 {
 	fputs(_("usage: poskoctl impact --zones FILE... --households FILE\n"
-		"         [--kelurahan K.geojson]\n"
-		"         [--footprint F.geojson | --point LON,LAT --radius-m "
-		"R]\n"
-		"         [--crs EPSG:32748] [--json] [--out rows.csv]\n"),
+	        "         [--kelurahan K.geojson]\n"
+	        "         [--footprint F.geojson | --point LON,LAT --radius-m "
+	        "R]\n"
+	        "         [--crs EPSG:32748] [--json] [--out rows.csv]\n"),
 	      f);
 }
 
@@ -147,7 +147,7 @@ parse_args(int argc, char **argv, impact_opts *o)
 			     i++) {
 				if (o->nzones == MAX_ZONE_FILES)
 					return usage_error(
-						_("too many zone files"), NULL);
+					    _("too many zone files"), NULL);
 				o->zones[o->nzones++] = argv[i];
 			}
 			i--;
@@ -160,8 +160,7 @@ parse_args(int argc, char **argv, impact_opts *o)
 		} else if (strcmp(a, "--point") == 0) {
 			if (parse_point(v, &o->lon, &o->lat) != 0)
 				return usage_error(
-					_("--point wants LON,LAT, got '%s'"),
-					v);
+				    _("--point wants LON,LAT, got '%s'"), v);
 			o->have_point = 1;
 		} else if (strcmp(a, "--radius-m") == 0) {
 			char *end;
@@ -170,9 +169,9 @@ parse_args(int argc, char **argv, impact_opts *o)
 			if (*end != '\0' || !(o->radius > 0) ||
 			    !isfinite(o->radius))
 				return usage_error(
-					_("--radius-m wants metres > 0, got "
-					  "'%s'"),
-					v);
+				    _("--radius-m wants metres > 0, got "
+				      "'%s'"),
+				    v);
 			have_radius = 1;
 		} else if (strcmp(a, "--crs") == 0) {
 			o->crs = v;
@@ -188,10 +187,10 @@ parse_args(int argc, char **argv, impact_opts *o)
 		return usage_error(_("--households is required"), NULL);
 	if (o->footprint != NULL && o->have_point)
 		return usage_error(_("give --footprint or --point, not both"),
-				   NULL);
+		                   NULL);
 	if (o->have_point != have_radius)
 		return usage_error(_("--point and --radius-m go together"),
-				   NULL);
+		                   NULL);
 	return -1;
 }
 
@@ -203,12 +202,12 @@ show_diag(const geo_diag *d)
 
 	for (i = 0; i < d->n && i < MAX_DIAG_SHOWN; i++)
 		fprintf(stderr, "poskoctl impact: %s: %s\n",
-			d->items[i].level == GEO_DIAG_REJECT ? _("rejected")
-							     : _("warning"),
-			d->items[i].msg);
+		        d->items[i].level == GEO_DIAG_REJECT ? _("rejected")
+		                                             : _("warning"),
+		        d->items[i].msg);
 	if (d->n + d->dropped > MAX_DIAG_SHOWN)
 		fprintf(stderr, "poskoctl impact: ... %zu more\n",
-			d->n + d->dropped - MAX_DIAG_SHOWN);
+		        d->n + d->dropped - MAX_DIAG_SHOWN);
 }
 
 static int
@@ -230,7 +229,7 @@ load_inputs(impact *im, const impact_opts *o)
 		return input_error(err);
 	geo_diag_init(&d);
 	rc = geo_zoneset_load(im->ctx, o->zones, o->nzones, NULL, &d, &im->zs,
-			      err, sizeof err);
+	                      err, sizeof err);
 	show_diag(&d);
 	im->zones_rejected = d.nreject;
 	im->zones_repaired = d.nwarn;
@@ -238,8 +237,8 @@ load_inputs(impact *im, const impact_opts *o)
 	if (rc != 0)
 		return input_error(err);
 	geo_diag_init(&d);
-	rc = geo_households_read(im->ctx, o->households, &im->hh, &im->nhh,
-				 &d, err, sizeof err);
+	rc = geo_households_read(im->ctx, o->households, &im->hh, &im->nhh, &d,
+	                         err, sizeof err);
 	show_diag(&d);
 	im->hh_rejected = d.nreject;
 	geo_diag_free(&d);
@@ -249,9 +248,8 @@ load_inputs(impact *im, const impact_opts *o)
 		return input_error(_("no usable household"));
 	if (o->kelurahan != NULL) {
 		geo_diag_init(&d);
-		rc = geo_areaset_load(im->ctx, o->kelurahan,
-				      GEO_AREA_KELURAHAN, NULL, &d, &im->kel,
-				      err, sizeof err);
+		rc = geo_areaset_load(im->ctx, o->kelurahan, GEO_AREA_KELURAHAN,
+		                      NULL, &d, &im->kel, err, sizeof err);
 		show_diag(&d);
 		geo_diag_free(&d);
 		if (rc != 0)
@@ -260,11 +258,11 @@ load_inputs(impact *im, const impact_opts *o)
 	}
 	if (o->footprint != NULL)
 		rc = geo_footprint_from_file(im->ctx, o->footprint, NULL,
-					     &im->fp, err, sizeof err);
+		                             &im->fp, err, sizeof err);
 	else if (o->have_point)
-		rc = geo_footprint_from_point(im->ctx, o->lon, o->lat,
-					      o->radius, &im->fp, err,
-					      sizeof err);
+		rc =
+		    geo_footprint_from_point(im->ctx, o->lon, o->lat, o->radius,
+		                             &im->fp, err, sizeof err);
 	if (rc != 0)
 		return input_error(err);
 	return EXIT_OK;
@@ -328,7 +326,7 @@ tally_kelurahan(impact *im)
 				im->rows = nr;
 			}
 			memmove(&im->rows[lo + 1], &im->rows[lo],
-				(im->nrows - lo) * sizeof *im->rows);
+			        (im->nrows - lo) * sizeof *im->rows);
 			memset(&im->rows[lo], 0, sizeof *im->rows);
 			im->rows[lo].kel = h->kel;
 			im->nrows++;
@@ -347,8 +345,7 @@ compute(impact *im)
 	char err[256];
 	size_t i;
 
-	if (geo_hindex_build(im->hh, im->nhh, 0, &im->ix, err, sizeof err) !=
-	    0)
+	if (geo_hindex_build(im->hh, im->nhh, 0, &im->ix, err, sizeof err) != 0)
 		return input_error(err);
 	geo_hindex_exposure(im->ix, im->zs, im->hh);
 	im->affected = calloc(im->nhh, 1);
@@ -366,7 +363,7 @@ compute(impact *im)
 	} else {
 		for (i = 0; i < im->nhh; i++)
 			im->affected[i] = im->hh[i].flood != GEO_NONE ||
-					  im->hh[i].fire != GEO_NONE;
+			                  im->hh[i].fire != GEO_NONE;
 	}
 	for (i = 0; i < im->nhh; i++) {
 		const geo_household *h = &im->hh[i];
@@ -424,7 +421,7 @@ print_header(const impact *im, const impact_opts *o)
 	char a[OUT_NUMLEN], b[OUT_NUMLEN], c[OUT_NUMLEN];
 
 	printf(_("Affected: %s households, %s people (of %s households "
-		 "loaded)\n"),
+	         "loaded)\n"),
 	       out_num(a, sizeof a, (long long)im->total.households),
 	       out_num(b, sizeof b, (long long)im->total.people),
 	       out_num(c, sizeof c, (long long)im->nhh));
@@ -436,10 +433,12 @@ print_header(const impact *im, const impact_opts *o)
 		       geo_footprint_area_m2(im->fp) / 1e6);
 	else
 		printf(_("Footprint: none - households in any flood or fire "
-			 "zone\n"));
-	printf(_("Zones: %zu flood, %zu fire\n"),
-	       geo_zoneset_count_hazard(im->zs, GEO_FLOOD),
-	       geo_zoneset_count_hazard(im->zs, GEO_FIRE));
+		         "zone\n"));
+	printf(_("Zones: %s flood, %s fire\n"),
+	       out_num(a, sizeof a,
+	               (long long)geo_zoneset_count_hazard(im->zs, GEO_FLOOD)),
+	       out_num(b, sizeof b,
+	               (long long)geo_zoneset_count_hazard(im->zs, GEO_FIRE)));
 }
 
 static void
@@ -485,7 +484,7 @@ print_kelurahan(const impact *im)
 		const kel_row *r = &im->rows[i];
 
 		out_table_cell(t, r->kel ? geo_kel_format(r->kel, code)
-					 : _("(unknown)"));
+		                         : _("(unknown)"));
 		out_table_cell(t, kel_name(im, r->kel));
 		table_tally(t, &r->t);
 	}
@@ -501,13 +500,12 @@ print_kelurahan(const impact *im)
 static json_t *
 tally_json(const tally *v)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "households",
-			 (json_int_t)v->households, "people",
-			 (json_int_t)v->people, "elderly",
-			 (json_int_t)v->elderly, "under5",
-			 (json_int_t)v->under5, "disabled",
-			 (json_int_t)v->disabled, "pregnant",
-			 (json_int_t)v->pregnant);
+	return json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I}", "households",
+	    (json_int_t)v->households, "people", (json_int_t)v->people,
+	    "elderly", (json_int_t)v->elderly, "under5", (json_int_t)v->under5,
+	    "disabled", (json_int_t)v->disabled, "pregnant",
+	    (json_int_t)v->pregnant);
 }
 
 static void
@@ -521,21 +519,21 @@ print_json(const impact *im, const impact_opts *o)
 
 	if (o->have_point)
 		fp = json_pack("{s:s, s:[f, f], s:f, s:f}", "kind", "circle",
-			       "point", o->lon, o->lat, "radius_m", o->radius,
-			       "area_m2", geo_footprint_area_m2(im->fp));
+		               "point", o->lon, o->lat, "radius_m", o->radius,
+		               "area_m2", geo_footprint_area_m2(im->fp));
 	else if (o->footprint != NULL)
 		fp = json_pack("{s:s, s:s, s:f}", "kind", "polygon", "file",
-			       o->footprint, "area_m2",
-			       geo_footprint_area_m2(im->fp));
+		               o->footprint, "area_m2",
+		               geo_footprint_area_m2(im->fp));
 	for (h = 0; h < GEO_HAZARD_COUNT; h++) {
 		json_t *arr = json_array();
 
 		for (c = GEO_HIGH; c >= GEO_NONE; c--) {
 			json_t *row = tally_json(&im->by_class[h][c]);
 
-			json_object_set_new(row, "class",
-					    json_string(geo_class_name(
-						    (geo_class)c)));
+			json_object_set_new(
+			    row, "class",
+			    json_string(geo_class_name((geo_class)c)));
 			json_array_append_new(arr, row);
 		}
 		json_object_set_new(cls, geo_hazard_name((geo_hazard)h), arr);
@@ -544,31 +542,29 @@ print_json(const impact *im, const impact_opts *o)
 		const kel_row *r = &im->rows[i];
 		json_t *row = tally_json(&r->t);
 
-		json_object_set_new(row, "code",
-				    r->kel ? json_string(geo_kel_format(r->kel,
-									code))
-					   : json_null());
+		json_object_set_new(
+		    row, "code",
+		    r->kel ? json_string(geo_kel_format(r->kel, code))
+		           : json_null());
 		json_object_set_new(row, "name",
-				    json_string(kel_name(im, r->kel)));
+		                    json_string(kel_name(im, r->kel)));
 		json_array_append_new(kel, row);
 	}
 	json_object_set_new(root, "households_loaded",
-			    json_integer((json_int_t)im->nhh));
+	                    json_integer((json_int_t)im->nhh));
 	json_object_set_new(root, "selection",
-			    json_string(im->fp ? "footprint" : "zones"));
+	                    json_string(im->fp ? "footprint" : "zones"));
 	json_object_set_new(root, "footprint", fp);
 	json_object_set_new(
-		root, "zones",
-		json_pack("{s:I, s:I, s:I, s:I}", "flood",
-			  (json_int_t)geo_zoneset_count_hazard(im->zs,
-							       GEO_FLOOD),
-			  "fire",
-			  (json_int_t)geo_zoneset_count_hazard(im->zs,
-							       GEO_FIRE),
-			  "rejected", (json_int_t)im->zones_rejected,
-			  "repaired", (json_int_t)im->zones_repaired));
+	    root, "zones",
+	    json_pack("{s:I, s:I, s:I, s:I}", "flood",
+	              (json_int_t)geo_zoneset_count_hazard(im->zs, GEO_FLOOD),
+	              "fire",
+	              (json_int_t)geo_zoneset_count_hazard(im->zs, GEO_FIRE),
+	              "rejected", (json_int_t)im->zones_rejected, "repaired",
+	              (json_int_t)im->zones_repaired));
 	json_object_set_new(root, "households_rejected",
-			    json_integer((json_int_t)im->hh_rejected));
+	                    json_integer((json_int_t)im->hh_rejected));
 	json_object_set_new(root, "total", tally_json(&im->total));
 	json_object_set_new(root, "by_class", cls);
 	json_object_set_new(root, "by_kelurahan", kel);
@@ -596,7 +592,7 @@ csv_str(FILE *f, const char *s)
 
 static void
 csv_row(FILE *f, const char *code, const char *name, const tally *t,
-	const uint64_t (*cls)[4])
+        const uint64_t (*cls)[4])
 {
 	int h, c;
 
@@ -604,10 +600,10 @@ csv_row(FILE *f, const char *code, const char *name, const tally *t,
 	fputc(',', f);
 	csv_str(f, name);
 	fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%llu",
-		(unsigned long long)t->households,
-		(unsigned long long)t->people, (unsigned long long)t->elderly,
-		(unsigned long long)t->under5, (unsigned long long)t->disabled,
-		(unsigned long long)t->pregnant);
+	        (unsigned long long)t->households,
+	        (unsigned long long)t->people, (unsigned long long)t->elderly,
+	        (unsigned long long)t->under5, (unsigned long long)t->disabled,
+	        (unsigned long long)t->pregnant);
 	for (h = 0; h < GEO_HAZARD_COUNT; h++)
 		for (c = GEO_LOW; c <= GEO_HIGH; c++)
 			fprintf(f, ",%llu", (unsigned long long)cls[h][c]);
@@ -626,7 +622,7 @@ write_csv(const impact *im, const char *path)
 
 	if (f == NULL) {
 		fprintf(stderr, "poskoctl impact: %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		return EXIT_INPUT;
 	}
 	fputs("kelurahan,name,households,people,elderly,under5,disabled,"
@@ -634,18 +630,18 @@ write_csv(const impact *im, const char *path)
 	      "fire_medium,fire_high\n",
 	      f);
 	for (i = 0; i < im->nrows; i++)
-		csv_row(f, im->rows[i].kel ? geo_kel_format(im->rows[i].kel,
-							    code)
-					   : "",
-			kel_name(im, im->rows[i].kel), &im->rows[i].t,
-			(const uint64_t(*)[4])im->rows[i].by_class);
+		csv_row(f,
+		        im->rows[i].kel ? geo_kel_format(im->rows[i].kel, code)
+		                        : "",
+		        kel_name(im, im->rows[i].kel), &im->rows[i].t,
+		        (const uint64_t(*)[4])im->rows[i].by_class);
 	for (h = 0; h < GEO_HAZARD_COUNT; h++)
 		for (c = 0; c < 4; c++)
 			cls[h][c] = im->by_class[h][c].households;
 	csv_row(f, "total", "", &im->total, (const uint64_t(*)[4])cls);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "poskoctl impact: %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		return EXIT_INPUT;
 	}
 	return EXIT_OK;

@@ -61,8 +61,8 @@ static int
 prefix_ieq(const char *s, const char *w, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\0' ||
-		    tolower((unsigned char)s[i]) != tolower((unsigned char)w[i]))
+		if (s[i] == '\0' || tolower((unsigned char)s[i]) !=
+		                        tolower((unsigned char)w[i]))
 			return 0;
 	return 1;
 }
@@ -77,7 +77,7 @@ icontains(const char *hay, const char *needle)
 		size_t i = 0;
 		while (i < n && hay[i] &&
 		       tolower((unsigned char)hay[i]) ==
-			       tolower((unsigned char)needle[i]))
+		           tolower((unsigned char)needle[i]))
 			i++;
 		if (i == n)
 			return 1;
@@ -105,7 +105,8 @@ cap_err_code(int rc)
 	}
 }
 
-/* ---- times ---------------------------------------------------------------- */
+/* ---- times ----------------------------------------------------------------
+ */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * days_from_civil), so no timegm() or TZ is needed. */
@@ -139,7 +140,7 @@ cap_time_parse(const char *s, time_t *out)
 {
 	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 1;
 	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
+	                            31, 31, 30, 31, 30, 31};
 
 	if (s == NULL || out == NULL || strlen(s) < 20)
 		return CAP_EVALUE;
@@ -171,10 +172,11 @@ cap_time_parse(const char *s, time_t *out)
 	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
 		return CAP_EVALUE;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (mo == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return CAP_EVALUE;
 	int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		    h * 3600 + mi * 60 + sec;
+	            h * 3600 + mi * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);
 	*out = (time_t)t;
 	return 0;
@@ -190,13 +192,14 @@ cap_time_format(time_t t, int utc_offset_min, char *buf, size_t n)
 	if (buf == NULL || n < 26 || gmtime_r(&local, &tm) == NULL)
 		return CAP_EINVAL;
 	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, utc_offset_min > 0 ? '+' : '-',
-		 off / 60, off % 60);
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, utc_offset_min > 0 ? '+' : '-', off / 60,
+	         off % 60);
 	return 0;
 }
 
-/* ---- schema --------------------------------------------------------------- */
+/* ---- schema ---------------------------------------------------------------
+ */
 
 /* The first error libxml2 reports, with the node it concerns. */
 struct errcap {
@@ -225,8 +228,7 @@ errcap_fn(void *data, xmlErrorPtr e)
 
 /* The whole file at path, malloc'd; at most 1 MiB (the XSD is 9 kB). */
 static int
-read_file(const char *path, char **out, size_t *len, char *err,
-	  size_t errlen)
+read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -241,8 +243,8 @@ read_file(const char *path, char **out, size_t *len, char *err,
 	if (buf == NULL || ferror(f) || n == 0 || !feof(f)) {
 		seterr(err, errlen, "cap schema %s: %s", path,
 		       buf == NULL ? "out of memory"
-				   : n == 0 ? "empty or unreadable"
-					    : "larger than 1 MiB");
+		       : n == 0    ? "empty or unreadable"
+		                   : "larger than 1 MiB");
 		free(buf);
 		fclose(f);
 		return CAP_EIO;
@@ -278,7 +280,7 @@ cap_ctx_new(const char *xsd_path, char *err, size_t errlen)
 		pc = xmlSchemaNewMemParserCtxt(text, (int)len);
 	} else {
 		pc = xmlSchemaNewMemParserCtxt(cap_schema_text(),
-					       (int)strlen(cap_schema_text()));
+		                               (int)strlen(cap_schema_text()));
 	}
 	if (pc == NULL) {
 		seterr(err, errlen, "cap schema %s: cannot create parser",
@@ -310,7 +312,8 @@ cap_ctx_free(cap_ctx *ctx)
 	free(ctx);
 }
 
-/* ---- element paths for messages -------------------------------------------- */
+/* ---- element paths for messages --------------------------------------------
+ */
 
 static int
 is_cap_elem(xmlNodePtr n, const char *name)
@@ -364,10 +367,10 @@ node_path(xmlNodePtr n, char *buf, size_t len)
 		int w;
 		if (always_indexed(name) || same > 1)
 			w = snprintf(buf + off, len - off, "%s%s[%zu]",
-				     off ? "." : "", name, idx);
+			             off ? "." : "", name, idx);
 		else
 			w = snprintf(buf + off, len - off, "%s%s",
-				     off ? "." : "", name);
+			             off ? "." : "", name);
 		if (w < 0 || (size_t)w >= len - off)
 			return;
 		off += (size_t)w;
@@ -397,7 +400,8 @@ tidy_schema_msg(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
-/* ---- steps 1-3: size, XML, namespace, schema --------------------------------- */
+/* ---- steps 1-3: size, XML, namespace, schema
+ * --------------------------------- */
 
 /*
  * Say what the schema found in posko's words. libxml2 reports a missing
@@ -415,12 +419,13 @@ schema_error(const struct errcap *ec, char *err, size_t errlen)
 	const char *m, *exp;
 
 	tidy_schema_msg(ec->have ? ec->msg : "not valid CAP 1.2", msg,
-			sizeof(msg));
+	                sizeof(msg));
 	m = msg;
 	exp = strstr(m, "Expected is ");
 	if (exp) {
 		/* "Expected is one of ( category, event )." -> the list */
-		const char *o = strchr(exp, '('), *e = o ? strchr(o, ')') : NULL;
+		const char *o = strchr(exp, '('),
+		           *e = o ? strchr(o, ')') : NULL;
 		if (o && e) {
 			o++;
 			while (*o == ' ')
@@ -428,8 +433,8 @@ schema_error(const struct errcap *ec, char *err, size_t errlen)
 			while (e > o && e[-1] == ' ')
 				e--;
 			snprintf(want, sizeof(want), "expected %s%.*s",
-				 strstr(exp, "one of") ? "one of " : "",
-				 (int)(e - o), o);
+			         strstr(exp, "one of") ? "one of " : "",
+			         (int)(e - o), o);
 		} else {
 			exp = NULL;
 		}
@@ -457,7 +462,7 @@ schema_error(const struct errcap *ec, char *err, size_t errlen)
 
 static int
 load_doc(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
-	 xmlDocPtr *docp, char *err, size_t errlen)
+         xmlDocPtr *docp, char *err, size_t errlen)
 {
 	struct errcap ec = {0};
 	xmlParserCtxtPtr pc;
@@ -485,8 +490,8 @@ load_doc(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
 	/* No XML_PARSE_NOENT (no entity substitution), no DTDLOAD, no HUGE;
 	 * NOERROR/NOWARNING keep libxml2 from printing. */
 	doc = xmlCtxtReadMemory(pc, xml, (int)len, "cap.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR |
-					XML_PARSE_NOWARNING);
+	                        XML_PARSE_NONET | XML_PARSE_NOERROR |
+	                            XML_PARSE_NOWARNING);
 	if (doc == NULL) {
 		xmlErrorPtr e = xmlCtxtGetLastError(pc);
 		char msg[300] = "";
@@ -518,8 +523,7 @@ load_doc(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
 	    strcmp((const char *)root->ns->href, CAP_NS) != 0) {
 		seterr(err, errlen,
 		       "alert: namespace \"%s\" is not CAP 1.2 (%s)",
-		       root->ns ? (const char *)root->ns->href : "",
-		       CAP_NS);
+		       root->ns ? (const char *)root->ns->href : "", CAP_NS);
 		goto schema_fail;
 	}
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(ctx->schema);
@@ -547,7 +551,7 @@ schema_fail:
 
 int
 cap_check(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
-	  char *err, size_t errlen)
+          char *err, size_t errlen)
 {
 	xmlDocPtr doc;
 	int rc = load_doc(ctx, xml, len, max_bytes, &doc, err, errlen);
@@ -557,7 +561,8 @@ cap_check(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
 	return rc;
 }
 
-/* ---- step 4: the posko profile ----------------------------------------------- */
+/* ---- step 4: the posko profile
+ * ----------------------------------------------- */
 
 /* Accumulated footprint parts of the <info> used. */
 struct ring {
@@ -681,7 +686,7 @@ parse_double(const char *s, size_t n, double *out)
  */
 static int
 parse_latlon(const char *tok, size_t n, double *lat, double *lon, char *why,
-	     size_t whylen)
+             size_t whylen)
 {
 	const char *comma = memchr(tok, ',', n);
 
@@ -693,14 +698,14 @@ parse_latlon(const char *tok, size_t n, double *lat, double *lon, char *why,
 	}
 	if (*lat < -90 || *lat > 90) {
 		snprintf(why, whylen,
-			 "latitude %g is outside -90..90 (CAP pairs are "
-			 "lat,lon)",
-			 *lat);
+		         "latitude %g is outside -90..90 (CAP pairs are "
+		         "lat,lon)",
+		         *lat);
 		return -1;
 	}
 	if (*lon < -180 || *lon > 180) {
 		snprintf(why, whylen, "longitude %g is outside -180..180",
-			 *lon);
+		         *lon);
 		return -1;
 	}
 	return 0;
@@ -724,15 +729,16 @@ add_ring(struct parse *p, xmlNodePtr node, const char *text)
 			s++;
 		double lat, lon;
 		if (parse_latlon(t, (size_t)(s - t), &lat, &lon, why,
-				 sizeof(why)) != 0) {
+		                 sizeof(why)) != 0) {
 			free(ring.lonlat);
-			return fail_at(p, node, CAP_EVALUE, "point %zu \"%.*s\" %s",
-				       ring.n + 1, (int)(s - t > 60 ? 60 : s - t),
-				       t, why);
+			return fail_at(p, node, CAP_EVALUE,
+			               "point %zu \"%.*s\" %s", ring.n + 1,
+			               (int)(s - t > 60 ? 60 : s - t), t, why);
 		}
 		if (ring.n == cap) {
 			cap = cap ? cap * 2 : 16;
-			double *v = realloc(ring.lonlat, cap * 2 * sizeof(double));
+			double *v =
+			    realloc(ring.lonlat, cap * 2 * sizeof(double));
 			if (v == NULL) {
 				free(ring.lonlat);
 				return oom(p);
@@ -746,16 +752,16 @@ add_ring(struct parse *p, xmlNodePtr node, const char *text)
 	if (ring.n < 4) {
 		free(ring.lonlat);
 		return fail_at(p, node, CAP_EVALUE,
-			       "a polygon needs at least 4 \"lat,lon\" pairs "
-			       "(a closed ring), got %zu",
-			       ring.n);
+		               "a polygon needs at least 4 \"lat,lon\" pairs "
+		               "(a closed ring), got %zu",
+		               ring.n);
 	}
 	if (ring.lonlat[0] != ring.lonlat[2 * (ring.n - 1)] ||
 	    ring.lonlat[1] != ring.lonlat[2 * (ring.n - 1) + 1]) {
 		free(ring.lonlat);
 		return fail_at(p, node, CAP_EVALUE,
-			       "ring is not closed (first point != last "
-			       "point)");
+		               "ring is not closed (first point != last "
+		               "point)");
 	}
 	struct ring *v = realloc(p->rings, (p->nrings + 1) * sizeof(*v));
 	if (v == NULL) {
@@ -778,9 +784,9 @@ add_circle(struct parse *p, xmlNodePtr node, const char *text)
 	while (*sp && !isspace((unsigned char)*sp))
 		sp++;
 	if (parse_latlon(s, (size_t)(sp - s), &c.lat, &c.lon, why,
-			 sizeof(why)) != 0)
+	                 sizeof(why)) != 0)
 		return fail_at(p, node, CAP_EVALUE, "centre \"%.*s\" %s",
-			       (int)(sp - s > 60 ? 60 : sp - s), s, why);
+		               (int)(sp - s > 60 ? 60 : sp - s), s, why);
 	while (isspace((unsigned char)*sp))
 		sp++;
 	const char *r = sp;
@@ -792,11 +798,11 @@ add_circle(struct parse *p, xmlNodePtr node, const char *text)
 	if (*rest != '\0' ||
 	    parse_double(r, (size_t)(sp - r), &c.radius_km) != 0)
 		return fail_at(p, node, CAP_EVALUE,
-			       "\"%s\" is not \"lat,lon radius_km\"", text);
+		               "\"%s\" is not \"lat,lon radius_km\"", text);
 	if (!(c.radius_km > 0) || c.radius_km > CAP_MAX_RADIUS_KM)
 		return fail_at(p, node, CAP_EVALUE,
-			       "radius %g km is outside (0, %g] km",
-			       c.radius_km, CAP_MAX_RADIUS_KM);
+		               "radius %g km is outside (0, %g] km",
+		               c.radius_km, CAP_MAX_RADIUS_KM);
 	struct circle *v = realloc(p->circles, (p->ncircles + 1) * sizeof(*v));
 	if (v == NULL)
 		return oom(p);
@@ -898,17 +904,17 @@ add_geocode(struct parse *p, xmlNodePtr node)
 		uint32_t code;
 		if (parse_kelurahan(val, &code) != 0)
 			rc = fail_at(p, node, CAP_EVALUE,
-				     "\"%s\" is not a kelurahan code like "
-				     "31.71.01.1001",
-				     val);
+			             "\"%s\" is not a kelurahan code like "
+			             "31.71.01.1001",
+			             val);
 		else
 			rc = add_kel(p, code);
 	} else if (ieq(vn, "rw")) {
 		if (!valid_rw_id(val))
 			rc = fail_at(p, node, CAP_EVALUE,
-				     "\"%s\" is not an RW id like "
-				     "3172011001-09",
-				     val);
+			             "\"%s\" is not an RW id like "
+			             "3172011001-09",
+			             val);
 		else
 			rc = add_rw(p, val);
 	}
@@ -930,12 +936,13 @@ parse_area(struct parse *p, xmlNodePtr area)
 			continue;
 		const char *name = (const char *)c->name;
 		rc = 0;
-		if (strcmp(name, "polygon") == 0 || strcmp(name, "circle") == 0) {
+		if (strcmp(name, "polygon") == 0 ||
+		    strcmp(name, "circle") == 0) {
 			char *t = text_of(c);
 			if (t == NULL)
 				return oom(p);
 			rc = name[0] == 'p' ? add_ring(p, c, t)
-					    : add_circle(p, c, t);
+			                    : add_circle(p, c, t);
 			free(t);
 		} else if (strcmp(name, "geocode") == 0) {
 			rc = add_geocode(p, c);
@@ -946,7 +953,8 @@ parse_area(struct parse *p, xmlNodePtr area)
 	return 0;
 }
 
-/* ---- footprint assembly ------------------------------------------------------ */
+/* ---- footprint assembly
+ * ------------------------------------------------------ */
 
 static json_t *
 ring_json(const double *lonlat, size_t n)
@@ -954,7 +962,8 @@ ring_json(const double *lonlat, size_t n)
 	json_t *ring = json_array();
 
 	for (size_t i = 0; ring && i < n; i++) {
-		json_t *pt = json_pack("[ff]", lonlat[2 * i], lonlat[2 * i + 1]);
+		json_t *pt =
+		    json_pack("[ff]", lonlat[2 * i], lonlat[2 * i + 1]);
 		if (pt == NULL || json_array_append_new(ring, pt) != 0) {
 			json_decref(ring);
 			return NULL;
@@ -999,11 +1008,10 @@ build_geometry(struct parse *p)
 	if (parts == NULL)
 		return oom(p);
 	for (size_t i = 0; i < nparts; i++) {
-		json_t *ring = i < p->nrings
-				       ? ring_json(p->rings[i].lonlat,
-						   p->rings[i].n)
-				       : circle_ring_json(
-						 &p->circles[i - p->nrings]);
+		json_t *ring =
+		    i < p->nrings
+		        ? ring_json(p->rings[i].lonlat, p->rings[i].n)
+		        : circle_ring_json(&p->circles[i - p->nrings]);
 		json_t *poly = ring ? json_array() : NULL;
 		if (poly == NULL || json_array_append_new(poly, ring) != 0 ||
 		    json_array_append_new(parts, poly) != 0) {
@@ -1013,16 +1021,16 @@ build_geometry(struct parse *p)
 	}
 	if (nparts == 1)
 		geom = json_pack("{s:s,s:O}", "type", "Polygon", "coordinates",
-				 json_array_get(parts, 0));
+		                 json_array_get(parts, 0));
 	else
 		geom = json_pack("{s:s,s:O}", "type", "MultiPolygon",
-				 "coordinates", parts);
+		                 "coordinates", parts);
 	if (geom == NULL)
 		goto out;
 	/* 10 significant digits: 1e-7 degree, about 1 cm, at Jakarta's
 	 * 106.8 E. */
 	p->r.footprint.geojson =
-		json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	    json_dumps(geom, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (p->r.footprint.geojson == NULL)
 		goto out;
 	p->r.footprint.kind = FOOT_GEOMETRY;
@@ -1062,8 +1070,8 @@ build_footprint(struct parse *p, xmlNodePtr info)
 			digits10[10] = '\0';
 			if (parse_kelurahan(digits10, &code) != 0)
 				return fail_at(p, info, CAP_EVALUE,
-					       "RW id %s has no kelurahan code",
-					       p->rw[i]);
+				               "RW id %s has no kelurahan code",
+				               p->rw[i]);
 			if (add_kel(p, code) != 0)
 				return CAP_ENOMEM;
 		}
@@ -1086,7 +1094,8 @@ build_footprint(struct parse *p, xmlNodePtr info)
 	return 0;
 }
 
-/* ---- mapping -------------------------------------------------------------- */
+/* ---- mapping --------------------------------------------------------------
+ */
 
 static int
 cap_level(const char *sev)
@@ -1134,14 +1143,14 @@ static incident_type
 default_type(char **cats, size_t ncats, const char *event)
 {
 	static const char *const flood[] = {"banjir", "flood", "genangan",
-					    "=rob", NULL};
+	                                    "=rob", NULL};
 	static const char *const fire[] = {"kebakaran", "fire", NULL};
 	static const char *const quake[] = {"gempa", "earthquake", NULL};
 	static const char *const collapse[] = {"roboh", "runtuh", "collapse",
-					       NULL};
+	                                       NULL};
 	static const char *const weather[] = {
-		"hujan", "angin", "cuaca", "puting beliung", "badai",
-		"rain",  "wind",  "storm", "weather",        NULL};
+	    "hujan", "angin", "cuaca", "puting beliung", "badai",
+	    "rain",  "wind",  "storm", "weather",        NULL};
 
 	if (any_word(event, flood))
 		return INCIDENT_FLOOD;
@@ -1191,8 +1200,7 @@ from_alloc(const struct alloc_severity *a)
  * table (first rule by n over every <category>) or the built-in one. */
 static int
 map_info(struct parse *p, xmlNodePtr info, char **cats, size_t ncats,
-	 const char *event, const char *sev, const char *urg,
-	 const char *cert)
+         const char *event, const char *sev, const char *urg, const char *cert)
 {
 	if (p->cfg == NULL) {
 		p->r.type = default_type(cats, ncats, event);
@@ -1206,27 +1214,27 @@ map_info(struct parse *p, xmlNodePtr info, char **cats, size_t ncats,
 	}
 	const struct config_cap_rule *best = NULL;
 	for (size_t i = 0; i < ncats; i++) {
-		const struct config_cap_rule *r = config_cap_match(
-			p->cfg, cats[i], event, sev, urg, cert);
+		const struct config_cap_rule *r =
+		    config_cap_match(p->cfg, cats[i], event, sev, urg, cert);
 		if (r && (best == NULL || r->n < best->n))
 			best = r;
 	}
 	if (best == NULL)
 		return fail_at(p, child(info, "event"), CAP_EVALUE,
-			       "no [cap] map rule matches event \"%s\" "
-			       "(category %s, severity %s, urgency %s, "
-			       "certainty %s)",
-			       event, ncats ? cats[0] : "-", sev, urg, cert);
+		               "no [cap] map rule matches event \"%s\" "
+		               "(category %s, severity %s, urgency %s, "
+		               "certainty %s)",
+		               event, ncats ? cats[0] : "-", sev, urg, cert);
 	struct alloc_severity as;
 	if (config_cap_severity(best, sev, &as) != 0)
 		return fail_at(p, child(info, "severity"), CAP_EVALUE,
-			       "severity \"%s\" cannot be mapped by [cap] "
-			       "map.%u",
-			       sev, best->n);
+		               "severity \"%s\" cannot be mapped by [cap] "
+		               "map.%u",
+		               sev, best->n);
 	if (best->type < 0 || best->type >= INCIDENT_NTYPES)
 		return fail_at(p, child(info, "event"), CAP_EVALUE,
-			       "[cap] map.%u gives an unknown incident type",
-			       best->n);
+		               "[cap] map.%u gives an unknown incident type",
+		               best->n);
 	p->r.type = (incident_type)best->type;
 	p->r.severity = from_alloc(&as);
 	return 0;
@@ -1287,19 +1295,19 @@ apply_parameters(struct parse *p, xmlNodePtr info)
 		if (vn == NULL || val == NULL) {
 			rc = oom(p);
 		} else if (ieq(vn, "siaga") || ieq(vn, "depth_cm") ||
-			   ieq(vn, "evacuate")) {
+		           ieq(vn, "evacuate")) {
 			if (sev_param != NULL && !ieq(sev_param, vn)) {
 				rc = fail_at(p, c, CAP_EVALUE,
-					     "%s and %s both given; give one "
-					     "severity parameter",
-					     sev_param, vn);
+				             "%s and %s both given; give one "
+				             "severity parameter",
+				             sev_param, vn);
 			} else if (ieq(vn, "siaga")) {
 				int s = parse_siaga(val);
 				if (s < 0) {
 					rc = fail_at(p, c, CAP_EVALUE,
-						     "siaga must be 1..4 (or "
-						     "I..IV), got \"%s\"",
-						     val);
+					             "siaga must be 1..4 (or "
+					             "I..IV), got \"%s\"",
+					             val);
 				} else {
 					p->r.severity.kind = SEV_SIAGA;
 					p->r.severity.value = s;
@@ -1307,10 +1315,11 @@ apply_parameters(struct parse *p, xmlNodePtr info)
 				}
 			} else if (ieq(vn, "depth_cm")) {
 				if (parse_int_range(val, 0, 2000, &v) != 0) {
-					rc = fail_at(p, c, CAP_EVALUE,
-						     "depth_cm must be 0..2000, "
-						     "got \"%s\"",
-						     val);
+					rc =
+					    fail_at(p, c, CAP_EVALUE,
+					            "depth_cm must be 0..2000, "
+					            "got \"%s\"",
+					            val);
 				} else {
 					p->r.severity.kind = SEV_DEPTH_CM;
 					p->r.severity.value = (int)v;
@@ -1324,8 +1333,8 @@ apply_parameters(struct parse *p, xmlNodePtr info)
 		} else if (ieq(vn, "days")) {
 			if (parse_int_range(val, 1, 90, &v) != 0)
 				rc = fail_at(p, c, CAP_EVALUE,
-					     "days must be 1..90, got \"%s\"",
-					     val);
+				             "days must be 1..90, got \"%s\"",
+				             val);
 			else
 				p->r.days = (int)v;
 		}
@@ -1423,8 +1432,8 @@ parse_info(struct parse *p, xmlNodePtr info, int is_alert)
 		rc = build_footprint(p, info);
 	if (rc == 0 && is_alert && p->r.footprint.kind == FOOT_NONE)
 		rc = fail_at(p, info, CAP_EVALUE,
-			     "no <area> with a polygon, circle or kelurahan/rw "
-			     "geocode: posko cannot place the alert");
+		             "no <area> with a polygon, circle or kelurahan/rw "
+		             "geocode: posko cannot place the alert");
 out:
 	for (size_t i = 0; i < ncats; i++)
 		free(cats[i]);
@@ -1448,26 +1457,27 @@ parse_references(struct parse *p, xmlNodePtr node)
 		return oom(p);
 	for (char *tok = strtok_r(text, " \t\r\n", &save); tok;
 	     tok = strtok_r(NULL, " \t\r\n", &save), i++) {
-		char *c1 = strchr(tok, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+		char *c1 = strchr(tok, ','),
+		     *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
 		time_t sent;
 		if (c1 == NULL || c2 == NULL || c1 == tok || c2 == c1 + 1 ||
 		    strchr(c2 + 1, ',') != NULL) {
 			rc = fail_at(p, node, CAP_EVALUE,
-				     "entry %zu \"%.80s\" is not "
-				     "sender,identifier,sent",
-				     i + 1, tok);
+			             "entry %zu \"%.80s\" is not "
+			             "sender,identifier,sent",
+			             i + 1, tok);
 			break;
 		}
 		*c1 = *c2 = '\0';
 		if (cap_time_parse(c2 + 1, &sent) != 0) {
 			rc = fail_at(p, node, CAP_EVALUE,
-				     "entry %zu: sent \"%.40s\" is not a "
-				     "date-time",
-				     i + 1, c2 + 1);
+			             "entry %zu: sent \"%.40s\" is not a "
+			             "date-time",
+			             i + 1, c2 + 1);
 			break;
 		}
 		cap_ref_in *v =
-			realloc(p->m.refs, (p->m.nrefs + 1) * sizeof(*v));
+		    realloc(p->m.refs, (p->m.nrefs + 1) * sizeof(*v));
 		if (v == NULL) {
 			rc = oom(p);
 			break;
@@ -1507,7 +1517,7 @@ parse_alert(struct parse *p, xmlNodePtr root)
 	free(sent);
 	if (rc != 0)
 		return fail_at(p, child(root, "sent"), CAP_EVALUE,
-			       "not a date-time");
+		               "not a date-time");
 	p->r.origin = ORIGIN_CAP;
 	p->r.time = p->m.sent;
 	if (strcmp(p->m.msg_type, "Alert") == 0)
@@ -1518,15 +1528,15 @@ parse_alert(struct parse *p, xmlNodePtr root)
 		p->r.action = REPORT_CANCEL;
 	else
 		return fail_at(p, child(root, "msgType"), CAP_EVALUE,
-			       "%s is not an incident report; posko takes "
-			       "Alert, Update and Cancel",
-			       p->m.msg_type);
+		               "%s is not an incident report; posko takes "
+		               "Alert, Update and Cancel",
+		               p->m.msg_type);
 
 	if (p->cfg != NULL) {
 		int a = config_cap_status_allocates(p->cfg, p->m.status);
 		if (a < 0)
 			return fail_at(p, child(root, "status"), CAP_EVALUE,
-				       "unknown status %s", p->m.status);
+			               "unknown status %s", p->m.status);
 		p->r.exercise = a == 0;
 	} else {
 		p->r.exercise = strcmp(p->m.status, "Actual") != 0;
@@ -1547,7 +1557,7 @@ parse_alert(struct parse *p, xmlNodePtr root)
 			       "the alert it %s",
 			       p->m.msg_type,
 			       p->r.action == REPORT_UPDATE ? "updates"
-							    : "cancels");
+			                                    : "cancels");
 			return CAP_EVALUE;
 		}
 		const cap_ref_in *first = &p->m.refs[0];
@@ -1575,9 +1585,9 @@ parse_alert(struct parse *p, xmlNodePtr root)
 	}
 	if (info == NULL)
 		return fail_at(p, root, CAP_EVALUE,
-			       "an %s needs an <info> block (posko takes the "
-			       "incident type and severity from it)",
-			       p->m.msg_type);
+		               "an %s needs an <info> block (posko takes the "
+		               "incident type and severity from it)",
+		               p->m.msg_type);
 	return parse_info(p, info, p->r.action == REPORT_OPEN);
 }
 
@@ -1601,8 +1611,8 @@ cap_meta_clear(cap_meta *m)
 
 int
 cap_parse_ex(const cap_ctx *ctx, const char *xml, size_t len,
-	     const struct posko_config *cfg, posko_report *out,
-	     cap_meta *meta, char *err, size_t errlen)
+             const struct posko_config *cfg, posko_report *out, cap_meta *meta,
+             char *err, size_t errlen)
 {
 	struct parse p;
 	xmlDocPtr doc = NULL;
@@ -1620,7 +1630,7 @@ cap_parse_ex(const cap_ctx *ctx, const char *xml, size_t len,
 	p.err = err;
 	p.errlen = errlen;
 	rc = load_doc(ctx, xml, len, cfg ? cfg->daemon.max_message_bytes : 0,
-		      &doc, err, errlen);
+	              &doc, err, errlen);
 	if (rc != 0)
 		return rc;
 	rc = parse_alert(&p, xmlDocGetRootElement(doc));
@@ -1641,25 +1651,26 @@ cap_parse_ex(const cap_ctx *ctx, const char *xml, size_t len,
 
 int
 cap_parse(const cap_ctx *ctx, const char *xml, size_t len,
-	  const struct posko_config *cfg, posko_report *out, char *err,
-	  size_t errlen)
+          const struct posko_config *cfg, posko_report *out, char *err,
+          size_t errlen)
 {
 	return cap_parse_ex(ctx, xml, len, cfg, out, NULL, err, errlen);
 }
 
-/* ---- out -------------------------------------------------------------------- */
+/* ---- out --------------------------------------------------------------------
+ */
 
 int
 cap_identifier(char *buf, size_t n, const char *host, uint64_t alert_id,
-	       unsigned seq)
+               unsigned seq)
 {
 	int w;
 
 	if (buf == NULL || n == 0)
 		return CAP_EINVAL;
 	w = snprintf(buf, n, "posko-%.64s-alert-%llu-%u",
-		     host && *host ? host : "localhost",
-		     (unsigned long long)alert_id, seq);
+	             host && *host ? host : "localhost",
+	             (unsigned long long)alert_id, seq);
 	if (w < 0 || (size_t)w >= n)
 		return CAP_EINVAL;
 	for (char *s = buf; *s; s++)
@@ -1671,13 +1682,15 @@ cap_identifier(char *buf, size_t n, const char *host, uint64_t alert_id,
 
 int
 cap_chain_next(cap_chain *c, cap_chain_event ev, const char *host,
-	       uint64_t alert_id, time_t sent, cap_msg_type *type,
-	       char *identifier, cap_ref *refs, size_t *nrefs)
+               uint64_t alert_id, time_t sent, cap_msg_type *type,
+               char *identifier, cap_ref *refs, size_t *nrefs)
 {
 	if (c == NULL || type == NULL || identifier == NULL || refs == NULL ||
 	    nrefs == NULL)
 		return CAP_EINVAL;
-	if (!c->open && ev != CAP_CHAIN_RAISE)
+	/* A CHANGE of a chain that is not open (its state was lost) opens
+	 * one: a receiver must hear about the new level. */
+	if (!c->open && ev == CAP_CHAIN_CLEAR)
 		return 1;
 	if (!c->open) {
 		memset(c, 0, sizeof(*c));
@@ -1692,7 +1705,7 @@ cap_chain_next(cap_chain *c, cap_chain_event ev, const char *host,
 			refs[(*nrefs)++] = c->last;
 	}
 	if (cap_identifier(identifier, CAP_ID_MAX, host, c->first_alert,
-			   c->seq) != 0)
+	                   c->seq) != 0)
 		return CAP_EINVAL;
 	cap_ref me;
 	snprintf(me.identifier, sizeof(me.identifier), "%s", identifier);
@@ -1710,7 +1723,7 @@ cap_chain_next(cap_chain *c, cap_chain_event ev, const char *host,
  * 95 % is Moderate; the 80 % warning is Minor and Expected. */
 static void
 level_to_cap(const char *kind, const char *level, const char **sev,
-	     const char **urg)
+             const char **urg)
 {
 	*sev = "Minor";
 	*urg = "Expected";
@@ -1718,8 +1731,8 @@ level_to_cap(const char *kind, const char *level, const char **sev,
 		*sev = "Moderate";
 		*urg = "Immediate";
 	}
-	if (ieq(level, "full") || ieq(kind, "unplaced") ||
-	    ieq(kind, "meals") || ieq(kind, "kits")) {
+	if (ieq(level, "full") || ieq(kind, "unplaced") || ieq(kind, "meals") ||
+	    ieq(kind, "kits")) {
 		*sev = "Severe";
 		*urg = "Immediate";
 	}
@@ -1732,14 +1745,12 @@ struct event_text {
 };
 
 static const struct event_text event_texts[] = {
-	{"alert.shelter", "Kapasitas tempat pengungsian",
-	 "Shelter capacity"},
-	{"alert.unplaced", "Pengungsi belum tertampung",
-	 "Evacuees without a shelter place"},
-	{"alert.shortage", "Kekurangan logistik", "Relief supply shortage"},
-	{"alert.depot", "Stok gudang menipis", "Depot stock running low"},
-	{"alert.expiry", "Stok mendekati kedaluwarsa",
-	 "Stock close to expiry"},
+    {"alert.shelter", "Kapasitas tempat pengungsian", "Shelter capacity"},
+    {"alert.unplaced", "Pengungsi belum tertampung",
+     "Evacuees without a shelter place"},
+    {"alert.shortage", "Kekurangan logistik", "Relief supply shortage"},
+    {"alert.depot", "Stok gudang menipis", "Depot stock running low"},
+    {"alert.expiry", "Stok mendekati kedaluwarsa", "Stock close to expiry"},
 };
 
 static const struct event_text *
@@ -1759,14 +1770,13 @@ add_text(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
 	if (text == NULL)
 		return 0;
 	return xmlNewTextChild(parent, ns, (const xmlChar *)name,
-			       (const xmlChar *)text) != NULL
-		       ? 0
-		       : -1;
+	                       (const xmlChar *)text) != NULL
+	           ? 0
+	           : -1;
 }
 
 static int
-add_time(xmlNodePtr parent, xmlNsPtr ns, const char *name, time_t t,
-	 int offset)
+add_time(xmlNodePtr parent, xmlNsPtr ns, const char *name, time_t t, int offset)
 {
 	char buf[32];
 
@@ -1777,7 +1787,7 @@ add_time(xmlNodePtr parent, xmlNsPtr ns, const char *name, time_t t,
 
 static int
 add_pair(xmlNodePtr parent, xmlNsPtr ns, const char *elem, const char *name,
-	 const char *value)
+         const char *value)
 {
 	xmlNodePtr n = xmlNewChild(parent, ns, (const xmlChar *)elem, NULL);
 
@@ -1800,15 +1810,15 @@ write_area(xmlNodePtr info, xmlNsPtr ns, const cap_alert_out *a)
 		return -1;
 	if (a->has_point) {
 		snprintf(buf, sizeof(buf), "%.7f,%.7f %g", a->lat, a->lon,
-			 a->radius_km > 0 ? a->radius_km : 0.1);
+		         a->radius_km > 0 ? a->radius_km : 0.1);
 		if (add_text(area, ns, "circle", buf))
 			return -1;
 	}
 	for (size_t i = 0; i < a->nkelurahan; i++) {
 		uint32_t c = a->kelurahan[i];
 		snprintf(buf, sizeof(buf), "%02u.%02u.%02u.%04u",
-			 c / 100000000u, c / 1000000u % 100, c / 10000u % 100,
-			 c % 10000u);
+		         c / 100000000u, c / 1000000u % 100, c / 10000u % 100,
+		         c % 10000u);
 		if (add_pair(area, ns, "geocode", "kelurahan", buf))
 			return -1;
 	}
@@ -1837,26 +1847,25 @@ write_info(xmlNodePtr root, xmlNsPtr ns, const cap_alert_out *a, int en)
 		snprintf(headline, sizeof(headline), "%s", a->headline);
 	else
 		snprintf(headline, sizeof(headline), "%s%s%s (%s)%s", event,
-			 a->area_desc ? ": " : "",
-			 a->area_desc ? a->area_desc : "", a->level,
-			 a->msg_type == CAP_MSG_CANCEL
-				 ? (en ? " - cleared" : " - selesai")
-				 : "");
-	snprintf(idbuf, sizeof(idbuf), "%llu",
-		 (unsigned long long)a->alert_id);
+		         a->area_desc ? ": " : "",
+		         a->area_desc ? a->area_desc : "", a->level,
+		         a->msg_type == CAP_MSG_CANCEL
+		             ? (en ? " - cleared" : " - selesai")
+		             : "");
+	snprintf(idbuf, sizeof(idbuf), "%llu", (unsigned long long)a->alert_id);
 	char code[96];
 	snprintf(code, sizeof(code), "%s.%s", a->topic, a->kind);
 	if (add_text(info, ns, "language", en ? "en" : "id") ||
 	    add_text(info, ns, "category", "Rescue") ||
 	    add_text(info, ns, "event", event) ||
 	    add_text(info, ns, "responseType",
-		     a->msg_type == CAP_MSG_CANCEL ? "AllClear" : "Monitor") ||
+	             a->msg_type == CAP_MSG_CANCEL ? "AllClear" : "Monitor") ||
 	    add_text(info, ns, "urgency", urg) ||
 	    add_text(info, ns, "severity", sev) ||
 	    add_text(info, ns, "certainty", "Observed") ||
 	    add_pair(info, ns, "eventCode", "posko", code) ||
-	    (a->expires && add_time(info, ns, "expires", a->expires,
-				    a->utc_offset_min)) ||
+	    (a->expires &&
+	     add_time(info, ns, "expires", a->expires, a->utc_offset_min)) ||
 	    add_text(info, ns, "senderName", a->sender_name) ||
 	    add_text(info, ns, "headline", headline) ||
 	    add_text(info, ns, "description", a->description) ||
@@ -1869,7 +1878,7 @@ write_info(xmlNodePtr root, xmlNsPtr ns, const cap_alert_out *a, int en)
 	for (size_t i = 0; i < a->nparams; i++)
 		if (a->params[i].name && a->params[i].value &&
 		    add_pair(info, ns, "parameter", a->params[i].name,
-			     a->params[i].value))
+		             a->params[i].value))
 			return -1;
 	return write_area(info, ns, a);
 }
@@ -1882,7 +1891,7 @@ check_out(const cap_alert_out *a, char *err, size_t errlen)
 	if (a->sender == NULL || !*a->sender || strpbrk(a->sender, " ,<&"))
 		bad = "sender: required, without spaces, commas, < or &";
 	else if (a->identifier == NULL || !*a->identifier ||
-		 strpbrk(a->identifier, " ,<&"))
+	         strpbrk(a->identifier, " ,<&"))
 		bad = "identifier: required, without spaces, commas, < or &";
 	else if (a->sent <= 0)
 		bad = "sent: required";
@@ -1896,8 +1905,8 @@ check_out(const cap_alert_out *a, char *err, size_t errlen)
 	else if (a->utc_offset_min < -14 * 60 || a->utc_offset_min > 14 * 60)
 		bad = "utc_offset_min: outside -14:00..+14:00";
 	else if (a->has_point &&
-		 (!isfinite(a->lat) || !isfinite(a->lon) || a->lat < -90 ||
-		  a->lat > 90 || a->lon < -180 || a->lon > 180))
+	         (!isfinite(a->lat) || !isfinite(a->lon) || a->lat < -90 ||
+	          a->lat > 90 || a->lon < -180 || a->lon > 180))
 		bad = "area: point outside lon -180..180, lat -90..90";
 	for (size_t i = 0; bad == NULL && i < a->nrefs; i++)
 		if (a->refs[i].identifier[0] == '\0' ||
@@ -1913,7 +1922,7 @@ check_out(const cap_alert_out *a, char *err, size_t errlen)
 
 int
 cap_write_alert(const cap_alert_out *a, char **xml, size_t *len, char *err,
-		size_t errlen)
+                size_t errlen)
 {
 	static const char *const types[] = {"Alert", "Update", "Cancel"};
 	xmlDocPtr doc = NULL;
@@ -1949,11 +1958,10 @@ cap_write_alert(const cap_alert_out *a, char **xml, size_t *len, char *err,
 		for (size_t i = 0; i < a->nrefs; i++) {
 			char t[32];
 			cap_time_format(a->refs[i].sent, a->utc_offset_min, t,
-					sizeof(t));
-			off += (size_t)snprintf(refs + off, need - off,
-						"%s%s,%s,%s", i ? " " : "",
-						a->sender,
-						a->refs[i].identifier, t);
+			                sizeof(t));
+			off += (size_t)snprintf(
+			    refs + off, need - off, "%s%s,%s,%s", i ? " " : "",
+			    a->sender, a->refs[i].identifier, t);
 		}
 	}
 	if (add_text(root, ns, "identifier", a->identifier) ||
@@ -1984,212 +1992,252 @@ out:
 	return rc;
 }
 
-/* ---- the compiled-in schema ---------------------------------------------------- */
+/* ---- the compiled-in schema
+ * ---------------------------------------------------- */
 
-/* BEGIN cap_schema_text: generated from docs/cap/CAP-v1.2.xsd; keep equal
- * (tests/test_feed_cap.c compares them). */
+/*
+ * BEGIN cap_schema_text: docs/cap/CAP-v1.2.xsd as a C string, compiled in
+ * so poskod needs no schema path. tests/test_feed_cap.c fails when the two
+ * differ. After editing the XSD, replace the lines below with the output
+ * of
+ *   sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$/\\n"/' docs/cap/CAP-v1.2.xsd
+ * and run clang-format.
+ */
 static const char schema_text[] =
-	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	"<!--\n"
-	"  CAP-v1.2.xsd - XML Schema for the Common Alerting Protocol 1.2, as posko\n"
-	"  validates incoming alerts and checks the alerts it writes.\n"
-	"\n"
-	"  Written for posko from the element list, cardinalities and value lists of\n"
-	"  the OASIS Standard \"Common Alerting Protocol Version 1.2\" (1 July 2010),\n"
-	"  section 3 (data dictionary) and section 3.3 (implementation notes). It\n"
-	"  checks structure, order, required elements, enumerations and the dateTime\n"
-	"  form; it deliberately keeps <polygon>, <circle> and <geocode> values as\n"
-	"  plain strings: daemon/cap.c checks those itself so that a rejection can\n"
-	"  say which point is wrong and why (docs/feed.md, \"CAP profile\").\n"
-	"\n"
-	"  The copy compiled into poskod (daemon/cap.c, cap_schema_text) must stay\n"
-	"  byte-identical to this file; tests/test_feed_cap.c checks it.\n"
-	"-->\n"
-	"<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"\n"
-	"           xmlns:cap=\"urn:oasis:names:tc:emergency:cap:1.2\"\n"
-	"           targetNamespace=\"urn:oasis:names:tc:emergency:cap:1.2\"\n"
-	"           elementFormDefault=\"qualified\"\n"
-	"           attributeFormDefault=\"unqualified\"\n"
-	"           version=\"1.2\">\n"
-	"\n"
-	"  <!-- CAP 1.2 section 3.3.2: dates are xs:dateTime with an explicit\n"
-	"       numeric offset (\"2010-07-01T16:49:00-07:00\"); \"Z\" and fractions of a\n"
-	"       second are not allowed. -->\n"
-	"  <xs:simpleType name=\"DateTime\">\n"
-	"    <xs:restriction base=\"xs:dateTime\">\n"
-	"      <xs:pattern value=\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+\\-][0-9]{2}:[0-9]{2}\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"Status\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Actual\"/>\n"
-	"      <xs:enumeration value=\"Exercise\"/>\n"
-	"      <xs:enumeration value=\"System\"/>\n"
-	"      <xs:enumeration value=\"Test\"/>\n"
-	"      <xs:enumeration value=\"Draft\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"MsgType\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Alert\"/>\n"
-	"      <xs:enumeration value=\"Update\"/>\n"
-	"      <xs:enumeration value=\"Cancel\"/>\n"
-	"      <xs:enumeration value=\"Ack\"/>\n"
-	"      <xs:enumeration value=\"Error\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"Scope\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Public\"/>\n"
-	"      <xs:enumeration value=\"Restricted\"/>\n"
-	"      <xs:enumeration value=\"Private\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"Category\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Geo\"/>\n"
-	"      <xs:enumeration value=\"Met\"/>\n"
-	"      <xs:enumeration value=\"Safety\"/>\n"
-	"      <xs:enumeration value=\"Security\"/>\n"
-	"      <xs:enumeration value=\"Rescue\"/>\n"
-	"      <xs:enumeration value=\"Fire\"/>\n"
-	"      <xs:enumeration value=\"Health\"/>\n"
-	"      <xs:enumeration value=\"Env\"/>\n"
-	"      <xs:enumeration value=\"Transport\"/>\n"
-	"      <xs:enumeration value=\"Infra\"/>\n"
-	"      <xs:enumeration value=\"CBRNE\"/>\n"
-	"      <xs:enumeration value=\"Other\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"ResponseType\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Shelter\"/>\n"
-	"      <xs:enumeration value=\"Evacuate\"/>\n"
-	"      <xs:enumeration value=\"Prepare\"/>\n"
-	"      <xs:enumeration value=\"Execute\"/>\n"
-	"      <xs:enumeration value=\"Avoid\"/>\n"
-	"      <xs:enumeration value=\"Monitor\"/>\n"
-	"      <xs:enumeration value=\"Assess\"/>\n"
-	"      <xs:enumeration value=\"AllClear\"/>\n"
-	"      <xs:enumeration value=\"None\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"Urgency\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Immediate\"/>\n"
-	"      <xs:enumeration value=\"Expected\"/>\n"
-	"      <xs:enumeration value=\"Future\"/>\n"
-	"      <xs:enumeration value=\"Past\"/>\n"
-	"      <xs:enumeration value=\"Unknown\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <xs:simpleType name=\"Severity\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Extreme\"/>\n"
-	"      <xs:enumeration value=\"Severe\"/>\n"
-	"      <xs:enumeration value=\"Moderate\"/>\n"
-	"      <xs:enumeration value=\"Minor\"/>\n"
-	"      <xs:enumeration value=\"Unknown\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <!-- CAP 1.2 dropped \"Very Likely\" (deprecated in 1.1). -->\n"
-	"  <xs:simpleType name=\"Certainty\">\n"
-	"    <xs:restriction base=\"xs:string\">\n"
-	"      <xs:enumeration value=\"Observed\"/>\n"
-	"      <xs:enumeration value=\"Likely\"/>\n"
-	"      <xs:enumeration value=\"Possible\"/>\n"
-	"      <xs:enumeration value=\"Unlikely\"/>\n"
-	"      <xs:enumeration value=\"Unknown\"/>\n"
-	"    </xs:restriction>\n"
-	"  </xs:simpleType>\n"
-	"\n"
-	"  <!-- eventCode, parameter and geocode: a valueName and its value. -->\n"
-	"  <xs:complexType name=\"NamedValue\">\n"
-	"    <xs:sequence>\n"
-	"      <xs:element name=\"valueName\" type=\"xs:string\"/>\n"
-	"      <xs:element name=\"value\" type=\"xs:string\"/>\n"
-	"    </xs:sequence>\n"
-	"  </xs:complexType>\n"
-	"\n"
-	"  <xs:complexType name=\"Resource\">\n"
-	"    <xs:sequence>\n"
-	"      <xs:element name=\"resourceDesc\" type=\"xs:string\"/>\n"
-	"      <xs:element name=\"mimeType\" type=\"xs:string\"/>\n"
-	"      <xs:element name=\"size\" type=\"xs:integer\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"uri\" type=\"xs:anyURI\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"derefUri\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"digest\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"    </xs:sequence>\n"
-	"  </xs:complexType>\n"
-	"\n"
-	"  <xs:complexType name=\"Area\">\n"
-	"    <xs:sequence>\n"
-	"      <xs:element name=\"areaDesc\" type=\"xs:string\"/>\n"
-	"      <xs:element name=\"polygon\" type=\"xs:string\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"circle\" type=\"xs:string\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"geocode\" type=\"cap:NamedValue\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"altitude\" type=\"xs:decimal\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"ceiling\" type=\"xs:decimal\" minOccurs=\"0\"/>\n"
-	"    </xs:sequence>\n"
-	"  </xs:complexType>\n"
-	"\n"
-	"  <xs:complexType name=\"Info\">\n"
-	"    <xs:sequence>\n"
-	"      <xs:element name=\"language\" type=\"xs:language\" minOccurs=\"0\" default=\"en-US\"/>\n"
-	"      <xs:element name=\"category\" type=\"cap:Category\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"event\" type=\"xs:string\"/>\n"
-	"      <xs:element name=\"responseType\" type=\"cap:ResponseType\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"urgency\" type=\"cap:Urgency\"/>\n"
-	"      <xs:element name=\"severity\" type=\"cap:Severity\"/>\n"
-	"      <xs:element name=\"certainty\" type=\"cap:Certainty\"/>\n"
-	"      <xs:element name=\"audience\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"eventCode\" type=\"cap:NamedValue\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"effective\" type=\"cap:DateTime\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"onset\" type=\"cap:DateTime\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"expires\" type=\"cap:DateTime\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"senderName\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"headline\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"description\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"instruction\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"web\" type=\"xs:anyURI\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"contact\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"      <xs:element name=\"parameter\" type=\"cap:NamedValue\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"resource\" type=\"cap:Resource\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      <xs:element name=\"area\" type=\"cap:Area\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"    </xs:sequence>\n"
-	"  </xs:complexType>\n"
-	"\n"
-	"  <xs:element name=\"alert\">\n"
-	"    <xs:complexType>\n"
-	"      <xs:sequence>\n"
-	"        <xs:element name=\"identifier\" type=\"xs:string\"/>\n"
-	"        <xs:element name=\"sender\" type=\"xs:string\"/>\n"
-	"        <xs:element name=\"sent\" type=\"cap:DateTime\"/>\n"
-	"        <xs:element name=\"status\" type=\"cap:Status\"/>\n"
-	"        <xs:element name=\"msgType\" type=\"cap:MsgType\"/>\n"
-	"        <xs:element name=\"source\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"        <xs:element name=\"scope\" type=\"cap:Scope\"/>\n"
-	"        <xs:element name=\"restriction\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"        <xs:element name=\"addresses\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"        <xs:element name=\"code\" type=\"xs:string\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"        <xs:element name=\"note\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"        <xs:element name=\"references\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"        <xs:element name=\"incidents\" type=\"xs:string\" minOccurs=\"0\"/>\n"
-	"        <xs:element name=\"info\" type=\"cap:Info\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"        <!-- An enveloped XML signature (CAP 1.2 section 3.3.4). -->\n"
-	"        <xs:any namespace=\"http://www.w3.org/2000/09/xmldsig#\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
-	"      </xs:sequence>\n"
-	"    </xs:complexType>\n"
-	"  </xs:element>\n"
-	"</xs:schema>\n";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!--\n"
+    "  CAP-v1.2.xsd - XML Schema for the Common Alerting Protocol 1.2, as "
+    "posko\n"
+    "  validates incoming alerts and checks the alerts it writes.\n"
+    "\n"
+    "  Written for posko from the element list, cardinalities and value lists "
+    "of\n"
+    "  the OASIS Standard \"Common Alerting Protocol Version 1.2\" (1 July "
+    "2010),\n"
+    "  section 3 (data dictionary) and section 3.3 (implementation notes). It\n"
+    "  checks structure, order, required elements, enumerations and the "
+    "dateTime\n"
+    "  form; it deliberately keeps <polygon>, <circle> and <geocode> values "
+    "as\n"
+    "  plain strings: daemon/cap.c checks those itself so that a rejection "
+    "can\n"
+    "  say which point is wrong and why (docs/feed.md, \"CAP profile\").\n"
+    "\n"
+    "  The copy compiled into poskod (daemon/cap.c, cap_schema_text) must "
+    "stay\n"
+    "  byte-identical to this file; tests/test_feed_cap.c checks it.\n"
+    "-->\n"
+    "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"\n"
+    "           xmlns:cap=\"urn:oasis:names:tc:emergency:cap:1.2\"\n"
+    "           targetNamespace=\"urn:oasis:names:tc:emergency:cap:1.2\"\n"
+    "           elementFormDefault=\"qualified\"\n"
+    "           attributeFormDefault=\"unqualified\"\n"
+    "           version=\"1.2\">\n"
+    "\n"
+    "  <!-- CAP 1.2 section 3.3.2: dates are xs:dateTime with an explicit\n"
+    "       numeric offset (\"2010-07-01T16:49:00-07:00\"); \"Z\" and "
+    "fractions of a\n"
+    "       second are not allowed. -->\n"
+    "  <xs:simpleType name=\"DateTime\">\n"
+    "    <xs:restriction base=\"xs:dateTime\">\n"
+    "      <xs:pattern "
+    "value=\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+\\-][0-9]{"
+    "2}:[0-9]{2}\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"Status\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Actual\"/>\n"
+    "      <xs:enumeration value=\"Exercise\"/>\n"
+    "      <xs:enumeration value=\"System\"/>\n"
+    "      <xs:enumeration value=\"Test\"/>\n"
+    "      <xs:enumeration value=\"Draft\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"MsgType\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Alert\"/>\n"
+    "      <xs:enumeration value=\"Update\"/>\n"
+    "      <xs:enumeration value=\"Cancel\"/>\n"
+    "      <xs:enumeration value=\"Ack\"/>\n"
+    "      <xs:enumeration value=\"Error\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"Scope\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Public\"/>\n"
+    "      <xs:enumeration value=\"Restricted\"/>\n"
+    "      <xs:enumeration value=\"Private\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"Category\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Geo\"/>\n"
+    "      <xs:enumeration value=\"Met\"/>\n"
+    "      <xs:enumeration value=\"Safety\"/>\n"
+    "      <xs:enumeration value=\"Security\"/>\n"
+    "      <xs:enumeration value=\"Rescue\"/>\n"
+    "      <xs:enumeration value=\"Fire\"/>\n"
+    "      <xs:enumeration value=\"Health\"/>\n"
+    "      <xs:enumeration value=\"Env\"/>\n"
+    "      <xs:enumeration value=\"Transport\"/>\n"
+    "      <xs:enumeration value=\"Infra\"/>\n"
+    "      <xs:enumeration value=\"CBRNE\"/>\n"
+    "      <xs:enumeration value=\"Other\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"ResponseType\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Shelter\"/>\n"
+    "      <xs:enumeration value=\"Evacuate\"/>\n"
+    "      <xs:enumeration value=\"Prepare\"/>\n"
+    "      <xs:enumeration value=\"Execute\"/>\n"
+    "      <xs:enumeration value=\"Avoid\"/>\n"
+    "      <xs:enumeration value=\"Monitor\"/>\n"
+    "      <xs:enumeration value=\"Assess\"/>\n"
+    "      <xs:enumeration value=\"AllClear\"/>\n"
+    "      <xs:enumeration value=\"None\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"Urgency\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Immediate\"/>\n"
+    "      <xs:enumeration value=\"Expected\"/>\n"
+    "      <xs:enumeration value=\"Future\"/>\n"
+    "      <xs:enumeration value=\"Past\"/>\n"
+    "      <xs:enumeration value=\"Unknown\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <xs:simpleType name=\"Severity\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Extreme\"/>\n"
+    "      <xs:enumeration value=\"Severe\"/>\n"
+    "      <xs:enumeration value=\"Moderate\"/>\n"
+    "      <xs:enumeration value=\"Minor\"/>\n"
+    "      <xs:enumeration value=\"Unknown\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <!-- CAP 1.2 dropped \"Very Likely\" (deprecated in 1.1). -->\n"
+    "  <xs:simpleType name=\"Certainty\">\n"
+    "    <xs:restriction base=\"xs:string\">\n"
+    "      <xs:enumeration value=\"Observed\"/>\n"
+    "      <xs:enumeration value=\"Likely\"/>\n"
+    "      <xs:enumeration value=\"Possible\"/>\n"
+    "      <xs:enumeration value=\"Unlikely\"/>\n"
+    "      <xs:enumeration value=\"Unknown\"/>\n"
+    "    </xs:restriction>\n"
+    "  </xs:simpleType>\n"
+    "\n"
+    "  <!-- eventCode, parameter and geocode: a valueName and its value. -->\n"
+    "  <xs:complexType name=\"NamedValue\">\n"
+    "    <xs:sequence>\n"
+    "      <xs:element name=\"valueName\" type=\"xs:string\"/>\n"
+    "      <xs:element name=\"value\" type=\"xs:string\"/>\n"
+    "    </xs:sequence>\n"
+    "  </xs:complexType>\n"
+    "\n"
+    "  <xs:complexType name=\"Resource\">\n"
+    "    <xs:sequence>\n"
+    "      <xs:element name=\"resourceDesc\" type=\"xs:string\"/>\n"
+    "      <xs:element name=\"mimeType\" type=\"xs:string\"/>\n"
+    "      <xs:element name=\"size\" type=\"xs:integer\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"uri\" type=\"xs:anyURI\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"derefUri\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"digest\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "    </xs:sequence>\n"
+    "  </xs:complexType>\n"
+    "\n"
+    "  <xs:complexType name=\"Area\">\n"
+    "    <xs:sequence>\n"
+    "      <xs:element name=\"areaDesc\" type=\"xs:string\"/>\n"
+    "      <xs:element name=\"polygon\" type=\"xs:string\" minOccurs=\"0\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"circle\" type=\"xs:string\" minOccurs=\"0\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"geocode\" type=\"cap:NamedValue\" "
+    "minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"altitude\" type=\"xs:decimal\" "
+    "minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"ceiling\" type=\"xs:decimal\" minOccurs=\"0\"/>\n"
+    "    </xs:sequence>\n"
+    "  </xs:complexType>\n"
+    "\n"
+    "  <xs:complexType name=\"Info\">\n"
+    "    <xs:sequence>\n"
+    "      <xs:element name=\"language\" type=\"xs:language\" minOccurs=\"0\" "
+    "default=\"en-US\"/>\n"
+    "      <xs:element name=\"category\" type=\"cap:Category\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"event\" type=\"xs:string\"/>\n"
+    "      <xs:element name=\"responseType\" type=\"cap:ResponseType\" "
+    "minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"urgency\" type=\"cap:Urgency\"/>\n"
+    "      <xs:element name=\"severity\" type=\"cap:Severity\"/>\n"
+    "      <xs:element name=\"certainty\" type=\"cap:Certainty\"/>\n"
+    "      <xs:element name=\"audience\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"eventCode\" type=\"cap:NamedValue\" "
+    "minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"effective\" type=\"cap:DateTime\" "
+    "minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"onset\" type=\"cap:DateTime\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"expires\" type=\"cap:DateTime\" "
+    "minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"senderName\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"headline\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"description\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"instruction\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"web\" type=\"xs:anyURI\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"contact\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "      <xs:element name=\"parameter\" type=\"cap:NamedValue\" "
+    "minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"resource\" type=\"cap:Resource\" minOccurs=\"0\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "      <xs:element name=\"area\" type=\"cap:Area\" minOccurs=\"0\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "    </xs:sequence>\n"
+    "  </xs:complexType>\n"
+    "\n"
+    "  <xs:element name=\"alert\">\n"
+    "    <xs:complexType>\n"
+    "      <xs:sequence>\n"
+    "        <xs:element name=\"identifier\" type=\"xs:string\"/>\n"
+    "        <xs:element name=\"sender\" type=\"xs:string\"/>\n"
+    "        <xs:element name=\"sent\" type=\"cap:DateTime\"/>\n"
+    "        <xs:element name=\"status\" type=\"cap:Status\"/>\n"
+    "        <xs:element name=\"msgType\" type=\"cap:MsgType\"/>\n"
+    "        <xs:element name=\"source\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "        <xs:element name=\"scope\" type=\"cap:Scope\"/>\n"
+    "        <xs:element name=\"restriction\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "        <xs:element name=\"addresses\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "        <xs:element name=\"code\" type=\"xs:string\" minOccurs=\"0\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "        <xs:element name=\"note\" type=\"xs:string\" minOccurs=\"0\"/>\n"
+    "        <xs:element name=\"references\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "        <xs:element name=\"incidents\" type=\"xs:string\" "
+    "minOccurs=\"0\"/>\n"
+    "        <xs:element name=\"info\" type=\"cap:Info\" minOccurs=\"0\" "
+    "maxOccurs=\"unbounded\"/>\n"
+    "        <!-- An enveloped XML signature (CAP 1.2 section 3.3.4). -->\n"
+    "        <xs:any namespace=\"http://www.w3.org/2000/09/xmldsig#\" "
+    "processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n"
+    "      </xs:sequence>\n"
+    "    </xs:complexType>\n"
+    "  </xs:element>\n"
+    "</xs:schema>\n";
 /* END cap_schema_text */
 
 const char *

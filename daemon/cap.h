@@ -94,8 +94,8 @@ const char *cap_schema_text(void);
  * CAP_ETOOLARGE / CAP_EXML / CAP_ESCHEMA with the reason in err. Used on
  * what posko writes before it leaves.
  */
-int cap_check(const cap_ctx *ctx, const char *xml, size_t len,
-	      size_t max_bytes, char *err, size_t errlen);
+int cap_check(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
+              char *err, size_t errlen);
 
 /* ---- in ---------------------------------------------------------------- */
 
@@ -135,22 +135,18 @@ void cap_meta_clear(cap_meta *m);
  * days from a "days" parameter (1..90).
  */
 int cap_parse(const cap_ctx *ctx, const char *xml, size_t len,
-	      const struct posko_config *cfg, posko_report *out, char *err,
-	      size_t errlen);
+              const struct posko_config *cfg, posko_report *out, char *err,
+              size_t errlen);
 
 /* The same, also filling *meta (zeroed first, zeroed again on error;
  * release with cap_meta_clear). meta may be NULL. */
 int cap_parse_ex(const cap_ctx *ctx, const char *xml, size_t len,
-		 const struct posko_config *cfg, posko_report *out,
-		 cap_meta *meta, char *err, size_t errlen);
+                 const struct posko_config *cfg, posko_report *out,
+                 cap_meta *meta, char *err, size_t errlen);
 
 /* ---- out --------------------------------------------------------------- */
 
-typedef enum {
-	CAP_MSG_ALERT = 0,
-	CAP_MSG_UPDATE,
-	CAP_MSG_CANCEL
-} cap_msg_type;
+typedef enum { CAP_MSG_ALERT = 0, CAP_MSG_UPDATE, CAP_MSG_CANCEL } cap_msg_type;
 
 #define CAP_ID_MAX 160
 
@@ -173,39 +169,39 @@ typedef struct cap_param {
 typedef struct cap_alert_out {
 	const char *sender;      /* required: [cap] sender */
 	const char *sender_name; /* <senderName> (e.g. "Dinas Sosial DKI
-				    Jakarta") */
+	                            Jakarta") */
 	const char *identifier;  /* required: cap_identifier() */
 	time_t sent;             /* required: the alert event's time */
 	int utc_offset_min;      /* offset written in dates: 420 = WIB
-				    (UTC+7), 0 = UTC ("-00:00") */
+	                            (UTC+7), 0 = UTC ("-00:00") */
 	int exercise;            /* 1: status Exercise instead of Actual */
 	cap_msg_type msg_type;
-	const cap_ref *refs;     /* Update, Cancel: >= 1 (cap_chain_next) */
+	const cap_ref *refs; /* Update, Cancel: >= 1 (cap_chain_next) */
 	size_t nrefs;
 
 	/* What: the alert event of docs/protocol.md 3.4. */
-	const char *topic; /* required: "alert.shelter", "alert.unplaced",
-			      "alert.depot", "alert.shortage" */
-	const char *kind;  /* required: "occupancy", "unplaced", ... */
-	const char *level; /* required: "warn", "critical", "full" */
-	uint64_t alert_id; /* posko's alert id */
+	const char *topic;       /* required: "alert.shelter", "alert.unplaced",
+	                            "alert.depot", "alert.shortage" */
+	const char *kind;        /* required: "occupancy", "unplaced", ... */
+	const char *level;       /* required: "warn", "critical", "full" */
+	uint64_t alert_id;       /* posko's alert id */
 	const char *headline;    /* NULL: written from topic, kind, level */
 	const char *description; /* free text (Indonesian) */
 	const char *instruction;
-	time_t expires;          /* 0: none */
-	const char *web;         /* absolute URI, or NULL */
+	time_t expires;  /* 0: none */
+	const char *web; /* absolute URI, or NULL */
 	const char *contact;
 
 	/* Where: a shelter (point), an incident (kelurahan). */
-	const char *area_desc;   /* required when an area is given */
-	int has_point;           /* 1: lon/lat below are set */
+	const char *area_desc; /* required when an area is given */
+	int has_point;         /* 1: lon/lat below are set */
 	double lon, lat;
-	double radius_km;        /* circle radius; <= 0: 0.1 km */
+	double radius_km;          /* circle radius; <= 0: 0.1 km */
 	const uint32_t *kelurahan; /* geocodes valueName "kelurahan" */
 	size_t nkelurahan;
 
 	const cap_param *params; /* written as <parameter> after "level" and
-				    "posko_alert" */
+	                            "posko_alert" */
 	size_t nparams;
 } cap_alert_out;
 
@@ -216,15 +212,15 @@ typedef struct cap_alert_out {
  * against docs/cap/CAP-v1.2.xsd (tests/test_feed_cap.c, tests/
  * e2e_feed_cap_xmllint.sh); the daemon may also cap_check() it.
  */
-int cap_write_alert(const cap_alert_out *a, char **xml, size_t *len,
-		    char *err, size_t errlen);
+int cap_write_alert(const cap_alert_out *a, char **xml, size_t *len, char *err,
+                    size_t errlen);
 
 /* "posko-<host>-alert-<alert_id>-<seq>", with every character CAP forbids
  * in an identifier (space, comma, '<', '&') and anything outside
  * [A-Za-z0-9._-] replaced by '_'. Returns 0, or CAP_EINVAL when it does
  * not fit in n (n >= CAP_ID_MAX always fits a host of 64 characters). */
 int cap_identifier(char *buf, size_t n, const char *host, uint64_t alert_id,
-		   unsigned seq);
+                   unsigned seq);
 
 /*
  * The CAP messages about one subject (a shelter's occupancy, an
@@ -235,11 +231,11 @@ int cap_identifier(char *buf, size_t n, const char *host, uint64_t alert_id,
  * the alert so references survive a restart.
  */
 typedef struct cap_chain {
-	int open;      /* an Alert was sent and not cancelled */
-	unsigned seq;  /* messages sent in this chain */
+	int open;             /* an Alert was sent and not cancelled */
+	unsigned seq;         /* messages sent in this chain */
 	uint64_t first_alert; /* posko alert id of the raise */
-	cap_ref root;  /* the Alert */
-	cap_ref last;  /* the latest message */
+	cap_ref root;         /* the Alert */
+	cap_ref last;         /* the latest message */
 } cap_chain;
 
 typedef enum {
@@ -250,16 +246,17 @@ typedef enum {
 
 /*
  * Decide the next message of chain c for event ev at time sent: fills
- * *type, identifier (CAP_ID_MAX bytes; cap_identifier(host, alert_id,
- * seq)), refs (room for 2: the Alert, and the latest message when it is
- * not the Alert) and *nrefs, and advances c. Returns 0 when a message is
- * to be sent, 1 when there is nothing to send (CLEAR or CHANGE of a chain
- * that is not open: RAISE opens it), CAP_EINVAL on bad arguments. A RAISE
- * of an open chain is an Update (the level changed).
+ * *type, identifier (CAP_ID_MAX bytes: cap_identifier(host, the alert id
+ * that opened the chain, the chain's message number)), refs (room for 2:
+ * the Alert, and the latest message when it is not the Alert) and *nrefs,
+ * and advances c. Returns 0 when a message is to be sent, 1 when there is
+ * nothing to send (a CLEAR of a chain that is not open), CAP_EINVAL on bad
+ * arguments. RAISE or CHANGE of a chain that is not open sends an Alert
+ * (alert_id opens the chain); of an open one, an Update.
  */
 int cap_chain_next(cap_chain *c, cap_chain_event ev, const char *host,
-		   uint64_t alert_id, time_t sent, cap_msg_type *type,
-		   char *identifier, cap_ref *refs, size_t *nrefs);
+                   uint64_t alert_id, time_t sent, cap_msg_type *type,
+                   char *identifier, cap_ref *refs, size_t *nrefs);
 
 /* ---- times ------------------------------------------------------------- */
 

@@ -554,8 +554,11 @@ emit(engine *E, const char *topic, json_t *body)
 {
 	char *s;
 	int64_t id;
-	if (body == NULL)
+	if (body == NULL) {
+		/* a json_pack with a NULL string: a bug, say where */
+		log_warnx("event %s: could not be built", topic);
 		return -1;
+	}
 	s = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(body);
 	if (s == NULL)
@@ -664,7 +667,7 @@ shelter_alerts(engine *E)
 			continue;
 		json_t *d = json_pack("{s:s,s:i,s:i,s:f}", "shelter",
 				      E->sh[k].id, "registered", (int)reg,
-				      "capacity", (int)cap,
+				      "capacity", (int)cap, "percent",
 				      round(pct * 10) / 10);
 		if (E->sh_alert[k]) {
 			if (alert_clear(E, E->sh_alert[k], "alert.shelter",

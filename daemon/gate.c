@@ -47,7 +47,8 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- names ------------------------------------------------------------------ */
+/* ---- names ------------------------------------------------------------------
+ */
 
 /* Lower case, runs of anything but letters and digits as one blank, and
  * without a leading "pintu air", "pa" or "p a" (PetaBencana's gauges write
@@ -120,7 +121,8 @@ gate_level_parse(const char *s)
 	return -1;
 }
 
-/* ---- table ------------------------------------------------------------------ */
+/* ---- table ------------------------------------------------------------------
+ */
 
 gate_table *
 gate_table_new(const char *const *names, size_t n, char *err, size_t errlen)
@@ -128,7 +130,7 @@ gate_table_new(const char *const *names, size_t n, char *err, size_t errlen)
 	gate_table *t = calloc(1, sizeof(*t));
 
 	if (t == NULL || (n && ((t->g = calloc(n, sizeof(*t->g))) == NULL ||
-				(t->s = calloc(n, sizeof(*t->s))) == NULL))) {
+	                        (t->s = calloc(n, sizeof(*t->s))) == NULL))) {
 		gate_table_free(t);
 		seterr(err, errlen, "gates: out of memory");
 		return NULL;
@@ -136,8 +138,9 @@ gate_table_new(const char *const *names, size_t n, char *err, size_t errlen)
 	for (size_t i = 0; i < n; i++) {
 		struct gate *g = &t->g[i];
 		if (names[i] == NULL || strlen(names[i]) >= GATE_NAME_LEN) {
-			seterr(err, errlen, "gates[%zu]: name missing or "
-					    "longer than %d bytes",
+			seterr(err, errlen,
+			       "gates[%zu]: name missing or "
+			       "longer than %d bytes",
 			       i, GATE_NAME_LEN - 1);
 			gate_table_free(t);
 			return NULL;
@@ -193,8 +196,8 @@ gate_table_load(const char *path, gate_table **out, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *f = json_array_get(features, i);
-		names[i] = json_string_value(json_object_get(
-			json_object_get(f, "properties"), "name"));
+		names[i] = json_string_value(
+		    json_object_get(json_object_get(f, "properties"), "name"));
 		if (names[i] == NULL) {
 			seterr(err, errlen,
 			       "%s: features[%zu].properties.name: missing",
@@ -210,11 +213,13 @@ gate_table_load(const char *path, gate_table **out, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *c = json_object_get(
-			json_object_get(json_array_get(features, i), "geometry"),
-			"coordinates");
+		    json_object_get(json_array_get(features, i), "geometry"),
+		    "coordinates");
 		if (json_is_array(c) && json_array_size(c) >= 2) {
-			(*out)->g[i].lon = json_number_value(json_array_get(c, 0));
-			(*out)->g[i].lat = json_number_value(json_array_get(c, 1));
+			(*out)->g[i].lon =
+			    json_number_value(json_array_get(c, 0));
+			(*out)->g[i].lat =
+			    json_number_value(json_array_get(c, 1));
 		}
 	}
 	rc = 0;
@@ -273,7 +278,8 @@ gate_find(const gate_table *t, const char *name)
 	return -1;
 }
 
-/* ---- parsing ---------------------------------------------------------------- */
+/* ---- parsing ----------------------------------------------------------------
+ */
 
 static int
 ferr(char *err, size_t errlen, const char *fmt, ...)
@@ -304,7 +310,7 @@ parse_level(json_t *v, int *out)
 
 static int
 parse_entry(const gate_table *t, json_t *o, const char *path, gate_msg *m,
-	    size_t *cap, char *err, size_t errlen)
+            size_t *cap, char *err, size_t errlen)
 {
 	json_t *gate = json_object_get(o, "gate");
 	json_t *h = json_object_get(o, "height_cm");
@@ -318,15 +324,15 @@ parse_entry(const gate_table *t, json_t *o, const char *path, gate_msg *m,
 		return ferr(err, errlen, "%sgate: must be a gate name", path);
 	if ((idx = gate_find(t, json_string_value(gate))) < 0)
 		return ferr(err, errlen,
-			    "%sgate: unknown gate \"%.60s\" (not in the gate "
-			    "layer)",
-			    path, json_string_value(gate));
+		            "%sgate: unknown gate \"%.60s\" (not in the gate "
+		            "layer)",
+		            path, json_string_value(gate));
 	e.gate = (size_t)idx;
 	if (parse_level(json_object_get(o, "level"), &e.level) != 0)
 		return ferr(err, errlen,
-			    "%slevel: must be 1..4 (Siaga I..IV; 1 is "
-			    "critical)",
-			    path);
+		            "%slevel: must be 1..4 (Siaga I..IV; 1 is "
+		            "critical)",
+		            path);
 	if (tm && !json_is_null(tm) &&
 	    (!json_is_string(tm) ||
 	     cap_time_parse(json_string_value(tm), &e.time) != 0))
@@ -334,8 +340,8 @@ parse_entry(const gate_table *t, json_t *o, const char *path, gate_msg *m,
 	if (h && !json_is_null(h)) {
 		if (!json_is_integer(h) || json_integer_value(h) < 0 ||
 		    json_integer_value(h) > 5000)
-			return ferr(err, errlen,
-				    "%sheight_cm: must be 0..5000", path);
+			return ferr(err, errlen, "%sheight_cm: must be 0..5000",
+			            path);
 		e.height_cm = (int)json_integer_value(h);
 	}
 	for (size_t i = 0; i < m->n; i++) {
@@ -373,7 +379,7 @@ valid_source(const char *s)
 
 static int
 parse_root(json_t *root, const gate_table *t, gate_msg *m, char *err,
-	   size_t errlen)
+           size_t errlen)
 {
 	json_t *v = json_object_get(root, "v");
 	json_t *kind = json_object_get(root, "kind");
@@ -390,12 +396,13 @@ parse_root(json_t *root, const gate_table *t, gate_msg *m, char *err,
 	if (k == NULL ||
 	    (strcmp(k, "gate.level") != 0 && strcmp(k, "gate.levels") != 0))
 		return ferr(err, errlen,
-			    "kind: must be \"gate.level\" or \"gate.levels\"");
-	if (src && (!json_is_string(src) ||
-		    !valid_source(json_string_value(src))))
+		            "kind: must be \"gate.level\" or \"gate.levels\"");
+	if (src &&
+	    (!json_is_string(src) || !valid_source(json_string_value(src))))
 		return ferr(err, errlen,
-			    "source: 1..64 characters of A-Z a-z 0-9 . _ : -");
-	if ((m->source = strdup(src ? json_string_value(src) : "gate")) == NULL) {
+		            "source: 1..64 characters of A-Z a-z 0-9 . _ : -");
+	if ((m->source = strdup(src ? json_string_value(src) : "gate")) ==
+	    NULL) {
 		seterr(err, errlen, "out of memory");
 		return GATE_ENOMEM;
 	}
@@ -417,7 +424,7 @@ parse_root(json_t *root, const gate_table *t, gate_msg *m, char *err,
 		char path[32];
 		snprintf(path, sizeof(path), "levels[%zu].", i);
 		if ((rc = parse_entry(t, json_array_get(levels, i), path, m,
-				      &cap, err, errlen)) != 0)
+		                      &cap, err, errlen)) != 0)
 			return rc;
 	}
 	return 0;
@@ -425,7 +432,7 @@ parse_root(json_t *root, const gate_table *t, gate_msg *m, char *err,
 
 int
 gate_parse(const char *json, size_t len, const gate_table *t, gate_msg *out,
-	   char *err, size_t errlen)
+           char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root;
@@ -461,7 +468,8 @@ gate_msg_clear(gate_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ---- watch sets -------------------------------------------------------------- */
+/* ---- watch sets
+ * -------------------------------------------------------------- */
 
 static int
 cmp_u32(const void *a, const void *b)
@@ -473,7 +481,7 @@ cmp_u32(const void *a, const void *b)
 /* Sorted union of the watch lists of every gate at its level in s. */
 static int
 watch_of(const gate_table *t, const struct gstate *s,
-	 const struct posko_config *cfg, uint32_t **codes, size_t *n)
+         const struct posko_config *cfg, uint32_t **codes, size_t *n)
 {
 	size_t total = 0, k = 0;
 	uint32_t *v;
@@ -484,9 +492,9 @@ watch_of(const gate_table *t, const struct gstate *s,
 		return 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct config_gate_watch *w =
-			s[i].level ? config_gate_watch(cfg, t->g[i].name,
-						       s[i].level)
-				   : NULL;
+		    s[i].level
+		        ? config_gate_watch(cfg, t->g[i].name, s[i].level)
+		        : NULL;
 		total += w ? w->nkelurahan : 0;
 	}
 	if (total == 0)
@@ -495,9 +503,9 @@ watch_of(const gate_table *t, const struct gstate *s,
 		return GATE_ENOMEM;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct config_gate_watch *w =
-			s[i].level ? config_gate_watch(cfg, t->g[i].name,
-						       s[i].level)
-				   : NULL;
+		    s[i].level
+		        ? config_gate_watch(cfg, t->g[i].name, s[i].level)
+		        : NULL;
 		for (size_t j = 0; w && j < w->nkelurahan; j++)
 			v[k++] = w->kelurahan[j];
 	}
@@ -513,7 +521,7 @@ watch_of(const gate_table *t, const struct gstate *s,
 
 int
 gate_watch_set(const gate_table *t, const struct posko_config *cfg,
-	       uint32_t **codes, size_t *n)
+               uint32_t **codes, size_t *n)
 {
 	if (t == NULL || codes == NULL || n == NULL)
 		return GATE_EINVAL;
@@ -547,12 +555,13 @@ minus(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
 	return 0;
 }
 
-/* ---- reports ------------------------------------------------------------------- */
+/* ---- reports
+ * ------------------------------------------------------------------- */
 
 static int
 gate_report(const gate_table *t, size_t i, const struct gstate *st,
-	    report_action action, int level, time_t when,
-	    const struct posko_config *cfg, posko_report *r)
+            report_action action, int level, time_t when,
+            const struct posko_config *cfg, posko_report *r)
 {
 	struct tm tm;
 	time_t o = st->opened;
@@ -562,8 +571,8 @@ gate_report(const gate_table *t, size_t i, const struct gstate *st,
 	memset(r, 0, sizeof(*r));
 	gmtime_r(&o, &tm);
 	snprintf(sid, sizeof(sid), "gate-%s-%04d%02d%02dT%02d%02d%02dZ",
-		 t->g[i].slug, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	         t->g[i].slug, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	         tm.tm_hour, tm.tm_min, tm.tm_sec);
 	snprintf(title, sizeof(title), "%s Siaga %d", t->g[i].name, level);
 	r->origin = ORIGIN_GATE;
 	r->action = action;
@@ -577,8 +586,8 @@ gate_report(const gate_table *t, size_t i, const struct gstate *st,
 	if (!r->source || !r->source_id || !r->title)
 		return GATE_ENOMEM;
 	w = action != REPORT_CANCEL && cfg
-		    ? config_gate_watch(cfg, t->g[i].name, level)
-		    : NULL;
+	        ? config_gate_watch(cfg, t->g[i].name, level)
+	        : NULL;
 	if (w && w->nkelurahan > 0) {
 		r->footprint.codes = malloc(w->nkelurahan * sizeof(uint32_t));
 		if (r->footprint.codes == NULL)
@@ -607,7 +616,7 @@ gate_result_clear(gate_result *r)
 
 int
 gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
-	    time_t now, gate_result *out, char *err, size_t errlen)
+            time_t now, gate_result *out, char *err, size_t errlen)
 {
 	struct gstate *ns = NULL;
 	uint32_t *before = NULL, *after = NULL;
@@ -623,7 +632,11 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 		seterr(err, errlen, "gate_ingest: NULL argument");
 		return GATE_EINVAL;
 	}
-	if (t->n == 0 || (ns = malloc(t->n * sizeof(*ns))) == NULL)
+	if (t->n == 0) {
+		seterr(err, errlen, "gates: no gate layer loaded");
+		return GATE_EINVAL;
+	}
+	if ((ns = malloc(t->n * sizeof(*ns))) == NULL)
 		goto fail;
 	memcpy(ns, t->s, t->n * sizeof(*ns));
 	if (m->n > 0) {
@@ -636,7 +649,8 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 		const gate_entry *e = &m->v[k];
 		size_t i = e->gate;
 		if (i >= t->n || e->level < 1 || e->level > 4) {
-			seterr(err, errlen, "levels[%zu]: bad gate or level", k);
+			seterr(err, errlen, "levels[%zu]: bad gate or level",
+			       k);
 			rc = GATE_EINVAL;
 			goto fail;
 		}
@@ -645,7 +659,7 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 		if (from == to)
 			continue;
 		out->changes[out->nchanges++] =
-			(gate_change){i, from, to, when};
+		    (gate_change){i, from, to, when};
 		int was = from == 0 ? GATE_NORMAL : from;
 		report_action act;
 		if (was == GATE_NORMAL && to == GATE_NORMAL) {
@@ -655,13 +669,13 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 			act = REPORT_OPEN;
 			ns[i].opened = when;
 			snprintf(ns[i].source, sizeof(ns[i].source), "%s",
-				 m->source);
+			         m->source);
 		} else {
 			act = to == GATE_NORMAL ? REPORT_CANCEL : REPORT_UPDATE;
 		}
 		ns[i].level = to;
 		rc = gate_report(t, i, &ns[i], act, to, when, cfg,
-				 &out->reports[out->nreports]);
+		                 &out->reports[out->nreports]);
 		out->nreports++;
 		if (rc != 0)
 			goto fail;
@@ -669,9 +683,9 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 	if ((rc = watch_of(t, t->s, cfg, &before, &nb)) != 0 ||
 	    (rc = watch_of(t, ns, cfg, &after, &na)) != 0 ||
 	    (rc = minus(after, na, before, nb, &out->watch_on,
-			&out->nwatch_on)) != 0 ||
+	                &out->nwatch_on)) != 0 ||
 	    (rc = minus(before, nb, after, na, &out->watch_off,
-			&out->nwatch_off)) != 0)
+	                &out->nwatch_off)) != 0)
 		goto fail;
 	memcpy(t->s, ns, t->n * sizeof(*ns));
 	free(ns);
@@ -690,7 +704,7 @@ fail:
 
 int
 gate_restore(gate_table *t, const char *source, const char *source_id,
-	     int level)
+             int level)
 {
 	char slug[GATE_NAME_LEN], iso[32];
 	const char *dash;
@@ -707,7 +721,7 @@ gate_restore(gate_table *t, const char *source, const char *source_id,
 	slug[dash - source_id - 5] = '\0';
 	const char *ts = dash + 1;
 	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", ts, ts + 4,
-		 ts + 6, ts + 9, ts + 11, ts + 13);
+	         ts + 6, ts + 9, ts + 11, ts + 13);
 	if (cap_time_parse(iso, &opened) != 0)
 		return GATE_EFIELD;
 	for (size_t i = 0; i < t->n; i++) {

@@ -49,12 +49,12 @@ typedef struct gate_table gate_table;
 /* A table of the given gate names (unique once "Pintu Air"/"PA" prefixes,
  * case and blanks are ignored). NULL with err on failure. */
 gate_table *gate_table_new(const char *const *names, size_t n, char *err,
-			   size_t errlen);
+                           size_t errlen);
 
 /* The gates of a GeoJSON point layer with a "name" property
  * (floodgates.geojson). Returns 0 or GATE_EIO / GATE_EFIELD. */
 int gate_table_load(const char *path, gate_table **out, char *err,
-		    size_t errlen);
+                    size_t errlen);
 void gate_table_free(gate_table *t);
 
 size_t gate_count(const gate_table *t);
@@ -74,7 +74,8 @@ int gate_find(const gate_table *t, const char *name);
 /* "Siaga II", "II", "2", 2 -> 2; -1 otherwise. */
 int gate_level_parse(const char *s);
 
-/* ---- messages --------------------------------------------------------------- */
+/* ---- messages ---------------------------------------------------------------
+ */
 
 typedef struct gate_entry {
 	size_t gate;   /* index in the table */
@@ -101,11 +102,12 @@ typedef struct gate_msg {
  * Returns 0 or GATE_E* with "<field>: <reason>" in err; *out zeroed on
  * error. Release with gate_msg_clear.
  */
-int gate_parse(const char *json, size_t len, const gate_table *t,
-	       gate_msg *out, char *err, size_t errlen);
+int gate_parse(const char *json, size_t len, const gate_table *t, gate_msg *out,
+               char *err, size_t errlen);
 void gate_msg_clear(gate_msg *m);
 
-/* ---- changes, watch sets, reports ---------------------------------------------- */
+/* ---- changes, watch sets, reports
+ * ---------------------------------------------- */
 
 typedef struct gate_change {
 	size_t gate;
@@ -118,9 +120,9 @@ typedef struct gate_result {
 	size_t nchanges;
 	posko_report *reports; /* watch-only incidents to open/update/cancel */
 	size_t nreports;
-	uint32_t *watch_on;    /* kelurahan newly on watch (sorted) */
+	uint32_t *watch_on; /* kelurahan newly on watch (sorted) */
 	size_t nwatch_on;
-	uint32_t *watch_off;   /* kelurahan no longer on watch (sorted) */
+	uint32_t *watch_off; /* kelurahan no longer on watch (sorted) */
 	size_t nwatch_off;
 } gate_result;
 
@@ -133,17 +135,17 @@ void gate_result_clear(gate_result *r);
  * nothing: on error t is unchanged and *out zeroed.
  */
 int gate_ingest(gate_table *t, const gate_msg *m,
-		const struct posko_config *cfg, time_t now, gate_result *out,
-		char *err, size_t errlen);
+                const struct posko_config *cfg, time_t now, gate_result *out,
+                char *err, size_t errlen);
 
 /* The current watch set, sorted, malloc'd (NULL when empty). */
 int gate_watch_set(const gate_table *t, const struct posko_config *cfg,
-		   uint32_t **codes, size_t *n);
+                   uint32_t **codes, size_t *n);
 
 /* After a restart: a gate incident still open in the store (its key as
  * gate_ingest made it, and its Siaga level 1..3). Returns 0, GATE_EFIELD
  * when source_id names no gate of t. */
 int gate_restore(gate_table *t, const char *source, const char *source_id,
-		 int level);
+                 int level);
 
 #endif

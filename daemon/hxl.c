@@ -38,8 +38,8 @@ field(struct csv *c, const char *s)
 	if (s == NULL || *s == '\0')
 		return;
 	size_t n = strlen(s);
-	int quote = strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' ||
-		    s[n - 1] == ' ';
+	int quote =
+	    strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ';
 	if (!quote) {
 		fputs(s, c->f);
 		return;
@@ -125,18 +125,36 @@ admin_codes(uint32_t code, char *kel, char *kec, char *city)
 
 int
 hxl_kelurahan(const sitrep *s, char **out, size_t *len, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
-	static const char *const head[] = {
-		"Date", "Province code", "Province", "City code", "City",
-		"Kecamatan code", "Kecamatan", "Kelurahan code", "Kelurahan",
-		"People affected", "Households affected", "People displaced",
-		"Households displaced", "People displaced without a place"};
-	static const char *const tags[] = {
-		"#date", "#adm1+code", "#adm1+name", "#adm2+code", "#adm2+name",
-		"#adm3+code", "#adm3+name", "#adm4+code", "#adm4+name",
-		"#affected", "#affected+hh", "#affected+displaced",
-		"#affected+displaced+hh", "#affected+displaced+unplaced"};
+	static const char *const head[] = {"Date",
+	                                   "Province code",
+	                                   "Province",
+	                                   "City code",
+	                                   "City",
+	                                   "Kecamatan code",
+	                                   "Kecamatan",
+	                                   "Kelurahan code",
+	                                   "Kelurahan",
+	                                   "People affected",
+	                                   "Households affected",
+	                                   "People displaced",
+	                                   "Households displaced",
+	                                   "People displaced without a place"};
+	static const char *const tags[] = {"#date",
+	                                   "#adm1+code",
+	                                   "#adm1+name",
+	                                   "#adm2+code",
+	                                   "#adm2+name",
+	                                   "#adm3+code",
+	                                   "#adm3+name",
+	                                   "#adm4+code",
+	                                   "#adm4+name",
+	                                   "#affected",
+	                                   "#affected+hh",
+	                                   "#affected+displaced",
+	                                   "#affected+displaced+hh",
+	                                   "#affected+displaced+unplaced"};
 	struct csv c;
 	char date[16], kel[16], kec[12], city[8];
 	int rc;
@@ -174,19 +192,34 @@ hxl_kelurahan(const sitrep *s, char **out, size_t *len, char *err,
 }
 
 int
-hxl_shelters(const sitrep *s, char **out, size_t *len, char *err,
-	     size_t errlen)
+hxl_shelters(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 {
-	static const char *const head[] = {
-		"Date", "Kelurahan code", "Shelter id", "Shelter", "Kind",
-		"Latitude", "Longitude", "Status", "Capacity (people)",
-		"Free places", "People registered", "People present",
-		"Households registered"};
-	static const char *const tags[] = {
-		"#date", "#adm4+code", "#loc+code", "#loc+name", "#loc+type",
-		"#geo+lat", "#geo+lon", "#status", "#capacity",
-		"#capacity+free", "#affected+displaced",
-		"#affected+displaced+present", "#affected+displaced+hh"};
+	static const char *const head[] = {"Date",
+	                                   "Kelurahan code",
+	                                   "Shelter id",
+	                                   "Shelter",
+	                                   "Kind",
+	                                   "Latitude",
+	                                   "Longitude",
+	                                   "Status",
+	                                   "Capacity (people)",
+	                                   "Free places",
+	                                   "People registered",
+	                                   "People present",
+	                                   "Households registered"};
+	static const char *const tags[] = {"#date",
+	                                   "#adm4+code",
+	                                   "#loc+code",
+	                                   "#loc+name",
+	                                   "#loc+type",
+	                                   "#geo+lat",
+	                                   "#geo+lon",
+	                                   "#status",
+	                                   "#capacity",
+	                                   "#capacity+free",
+	                                   "#affected+displaced",
+	                                   "#affected+displaced+present",
+	                                   "#affected+displaced+hh"};
 	struct csv c;
 	char date[16], kel[16];
 	int rc;
@@ -201,8 +234,8 @@ hxl_shelters(const sitrep *s, char **out, size_t *len, char *err,
 		const sitrep_shelter *sh = &s->shelters[i];
 		field(&c, date);
 		field(&c, sh->kelurahan ? sitrep_kelurahan_code(
-						  sh->kelurahan, kel, sizeof(kel))
-					: NULL);
+		                              sh->kelurahan, kel, sizeof(kel))
+		                        : NULL);
 		field(&c, sh->id);
 		field(&c, sh->name);
 		field(&c, sh->kind);
@@ -211,8 +244,8 @@ hxl_shelters(const sitrep *s, char **out, size_t *len, char *err,
 		field(&c, sh->state);
 		fieldu(&c, sh->capacity);
 		fieldu(&c, sh->capacity > sh->registered
-				    ? sh->capacity - sh->registered
-				    : 0);
+		               ? sh->capacity - sh->registered
+		               : 0);
 		fieldu(&c, sh->registered);
 		fieldu(&c, sh->present);
 		fieldu(&c, sh->households);
@@ -225,12 +258,16 @@ int
 hxl_needs(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 {
 	static const char *const head[] = {
-		"Date",   "Kelurahan code", "Shelter id", "Item", "Needed",
-		"Reserved", "Delivered",    "Shortage"};
-	static const char *const tags[] = {
-		"#date",          "#adm4+code",     "#loc+code",
-		"#item+name",     "#value+needed",  "#value+reserved",
-		"#value+delivered", "#value+shortage"};
+	    "Date",   "Kelurahan code", "Shelter id", "Item",
+	    "Needed", "Reserved",       "Delivered",  "Shortage"};
+	static const char *const tags[] = {"#date",
+	                                   "#adm4+code",
+	                                   "#loc+code",
+	                                   "#item+name",
+	                                   "#value+needed",
+	                                   "#value+reserved",
+	                                   "#value+delivered",
+	                                   "#value+shortage"};
 	struct csv c;
 	char date[16], kel[16];
 	int rc;
@@ -244,9 +281,9 @@ hxl_needs(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 	for (size_t i = 0; i < s->nneeds; i++) {
 		const sitrep_need *n = &s->needs[i];
 		field(&c, date);
-		field(&c, n->kelurahan ? sitrep_kelurahan_code(
-						 n->kelurahan, kel, sizeof(kel))
-				       : NULL);
+		field(&c, n->kelurahan ? sitrep_kelurahan_code(n->kelurahan,
+		                                               kel, sizeof(kel))
+		                       : NULL);
 		field(&c, n->shelter);
 		field(&c, n->item);
 		fieldu(&c, n->needed);
@@ -275,19 +312,36 @@ fieldtime(struct csv *c, time_t t)
 
 int
 hxl_incidents(const sitrep *s, char **out, size_t *len, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
-	static const char *const head[] = {
-		"Incident", "Source", "Source id", "Type", "Title", "State",
-		"Exercise", "Opened", "Closed", "People affected",
-		"Households affected", "Evacuees", "Evacuees placed",
-		"Evacuees without a place"};
-	static const char *const tags[] = {
-		"#event+id",     "#meta+source",  "#event+code",
-		"#event+type",   "#event+name",   "#status",
-		"#meta+exercise", "#date+start",  "#date+end",
-		"#affected",     "#affected+hh",  "#affected+displaced",
-		"#affected+displaced+placed", "#affected+displaced+unplaced"};
+	static const char *const head[] = {"Incident",
+	                                   "Source",
+	                                   "Source id",
+	                                   "Type",
+	                                   "Title",
+	                                   "State",
+	                                   "Exercise",
+	                                   "Opened",
+	                                   "Closed",
+	                                   "People affected",
+	                                   "Households affected",
+	                                   "Evacuees",
+	                                   "Evacuees placed",
+	                                   "Evacuees without a place"};
+	static const char *const tags[] = {"#event+id",
+	                                   "#meta+source",
+	                                   "#event+code",
+	                                   "#event+type",
+	                                   "#event+name",
+	                                   "#status",
+	                                   "#meta+exercise",
+	                                   "#date+start",
+	                                   "#date+end",
+	                                   "#affected",
+	                                   "#affected+hh",
+	                                   "#affected+displaced",
+	                                   "#affected+displaced+placed",
+	                                   "#affected+displaced+unplaced"};
 	struct csv c;
 	int rc;
 
@@ -324,9 +378,9 @@ hxl_table(const char *name)
 		const char *name;
 		hxl_writer fn;
 	} tables[] = {{"kelurahan", hxl_kelurahan},
-		      {"shelters", hxl_shelters},
-		      {"needs", hxl_needs},
-		      {"incidents", hxl_incidents}};
+	              {"shelters", hxl_shelters},
+	              {"needs", hxl_needs},
+	              {"incidents", hxl_incidents}};
 
 	for (size_t i = 0; name && i < N(tables); i++)
 		if (strcmp(tables[i].name, name) == 0)

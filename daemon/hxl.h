@@ -23,18 +23,18 @@
 /* Each writes malloc'd NUL-terminated CSV to *out (free()), *len bytes;
  * returns 0, SITREP_EINVAL (field in err) or SITREP_ENOMEM. */
 int hxl_kelurahan(const sitrep *s, char **out, size_t *len, char *err,
-		  size_t errlen);
+                  size_t errlen);
 int hxl_shelters(const sitrep *s, char **out, size_t *len, char *err,
-		 size_t errlen);
+                 size_t errlen);
 int hxl_needs(const sitrep *s, char **out, size_t *len, char *err,
-	      size_t errlen);
+              size_t errlen);
 int hxl_incidents(const sitrep *s, char **out, size_t *len, char *err,
-		  size_t errlen);
+                  size_t errlen);
 
 /* Look a table up by name ("kelurahan", "shelters", "needs", "incidents")
  * for `poskoctl feed hxl --table NAME`; NULL when unknown. */
-typedef int (*hxl_writer)(const sitrep *s, char **out, size_t *len,
-			  char *err, size_t errlen);
+typedef int (*hxl_writer)(const sitrep *s, char **out, size_t *len, char *err,
+                          size_t errlen);
 hxl_writer hxl_table(const char *name);
 
 #endif

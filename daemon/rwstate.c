@@ -28,7 +28,8 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- ids ------------------------------------------------------------------ */
+/* ---- ids ------------------------------------------------------------------
+ */
 
 static int
 valid_rw(const char *s)
@@ -57,8 +58,7 @@ valid_source(const char *s)
 
 int
 rwstate_resolve_digits(void *data, const char *area_id, const char *geom_id,
-		       const char *area_name, const char *parent_name,
-		       char *rw)
+                       const char *area_name, const char *parent_name, char *rw)
 {
 	(void)data;
 	(void)area_id;
@@ -76,7 +76,8 @@ rwstate_resolve_digits(void *data, const char *area_id, const char *geom_id,
 	return 0;
 }
 
-/* ---- parsing ---------------------------------------------------------------- */
+/* ---- parsing ----------------------------------------------------------------
+ */
 
 struct pctx {
 	char *err;
@@ -101,14 +102,15 @@ ferr(struct pctx *p, const char *fmt, ...)
 /* An optional RFC 3339 time member; 0 when absent or null. */
 static int
 get_time(struct pctx *p, json_t *obj, const char *key, const char *path,
-	 time_t *out)
+         time_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 
 	*out = 0;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_string(v) || cap_time_parse(json_string_value(v), out) != 0)
+	if (!json_is_string(v) ||
+	    cap_time_parse(json_string_value(v), out) != 0)
 		return ferr(p, "%s%s: not an RFC 3339 time", path, key);
 	return 0;
 }
@@ -123,14 +125,14 @@ get_state(struct pctx *p, json_t *obj, const char *path, int *out)
 	if (json_is_integer(v)) {
 		n = json_integer_value(v);
 	} else if (json_is_string(v) && json_string_length(v) == 1 &&
-		   isdigit((unsigned char)json_string_value(v)[0])) {
+	           isdigit((unsigned char)json_string_value(v)[0])) {
 		n = json_string_value(v)[0] - '0';
 	} else {
 		return ferr(p, "%sstate: must be an integer 0..4", path);
 	}
 	if (n < 0 || n > RWSTATE_MAX)
 		return ferr(p, "%sstate: must be 0..4, got %lld", path,
-			    (long long)n);
+		            (long long)n);
 	*out = (int)n;
 	return 0;
 }
@@ -152,7 +154,7 @@ add_entry(struct pctx *p, const char *rw, int state, time_t t)
 	}
 	if (m->n >= RWSTATE_MAX_ENTRIES)
 		return ferr(p, "states: more than %d RWs in one message",
-			    RWSTATE_MAX_ENTRIES);
+		            RWSTATE_MAX_ENTRIES);
 	if (m->n == p->cap) {
 		size_t nc = p->cap ? p->cap * 2 : 16;
 		rwstate_entry *v = realloc(m->v, nc * sizeof(*v));
@@ -180,7 +182,8 @@ parse_entry(struct pctx *p, json_t *obj, const char *path)
 	if (!json_is_object(obj))
 		return ferr(p, "%s: must be an object", path[0] ? path : "");
 	if (!json_is_string(rw) || !valid_rw(json_string_value(rw)))
-		return ferr(p, "%srw: must be an RW id like 3172011001-09", path);
+		return ferr(p, "%srw: must be an RW id like 3172011001-09",
+		            path);
 	if ((rc = get_state(p, obj, path, &state)) != 0 ||
 	    (rc = get_time(p, obj, "time", path, &t)) != 0)
 		return rc;
@@ -203,7 +206,7 @@ str_prop(json_t *props, const char *key, char *buf, size_t n)
 
 static int
 parse_feature(struct pctx *p, json_t *f, size_t i, rwstate_resolver resolve,
-	      void *data)
+              void *data)
 {
 	char path[64], rw[RWSTATE_ID_LEN] = "", b0[32], b1[32], b2[32];
 	json_t *props = json_object_get(f, "properties");
@@ -213,21 +216,22 @@ parse_feature(struct pctx *p, json_t *f, size_t i, rwstate_resolver resolve,
 	snprintf(path, sizeof(path), "features[%zu].properties.", i);
 	if (!json_is_object(props))
 		return ferr(p, "features[%zu].properties: must be an object",
-			    i);
+		            i);
 	const char *id = str_prop(props, "rw", b0, sizeof(b0));
 	const char *area_id = str_prop(props, "area_id", b1, sizeof(b1));
 	const char *geom_id = str_prop(props, "geom_id", b2, sizeof(b2));
 	if (json_is_string(json_object_get(props, "rw"))) {
 		if (!valid_rw(id))
-			return ferr(p, "%srw: \"%s\" is not an RW id like "
-				       "3172011001-09",
-				    path, id);
+			return ferr(p,
+			            "%srw: \"%s\" is not an RW id like "
+			            "3172011001-09",
+			            path, id);
 		snprintf(rw, sizeof(rw), "%s", id);
 	} else if (resolve &&
-		   resolve(data, area_id, geom_id,
-			   str_prop(props, "area_name", NULL, 0),
-			   str_prop(props, "parent_name", NULL, 0), rw) == 0 &&
-		   valid_rw(rw)) {
+	           resolve(data, area_id, geom_id,
+	                   str_prop(props, "area_name", NULL, 0),
+	                   str_prop(props, "parent_name", NULL, 0), rw) == 0 &&
+	           valid_rw(rw)) {
 		/* resolved */
 	} else if (valid_rw(area_id)) {
 		snprintf(rw, sizeof(rw), "%s", area_id);
@@ -235,10 +239,10 @@ parse_feature(struct pctx *p, json_t *f, size_t i, rwstate_resolver resolve,
 		snprintf(rw, sizeof(rw), "%s", geom_id);
 	} else {
 		return ferr(p,
-			    "%.*s: no RW id (\"rw\", or area_id %s / geom_id "
-			    "%s that posko can map)",
-			    (int)strlen(path) - 1, path,
-			    area_id ? area_id : "-", geom_id ? geom_id : "-");
+		            "%.*s: no RW id (\"rw\", or area_id %s / geom_id "
+		            "%s that posko can map)",
+		            (int)strlen(path) - 1, path,
+		            area_id ? area_id : "-", geom_id ? geom_id : "-");
 	}
 	if ((rc = get_state(p, props, path, &state)) != 0 ||
 	    (rc = get_time(p, props, "last_updated", path, &t)) != 0)
@@ -260,9 +264,10 @@ get_source(struct pctx *p, json_t *root, const char *fallback, int required)
 		v = fallback;
 	}
 	if (!valid_source(v))
-		return ferr(p, "source: 1..64 characters of A-Z a-z 0-9 . _ : "
-			       "-, got \"%.80s\"",
-			    v);
+		return ferr(p,
+		            "source: 1..64 characters of A-Z a-z 0-9 . _ : "
+		            "-, got \"%.80s\"",
+		            v);
 	if ((p->m->source = strdup(v)) == NULL) {
 		seterr(p->err, p->errlen, "out of memory");
 		return RWSTATE_ENOMEM;
@@ -272,8 +277,8 @@ get_source(struct pctx *p, json_t *root, const char *fallback, int required)
 
 static int
 parse_collection(struct pctx *p, json_t *fc, json_t *outer,
-		 const char *default_source, rwstate_resolver resolve,
-		 void *data)
+                 const char *default_source, rwstate_resolver resolve,
+                 void *data)
 {
 	json_t *features = json_object_get(fc, "features");
 	json_t *snap = json_object_get(fc, "snapshot");
@@ -286,21 +291,22 @@ parse_collection(struct pctx *p, json_t *fc, json_t *outer,
 	if (snap != NULL && !json_is_boolean(snap))
 		return ferr(p, "snapshot: must be true or false");
 	p->m->snapshot = snap ? json_is_true(snap) : 1;
-	if ((rc = get_source(p, json_object_get(fc, "source") ? fc
-			     : outer ? outer
-				     : fc,
-			     default_source, 0)) != 0)
+	if ((rc = get_source(p,
+	                     json_object_get(fc, "source") ? fc
+	                     : outer                       ? outer
+	                                                   : fc,
+	                     default_source, 0)) != 0)
 		return rc;
 	for (size_t i = 0; i < json_array_size(features); i++)
 		if ((rc = parse_feature(p, json_array_get(features, i), i,
-					resolve, data)) != 0)
+		                        resolve, data)) != 0)
 			return rc;
 	return 0;
 }
 
 static int
 parse_root(struct pctx *p, json_t *root, const char *default_source,
-	   rwstate_resolver resolve, void *data)
+           rwstate_resolver resolve, void *data)
 {
 	json_t *kind = json_object_get(root, "kind");
 	json_t *type = json_object_get(root, "type");
@@ -312,13 +318,13 @@ parse_root(struct pctx *p, json_t *root, const char *default_source,
 	if (json_is_string(type) &&
 	    strcmp(json_string_value(type), "FeatureCollection") == 0)
 		return parse_collection(p, root, NULL, default_source, resolve,
-					data);
+		                        data);
 	if (json_is_object(result) &&
 	    json_is_string(json_object_get(result, "type")) &&
 	    strcmp(json_string_value(json_object_get(result, "type")),
-		   "FeatureCollection") == 0)
+	           "FeatureCollection") == 0)
 		return parse_collection(p, result, root, default_source,
-					resolve, data);
+		                        resolve, data);
 
 	json_t *v = json_object_get(root, "v");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
@@ -327,9 +333,10 @@ parse_root(struct pctx *p, json_t *root, const char *default_source,
 		return ferr(p, "kind: must be \"rw.state\" or \"rw.states\"");
 	const char *k = json_string_value(kind);
 	if (strcmp(k, "rw.state") != 0 && strcmp(k, "rw.states") != 0)
-		return ferr(p, "kind: must be \"rw.state\" or \"rw.states\", "
-			       "got \"%.40s\"",
-			    k);
+		return ferr(p,
+		            "kind: must be \"rw.state\" or \"rw.states\", "
+		            "got \"%.40s\"",
+		            k);
 	if ((rc = get_source(p, root, NULL, 1)) != 0 ||
 	    (rc = get_time(p, root, "time", "", &p->m->time)) != 0)
 		return rc;
@@ -358,8 +365,8 @@ parse_root(struct pctx *p, json_t *root, const char *default_source,
 
 int
 rwstate_parse(const char *json, size_t len, const char *default_source,
-	      rwstate_resolver resolve, void *data, rwstate_msg *out,
-	      char *err, size_t errlen)
+              rwstate_resolver resolve, void *data, rwstate_msg *out, char *err,
+              size_t errlen)
 {
 	struct pctx p = {err, errlen, out, 0};
 	json_error_t je;
@@ -397,7 +404,8 @@ rwstate_msg_clear(rwstate_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ---- state machine ------------------------------------------------------------ */
+/* ---- state machine
+ * ------------------------------------------------------------ */
 
 rwstate_move
 rwstate_step(int from, int to)
@@ -415,7 +423,7 @@ const char *
 rwstate_move_name(rwstate_move m)
 {
 	static const char *const names[] = {"same", "open", "rise", "fall",
-					    "close"};
+	                                    "close"};
 
 	return (unsigned)m < 5 ? names[m] : "?";
 }
@@ -472,8 +480,7 @@ rw_cmp(const char *s1, const char *r1, const char *s2, const char *r2)
 
 /* Index of (source, rw), or where it would go (*found = 0). */
 static size_t
-rw_find(const rwstate_table *t, const char *source, const char *rw,
-	int *found)
+rw_find(const rwstate_table *t, const char *source, const char *rw, int *found)
 {
 	size_t lo = 0, hi = t->nrw;
 
@@ -494,8 +501,8 @@ rw_find(const rwstate_table *t, const char *source, const char *rw,
 }
 
 int
-rwstate_apply(rwstate_table *t, const char *source, const char *rw,
-	      int state, rwstate_change *out)
+rwstate_apply(rwstate_table *t, const char *source, const char *rw, int state,
+              rwstate_change *out)
 {
 	int found;
 	size_t i;
@@ -515,7 +522,7 @@ rwstate_apply(rwstate_table *t, const char *source, const char *rw,
 			t->caprw = nc;
 		}
 		memmove(&t->rw[i + 1], &t->rw[i],
-			(t->nrw - i) * sizeof(t->rw[0]));
+		        (t->nrw - i) * sizeof(t->rw[0]));
 		t->nrw++;
 		snprintf(t->rw[i].source, RWSTATE_SOURCE_LEN, "%s", source);
 		snprintf(t->rw[i].rw, RWSTATE_ID_LEN, "%s", rw);
@@ -524,7 +531,7 @@ rwstate_apply(rwstate_table *t, const char *source, const char *rw,
 		t->rw[i].state = state;
 	} else if (found) {
 		memmove(&t->rw[i], &t->rw[i + 1],
-			(t->nrw - i - 1) * sizeof(t->rw[0]));
+		        (t->nrw - i - 1) * sizeof(t->rw[0]));
 		t->nrw--;
 	}
 	if (out) {
@@ -553,7 +560,8 @@ rwstate_active(const rwstate_table *t)
 	return t ? t->nrw : 0;
 }
 
-/* ---- incidents ------------------------------------------------------------------ */
+/* ---- incidents
+ * ------------------------------------------------------------------ */
 
 static void
 group_key(const rwstate_table *t, const char *rw, char *key)
@@ -575,8 +583,7 @@ group_find(const rwstate_table *t, const char *source, const char *key)
 }
 
 static int
-group_add(rwstate_table *t, const char *source, const char *key,
-	  time_t opened)
+group_add(rwstate_table *t, const char *source, const char *key, time_t opened)
 {
 	if (t->ng == t->capg) {
 		size_t nc = t->capg ? t->capg * 2 : 32;
@@ -603,7 +610,7 @@ group_remove(rwstate_table *t, struct group *g)
  * state. */
 static int
 group_members(const rwstate_table *t, const char *source, const char *key,
-	      size_t *lo, size_t *hi)
+              size_t *lo, size_t *hi)
 {
 	size_t klen = strlen(key);
 	int found, max = 0;
@@ -653,8 +660,8 @@ make_source_id(const struct group *g, char *buf, size_t n)
 
 	gmtime_r(&o, &tm);
 	snprintf(buf, n, "rwflood-%s-%04d%02d%02dT%02d%02d%02dZ", g->key,
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec);
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec);
 }
 
 /* A touched group and the time its latest change carries. */
@@ -693,7 +700,7 @@ touch(struct touched **v, size_t *n, size_t *cap, const char *source,
 
 static int
 same_members(const rwstate_table *a, size_t alo, size_t ahi,
-	     const rwstate_table *b, size_t blo, size_t bhi)
+             const rwstate_table *b, size_t blo, size_t bhi)
 {
 	if (ahi - alo != bhi - blo)
 		return 0;
@@ -704,21 +711,22 @@ same_members(const rwstate_table *a, size_t alo, size_t ahi,
 }
 
 static int
-fill_report(const rwstate_table *t, const struct group *g, size_t lo,
-	    size_t hi, int max, report_action action, time_t when,
-	    posko_report *r)
+fill_report(const rwstate_table *t, const struct group *g, size_t lo, size_t hi,
+            int max, report_action action, time_t when, posko_report *r)
 {
 	char sid[64], title[160];
 
 	memset(r, 0, sizeof(*r));
 	make_source_id(g, sid, sizeof(sid));
 	if (t->grouping == RWSTATE_GROUP_KELURAHAN)
-		snprintf(title, sizeof(title), "Banjir kel. %.2s.%.2s.%.2s.%.4s (%s)",
-			 g->key, g->key + 2, g->key + 4, g->key + 6, g->source);
+		snprintf(title, sizeof(title),
+		         "Banjir kel. %.2s.%.2s.%.2s.%.4s (%s)", g->key,
+		         g->key + 2, g->key + 4, g->key + 6, g->source);
 	else
-		snprintf(title, sizeof(title), "Banjir RW %s kel. %.2s.%.2s.%.2s.%.4s (%s)",
-			 g->key + 11, g->key, g->key + 2, g->key + 4,
-			 g->key + 6, g->source);
+		snprintf(title, sizeof(title),
+		         "Banjir RW %s kel. %.2s.%.2s.%.2s.%.4s (%s)",
+		         g->key + 11, g->key, g->key + 2, g->key + 4,
+		         g->key + 6, g->source);
 	r->origin = ORIGIN_RW_STATE;
 	r->action = action;
 	r->type = INCIDENT_FLOOD;
@@ -746,9 +754,8 @@ fill_report(const rwstate_table *t, const struct group *g, size_t lo,
 
 /* Decide the report for one touched group: old table t, new table c. */
 static int
-group_report(const rwstate_table *t, rwstate_table *c,
-	     const struct touched *tg, time_t fallback, posko_report *out,
-	     int *have)
+group_report(const rwstate_table *t, rwstate_table *c, const struct touched *tg,
+             time_t fallback, posko_report *out, int *have)
 {
 	size_t olo, ohi, nlo, nhi;
 	int omax = group_members(t, tg->source, tg->key, &olo, &ohi);
@@ -768,7 +775,8 @@ group_report(const rwstate_table *t, rwstate_table *c,
 			g = &c->g[c->ng - 1];
 		}
 		*have = 1;
-		return fill_report(c, g, nlo, nhi, nmax, REPORT_OPEN, when, out);
+		return fill_report(c, g, nlo, nhi, nmax, REPORT_OPEN, when,
+		                   out);
 	}
 	if (g == NULL) /* cannot happen: an open group is in the table */
 		return RWSTATE_EINVAL;
@@ -793,15 +801,15 @@ cmp_str(const void *a, const void *b)
 /* Apply m to c; collect the groups whose RWs moved. */
 static int
 apply_msg(rwstate_table *c, const rwstate_msg *m, struct touched **tv,
-	  size_t *nt, size_t *capt, char *err, size_t errlen)
+          size_t *nt, size_t *capt, char *err, size_t errlen)
 {
 	char key[RWSTATE_ID_LEN];
 	rwstate_change ch;
 	int rc;
 
 	for (size_t i = 0; i < m->n; i++) {
-		rc = rwstate_apply(c, m->source, m->v[i].rw, m->v[i].state,
-				   &ch);
+		rc =
+		    rwstate_apply(c, m->source, m->v[i].rw, m->v[i].state, &ch);
 		if (rc != 0) {
 			seterr(err, errlen, "states[%zu]: cannot apply %s=%d",
 			       i, m->v[i].rw, m->v[i].state);
@@ -811,7 +819,7 @@ apply_msg(rwstate_table *c, const rwstate_msg *m, struct touched **tv,
 			continue;
 		group_key(c, m->v[i].rw, key);
 		if ((rc = touch(tv, nt, capt, m->source, key,
-				m->v[i].time ? m->v[i].time : m->time)) != 0)
+		                m->v[i].time ? m->v[i].time : m->time)) != 0)
 			return rc;
 	}
 	if (!m->snapshot)
@@ -853,8 +861,8 @@ table_swap(rwstate_table *t, rwstate_table *c)
 
 int
 rwstate_ingest(rwstate_table *t, const rwstate_msg *m, time_t now,
-	       posko_report **reports, size_t *nreports, char *err,
-	       size_t errlen)
+               posko_report **reports, size_t *nreports, char *err,
+               size_t errlen)
 {
 	struct touched *tv = NULL;
 	size_t nt = 0, capt = 0, nr = 0;
@@ -882,8 +890,8 @@ rwstate_ingest(rwstate_table *t, const rwstate_msg *m, time_t now,
 	}
 	for (size_t i = 0; i < nt; i++) {
 		int have;
-		rc = group_report(t, c, &tv[i], m->time ? m->time : now,
-				  &r[nr], &have);
+		rc = group_report(t, c, &tv[i], m->time ? m->time : now, &r[nr],
+		                  &have);
 		if (have)
 			nr++;
 		if (rc != 0)
@@ -933,8 +941,8 @@ parse_source_id(const char *sid, char *key, size_t keylen, time_t *opened)
 	memcpy(key, p, (size_t)(dash - p));
 	key[dash - p] = '\0';
 	const char *ts = dash + 1;
-	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", ts,
-		 ts + 4, ts + 6, ts + 9, ts + 11, ts + 13);
+	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", ts, ts + 4,
+	         ts + 6, ts + 9, ts + 11, ts + 13);
 	if (ts[8] != 'T' || ts[15] != 'Z' || cap_time_parse(iso, opened) != 0)
 		return -1;
 	return 0;
@@ -942,7 +950,7 @@ parse_source_id(const char *sid, char *key, size_t keylen, time_t *opened)
 
 int
 rwstate_restore(rwstate_table *t, const char *source, const char *source_id,
-		char *const *rw_ids, size_t n, int state)
+                char *const *rw_ids, size_t n, int state)
 {
 	char key[RWSTATE_ID_LEN + 1], want[RWSTATE_ID_LEN];
 	time_t opened;
@@ -964,23 +972,25 @@ rwstate_restore(rwstate_table *t, const char *source, const char *source_id,
 	    (rc = group_add(t, source, key, opened)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = rwstate_apply(t, source, rw_ids[i], state, NULL)) != 0)
+		if ((rc = rwstate_apply(t, source, rw_ids[i], state, NULL)) !=
+		    0)
 			return rc;
 	return 0;
 }
 
-/* ---- staleness ---------------------------------------------------------------- */
+/* ---- staleness
+ * ---------------------------------------------------------------- */
 
 feed_stale_action
-rwstate_stale_step(int *raised, int floods_active, time_t last_msg,
-		   time_t now, int minutes)
+rwstate_stale_step(int *raised, int floods_active, time_t last_msg, time_t now,
+                   int minutes)
 {
 	int stale;
 
 	if (raised == NULL)
 		return FEED_STALE_NONE;
 	stale = minutes > 0 && floods_active &&
-		now - last_msg >= (time_t)minutes * 60;
+	        now - last_msg >= (time_t)minutes * 60;
 	if (stale && !*raised) {
 		*raised = 1;
 		return FEED_STALE_RAISE;

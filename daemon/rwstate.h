@@ -44,12 +44,13 @@ enum rwstate_err {
 	RWSTATE_ENOMEM = -4
 };
 
-#define RWSTATE_MAX 4          /* highest state */
+#define RWSTATE_MAX 4            /* highest state */
 #define RWSTATE_MAX_ENTRIES 3000 /* per message; Jakarta has ~2,700 RW */
-#define RWSTATE_ID_LEN 14      /* "3172011001-09" + NUL */
-#define RWSTATE_SOURCE_LEN 65  /* 1..64 characters [A-Za-z0-9._:-] */
+#define RWSTATE_ID_LEN 14        /* "3172011001-09" + NUL */
+#define RWSTATE_SOURCE_LEN 65    /* 1..64 characters [A-Za-z0-9._:-] */
 
-/* ---- messages ------------------------------------------------------------- */
+/* ---- messages -------------------------------------------------------------
+ */
 
 typedef struct rwstate_entry {
 	char rw[RWSTATE_ID_LEN]; /* "3172011001-09" */
@@ -58,9 +59,9 @@ typedef struct rwstate_entry {
 } rwstate_entry;
 
 typedef struct rwstate_msg {
-	char *source;  /* who set the states ("petabencana") */
-	int snapshot;  /* 1: every RW of this source not listed is at 0 */
-	time_t time;   /* message time; 0 = not given */
+	char *source; /* who set the states ("petabencana") */
+	int snapshot; /* 1: every RW of this source not listed is at 0 */
+	time_t time;  /* message time; 0 = not given */
 	rwstate_entry *v;
 	size_t n;
 } rwstate_msg;
@@ -71,14 +72,14 @@ typedef struct rwstate_msg {
  * the id into rw; returns 0, or -1 when it cannot tell.
  */
 typedef int (*rwstate_resolver)(void *data, const char *area_id,
-				const char *geom_id, const char *area_name,
-				const char *parent_name, char *rw);
+                                const char *geom_id, const char *area_name,
+                                const char *parent_name, char *rw);
 
 /* A resolver for geom_id values of 13 digits: the 10-digit kelurahan code
  * and a 3-digit RW number ("3172011001009" -> "3172011001-09"). */
-int rwstate_resolve_digits(void *data, const char *area_id,
-			   const char *geom_id, const char *area_name,
-			   const char *parent_name, char *rw);
+int rwstate_resolve_digits(void *data, const char *area_id, const char *geom_id,
+                           const char *area_name, const char *parent_name,
+                           char *rw);
 
 /*
  * Parse one message into *out (zeroed first; zeroed again on error;
@@ -95,11 +96,12 @@ int rwstate_resolve_digits(void *data, const char *area_id,
  * An RW listed twice keeps the higher state. Returns 0 or RWSTATE_E*.
  */
 int rwstate_parse(const char *json, size_t len, const char *default_source,
-		  rwstate_resolver resolve, void *data, rwstate_msg *out,
-		  char *err, size_t errlen);
+                  rwstate_resolver resolve, void *data, rwstate_msg *out,
+                  char *err, size_t errlen);
 void rwstate_msg_clear(rwstate_msg *m);
 
-/* ---- the state machine ------------------------------------------------------ */
+/* ---- the state machine ------------------------------------------------------
+ */
 
 typedef enum {
 	RWSTATE_SAME = 0, /* no change */
@@ -134,7 +136,7 @@ typedef struct rwstate_change {
  * or RWSTATE_EINVAL / RWSTATE_ENOMEM (t unchanged).
  */
 int rwstate_apply(rwstate_table *t, const char *source, const char *rw,
-		  int state, rwstate_change *out);
+                  int state, rwstate_change *out);
 
 /* Current state of an RW (0 when never seen or closed). */
 int rwstate_get(const rwstate_table *t, const char *source, const char *rw);
@@ -151,8 +153,8 @@ size_t rwstate_active(const rwstate_table *t);
  * unchanged and *reports is NULL. Free with rwstate_reports_free().
  */
 int rwstate_ingest(rwstate_table *t, const rwstate_msg *m, time_t now,
-		   posko_report **reports, size_t *nreports, char *err,
-		   size_t errlen);
+                   posko_report **reports, size_t *nreports, char *err,
+                   size_t errlen);
 void rwstate_reports_free(posko_report *r, size_t n);
 
 /*
@@ -161,11 +163,11 @@ void rwstate_reports_free(posko_report *r, size_t n);
  * severity (the state every listed RW gets). Returns 0, or RWSTATE_EFIELD
  * when source_id is not an rwstate key of this table's grouping.
  */
-int rwstate_restore(rwstate_table *t, const char *source,
-		    const char *source_id, char *const *rw_ids, size_t n,
-		    int state);
+int rwstate_restore(rwstate_table *t, const char *source, const char *source_id,
+                    char *const *rw_ids, size_t n, int state);
 
-/* ---- staleness ------------------------------------------------------------- */
+/* ---- staleness -------------------------------------------------------------
+ */
 
 typedef enum {
 	FEED_STALE_NONE = 0, /* nothing to do */
@@ -183,7 +185,6 @@ typedef enum {
  * message.
  */
 feed_stale_action rwstate_stale_step(int *raised, int floods_active,
-				     time_t last_msg, time_t now,
-				     int minutes);
+                                     time_t last_msg, time_t now, int minutes);
 
 #endif

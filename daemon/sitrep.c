@@ -29,7 +29,7 @@ char *
 sitrep_kelurahan_code(uint32_t c, char *buf, size_t n)
 {
 	snprintf(buf, n, "%02u.%02u.%02u.%04u", c / 100000000u,
-		 c / 1000000u % 100, c / 10000u % 100, c % 10000u);
+	         c / 1000000u % 100, c / 10000u % 100, c % 10000u);
 	return buf;
 }
 
@@ -84,7 +84,8 @@ sitrep_sum(const sitrep *s, sitrep_totals *t)
 		t->shortages += s->needs[i].shortage > 0;
 }
 
-/* ---- validation ----------------------------------------------------------- */
+/* ---- validation -----------------------------------------------------------
+ */
 
 static int
 valid_code(uint32_t c)
@@ -128,7 +129,8 @@ sitrep_check(const sitrep *s, char *err, size_t errlen)
 		const sitrep_shelter *sh = &s->shelters[i];
 		if (!sh->id || !isfinite(sh->lon) || !isfinite(sh->lat) ||
 		    sh->lon < -180 || sh->lon > 180 || sh->lat < -90 ||
-		    sh->lat > 90 || (sh->kelurahan && !valid_code(sh->kelurahan))) {
+		    sh->lat > 90 ||
+		    (sh->kelurahan && !valid_code(sh->kelurahan))) {
 			seterr(err, errlen,
 			       "shelters[%zu]: id, a WGS84 lon/lat and a "
 			       "kelurahan code (or 0) are required",
@@ -145,7 +147,8 @@ sitrep_check(const sitrep *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------------
+ */
 
 /* RFC 3339 UTC with Z, as every posko output (docs/protocol.md); null for
  * 0. */
@@ -172,7 +175,7 @@ static json_t *
 jcount(sitrep_count c)
 {
 	return json_pack("{s:I,s:I}", "households", (json_int_t)c.households,
-			 "persons", (json_int_t)c.persons);
+	                 "persons", (json_int_t)c.persons);
 }
 
 static json_t *
@@ -181,7 +184,7 @@ jcode(uint32_t code)
 	char buf[16];
 
 	return code ? json_string(sitrep_kelurahan_code(code, buf, sizeof(buf)))
-		    : json_null();
+	            : json_null();
 }
 
 /* The severity as the JSON incident report writes it (protocol.md 1.1). */
@@ -189,7 +192,7 @@ static json_t *
 jseverity(report_severity s)
 {
 	static const char *const levels[] = {NULL, "minor", "moderate",
-					     "severe", "extreme"};
+	                                     "severe", "extreme"};
 
 	switch (s.kind) {
 	case SEV_SIAGA:
@@ -213,15 +216,14 @@ static json_t *
 jincident(const sitrep_incident *in)
 {
 	return json_pack(
-		"{s:I,s:s,s:s,s:s,s:o,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-		"incident", (json_int_t)in->id, "source", in->source,
-		"source_id", in->source_id, "type",
-		incident_type_name(in->type), "title", jstr(in->title), "state",
-		in->open ? "open" : "closed", "exercise", in->exercise,
-		"severity", jseverity(in->severity), "opened", jtime(in->opened),
-		"closed", jtime(in->closed), "affected", jcount(in->affected),
-		"evacuees", jcount(in->evacuees), "placed", jcount(in->placed),
-		"unplaced", jcount(in->unplaced));
+	    "{s:I,s:s,s:s,s:s,s:o,s:s,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	    "incident", (json_int_t)in->id, "source", in->source, "source_id",
+	    in->source_id, "type", incident_type_name(in->type), "title",
+	    jstr(in->title), "state", in->open ? "open" : "closed", "exercise",
+	    in->exercise, "severity", jseverity(in->severity), "opened",
+	    jtime(in->opened), "closed", jtime(in->closed), "affected",
+	    jcount(in->affected), "evacuees", jcount(in->evacuees), "placed",
+	    jcount(in->placed), "unplaced", jcount(in->unplaced));
 }
 
 static json_t *
@@ -233,11 +235,11 @@ jkelurahan(const sitrep_kelurahan *k)
 	snprintf(city, sizeof(city), "%.5s", c);
 	snprintf(kec, sizeof(kec), "%.8s", c);
 	return json_pack("{s:s,s:o,s:s,s:o,s:s,s:o,s:o,s:o,s:o}", "code", c,
-			 "name", jstr(k->name), "kecamatan_code", kec,
-			 "kecamatan", jstr(k->kecamatan), "city_code", city,
-			 "city", jstr(k->city), "affected", jcount(k->affected),
-			 "evacuees", jcount(k->evacuees), "unplaced",
-			 jcount(k->unplaced));
+	                 "name", jstr(k->name), "kecamatan_code", kec,
+	                 "kecamatan", jstr(k->kecamatan), "city_code", city,
+	                 "city", jstr(k->city), "affected", jcount(k->affected),
+	                 "evacuees", jcount(k->evacuees), "unplaced",
+	                 jcount(k->unplaced));
 }
 
 /* Shelter fields shared by the JSON and the GeoJSON properties. */
@@ -245,26 +247,24 @@ static json_t *
 jshelter(const sitrep_shelter *sh, int with_coords)
 {
 	uint32_t free_places =
-		sh->capacity > sh->registered ? sh->capacity - sh->registered
-					      : 0;
-	json_t *pct = sh->capacity
-			      ? json_real(round(1000.0 * sh->registered /
-						sh->capacity) /
-					  10.0)
-			      : json_null();
+	    sh->capacity > sh->registered ? sh->capacity - sh->registered : 0;
+	json_t *pct =
+	    sh->capacity
+	        ? json_real(round(1000.0 * sh->registered / sh->capacity) /
+	                    10.0)
+	        : json_null();
 	json_t *o = json_pack(
-		"{s:s,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o}", "id",
-		sh->id, "name", jstr(sh->name), "kind", jstr(sh->kind),
-		"kelurahan", jcode(sh->kelurahan), "state", jstr(sh->state),
-		"accessible", sh->accessible, "capacity",
-		(json_int_t)sh->capacity, "registered",
-		(json_int_t)sh->registered, "present", (json_int_t)sh->present,
-		"households", (json_int_t)sh->households, "free",
-		(json_int_t)free_places, "occupancy_pct", pct);
+	    "{s:s,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o}", "id", sh->id,
+	    "name", jstr(sh->name), "kind", jstr(sh->kind), "kelurahan",
+	    jcode(sh->kelurahan), "state", jstr(sh->state), "accessible",
+	    sh->accessible, "capacity", (json_int_t)sh->capacity, "registered",
+	    (json_int_t)sh->registered, "present", (json_int_t)sh->present,
+	    "households", (json_int_t)sh->households, "free",
+	    (json_int_t)free_places, "occupancy_pct", pct);
 
 	if (o && with_coords &&
 	    json_object_set_new(o, "point",
-				json_pack("[ff]", sh->lon, sh->lat)) != 0) {
+	                        json_pack("[ff]", sh->lon, sh->lat)) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -275,42 +275,41 @@ static json_t *
 jneed(const sitrep_need *n)
 {
 	return json_pack("{s:s,s:o,s:o,s:I,s:I,s:I,s:I}", "item", n->item,
-			 "shelter", jstr(n->shelter), "kelurahan",
-			 jcode(n->kelurahan), "needed", (json_int_t)n->needed,
-			 "reserved", (json_int_t)n->reserved, "delivered",
-			 (json_int_t)n->delivered, "shortage",
-			 (json_int_t)n->shortage);
+	                 "shelter", jstr(n->shelter), "kelurahan",
+	                 jcode(n->kelurahan), "needed", (json_int_t)n->needed,
+	                 "reserved", (json_int_t)n->reserved, "delivered",
+	                 (json_int_t)n->delivered, "shortage",
+	                 (json_int_t)n->shortage);
 }
 
 static json_t *
 jtotals(const sitrep_totals *t)
 {
-	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I},"
-			 "s:I}",
-			 "incidents_open", (json_int_t)t->incidents_open,
-			 "affected", jcount(t->affected), "evacuees",
-			 jcount(t->evacuees), "placed", jcount(t->placed),
-			 "unplaced", jcount(t->unplaced), "shelters", "open",
-			 (json_int_t)t->shelters_open, "full",
-			 (json_int_t)t->shelters_full, "capacity",
-			 (json_int_t)t->capacity, "registered",
-			 (json_int_t)t->registered, "present",
-			 (json_int_t)t->present, "free",
-			 (json_int_t)t->free_places, "shortages",
-			 (json_int_t)t->shortages);
+	return json_pack(
+	    "{s:I,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I},"
+	    "s:I}",
+	    "incidents_open", (json_int_t)t->incidents_open, "affected",
+	    jcount(t->affected), "evacuees", jcount(t->evacuees), "placed",
+	    jcount(t->placed), "unplaced", jcount(t->unplaced), "shelters",
+	    "open", (json_int_t)t->shelters_open, "full",
+	    (json_int_t)t->shelters_full, "capacity", (json_int_t)t->capacity,
+	    "registered", (json_int_t)t->registered, "present",
+	    (json_int_t)t->present, "free", (json_int_t)t->free_places,
+	    "shortages", (json_int_t)t->shortages);
 }
 
 /* Append each element's JSON to a new array under key; -1 on failure. */
-#define ADD_ARRAY(obj, key, n, expr)                                         \
-	do {                                                                 \
-		json_t *arr_ = json_array();                                 \
-		if (arr_ == NULL || json_object_set_new(obj, key, arr_) != 0) \
-			goto fail;                                           \
-		for (size_t i = 0; i < (n); i++) {                           \
-			json_t *e_ = (expr);                                 \
-			if (e_ == NULL || json_array_append_new(arr_, e_) != 0) \
-				goto fail;                                   \
-		}                                                            \
+#define ADD_ARRAY(obj, key, n, expr)                                           \
+	do {                                                                   \
+		json_t *arr_ = json_array();                                   \
+		if (arr_ == NULL || json_object_set_new(obj, key, arr_) != 0)  \
+			goto fail;                                             \
+		for (size_t i = 0; i < (n); i++) {                             \
+			json_t *e_ = (expr);                                   \
+			if (e_ == NULL ||                                      \
+			    json_array_append_new(arr_, e_) != 0)              \
+				goto fail;                                     \
+		}                                                              \
 	} while (0)
 
 static int
@@ -327,8 +326,7 @@ dump(json_t *root, char **out, size_t *len, char *err, size_t errlen)
 }
 
 int
-sitrep_json(const sitrep *s, char **out, size_t *len, char *err,
-	    size_t errlen)
+sitrep_json(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 {
 	sitrep_totals t;
 	char date[16];
@@ -343,18 +341,17 @@ sitrep_json(const sitrep *s, char **out, size_t *len, char *err,
 		return rc;
 	sitrep_sum(s, &t);
 	root = json_pack("{s:i,s:s,s:I,s:o,s:s,s:o,s:o}", "v", 1, "kind",
-			 "sitrep", "seq", (json_int_t)s->seq, "generated",
-			 jtime(s->generated), "date",
-			 sitrep_date(s, date, sizeof(date)), "office",
-			 jstr(s->office), "totals", jtotals(&t));
+	                 "sitrep", "seq", (json_int_t)s->seq, "generated",
+	                 jtime(s->generated), "date",
+	                 sitrep_date(s, date, sizeof(date)), "office",
+	                 jstr(s->office), "totals", jtotals(&t));
 	if (root == NULL)
 		goto fail;
 	ADD_ARRAY(root, "incidents", s->nincidents,
-		  jincident(&s->incidents[i]));
+	          jincident(&s->incidents[i]));
 	ADD_ARRAY(root, "kelurahan", s->nkelurahan,
-		  jkelurahan(&s->kelurahan[i]));
-	ADD_ARRAY(root, "shelters", s->nshelters,
-		  jshelter(&s->shelters[i], 1));
+	          jkelurahan(&s->kelurahan[i]));
+	ADD_ARRAY(root, "shelters", s->nshelters, jshelter(&s->shelters[i], 1));
 	ADD_ARRAY(root, "needs", s->nneeds, jneed(&s->needs[i]));
 	/* shortages: the needs an operator must act on, repeated apart */
 	json_t *sh = json_array();
@@ -376,7 +373,7 @@ fail:
 
 int
 sitrep_geojson(const sitrep *s, char **out, size_t *len, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	json_t *root, *features;
 	int rc;
@@ -387,18 +384,18 @@ sitrep_geojson(const sitrep *s, char **out, size_t *len, char *err,
 	*len = 0;
 	if ((rc = sitrep_check(s, err, errlen)) != 0)
 		return rc;
-	root = json_pack("{s:s,s:o,s:o}", "type", "FeatureCollection",
-			 "generated", jtime(s->generated), "features",
-			 json_array());
+	root =
+	    json_pack("{s:s,s:o,s:o}", "type", "FeatureCollection", "generated",
+	              jtime(s->generated), "features", json_array());
 	if (root == NULL)
 		goto fail;
 	features = json_object_get(root, "features");
 	for (size_t i = 0; i < s->nshelters; i++) {
 		const sitrep_shelter *sh = &s->shelters[i];
-		json_t *f = json_pack(
-			"{s:s,s:s,s:{s:s,s:[ff]},s:o}", "type", "Feature", "id",
-			sh->id, "geometry", "type", "Point", "coordinates",
-			sh->lon, sh->lat, "properties", jshelter(sh, 0));
+		json_t *f = json_pack("{s:s,s:s,s:{s:s,s:[ff]},s:o}", "type",
+		                      "Feature", "id", sh->id, "geometry",
+		                      "type", "Point", "coordinates", sh->lon,
+		                      sh->lat, "properties", jshelter(sh, 0));
 		if (f == NULL || json_array_append_new(features, f) != 0)
 			goto fail;
 	}

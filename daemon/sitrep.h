@@ -31,13 +31,13 @@ typedef struct sitrep_count {
 } sitrep_count;
 
 typedef struct sitrep_incident {
-	uint64_t id;           /* posko's incident id */
-	const char *source;    /* with source_id: the incident key */
+	uint64_t id;        /* posko's incident id */
+	const char *source; /* with source_id: the incident key */
 	const char *source_id;
 	incident_type type;
-	const char *title;     /* may be NULL */
-	int open;              /* 1 open, 0 closed */
-	int exercise;          /* journaled only, never allocated */
+	const char *title; /* may be NULL */
+	int open;          /* 1 open, 0 closed */
+	int exercise;      /* journaled only, never allocated */
 	report_severity severity;
 	time_t opened;         /* 0 = unknown */
 	time_t closed;         /* 0 = still open */
@@ -49,33 +49,33 @@ typedef struct sitrep_incident {
 
 /* One kelurahan of origin (where the households live). */
 typedef struct sitrep_kelurahan {
-	uint32_t code;          /* 3171011001 for 31.71.01.1001 */
-	const char *name;       /* may be NULL: codes are enough */
-	const char *kecamatan;  /* name, may be NULL */
-	const char *city;       /* name, may be NULL */
+	uint32_t code;         /* 3171011001 for 31.71.01.1001 */
+	const char *name;      /* may be NULL: codes are enough */
+	const char *kecamatan; /* name, may be NULL */
+	const char *city;      /* name, may be NULL */
 	sitrep_count affected;
-	sitrep_count evacuees;  /* displaced from this kelurahan */
+	sitrep_count evacuees; /* displaced from this kelurahan */
 	sitrep_count unplaced;
 } sitrep_kelurahan;
 
 typedef struct sitrep_shelter {
-	const char *id;     /* "SH-0001" */
+	const char *id; /* "SH-0001" */
 	const char *name;
-	const char *kind;   /* school, mosque, ... (HACKING.md) */
-	uint32_t kelurahan; /* where the shelter is; 0 = unknown */
-	double lon, lat;    /* WGS84 */
-	const char *state;  /* "open", "closed", "full" */
-	int accessible;     /* 1: usable for people with disabilities */
-	uint32_t capacity;  /* persons */
+	const char *kind;    /* school, mosque, ... (HACKING.md) */
+	uint32_t kelurahan;  /* where the shelter is; 0 = unknown */
+	double lon, lat;     /* WGS84 */
+	const char *state;   /* "open", "closed", "full" */
+	int accessible;      /* 1: usable for people with disabilities */
+	uint32_t capacity;   /* persons */
 	uint32_t registered; /* persons assigned (registered + present) */
-	uint32_t present;   /* persons checked in */
+	uint32_t present;    /* persons checked in */
 	uint32_t households; /* households assigned */
 } sitrep_shelter;
 
 /* A need for one item, at one shelter or in total (shelter NULL). */
 typedef struct sitrep_need {
 	const char *item;    /* meal, kit_adult, kit_child, kit_infant,
-				kit_family */
+	                        kit_family */
 	const char *shelter; /* shelter id, or NULL for a total */
 	uint32_t kelurahan;  /* the shelter's kelurahan, 0 = n/a */
 	uint64_t needed;     /* for the period the sitrep covers */
@@ -85,10 +85,10 @@ typedef struct sitrep_need {
 } sitrep_need;
 
 typedef struct sitrep {
-	time_t generated;        /* required: when the state was read */
-	int utc_offset_min;      /* for the report date (420 = WIB) */
-	const char *office;      /* "Dinas Sosial Provinsi DKI Jakarta" */
-	uint64_t seq;            /* sitrep number, for the reader; 0 = none */
+	time_t generated;   /* required: when the state was read */
+	int utc_offset_min; /* for the report date (420 = WIB) */
+	const char *office; /* "Dinas Sosial Provinsi DKI Jakarta" */
+	uint64_t seq;       /* sitrep number, for the reader; 0 = none */
 
 	const sitrep_incident *incidents;
 	size_t nincidents;
@@ -104,10 +104,10 @@ typedef struct sitrep {
 typedef struct sitrep_totals {
 	size_t incidents_open;
 	sitrep_count affected, evacuees, placed, unplaced; /* open, not
-							     exercise */
+	                                                     exercise */
 	size_t shelters_open, shelters_full;
 	uint64_t capacity, registered, present, free_places; /* open and
-								 full */
+	                                                         full */
 	size_t shortages; /* needs with shortage > 0 */
 } sitrep_totals;
 
@@ -130,10 +130,10 @@ int sitrep_check(const sitrep *s, char *err, size_t errlen);
  * SITREP_EINVAL (field named in err) or SITREP_ENOMEM.
  */
 int sitrep_json(const sitrep *s, char **out, size_t *len, char *err,
-		size_t errlen);
+                size_t errlen);
 
 /* Shelters as a GeoJSON FeatureCollection of points with occupancy. */
 int sitrep_geojson(const sitrep *s, char **out, size_t *len, char *err,
-		   size_t errlen);
+                   size_t errlen);
 
 #endif

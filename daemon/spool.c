@@ -93,7 +93,7 @@ path_join(const char *a, const char *b, const char *c)
 
 int
 spool_write_atomic(const char *dir, const char *name, const char *buf,
-		   size_t len, char *err, size_t errlen)
+                   size_t len, char *err, size_t errlen)
 {
 	char *tmp = NULL, *dst = NULL;
 	int fd = -1, rc = SPOOL_EIO;
@@ -153,7 +153,8 @@ out:
 	return rc;
 }
 
-/* ---- lists ------------------------------------------------------------------ */
+/* ---- lists ------------------------------------------------------------------
+ */
 
 static int
 in_list(char *const *v, size_t n, const char *name)
@@ -231,7 +232,8 @@ spool_pending(const spool *s)
 	return s ? s->npending : 0;
 }
 
-/* ---- moving ------------------------------------------------------------------- */
+/* ---- moving
+ * ------------------------------------------------------------------- */
 
 /*
  * Move dir/name into dir/sub/ without overwriting: link() then unlink(),
@@ -241,7 +243,7 @@ spool_pending(const spool *s)
  */
 static int
 move_file(const spool *s, const char *name, const char *sub, char *final,
-	  size_t n, int *err_no)
+          size_t n, int *err_no)
 {
 	char *src = path_join(s->dir, name, NULL);
 	int rc = -1;
@@ -315,12 +317,12 @@ settle_file(spool *s, const char *name, spool_verdict_t v, const char *reason)
 	if (subdir && rname) {
 		snprintf(rname, rn, "%s.reason", final);
 		int w = snprintf(why, sizeof(why), "%s: %s\n", sub,
-				 reason && *reason ? reason : "-");
+		                 reason && *reason ? reason : "-");
 		if (spool_write_atomic(subdir, rname, why,
-				       (size_t)(w < (int)sizeof(why)
-							? w
-							: (int)sizeof(why) - 1),
-				       err, sizeof(err)) != 0)
+		                       (size_t)(w < (int)sizeof(why)
+		                                    ? w
+		                                    : (int)sizeof(why) - 1),
+		                       err, sizeof(err)) != 0)
 			report(s, final, "moved to %s/ but no reason file: %s",
 			       sub, err);
 	}
@@ -329,7 +331,8 @@ settle_file(spool *s, const char *name, spool_verdict_t v, const char *reason)
 	return 0;
 }
 
-/* ---- scanning ------------------------------------------------------------------ */
+/* ---- scanning
+ * ------------------------------------------------------------------ */
 
 /* a equals the lower-case extension ext, ignoring ASCII case */
 static int
@@ -375,7 +378,7 @@ entry_cmp(const void *a, const void *b)
 /* Read dir/name whole (NUL-terminated); 1 = over the limit (not read). */
 static int
 read_whole(const spool *s, const char *name, char **buf, size_t *len,
-	   size_t *size, int *err_no)
+           size_t *size, int *err_no)
 {
 	char *path = path_join(s->dir, name, NULL);
 	int fd, rc = -1;
@@ -445,18 +448,19 @@ process(spool *s, const char *name, int *handed)
 	}
 	if (r == 1) {
 		snprintf(reason, sizeof(reason),
-			 "file is %zu bytes, over the limit of %zu; not read",
-			 size, s->max_bytes);
+		         "file is %zu bytes, over the limit of %zu; not read",
+		         size, s->max_bytes);
 		v = SPOOL_FAILED;
 	} else {
 		(*handed)++;
 		v = s->on_file(s->data, s, name, buf, len, reason,
-			       sizeof(reason));
+		               sizeof(reason));
 		free(buf);
 		if (v == SPOOL_PENDING) {
 			if (add_pending(s, name) != 0)
-				report(s, name, "out of memory: the file will "
-						"be handed over again");
+				report(s, name,
+				       "out of memory: the file will "
+				       "be handed over again");
 			return;
 		}
 		if (v != SPOOL_DONE)
@@ -476,8 +480,8 @@ retry_stuck(spool *s)
 		struct stat sb;
 		int gone = path && lstat(path, &sb) != 0 && errno == ENOENT;
 		free(path);
-		if (!gone && settle_file(s, st->name, st->verdict, st->reason) !=
-				     0) {
+		if (!gone &&
+		    settle_file(s, st->name, st->verdict, st->reason) != 0) {
 			i++;
 			continue;
 		}
@@ -512,7 +516,7 @@ spool_scan(spool *s)
 		    is_stuck(s, de->d_name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
-			    0 ||
+		        0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (n == cap) {
@@ -541,8 +545,7 @@ spool_scan(spool *s)
 }
 
 int
-spool_verdict(spool *s, const char *name, spool_verdict_t v,
-	      const char *reason)
+spool_verdict(spool *s, const char *name, spool_verdict_t v, const char *reason)
 {
 	if (s == NULL || name == NULL || remove_pending(s, name) != 0)
 		return SPOOL_EINVAL;
@@ -555,7 +558,8 @@ spool_verdict(spool *s, const char *name, spool_verdict_t v,
 	return 0;
 }
 
-/* ---- libuv -------------------------------------------------------------------- */
+/* ---- libuv
+ * -------------------------------------------------------------------- */
 
 static void
 on_settle(uv_timer_t *t)
@@ -620,7 +624,7 @@ mkdir_p1(const char *path, char *err, size_t errlen)
 		return 0;
 	seterr(err, errlen, "%s: %s", path,
 	       errno == EEXIST ? "exists and is not a directory"
-			       : strerror(errno));
+	                       : strerror(errno));
 	return SPOOL_EIO;
 }
 
@@ -660,7 +664,7 @@ spool_start(spool *s, char *err, size_t errlen)
 	}
 	uv_timer_start(&s->settle, on_settle, 0, 0);
 	uv_timer_start(&s->rescan, on_rescan, (uint64_t)s->rescan_s * 1000,
-		       (uint64_t)s->rescan_s * 1000);
+	               (uint64_t)s->rescan_s * 1000);
 	return 0;
 }
 

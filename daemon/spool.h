@@ -52,29 +52,27 @@ typedef struct spool spool;
  * is NUL-terminated, owned by the spool, valid during the call). Write a
  * one-line reason (why it failed, or what it became) into reason.
  */
-typedef spool_verdict_t (*spool_file_cb)(void *data, spool *s,
-					 const char *name, const char *buf,
-					 size_t len, char *reason,
-					 size_t reasonlen);
+typedef spool_verdict_t (*spool_file_cb)(void *data, spool *s, const char *name,
+                                         const char *buf, size_t len,
+                                         char *reason, size_t reasonlen);
 
 /* Something went wrong with a file or the directory: for the log. */
-typedef void (*spool_error_cb)(void *data, const char *name,
-			       const char *msg);
+typedef void (*spool_error_cb)(void *data, const char *name, const char *msg);
 
 typedef struct spool_opts {
-	const char *dir;        /* the spool directory (created if missing) */
-	size_t max_bytes;       /* larger files fail unread (0: 4 MiB) */
-	unsigned settle_ms;     /* scan this long after an event (0: 200) */
-	unsigned rescan_s;      /* backstop scan period (0: 60) */
-	spool_file_cb on_file;  /* required */
+	const char *dir;         /* the spool directory (created if missing) */
+	size_t max_bytes;        /* larger files fail unread (0: 4 MiB) */
+	unsigned settle_ms;      /* scan this long after an event (0: 200) */
+	unsigned rescan_s;       /* backstop scan period (0: 60) */
+	spool_file_cb on_file;   /* required */
 	spool_error_cb on_error; /* may be NULL */
-	void *data;             /* passed to both callbacks */
+	void *data;              /* passed to both callbacks */
 } spool_opts;
 
 /* A spool on loop for o->dir (the strings are copied). NULL with err on
  * failure. Nothing happens before spool_start(). */
 spool *spool_new(uv_loop_t *loop, const spool_opts *o, char *err,
-		 size_t errlen);
+                 size_t errlen);
 
 /* Create dir, dir/done and dir/failed (0750), start watching and schedule
  * the first scan. Returns 0 or SPOOL_EIO with err. */
@@ -93,7 +91,7 @@ int spool_scan(spool *s);
  * on_error; retried by later scans).
  */
 int spool_verdict(spool *s, const char *name, spool_verdict_t v,
-		  const char *reason);
+                  const char *reason);
 
 /* Files currently stuck (could not be moved) and pending. */
 size_t spool_stuck(const spool *s);
@@ -109,6 +107,6 @@ void spool_close(spool *s);
  * "<path>: <strerror>" in err.
  */
 int spool_write_atomic(const char *dir, const char *name, const char *buf,
-		       size_t len, char *err, size_t errlen);
+                       size_t len, char *err, size_t errlen);
 
 #endif

@@ -92,12 +92,12 @@ area_feature(void *ud, geo_feat *f, geo_diag *diag)
 	key = geo_prop_str(f->props, lc->key_prop, kb, sizeof kb);
 	if (key == NULL || *key == '\0')
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: no '%s' property",
-				    f->src, f->index, lc->key_prop);
+		                    "%s: feature %ld: no '%s' property", f->src,
+		                    f->index, lc->key_prop);
 	if (as->kind == GEO_AREA_KELURAHAN && geo_kel_parse(key, &a.kel) != 0)
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: bad kelurahan code '%s'",
-				    f->src, f->index, key);
+		                    "%s: feature %ld: bad kelurahan code '%s'",
+		                    f->src, f->index, key);
 	if (as->kind == GEO_AREA_RW && geo_rw_parse(key, &a.kel, &a.rw) != 0) {
 		/* RW ids that do not follow the shared format still work as
 		 * keys; the kelurahan then comes from its own property */
@@ -161,8 +161,8 @@ sort_keys(geo_areaset *as, keyent *e)
 	for (i = 0; i < as->n; i++) {
 		e[i].kel = as->areas[i].kel;
 		e[i].idx = (uint32_t)i;
-		e[i].key = as->kind == GEO_AREA_KELURAHAN ? NULL
-							  : as->areas[i].key;
+		e[i].key =
+		    as->kind == GEO_AREA_KELURAHAN ? NULL : as->areas[i].key;
 	}
 	qsort(e, as->n, sizeof *e, cmp_keyent);
 	return 0;
@@ -187,14 +187,14 @@ index_keys(geo_areaset *as, const char *path, geo_diag *diag)
 	sort_keys(as, e);
 	for (i = 1; i < as->n; i++)
 		if (cmp_keyent(&(keyent){e[i - 1].kel, 0, e[i - 1].key},
-			       &(keyent){e[i].kel, 0, e[i].key}) == 0)
+		               &(keyent){e[i].kel, 0, e[i].key}) == 0)
 			drop[e[i].idx] = 1;
 	/* compact the areas, then rebuild the key index */
 	for (i = 0; i < as->n; i++) {
 		if (drop[i]) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, -1,
-				     "%s: duplicate key '%s' (first one kept)",
-				     path, as->areas[i].key);
+			             "%s: duplicate key '%s' (first one kept)",
+			             path, as->areas[i].key);
 			area_free_strings(&as->areas[i]);
 			geo_mpoly_free(&as->polys[i]);
 			continue;
@@ -249,8 +249,8 @@ geo_areaset_find(const geo_areaset *as, const char *key)
 		return -1;
 	if (as->kind == GEO_AREA_KELURAHAN)
 		return geo_kel_parse(key, &kel) == 0
-			       ? geo_areaset_find_kel(as, kel)
-			       : -1;
+		           ? geo_areaset_find_kel(as, kel)
+		           : -1;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(as->areas[as->by_key[mid]].key, key);
@@ -265,7 +265,8 @@ geo_areaset_find(const geo_areaset *as, const char *key)
 	return -1;
 }
 
-/* ---- raster ------------------------------------------------------------------ */
+/* ---- raster
+ * ------------------------------------------------------------------ */
 
 static int
 derive_cells(geo_areaset *as, const geo_cells *cells)
@@ -346,8 +347,8 @@ build_index(geo_areaset *as)
 
 int
 geo_areaset_load(geo_ctx *ctx, const char *path, geo_area_kind kind,
-		 const char *key_prop, geo_diag *diag, geo_areaset **out,
-		 char *err, size_t errlen)
+                 const char *key_prop, geo_diag *diag, geo_areaset **out,
+                 char *err, size_t errlen)
 {
 	loadctx lc;
 	geo_areaset *as;
@@ -359,21 +360,20 @@ geo_areaset_load(geo_ctx *ctx, const char *path, geo_area_kind kind,
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
 	as->kind = kind;
 	lc.as = as;
-	lc.key_prop = key_prop ? key_prop
-			       : kind == GEO_AREA_RW ? "id" : "code";
+	lc.key_prop = key_prop ? key_prop : kind == GEO_AREA_RW ? "id" : "code";
 	lc.fatal = 0;
 	if (kind == GEO_AREA_OTHER && key_prop == NULL) {
 		rc = geo_seterr(err, errlen, GEO_EINVAL,
-				"area key property required");
+		                "area key property required");
 		goto fail;
 	}
 	rc = geo_features_read(ctx, path, NULL, area_feature, &lc, diag, err,
-			       errlen);
+	                       errlen);
 	if (rc != 0)
 		goto fail;
 	if (as->n == 0) {
-		rc = geo_seterr(err, errlen, GEO_EEMPTY,
-				"%s: no usable area", path);
+		rc = geo_seterr(err, errlen, GEO_EEMPTY, "%s: no usable area",
+		                path);
 		goto fail;
 	}
 	rc = index_keys(as, path, diag);
@@ -430,7 +430,7 @@ geo_areaset_locate(const geo_areaset *as, double x, double y)
 	fb = as->lists.data[k];
 	for (k++; k < end; k++)
 		if (geo_pipx_contains_row(&as->ix, as->lists.data[k], row, x,
-					  y))
+		                          y))
 			return as->lists.data[k];
 	return (long)fb - 1;
 }
@@ -444,8 +444,8 @@ geo_areaset_kelurahan_at(const geo_areaset *as, double x, double y)
 }
 
 size_t
-geo_areaset_assign_kelurahan(const geo_areaset *as, geo_household *hh,
-			     size_t n, int overwrite)
+geo_areaset_assign_kelurahan(const geo_areaset *as, geo_household *hh, size_t n,
+                             int overwrite)
 {
 	size_t i, set = 0;
 

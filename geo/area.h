@@ -21,16 +21,16 @@
 
 typedef enum geo_area_kind {
 	GEO_AREA_KELURAHAN = 0, /* key property "code", parsed to a uint32 */
-	GEO_AREA_RW = 1,	/* key property "id" */
-	GEO_AREA_OTHER = 2	/* key property given by the caller */
+	GEO_AREA_RW = 1,        /* key property "id" */
+	GEO_AREA_OTHER = 2      /* key property given by the caller */
 } geo_area_kind;
 
 typedef struct geo_area {
 	const char *key;  /* code / id as in the file (owned by the set) */
 	const char *name; /* property "name", "" when absent */
-	uint32_t kel;	  /* kelurahan code: the key (KELURAHAN), the
-			     "kelurahan" property or the id prefix (RW); 0 */
-	unsigned rw;	  /* RW number (RW layers), 0 otherwise */
+	uint32_t kel;     /* kelurahan code: the key (KELURAHAN), the
+	                     "kelurahan" property or the id prefix (RW); 0 */
+	unsigned rw;      /* RW number (RW layers), 0 otherwise */
 	double area_m2;
 	double minx, miny, maxx, maxy;
 } geo_area;
@@ -45,8 +45,8 @@ typedef struct geo_areaset geo_areaset;
  * *out NULL). A file whose features are all rejected is GEO_EEMPTY.
  */
 int geo_areaset_load(geo_ctx *ctx, const char *path, geo_area_kind kind,
-		     const char *key_prop, geo_diag *diag, geo_areaset **out,
-		     char *err, size_t errlen);
+                     const char *key_prop, geo_diag *diag, geo_areaset **out,
+                     char *err, size_t errlen);
 void geo_areaset_free(geo_areaset *as);
 
 geo_area_kind geo_areaset_kind(const geo_areaset *as);
@@ -73,7 +73,7 @@ uint32_t geo_areaset_kelurahan_at(const geo_areaset *as, double x, double y);
  */
 struct geo_household;
 size_t geo_areaset_assign_kelurahan(const geo_areaset *as,
-				    struct geo_household *hh, size_t n,
-				    int overwrite);
+                                    struct geo_household *hh, size_t n,
+                                    int overwrite);
 
 #endif

@@ -15,7 +15,7 @@ geo_csv_open(geo_csv *c, const char *path, char *err, size_t errlen)
 	c->f = fopen(path, "r");
 	if (c->f == NULL)
 		return geo_seterr(err, errlen, GEO_EIO, "%s: cannot open: %m",
-				  path);
+		                  path);
 	return 0;
 }
 

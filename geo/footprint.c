@@ -21,7 +21,7 @@ enum { FP_OUT = 0, FP_IN = 1, FP_EDGE = 2 };
 struct geo_footprint {
 	geo_footprint_kind kind;
 	double cx, cy, r; /* circle */
-	geo_mpoly poly;	  /* polygon / areas */
+	geo_mpoly poly;   /* polygon / areas */
 	geo_pipx ix;
 	uint8_t *cell;
 	double area_m2;
@@ -53,7 +53,7 @@ geo_footprint_area_m2(const geo_footprint *fp)
 
 void
 geo_footprint_bbox(const geo_footprint *fp, double *minx, double *miny,
-		   double *maxx, double *maxy)
+                   double *maxx, double *maxy)
 {
 	*minx = fp->minx;
 	*miny = fp->miny;
@@ -75,7 +75,7 @@ fp_index(geo_footprint *fp)
 	fp->maxx = fp->poly.maxx;
 	fp->maxy = fp->poly.maxy;
 	rc = geo_grid_init(&g, fp->minx, fp->miny, fp->maxx, fp->maxy, 0,
-			   FP_MIN_CELL_M, FP_MAX_CELLS);
+	                   FP_MIN_CELL_M, FP_MAX_CELLS);
 	if (rc != 0)
 		return rc;
 	rc = geo_pipx_build(&fp->ix, &g, &fp->poly, 1, &cells);
@@ -89,8 +89,8 @@ fp_index(geo_footprint *fp)
 	}
 	for (c = 0; c < ncells; c++)
 		if (cells.off[c + 1] > cells.off[c])
-			fp->cell[c] = (cells.ent[cells.off[c]] & 1) ? FP_EDGE
-								    : FP_IN;
+			fp->cell[c] =
+			    (cells.ent[cells.off[c]] & 1) ? FP_EDGE : FP_IN;
 	geo_cells_free(&cells);
 	return 0;
 }
@@ -98,7 +98,7 @@ fp_index(geo_footprint *fp)
 /* Take ownership of a fixed, metric GEOS geometry. */
 static int
 fp_from_geos(geo_ctx *ctx, GEOSGeometry *g, geo_footprint_kind kind,
-	     geo_footprint **out, char *err, size_t errlen)
+             geo_footprint **out, char *err, size_t errlen)
 {
 	geo_footprint *fp = calloc(1, sizeof *fp);
 	int rc;
@@ -125,7 +125,7 @@ fp_from_geos(geo_ctx *ctx, GEOSGeometry *g, geo_footprint_kind kind,
 /* Union of a list of metric GEOS polygons (consumed), fixed. */
 static int
 union_all(geo_ctx *ctx, GEOSGeometry **parts, size_t n, GEOSGeometry **out,
-	  char *err, size_t errlen)
+          char *err, size_t errlen)
 {
 	GEOSGeometry *coll, *u;
 	char why[300] = "";
@@ -135,19 +135,19 @@ union_all(geo_ctx *ctx, GEOSGeometry **parts, size_t n, GEOSGeometry **out,
 		u = parts[0];
 	} else {
 		coll = GEOSGeom_createCollection_r(
-			ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+		    ctx->geos, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
 		if (coll == NULL) {
 			while (n > 0)
 				GEOSGeom_destroy_r(ctx->geos, parts[--n]);
 			return geo_seterr(err, errlen, GEO_EGEOS,
-					  "cannot collect footprint parts");
+			                  "cannot collect footprint parts");
 		}
 		u = GEOSUnaryUnion_r(ctx->geos, coll);
 		GEOSGeom_destroy_r(ctx->geos, coll);
 		if (u == NULL)
 			return geo_seterr(err, errlen, GEO_EGEOS,
-					  "cannot union footprint: %s",
-					  ctx->geos_err);
+			                  "cannot union footprint: %s",
+			                  ctx->geos_err);
 	}
 	rc = geo_geom_fix(ctx, &u, &repaired, why, sizeof why);
 	if (rc != 0) {
@@ -158,7 +158,8 @@ union_all(geo_ctx *ctx, GEOSGeometry **parts, size_t n, GEOSGeometry **out,
 	return 0;
 }
 
-/* ---- from GeoJSON ------------------------------------------------------------ */
+/* ---- from GeoJSON
+ * ------------------------------------------------------------ */
 
 typedef struct collect {
 	geo_ctx *ctx;
@@ -191,7 +192,7 @@ collect_feat(void *ud, geo_feat *f, geo_diag *diag)
 
 static int
 fp_from_collected(geo_ctx *ctx, collect *c, int rc, geo_footprint_kind kind,
-		  geo_footprint **out, char *err, size_t errlen)
+                  geo_footprint **out, char *err, size_t errlen)
 {
 	GEOSGeometry *u;
 	size_t i;
@@ -207,7 +208,7 @@ fp_from_collected(geo_ctx *ctx, collect *c, int rc, geo_footprint_kind kind,
 	if (c->n == 0) {
 		free(c->g);
 		return geo_seterr(err, errlen, GEO_EEMPTY,
-				  "footprint has no usable polygon");
+		                  "footprint has no usable polygon");
 	}
 	rc = union_all(ctx, c->g, c->n, &u, err, errlen);
 	free(c->g);
@@ -218,7 +219,7 @@ fp_from_collected(geo_ctx *ctx, collect *c, int rc, geo_footprint_kind kind,
 
 int
 geo_footprint_from_json(geo_ctx *ctx, const void *json, geo_diag *diag,
-			geo_footprint **out, char *err, size_t errlen)
+                        geo_footprint **out, char *err, size_t errlen)
 {
 	collect c = {ctx, NULL, 0, 0};
 	int rc;
@@ -227,44 +228,40 @@ geo_footprint_from_json(geo_ctx *ctx, const void *json, geo_diag *diag,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	rc = geo_features_read_json(ctx, json, "footprint", collect_feat, &c,
-				    diag, err, errlen);
-	return fp_from_collected(ctx, &c, rc, GEO_FP_POLYGON, out, err,
-				 errlen);
+	                            diag, err, errlen);
+	return fp_from_collected(ctx, &c, rc, GEO_FP_POLYGON, out, err, errlen);
 }
 
 int
 geo_footprint_from_geojson(geo_ctx *ctx, const char *text, size_t len,
-			   geo_diag *diag, geo_footprint **out, char *err,
-			   size_t errlen)
+                           geo_diag *diag, geo_footprint **out, char *err,
+                           size_t errlen)
 {
 	collect c = {ctx, NULL, 0, 0};
 	int rc;
 
 	*out = NULL;
 	rc = geo_features_read_text(ctx, text, len, "footprint", collect_feat,
-				    &c, diag, err, errlen);
-	return fp_from_collected(ctx, &c, rc, GEO_FP_POLYGON, out, err,
-				 errlen);
+	                            &c, diag, err, errlen);
+	return fp_from_collected(ctx, &c, rc, GEO_FP_POLYGON, out, err, errlen);
 }
 
 int
 geo_footprint_from_file(geo_ctx *ctx, const char *path, geo_diag *diag,
-			geo_footprint **out, char *err, size_t errlen)
+                        geo_footprint **out, char *err, size_t errlen)
 {
 	collect c = {ctx, NULL, 0, 0};
 	int rc;
 
 	*out = NULL;
 	rc = geo_features_read(ctx, path, NULL, collect_feat, &c, diag, err,
-			       errlen);
-	return fp_from_collected(ctx, &c, rc, GEO_FP_POLYGON, out, err,
-				 errlen);
+	                       errlen);
+	return fp_from_collected(ctx, &c, rc, GEO_FP_POLYGON, out, err, errlen);
 }
 
 int
-geo_footprint_from_point(geo_ctx *ctx, double lon, double lat,
-			 double radius_m, geo_footprint **out, char *err,
-			 size_t errlen)
+geo_footprint_from_point(geo_ctx *ctx, double lon, double lat, double radius_m,
+                         geo_footprint **out, char *err, size_t errlen)
 {
 	geo_footprint *fp;
 	double x, y;
@@ -272,13 +269,13 @@ geo_footprint_from_point(geo_ctx *ctx, double lon, double lat,
 	*out = NULL;
 	if (!(radius_m > 0) || !isfinite(radius_m))
 		return geo_seterr(err, errlen, GEO_EINVAL,
-				  "radius must be a positive number of "
-				  "metres");
+		                  "radius must be a positive number of "
+		                  "metres");
 	if (geo_to_metric(ctx, lon, lat, &x, &y) != 0)
 		return geo_seterr(err, errlen, GEO_EPROJ,
-				  "point (%g, %g) is not a WGS84 lon/lat "
-				  "PROJ can place",
-				  lon, lat);
+		                  "point (%g, %g) is not a WGS84 lon/lat "
+		                  "PROJ can place",
+		                  lon, lat);
 	fp = calloc(1, sizeof *fp);
 	if (fp == NULL)
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
@@ -297,8 +294,8 @@ geo_footprint_from_point(geo_ctx *ctx, double lon, double lat,
 
 int
 geo_footprint_from_areas(geo_ctx *ctx, const geo_areaset *as,
-			 const char *const *keys, size_t n,
-			 geo_footprint **out, char *err, size_t errlen)
+                         const char *const *keys, size_t n, geo_footprint **out,
+                         char *err, size_t errlen)
 {
 	GEOSGeometry **parts, *u;
 	uint8_t *seen;
@@ -319,12 +316,11 @@ geo_footprint_from_areas(geo_ctx *ctx, const geo_areaset *as,
 		long a = geo_areaset_find(as, keys[i]);
 
 		if (a < 0) {
-			rc = geo_seterr(err, errlen, GEO_EINVAL,
-					"unknown %s '%s'",
-					geo_areaset_kind(as) == GEO_AREA_RW
-						? "RW"
-						: "kelurahan",
-					keys[i] ? keys[i] : "");
+			rc = geo_seterr(
+			    err, errlen, GEO_EINVAL, "unknown %s '%s'",
+			    geo_areaset_kind(as) == GEO_AREA_RW ? "RW"
+			                                        : "kelurahan",
+			    keys[i] ? keys[i] : "");
 			goto fail;
 		}
 		if (seen[a])
@@ -333,7 +329,7 @@ geo_footprint_from_areas(geo_ctx *ctx, const geo_areaset *as,
 		parts[np] = geo_geom_from_mpoly(ctx, geo_areaset_poly(as, a));
 		if (parts[np] == NULL) {
 			rc = geo_seterr(err, errlen, GEO_EGEOS,
-					"cannot rebuild area '%s'", keys[i]);
+			                "cannot rebuild area '%s'", keys[i]);
 			goto fail;
 		}
 		np++;
@@ -352,7 +348,8 @@ fail:
 	return rc;
 }
 
-/* ---- queries ----------------------------------------------------------------- */
+/* ---- queries
+ * ----------------------------------------------------------------- */
 
 int
 geo_footprint_contains(const geo_footprint *fp, double x, double y)
@@ -376,8 +373,7 @@ geo_footprint_contains(const geo_footprint *fp, double x, double y)
 
 /* How a household-index cell box relates to the footprint. */
 static int
-box_state(const geo_footprint *fp, double x0, double y0, double x1,
-	  double y1)
+box_state(const geo_footprint *fp, double x0, double y0, double x1, double y1)
 {
 	long c0, c1, r0, r1, r, c;
 	int seen_in = 0, seen_out = 0;
@@ -410,8 +406,8 @@ box_state(const geo_footprint *fp, double x0, double y0, double x1,
 	r1 = r1 >= (long)fp->ix.g.ny ? (long)fp->ix.g.ny - 1 : r1;
 	for (r = r0; r <= r1; r++)
 		for (c = c0; c <= c1; c++) {
-			uint8_t v = fp->cell[(size_t)r * fp->ix.g.nx +
-					     (size_t)c];
+			uint8_t v =
+			    fp->cell[(size_t)r * fp->ix.g.nx + (size_t)c];
 
 			if (v == FP_EDGE)
 				return FP_EDGE;
@@ -466,7 +462,7 @@ radix_sort(uint32_t *v, size_t n)
 
 int
 geo_footprint_households(const geo_footprint *fp, const geo_hindex *hix,
-			 uint32_t **idx_out, size_t *n)
+                         uint32_t **idx_out, size_t *n)
 {
 	const geo_household *hh = geo_hindex_households(hix);
 	const double pad = 1e-6; /* rounding of the cell arithmetic */
@@ -498,7 +494,7 @@ geo_footprint_households(const geo_footprint *fp, const geo_hindex *hix,
 			if (lo == hi)
 				continue;
 			st = box_state(fp, x0 - pad, y0 - pad,
-				       x0 + g.cell + pad, y0 + g.cell + pad);
+			               x0 + g.cell + pad, y0 + g.cell + pad);
 			if (st == FP_OUT)
 				continue;
 			if (cnt + (hi - lo) > cap) {
@@ -541,7 +537,8 @@ geo_footprint_households(const geo_footprint *fp, const geo_hindex *hix,
 	return 0;
 }
 
-/* ---- output ------------------------------------------------------------------ */
+/* ---- output
+ * ------------------------------------------------------------------ */
 
 typedef struct sbuf {
 	char *s;
@@ -549,8 +546,8 @@ typedef struct sbuf {
 	int fail;
 } sbuf;
 
-static void
-sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 sb_printf(sbuf *b, const char *fmt, ...)
@@ -562,7 +559,7 @@ sb_printf(sbuf *b, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	len = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0,
-			fmt, ap);
+	                fmt, ap);
 	va_end(ap);
 	if (len < 0) {
 		b->fail = 1;
@@ -609,7 +606,7 @@ wgs84_poly(const geo_footprint *fp, geo_ctx *ctx, geo_mpoly *out)
 		/* counter-clockwise, as RFC 7946 wants exterior rings */
 		for (i = 0; i <= CIRCLE_SEGMENTS; i++) {
 			double a = 2 * GEO_PI * (i % CIRCLE_SEGMENTS) /
-				   CIRCLE_SEGMENTS;
+			           CIRCLE_SEGMENTS;
 
 			out->xy[2 * i] = fp->cx + fp->r * cos(a);
 			out->xy[2 * i + 1] = fp->cy + fp->r * sin(a);
@@ -630,7 +627,7 @@ wgs84_poly(const geo_footprint *fp, geo_ctx *ctx, geo_mpoly *out)
 
 static char *
 write_out(const geo_footprint *fp, geo_ctx *ctx, int json, char *err,
-	  size_t errlen)
+          size_t errlen)
 {
 	geo_mpoly p;
 	sbuf b = {0};
@@ -649,12 +646,12 @@ write_out(const geo_footprint *fp, geo_ctx *ctx, int json, char *err,
 		sb_printf(&b, "%s%s", i ? "," : "", json ? "[" : "(");
 		for (k = p.part[i]; k < p.part[i + 1]; k++) {
 			sb_printf(&b, "%s%s", k > p.part[i] ? "," : "",
-				  json ? "[" : "(");
+			          json ? "[" : "(");
 			for (j = p.ring[k]; j < p.ring[k + 1]; j++)
-				sb_printf(&b, json ? "%s[%.8f,%.8f]" : "%s%.8f %.8f",
-					  j > p.ring[k] ? (json ? "," : ", ")
-							: "",
-					  p.xy[2 * j], p.xy[2 * j + 1]);
+				sb_printf(
+				    &b, json ? "%s[%.8f,%.8f]" : "%s%.8f %.8f",
+				    j > p.ring[k] ? (json ? "," : ", ") : "",
+				    p.xy[2 * j], p.xy[2 * j + 1]);
 			sb_printf(&b, json ? "]" : ")");
 		}
 		sb_printf(&b, json ? "]" : ")");
@@ -671,14 +668,14 @@ write_out(const geo_footprint *fp, geo_ctx *ctx, int json, char *err,
 
 char *
 geo_footprint_wkt(const geo_footprint *fp, geo_ctx *ctx, char *err,
-		  size_t errlen)
+                  size_t errlen)
 {
 	return write_out(fp, ctx, 0, err, errlen);
 }
 
 char *
 geo_footprint_geojson(const geo_footprint *fp, geo_ctx *ctx, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	return write_out(fp, ctx, 1, err, errlen);
 }

@@ -39,22 +39,22 @@ typedef enum geo_footprint_kind {
  * footprint that is empty after repair is GEO_EEMPTY.
  */
 int geo_footprint_from_geojson(geo_ctx *ctx, const char *text, size_t len,
-			       geo_diag *diag, geo_footprint **out, char *err,
-			       size_t errlen);
+                               geo_diag *diag, geo_footprint **out, char *err,
+                               size_t errlen);
 
 /* Same from a parsed jansson value (json_t *; declared void * so this
  * header does not pull jansson in). The value is not modified or kept. */
 int geo_footprint_from_json(geo_ctx *ctx, const void *json, geo_diag *diag,
-			    geo_footprint **out, char *err, size_t errlen);
+                            geo_footprint **out, char *err, size_t errlen);
 
 /* From a GeoJSON file (as geo_footprint_from_geojson). */
 int geo_footprint_from_file(geo_ctx *ctx, const char *path, geo_diag *diag,
-			    geo_footprint **out, char *err, size_t errlen);
+                            geo_footprint **out, char *err, size_t errlen);
 
 /* Circle of radius_m metres (> 0) around WGS84 (lon, lat). */
 int geo_footprint_from_point(geo_ctx *ctx, double lon, double lat,
-			     double radius_m, geo_footprint **out, char *err,
-			     size_t errlen);
+                             double radius_m, geo_footprint **out, char *err,
+                             size_t errlen);
 
 /*
  * Union of the areas named by keys[0..n) (kelurahan codes, dotted or not,
@@ -62,8 +62,8 @@ int geo_footprint_from_point(geo_ctx *ctx, double lon, double lat,
  * (GEO_EINVAL, err names it) - an incident must not silently shrink.
  */
 int geo_footprint_from_areas(geo_ctx *ctx, const geo_areaset *as,
-			     const char *const *keys, size_t n,
-			     geo_footprint **out, char *err, size_t errlen);
+                             const char *const *keys, size_t n,
+                             geo_footprint **out, char *err, size_t errlen);
 
 void geo_footprint_free(geo_footprint *fp);
 
@@ -79,14 +79,14 @@ int geo_footprint_contains(const geo_footprint *fp, double x, double y);
  * or GEO_ENOMEM.
  */
 int geo_footprint_households(const geo_footprint *fp, const geo_hindex *ix,
-			     uint32_t **idx_out, size_t *n);
+                             uint32_t **idx_out, size_t *n);
 
 /* Area in square metres (metric CRS; exact pi r^2 for circles). */
 double geo_footprint_area_m2(const geo_footprint *fp);
 
 /* Metric bounding box. */
 void geo_footprint_bbox(const geo_footprint *fp, double *minx, double *miny,
-			double *maxx, double *maxy);
+                        double *maxx, double *maxy);
 
 /*
  * Back out in WGS84: WKT ("POLYGON ((lon lat, ...))" / "MULTIPOLYGON") or
@@ -94,8 +94,8 @@ void geo_footprint_bbox(const geo_footprint *fp, double *minx, double *miny,
  * Circles come out as a 64-segment polygon. NULL on error (err filled).
  */
 char *geo_footprint_wkt(const geo_footprint *fp, geo_ctx *ctx, char *err,
-			size_t errlen);
+                        size_t errlen);
 char *geo_footprint_geojson(const geo_footprint *fp, geo_ctx *ctx, char *err,
-			    size_t errlen);
+                            size_t errlen);
 
 #endif

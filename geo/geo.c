@@ -39,9 +39,13 @@ int
 geo_crs_is_wgs84(const char *crs)
 {
 	static const char *names[] = {
-		"EPSG:4326", "OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84",
-		"urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:OGC::CRS84",
-		"CRS84", "WGS84",
+	    "EPSG:4326",
+	    "OGC:CRS84",
+	    "urn:ogc:def:crs:OGC:1.3:CRS84",
+	    "urn:ogc:def:crs:EPSG::4326",
+	    "urn:ogc:def:crs:OGC::CRS84",
+	    "CRS84",
+	    "WGS84",
 	};
 	size_t i;
 
@@ -61,10 +65,10 @@ geo_ctx_transformer(geo_ctx *ctx, const char *crs, char *err, size_t errlen)
 	raw = proj_create_crs_to_crs(ctx->pj, crs, ctx->crs, NULL);
 	if (raw == NULL) {
 		geo_seterr(err, errlen, GEO_EPROJ,
-			   "cannot transform from CRS '%s' to '%s': %s", crs,
-			   ctx->crs,
-			   proj_context_errno_string(
-				   ctx->pj, proj_context_errno(ctx->pj)));
+		           "cannot transform from CRS '%s' to '%s': %s", crs,
+		           ctx->crs,
+		           proj_context_errno_string(
+		               ctx->pj, proj_context_errno(ctx->pj)));
 		return NULL;
 	}
 	/* Traditional GIS order (lon, lat / easting, northing) whatever the
@@ -73,7 +77,7 @@ geo_ctx_transformer(geo_ctx *ctx, const char *crs, char *err, size_t errlen)
 	proj_destroy(raw);
 	if (P == NULL)
 		geo_seterr(err, errlen, GEO_EPROJ,
-			   "cannot normalise transformation from '%s'", crs);
+		           "cannot normalise transformation from '%s'", crs);
 	return P;
 }
 
@@ -103,14 +107,14 @@ check_metric(geo_ctx *ctx, char *err, size_t errlen)
 	crs = proj_create(ctx->pj, ctx->crs);
 	if (crs == NULL)
 		return geo_seterr(err, errlen, GEO_EPROJ,
-				  "unknown metric CRS '%s'", ctx->crs);
+		                  "unknown metric CRS '%s'", ctx->crs);
 	t = proj_get_type(crs);
 	ok = t == PJ_TYPE_PROJECTED_CRS;
 	proj_destroy(crs);
 	if (!ok)
 		return geo_seterr(err, errlen, GEO_EPROJ,
-				  "metric CRS '%s' is not a projected CRS",
-				  ctx->crs);
+		                  "metric CRS '%s' is not a projected CRS",
+		                  ctx->crs);
 	return 0;
 }
 
@@ -135,7 +139,7 @@ geo_ctx_new(const char *metric_crs, char *err, size_t errlen)
 	ctx->pj = proj_context_create();
 	if (ctx->geos == NULL || ctx->pj == NULL) {
 		geo_seterr(err, errlen, GEO_ENOMEM,
-			   "cannot create GEOS/PROJ context");
+		           "cannot create GEOS/PROJ context");
 		goto fail;
 	}
 	/* PROJ logs to stderr by default; a library must stay quiet. */
@@ -212,9 +216,9 @@ trans_n(PJ *P, PJ_DIRECTION dir, double *xy, size_t n)
 	for (i = 0; i < 2 * n; i++)
 		if (!isfinite(xy[i]))
 			return GEO_EPROJ;
-	done = proj_trans_generic(P, dir, xy, 2 * sizeof(double), n, xy + 1,
-				  2 * sizeof(double), n, NULL, 0, 0, NULL, 0,
-				  0);
+	done =
+	    proj_trans_generic(P, dir, xy, 2 * sizeof(double), n, xy + 1,
+	                       2 * sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
 	if (done != n)
 		return GEO_EPROJ;
 	for (i = 0; i < 2 * n; i++)
@@ -306,10 +310,9 @@ geo_class_parse(const char *s, geo_class *out)
 		const char *w;
 		geo_class c;
 	} words[] = {
-		{"none", GEO_NONE},	{"low", GEO_LOW},
-		{"medium", GEO_MEDIUM}, {"high", GEO_HIGH},
-		{"rendah", GEO_LOW},	{"sedang", GEO_MEDIUM},
-		{"tinggi", GEO_HIGH},
+	    {"none", GEO_NONE},   {"low", GEO_LOW},    {"medium", GEO_MEDIUM},
+	    {"high", GEO_HIGH},   {"rendah", GEO_LOW}, {"sedang", GEO_MEDIUM},
+	    {"tinggi", GEO_HIGH},
 	};
 	size_t i;
 
@@ -361,7 +364,7 @@ geo_diag_free(geo_diag *d)
 
 int
 geo_diag_add(geo_diag *d, geo_diag_level level, long where, const char *fmt,
-	     ...)
+             ...)
 {
 	size_t max;
 	va_list ap;
@@ -412,7 +415,7 @@ geo_diag_add(geo_diag *d, geo_diag_level level, long where, const char *fmt,
  * digit positions (bitmask of "a dot may follow digit i"). */
 static int
 code_digits(const char *s, size_t want, unsigned dot_after, uint64_t *out,
-	    const char **end)
+            const char **end)
 {
 	uint64_t v = 0;
 	size_t nd = 0;
@@ -426,7 +429,7 @@ code_digits(const char *s, size_t want, unsigned dot_after, uint64_t *out,
 			v = v * 10 + (uint64_t)(*s - '0');
 			nd++;
 		} else if (*s == '.' && nd > 0 && (dot_after >> (nd - 1)) & 1 &&
-			   s[1] >= '0' && s[1] <= '9') {
+		           s[1] >= '0' && s[1] <= '9') {
 			continue;
 		} else {
 			break;
@@ -468,9 +471,9 @@ char *
 geo_kel_format(uint32_t code, char *buf)
 {
 	snprintf(buf, GEO_KEL_BUFLEN, "%02u.%02u.%02u.%04u",
-		 (unsigned)(code / 100000000u % 100u),
-		 (unsigned)(code / 1000000u % 100u),
-		 (unsigned)(code / 10000u % 100u), (unsigned)(code % 10000u));
+	         (unsigned)(code / 100000000u % 100u),
+	         (unsigned)(code / 1000000u % 100u),
+	         (unsigned)(code / 10000u % 100u), (unsigned)(code % 10000u));
 	return buf;
 }
 

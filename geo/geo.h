@@ -35,8 +35,8 @@
 /* Error codes (negative returns). */
 enum {
 	GEO_OK = 0,
-	GEO_EINVAL = -1, /* bad argument or unparsable value */
-	GEO_EIO = -2,	 /* file cannot be opened or read */
+	GEO_EINVAL = -1,  /* bad argument or unparsable value */
+	GEO_EIO = -2,     /* file cannot be opened or read */
 	GEO_EFORMAT = -3, /* file readable but not the format expected */
 	GEO_ENOMEM = -4,
 	GEO_EPROJ = -5, /* PROJ could not build or apply a transformation */
@@ -126,14 +126,14 @@ const char *geo_class_name(geo_class c);
 /* ---- diagnostics ------------------------------------------------------ */
 
 typedef enum geo_diag_level {
-	GEO_DIAG_WARN = 0,   /* loaded, but changed (e.g. polygon repaired) */
-	GEO_DIAG_REJECT = 1  /* feature / row not loaded */
+	GEO_DIAG_WARN = 0,  /* loaded, but changed (e.g. polygon repaired) */
+	GEO_DIAG_REJECT = 1 /* feature / row not loaded */
 } geo_diag_level;
 
 typedef struct geo_diag_item {
 	geo_diag_level level;
-	long where;  /* feature index (0-based) or line number (1-based), -1 none */
-	char *msg;   /* "file: feature 12: reason" / "file: line 7: reason" */
+	long where; /* feature index (0-based) / line (1-based), -1 */
+	char *msg;  /* "file: feature 12: reason" / "file: line 7: reason" */
 } geo_diag_item;
 
 /*
@@ -147,9 +147,9 @@ typedef struct geo_diag_item {
 typedef struct geo_diag {
 	geo_diag_item *items;
 	size_t n, cap;
-	size_t max;       /* 0 = 1000 */
-	size_t dropped;   /* items not kept because of max */
-	size_t nwarn;     /* totals, including dropped ones */
+	size_t max;     /* 0 = 1000 */
+	size_t dropped; /* items not kept because of max */
+	size_t nwarn;   /* totals, including dropped ones */
 	size_t nreject;
 } geo_diag;
 
@@ -157,8 +157,8 @@ void geo_diag_init(geo_diag *d);
 void geo_diag_free(geo_diag *d);
 void geo_diag_clear(geo_diag *d);
 /* Append one item (printf-style). Returns 0 or GEO_ENOMEM. */
-int geo_diag_add(geo_diag *d, geo_diag_level level, long where,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int geo_diag_add(geo_diag *d, geo_diag_level level, long where, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- administrative codes --------------------------------------------- */
 
@@ -193,6 +193,6 @@ char *geo_rw_format(uint32_t kel, unsigned rw, char *buf);
 /* Copy msg into err (truncating) when err is non-NULL; returns code.
  * Used by the library; exported for callers that wrap geo calls. */
 int geo_seterr(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -22,7 +22,7 @@ struct geo_ctx {
  * CRS, lon/lat axis order for geographic sources. NULL + err on failure.
  * Free with proj_destroy. */
 PJ *geo_ctx_transformer(geo_ctx *ctx, const char *crs, char *err,
-			size_t errlen);
+                        size_t errlen);
 
 /* Is this CRS string WGS84 lon/lat (so the context's own transformer
  * applies)? Recognises EPSG:4326, OGC CRS84 and their URN forms. */

@@ -22,9 +22,8 @@ geo_prop_get(const json_t *props, const char *key)
 	v = json_object_get(props, key);
 	if (v != NULL)
 		return v;
-	json_object_foreach((json_t *)props, k, v)
-		if (strcasecmp(k, key) == 0)
-			return v;
+	json_object_foreach((json_t *)props, k,
+	                    v) if (strcasecmp(k, key) == 0) return v;
 	return NULL;
 }
 
@@ -54,7 +53,7 @@ static void
 geos_reason(geo_ctx *ctx, char *why, size_t whylen, const char *what)
 {
 	snprintf(why, whylen, "%s%s%s", what, ctx->geos_err[0] ? ": " : "",
-		 ctx->geos_err);
+	         ctx->geos_err);
 }
 
 int
@@ -91,10 +90,10 @@ geo_geom_to_mpoly(geo_ctx *ctx, const GEOSGeometry *g, geo_mpoly *out)
 		nh = GEOSGetNumInteriorRings_r(h, p);
 		for (j = -1; j < nh; j++) {
 			const GEOSGeometry *r =
-				j < 0 ? GEOSGetExteriorRing_r(h, p)
-				      : GEOSGetInteriorRingN_r(h, p, j);
+			    j < 0 ? GEOSGetExteriorRing_r(h, p)
+			          : GEOSGetInteriorRingN_r(h, p, j);
 			const GEOSCoordSequence *cs =
-				GEOSGeom_getCoordSeq_r(h, r);
+			    GEOSGeom_getCoordSeq_r(h, r);
 			unsigned int sz = 0, k;
 
 			GEOSCoordSeq_getSize_r(h, cs, &sz);
@@ -102,7 +101,7 @@ geo_geom_to_mpoly(geo_ctx *ctx, const GEOSGeometry *g, geo_mpoly *out)
 			if (ip + sz > npts)
 				goto nomem;
 			GEOSCoordSeq_copyToBuffer_r(h, cs, out->xy + 2 * ip, 0,
-						    0);
+			                            0);
 			for (k = 0; k < sz; k++) {
 				double x = out->xy[2 * (ip + k)];
 				double y = out->xy[2 * (ip + k) + 1];
@@ -152,14 +151,14 @@ geo_geom_from_mpoly(geo_ctx *ctx, const geo_mpoly *p)
 		uint32_t r0 = p->part[i], r1 = p->part[i + 1];
 
 		shell = ring_from(ctx, p->xy + 2 * (size_t)p->ring[r0],
-				  p->ring[r0 + 1] - p->ring[r0]);
+		                  p->ring[r0 + 1] - p->ring[r0]);
 		if (shell == NULL)
 			goto fail;
 		nh = 0;
 		for (k = r0 + 1; k < r1; k++) {
-			holes[nh] = ring_from(ctx,
-					      p->xy + 2 * (size_t)p->ring[k],
-					      p->ring[k + 1] - p->ring[k]);
+			holes[nh] =
+			    ring_from(ctx, p->xy + 2 * (size_t)p->ring[k],
+			              p->ring[k + 1] - p->ring[k]);
 			if (holes[nh] == NULL) {
 				while (nh > 0)
 					GEOSGeom_destroy_r(h, holes[--nh]);
@@ -172,8 +171,8 @@ geo_geom_from_mpoly(geo_ctx *ctx, const geo_mpoly *p)
 		if (polys[i] == NULL)
 			goto fail;
 	}
-	out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys,
-					  p->nparts);
+	out =
+	    GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, p->nparts);
 	if (out != NULL)
 		goto done;
 fail:
@@ -189,7 +188,7 @@ done:
 /* Collect the polygons of g (any type) into *arr. */
 static int
 collect_polys(geo_ctx *ctx, const GEOSGeometry *g, GEOSGeometry ***arr,
-	      size_t *n, size_t *cap)
+              size_t *n, size_t *cap)
 {
 	GEOSContextHandle_t h = ctx->geos;
 	int ty = GEOSGeomTypeId_r(h, g), i, ng;
@@ -216,7 +215,7 @@ collect_polys(geo_ctx *ctx, const GEOSGeometry *g, GEOSGeometry ***arr,
 		ng = GEOSGetNumGeometries_r(h, g);
 		for (i = 0; i < ng; i++) {
 			int rc = collect_polys(ctx, GEOSGetGeometryN_r(h, g, i),
-					       arr, n, cap);
+			                       arr, n, cap);
 			if (rc != 0)
 				return rc;
 		}
@@ -224,9 +223,28 @@ collect_polys(geo_ctx *ctx, const GEOSGeometry *g, GEOSGeometry ***arr,
 	return 0; /* points and lines carry no area: dropped */
 }
 
+/* GEOS says "Self-intersection[701709.85 9314561.46]" in metric
+ * coordinates; an operator looks the place up in lon/lat. */
+static void
+valid_reason(geo_ctx *ctx, const char *reason, char *why, size_t whylen)
+{
+	const char *br = strchr(reason, '[');
+	double x, y, lon, lat;
+
+	if (br != NULL && sscanf(br, "[%lf %lf]", &x, &y) == 2 &&
+	    geo_to_wgs84(ctx, x, y, &lon, &lat) == 0) {
+		snprintf(why, whylen,
+		         "invalid geometry (%.*s at lon %.7f lat "
+		         "%.7f)",
+		         (int)(br - reason), reason, lon, lat);
+		return;
+	}
+	snprintf(why, whylen, "invalid geometry (%s)", reason);
+}
+
 int
 geo_geom_fix(geo_ctx *ctx, GEOSGeometry **g, int *repaired, char *why,
-	     size_t whylen)
+             size_t whylen)
 {
 	GEOSContextHandle_t h = ctx->geos;
 	GEOSGeometry *fixed = NULL, *out, **arr = NULL;
@@ -244,8 +262,7 @@ geo_geom_fix(geo_ctx *ctx, GEOSGeometry **g, int *repaired, char *why,
 	if (!valid) {
 		char *reason = GEOSisValidReason_r(h, *g);
 
-		snprintf(why, whylen, "invalid geometry (%s)",
-			 reason ? reason : "?");
+		valid_reason(ctx, reason ? reason : "?", why, whylen);
 		GEOSFree_r(h, reason);
 		fixed = GEOSMakeValid_r(h, *g);
 		if (fixed == NULL) {
@@ -268,14 +285,15 @@ geo_geom_fix(geo_ctx *ctx, GEOSGeometry **g, int *repaired, char *why,
 			size_t l = strlen(why);
 
 			snprintf(why + l, whylen - l, "%sno area left%s",
-				 l ? ", " : "", *repaired ? " after repair" : "");
+			         l ? ", " : "",
+			         *repaired ? " after repair" : "");
 			return GEO_EEMPTY;
 		}
 		snprintf(why, whylen, "cannot extract polygons");
 		return rc;
 	}
-	out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, arr,
-					  (unsigned)n);
+	out =
+	    GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, arr, (unsigned)n);
 	free(arr);
 	if (out == NULL) {
 		geos_reason(ctx, why, whylen, "cannot build multipolygon");
@@ -290,7 +308,7 @@ geo_geom_fix(geo_ctx *ctx, GEOSGeometry **g, int *repaired, char *why,
 
 typedef struct gjctx {
 	geo_ctx *ctx;
-	PJ *pj;	  /* source -> metric */
+	PJ *pj;    /* source -> metric */
 	int wgs84; /* check lon/lat ranges */
 	char *why;
 	size_t whylen;
@@ -311,8 +329,8 @@ mk_ring(gjctx *c, double *xy, size_t n)
 	for (i = 0; c->wgs84 && i < n; i++)
 		if (!(fabs(xy[2 * i]) <= 180 && fabs(xy[2 * i + 1]) <= 90)) {
 			snprintf(c->why, c->whylen,
-				 "position %zu (%g, %g) is not WGS84 lon/lat",
-				 i, xy[2 * i], xy[2 * i + 1]);
+			         "position %zu (%g, %g) is not WGS84 lon/lat",
+			         i, xy[2 * i], xy[2 * i + 1]);
 			goto fail;
 		}
 	if (n > 0 && (xy[0] != xy[2 * n - 2] || xy[1] != xy[2 * n - 1])) {
@@ -323,13 +341,12 @@ mk_ring(gjctx *c, double *xy, size_t n)
 	}
 	if (m < 4) {
 		snprintf(c->why, c->whylen,
-			 "ring with %zu positions, fewer than 4", n);
+		         "ring with %zu positions, fewer than 4", n);
 		goto fail;
 	}
 	if (geo_pj_fwd_n(c->pj, xy, m) != 0) {
 		snprintf(c->why, c->whylen,
-			 "coordinates cannot be projected to %s",
-			 c->ctx->crs);
+		         "coordinates cannot be projected to %s", c->ctx->crs);
 		goto fail;
 	}
 	r = ring_from(c->ctx, xy, (uint32_t)m);
@@ -364,7 +381,7 @@ gj_ring(gjctx *c, const json_t *arr)
 		    !json_is_number(json_array_get(p, 0)) ||
 		    !json_is_number(json_array_get(p, 1))) {
 			snprintf(c->why, c->whylen,
-				 "position %zu is not [x, y]", i);
+			         "position %zu is not [x, y]", i);
 			free(xy);
 			return NULL;
 		}
@@ -425,7 +442,7 @@ gj_geometry(gjctx *c, const json_t *geom)
 		return gj_polygon(c, co);
 	if (strcmp(type, "MultiPolygon") != 0) {
 		snprintf(c->why, c->whylen, "geometry type %s is not polygonal",
-			 type);
+		         type);
 		return NULL;
 	}
 	n = json_array_size(co);
@@ -446,7 +463,7 @@ gj_geometry(gjctx *c, const json_t *geom)
 		}
 	}
 	g = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts,
-					(unsigned)n);
+	                                (unsigned)n);
 	free(parts);
 	return g;
 }
@@ -457,7 +474,7 @@ gj_geometry(gjctx *c, const json_t *geom)
  * ownership of g. */
 static int
 deliver(geo_ctx *ctx, GEOSGeometry *g, geo_feat *f, int fixed_ring,
-	geo_feat_cb cb, void *ud, geo_diag *diag)
+        geo_feat_cb cb, void *ud, geo_diag *diag)
 {
 	char why[300] = "";
 	int repaired = 0, rc;
@@ -470,15 +487,15 @@ deliver(geo_ctx *ctx, GEOSGeometry *g, geo_feat *f, int fixed_ring,
 	if (rc != 0) {
 		GEOSGeom_destroy_r(ctx->geos, g);
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: %s", f->src, f->index,
-				    why);
+		                    "%s: feature %ld: %s", f->src, f->index,
+		                    why);
 	}
 	if (repaired || fixed_ring) {
 		rc = geo_diag_add(diag, GEO_DIAG_WARN, f->index,
-				  "%s: feature %ld: %s%s%s, repaired", f->src,
-				  f->index, fixed_ring ? "ring not closed" : "",
-				  fixed_ring && repaired ? "; " : "",
-				  repaired ? why : "");
+		                  "%s: feature %ld: %s%s%s, repaired", f->src,
+		                  f->index, fixed_ring ? "ring not closed" : "",
+		                  fixed_ring && repaired ? "; " : "",
+		                  repaired ? why : "");
 		if (rc != 0)
 			goto out;
 	}
@@ -497,7 +514,7 @@ out:
 
 static int
 gj_feature(gjctx *c, const json_t *geom, json_t *props, const char *name,
-	   long index, geo_feat_cb cb, void *ud, geo_diag *diag)
+           long index, geo_feat_cb cb, void *ud, geo_diag *diag)
 {
 	GEOSGeometry *g;
 	geo_feat f;
@@ -523,9 +540,9 @@ gj_feature(gjctx *c, const json_t *geom, json_t *props, const char *name,
 			snprintf(c->why, c->whylen, "no geometry");
 		else if (c->why[0] == '\0')
 			geos_reason(c->ctx, c->why, c->whylen,
-				    "cannot build geometry");
+			            "cannot build geometry");
 		rc = geo_diag_add(diag, GEO_DIAG_REJECT, index,
-				  "%s: feature %ld: %s", name, index, c->why);
+		                  "%s: feature %ld: %s", name, index, c->why);
 	} else {
 		rc = deliver(c->ctx, g, &f, c->fixed_ring, cb, ud, diag);
 	}
@@ -538,14 +555,14 @@ gj_crs(const json_t *root)
 {
 	const json_t *crs = json_object_get(root, "crs");
 
-	return json_string_value(json_object_get(
-		json_object_get(crs, "properties"), "name"));
+	return json_string_value(
+	    json_object_get(json_object_get(crs, "properties"), "name"));
 }
 
 int
 geo_features_read_json(geo_ctx *ctx, const json_t *root, const char *name,
-		       geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
-		       size_t errlen)
+                       geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
+                       size_t errlen)
 {
 	const char *type = json_string_value(json_object_get(root, "type"));
 	const char *crs = gj_crs(root);
@@ -557,7 +574,7 @@ geo_features_read_json(geo_ctx *ctx, const json_t *root, const char *name,
 
 	if (type == NULL)
 		return geo_seterr(err, errlen, GEO_EFORMAT,
-				  "%s: not GeoJSON (no \"type\")", name);
+		                  "%s: not GeoJSON (no \"type\")", name);
 	if (crs != NULL && !geo_crs_is_wgs84(crs)) {
 		own = geo_ctx_transformer(ctx, crs, err, errlen);
 		if (own == NULL)
@@ -570,28 +587,28 @@ geo_features_read_json(geo_ctx *ctx, const json_t *root, const char *name,
 
 		if (!json_is_array(fs)) {
 			rc = geo_seterr(err, errlen, GEO_EFORMAT,
-					"%s: FeatureCollection without "
-					"features array",
-					name);
+			                "%s: FeatureCollection without "
+			                "features array",
+			                name);
 			goto out;
 		}
 		for (i = 0; i < json_array_size(fs) && rc == 0; i++) {
 			const json_t *ft = json_array_get(fs, i);
 
 			rc = gj_feature(&c, json_object_get(ft, "geometry"),
-					json_object_get(ft, "properties"), name,
-					(long)i, cb, ud, diag);
+			                json_object_get(ft, "properties"), name,
+			                (long)i, cb, ud, diag);
 		}
 	} else if (strcmp(type, "Feature") == 0) {
 		rc = gj_feature(&c, json_object_get(root, "geometry"),
-				json_object_get(root, "properties"), name, 0,
-				cb, ud, diag);
+		                json_object_get(root, "properties"), name, 0,
+		                cb, ud, diag);
 	} else {
 		rc = gj_feature(&c, root, NULL, name, 0, cb, ud, diag);
 	}
 	if (rc != 0 && err != NULL && err[0] == '\0')
 		geo_seterr(err, errlen, rc, "%s: load aborted (code %d)", name,
-			   rc);
+		           rc);
 out:
 	if (own != NULL)
 		proj_destroy(own);
@@ -600,8 +617,8 @@ out:
 
 int
 geo_features_read_text(geo_ctx *ctx, const char *text, size_t len,
-		       const char *name, geo_feat_cb cb, void *ud,
-		       geo_diag *diag, char *err, size_t errlen)
+                       const char *name, geo_feat_cb cb, void *ud,
+                       geo_diag *diag, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root;
@@ -611,10 +628,9 @@ geo_features_read_text(geo_ctx *ctx, const char *text, size_t len,
 		err[0] = '\0';
 	root = json_loadb(text, len, 0, &je);
 	if (root == NULL)
-		return geo_seterr(err, errlen, GEO_EFORMAT,
-				  "%s: line %d: %s", name, je.line, je.text);
-	rc = geo_features_read_json(ctx, root, name, cb, ud, diag, err,
-				    errlen);
+		return geo_seterr(err, errlen, GEO_EFORMAT, "%s: line %d: %s",
+		                  name, je.line, je.text);
+	rc = geo_features_read_json(ctx, root, name, cb, ud, diag, err, errlen);
 	json_decref(root);
 	return rc;
 }
@@ -635,8 +651,7 @@ geo_is_sqlite_file(const char *path)
 }
 
 static int
-read_file(const char *path, char **out, size_t *len, char *err,
-	  size_t errlen)
+read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -644,7 +659,7 @@ read_file(const char *path, char **out, size_t *len, char *err,
 
 	if (f == NULL)
 		return geo_seterr(err, errlen, GEO_EIO, "%s: cannot open: %m",
-				  path);
+		                  path);
 	for (;;) {
 		if (cap - n < 65536) {
 			char *nb;
@@ -655,7 +670,7 @@ read_file(const char *path, char **out, size_t *len, char *err,
 				free(buf);
 				fclose(f);
 				return geo_seterr(err, errlen, GEO_ENOMEM,
-						  "%s: out of memory", path);
+				                  "%s: out of memory", path);
 			}
 			buf = nb;
 		}
@@ -667,8 +682,7 @@ read_file(const char *path, char **out, size_t *len, char *err,
 	if (ferror(f)) {
 		free(buf);
 		fclose(f);
-		return geo_seterr(err, errlen, GEO_EIO, "%s: read error",
-				  path);
+		return geo_seterr(err, errlen, GEO_EIO, "%s: read error", path);
 	}
 	fclose(f);
 	*out = buf;
@@ -676,7 +690,8 @@ read_file(const char *path, char **out, size_t *len, char *err,
 	return 0;
 }
 
-/* ---- GeoPackage ----------------------------------------------------------- */
+/* ---- GeoPackage -----------------------------------------------------------
+ */
 
 typedef struct gpctx {
 	geo_ctx *ctx;
@@ -724,9 +739,9 @@ wkb_u32(wkbr *r, int le, uint32_t *v)
 	if (r->end - p < 4)
 		return -1;
 	*v = le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-			  (uint32_t)p[3] << 24
-		: (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
-			  (uint32_t)p[0] << 24;
+	              (uint32_t)p[3] << 24
+	        : (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+	              (uint32_t)p[0] << 24;
 	r->p += 4;
 	return 0;
 }
@@ -831,8 +846,8 @@ wkb_geometry(gjctx *c, const uint8_t *wkb, size_t len)
 	if (base == 3)
 		return wkb_polygon(c, &r, le, dims);
 	if (base != 6) {
-		snprintf(c->why, c->whylen,
-			 "geometry type %u is not polygonal", (unsigned)base);
+		snprintf(c->why, c->whylen, "geometry type %u is not polygonal",
+		         (unsigned)base);
 		return NULL;
 	}
 	if (wkb_u32(&r, le, &n) != 0 || n == 0 ||
@@ -846,7 +861,7 @@ wkb_geometry(gjctx *c, const uint8_t *wkb, size_t len)
 	for (i = 0; i < n; i++) {
 		if (wkb_header(&r, &le, &base, &dims) != 0 || base != 3) {
 			snprintf(c->why, c->whylen,
-				 "bad WKB multipolygon part %u", (unsigned)i);
+			         "bad WKB multipolygon part %u", (unsigned)i);
 			parts[i] = NULL;
 		} else {
 			parts[i] = wkb_polygon(c, &r, le, dims);
@@ -859,7 +874,7 @@ wkb_geometry(gjctx *c, const uint8_t *wkb, size_t len)
 		}
 	}
 	g = GEOSGeom_createCollection_r(c->ctx->geos, GEOS_MULTIPOLYGON, parts,
-					n);
+	                                n);
 	free(parts);
 	return g;
 }
@@ -879,16 +894,16 @@ gp_row(void *ud, long index, json_t *props, const uint8_t *blob, size_t len)
 
 	if (blob == NULL)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
-				    "%s: feature %ld: no geometry", c->src,
-				    index);
+		                    "%s: feature %ld: no geometry", c->src,
+		                    index);
 	if (geo_gpkg_blob(blob, len, &wkb, &wlen, &empty, &srs, why,
-			  sizeof why) != 0)
+	                  sizeof why) != 0)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
-				    "%s: feature %ld: %s", c->src, index, why);
+		                    "%s: feature %ld: %s", c->src, index, why);
 	if (empty)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
-				    "%s: feature %ld: empty geometry", c->src,
-				    index);
+		                    "%s: feature %ld: empty geometry", c->src,
+		                    index);
 	memset(&f, 0, sizeof f);
 	f.src = c->src;
 	f.index = index;
@@ -904,39 +919,38 @@ gp_row(void *ud, long index, json_t *props, const uint8_t *blob, size_t len)
 		g = wkb_geometry(&gc, wkb, wlen);
 		if (g == NULL) {
 			if (why[0] == '\0')
-				geos_reason(c->ctx, why, sizeof why,
-					    "bad WKB");
+				geos_reason(c->ctx, why, sizeof why, "bad WKB");
 			return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
-					    "%s: feature %ld: %s", c->src,
-					    index, why);
+			                    "%s: feature %ld: %s", c->src,
+			                    index, why);
 		}
 		return deliver(c->ctx, g, &f, gc.fixed_ring, c->cb, c->ud,
-			       c->diag);
+		               c->diag);
 	}
 	ty = GEOSGeomTypeId_r(c->ctx->geos, raw);
 	if (ty != GEOS_POLYGON && ty != GEOS_MULTIPOLYGON) {
 		char *tn = GEOSGeomType_r(c->ctx->geos, raw);
 
 		snprintf(why, sizeof why, "geometry type %s is not polygonal",
-			 tn ? tn : "?");
+		         tn ? tn : "?");
 		GEOSFree_r(c->ctx->geos, tn);
 		GEOSGeom_destroy_r(c->ctx->geos, raw);
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
-				    "%s: feature %ld: %s", c->src, index, why);
+		                    "%s: feature %ld: %s", c->src, index, why);
 	}
 	g = GEOSGeom_transformXY_r(c->ctx->geos, raw, xy_cb, c);
 	GEOSGeom_destroy_r(c->ctx->geos, raw);
 	if (g == NULL)
 		return geo_diag_add(c->diag, GEO_DIAG_REJECT, index,
-				    "%s: feature %ld: coordinates cannot be "
-				    "projected to %s",
-				    c->src, index, c->ctx->crs);
+		                    "%s: feature %ld: coordinates cannot be "
+		                    "projected to %s",
+		                    c->src, index, c->ctx->crs);
 	return deliver(c->ctx, g, &f, 0, c->cb, c->ud, c->diag);
 }
 
 static int
 read_gpkg(geo_ctx *ctx, const char *path, const char *layer, geo_feat_cb cb,
-	  void *ud, geo_diag *diag, char *err, size_t errlen)
+          void *ud, geo_diag *diag, char *err, size_t errlen)
 {
 	geo_gpkg *g = NULL;
 	geo_gpkg_layer *ls = NULL;
@@ -960,9 +974,9 @@ read_gpkg(geo_ctx *ctx, const char *path, const char *layer, geo_feat_cb cb,
 	for (i = 0; i < nl; i++)
 		if (ls[i].crs == NULL) {
 			rc = geo_seterr(err, errlen, GEO_EPROJ,
-					"%s: layer %s: srs_id %d has no usable "
-					"CRS definition",
-					path, ls[i].table, ls[i].srs_id);
+			                "%s: layer %s: srs_id %d has no usable "
+			                "CRS definition",
+			                path, ls[i].table, ls[i].srs_id);
 			goto out;
 		}
 	for (i = 0; i < nl && rc == 0; i++) {
@@ -987,8 +1001,8 @@ out:
 
 int
 geo_features_read(geo_ctx *ctx, const char *path, const char *layer,
-		  geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
-		  size_t errlen)
+                  geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
+                  size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -999,14 +1013,14 @@ geo_features_read(geo_ctx *ctx, const char *path, const char *layer,
 	sq = geo_is_sqlite_file(path);
 	if (sq < 0)
 		return geo_seterr(err, errlen, GEO_EIO, "%s: cannot open: %m",
-				  path);
+		                  path);
 	if (sq)
 		return read_gpkg(ctx, path, layer, cb, ud, diag, err, errlen);
 	rc = read_file(path, &text, &len, err, errlen);
 	if (rc != 0)
 		return rc;
 	rc = geo_features_read_text(ctx, text, len, path, cb, ud, diag, err,
-				    errlen);
+	                            errlen);
 	free(text);
 	return rc;
 }

@@ -13,13 +13,13 @@
 
 /* One feature handed to a loader callback. */
 typedef struct geo_feat {
-	const char *src;  /* "file" or "file:layer", for messages */
-	long index;	  /* 0-based feature index in the file / layer */
-	json_t *props;	  /* borrowed; always an object (maybe empty) */
-	geo_mpoly poly;	  /* metric; the callback may take it (then it
-			     must zero the struct) */
+	const char *src; /* "file" or "file:layer", for messages */
+	long index;      /* 0-based feature index in the file / layer */
+	json_t *props;   /* borrowed; always an object (maybe empty) */
+	geo_mpoly poly;  /* metric; the callback may take it (then it
+	                    must zero the struct) */
 	double area_m2;
-	int repaired;	  /* 1 when GEOSMakeValid changed it */
+	int repaired; /* 1 when GEOSMakeValid changed it */
 } geo_feat;
 
 /*
@@ -39,16 +39,16 @@ typedef int (*geo_feat_cb)(void *ud, geo_feat *f, geo_diag *diag);
  * be read (then err is filled).
  */
 int geo_features_read(geo_ctx *ctx, const char *path, const char *layer,
-		      geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
-		      size_t errlen);
+                      geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
+                      size_t errlen);
 /* Same for GeoJSON text in memory; name stands for the file in messages. */
 int geo_features_read_text(geo_ctx *ctx, const char *text, size_t len,
-			   const char *name, geo_feat_cb cb, void *ud,
-			   geo_diag *diag, char *err, size_t errlen);
+                           const char *name, geo_feat_cb cb, void *ud,
+                           geo_diag *diag, char *err, size_t errlen);
 /* Same for a parsed GeoJSON value (FeatureCollection, Feature, geometry). */
-int geo_features_read_json(geo_ctx *ctx, const json_t *root,
-			   const char *name, geo_feat_cb cb, void *ud,
-			   geo_diag *diag, char *err, size_t errlen);
+int geo_features_read_json(geo_ctx *ctx, const json_t *root, const char *name,
+                           geo_feat_cb cb, void *ud, geo_diag *diag, char *err,
+                           size_t errlen);
 
 /* Is the file a SQLite database (GeoPackage candidate)? 1/0, -1 unreadable */
 int geo_is_sqlite_file(const char *path);
@@ -60,7 +60,7 @@ int geo_is_sqlite_file(const char *path);
  * with the reason in why.
  */
 int geo_geom_fix(geo_ctx *ctx, GEOSGeometry **g, int *repaired, char *why,
-		 size_t whylen);
+                 size_t whylen);
 
 /* Polygon / MultiPolygon -> flat rings. 0 or negative (why). */
 int geo_geom_to_mpoly(geo_ctx *ctx, const GEOSGeometry *g, geo_mpoly *out);
@@ -70,7 +70,7 @@ GEOSGeometry *geo_geom_from_mpoly(geo_ctx *ctx, const geo_mpoly *p);
 /* String property (or number formatted), NULL when absent / null. The
  * returned pointer is valid until the next call with the same buf. */
 const char *geo_prop_str(const json_t *props, const char *key, char *buf,
-			 size_t buflen);
+                         size_t buflen);
 /* Case-insensitive object lookup (GIS tools change column case). */
 json_t *geo_prop_get(const json_t *props, const char *key);
 

@@ -30,19 +30,18 @@ geo_gpkg_open(const char *path, geo_gpkg **out, char *err, size_t errlen)
 	rc = sqlite3_open_v2(path, &g->db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
 		geo_seterr(err, errlen, GEO_EIO, "%s: cannot open: %s", path,
-			   g->db ? sqlite3_errmsg(g->db) : "out of memory");
+		           g->db ? sqlite3_errmsg(g->db) : "out of memory");
 		geo_gpkg_close(g);
 		return GEO_EIO;
 	}
-	rc = sqlite3_prepare_v2(g->db,
-				"SELECT count(*) FROM gpkg_contents", -1, &st,
-				NULL);
+	rc = sqlite3_prepare_v2(g->db, "SELECT count(*) FROM gpkg_contents", -1,
+	                        &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_OK : SQLITE_ERROR;
 	if (rc != SQLITE_OK) {
 		geo_seterr(err, errlen, GEO_EFORMAT,
-			   "%s: not a GeoPackage (no gpkg_contents): %s", path,
-			   sqlite3_errmsg(g->db));
+		           "%s: not a GeoPackage (no gpkg_contents): %s", path,
+		           sqlite3_errmsg(g->db));
 		sqlite3_finalize(st);
 		geo_gpkg_close(g);
 		return GEO_EFORMAT;
@@ -88,8 +87,8 @@ static char *
 srs_crs(sqlite3 *db, int srs_id)
 {
 	static const char *q =
-		"SELECT organization, organization_coordsys_id, definition "
-		"FROM gpkg_spatial_ref_sys WHERE srs_id = ?";
+	    "SELECT organization, organization_coordsys_id, definition "
+	    "FROM gpkg_spatial_ref_sys WHERE srs_id = ?";
 	sqlite3_stmt *st = NULL;
 	char *crs = NULL, buf[64];
 
@@ -117,15 +116,15 @@ srs_crs(sqlite3 *db, int srs_id)
 }
 
 int
-geo_gpkg_layers(geo_gpkg *g, const char *only, geo_gpkg_layer **out,
-		size_t *n, char *err, size_t errlen)
+geo_gpkg_layers(geo_gpkg *g, const char *only, geo_gpkg_layer **out, size_t *n,
+                char *err, size_t errlen)
 {
 	static const char *q =
-		"SELECT c.table_name, gc.column_name, gc.geometry_type_name, "
-		"gc.srs_id FROM gpkg_contents c JOIN gpkg_geometry_columns gc "
-		"ON gc.table_name = c.table_name WHERE c.data_type = "
-		"'features' AND (?1 IS NULL OR c.table_name = ?1) "
-		"ORDER BY c.rowid";
+	    "SELECT c.table_name, gc.column_name, gc.geometry_type_name, "
+	    "gc.srs_id FROM gpkg_contents c JOIN gpkg_geometry_columns gc "
+	    "ON gc.table_name = c.table_name WHERE c.data_type = "
+	    "'features' AND (?1 IS NULL OR c.table_name = ?1) "
+	    "ORDER BY c.rowid";
 	sqlite3_stmt *st = NULL;
 	geo_gpkg_layer *l = NULL;
 	size_t cnt = 0, cap = 0;
@@ -135,8 +134,8 @@ geo_gpkg_layers(geo_gpkg *g, const char *only, geo_gpkg_layer **out,
 	*n = 0;
 	if (sqlite3_prepare_v2(g->db, q, -1, &st, NULL) != SQLITE_OK)
 		return geo_seterr(err, errlen, GEO_EFORMAT,
-				  "%s: bad GeoPackage metadata: %s", g->path,
-				  sqlite3_errmsg(g->db));
+		                  "%s: bad GeoPackage metadata: %s", g->path,
+		                  sqlite3_errmsg(g->db));
 	if (only != NULL)
 		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -164,17 +163,17 @@ geo_gpkg_layers(geo_gpkg *g, const char *only, geo_gpkg_layer **out,
 	if (rc != SQLITE_DONE) {
 		geo_gpkg_layers_free(l, cnt);
 		return geo_seterr(err, errlen, GEO_EFORMAT, "%s: %s", g->path,
-				  sqlite3_errmsg(g->db));
+		                  sqlite3_errmsg(g->db));
 	}
 	if (cnt == 0) {
 		free(l);
 		if (only != NULL)
 			return geo_seterr(err, errlen, GEO_EFORMAT,
-					  "%s: no features layer '%s'",
-					  g->path, only);
+			                  "%s: no features layer '%s'", g->path,
+			                  only);
 		return geo_seterr(err, errlen, GEO_EFORMAT,
-				  "%s: GeoPackage has no features layer",
-				  g->path);
+		                  "%s: GeoPackage has no features layer",
+		                  g->path);
 	}
 	*out = l;
 	*n = cnt;
@@ -214,7 +213,7 @@ col_json(sqlite3_stmt *st, int i)
 		return json_real(sqlite3_column_double(st, i));
 	case SQLITE_TEXT:
 		return json_stringn((const char *)sqlite3_column_text(st, i),
-				    (size_t)sqlite3_column_bytes(st, i));
+		                    (size_t)sqlite3_column_bytes(st, i));
 	default:
 		return json_null();
 	}
@@ -222,7 +221,7 @@ col_json(sqlite3_stmt *st, int i)
 
 int
 geo_gpkg_scan(geo_gpkg *g, const geo_gpkg_layer *l, geo_gpkg_row_cb cb,
-	      void *ud, char *err, size_t errlen)
+              void *ud, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	char *qt, *sql;
@@ -246,7 +245,7 @@ geo_gpkg_scan(geo_gpkg *g, const geo_gpkg_layer *l, geo_gpkg_row_cb cb,
 	free(sql);
 	if (rc != SQLITE_OK)
 		return geo_seterr(err, errlen, GEO_EFORMAT, "%s: layer %s: %s",
-				  g->path, l->table, sqlite3_errmsg(g->db));
+		                  g->path, l->table, sqlite3_errmsg(g->db));
 	ncol = sqlite3_column_count(st);
 	for (i = 0; i < ncol; i++)
 		if (strcasecmp(sqlite3_column_name(st, i), l->geom_col) == 0)
@@ -254,8 +253,8 @@ geo_gpkg_scan(geo_gpkg *g, const geo_gpkg_layer *l, geo_gpkg_row_cb cb,
 	if (gcol < 0) {
 		sqlite3_finalize(st);
 		return geo_seterr(err, errlen, GEO_EFORMAT,
-				  "%s: layer %s: no geometry column %s",
-				  g->path, l->table, l->geom_col);
+		                  "%s: layer %s: no geometry column %s",
+		                  g->path, l->table, l->geom_col);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const uint8_t *blob = NULL;
@@ -268,8 +267,8 @@ geo_gpkg_scan(geo_gpkg *g, const geo_gpkg_layer *l, geo_gpkg_row_cb cb,
 			if (i == gcol)
 				continue;
 			if (json_object_set_new(props,
-						sqlite3_column_name(st, i),
-						col_json(st, i)) != 0)
+			                        sqlite3_column_name(st, i),
+			                        col_json(st, i)) != 0)
 				goto nomem;
 		}
 		if (sqlite3_column_type(st, gcol) == SQLITE_BLOB) {
@@ -284,7 +283,7 @@ geo_gpkg_scan(geo_gpkg *g, const geo_gpkg_layer *l, geo_gpkg_row_cb cb,
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = geo_seterr(err, errlen, GEO_EIO, "%s: layer %s: %s",
-				 g->path, l->table, sqlite3_errmsg(g->db));
+		                 g->path, l->table, sqlite3_errmsg(g->db));
 	sqlite3_finalize(st);
 	return ret;
 nomem:
@@ -297,9 +296,9 @@ static uint32_t
 rd32(const uint8_t *p, int le)
 {
 	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-			    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-		  : (uint32_t)p[3] | (uint32_t)p[2] << 8 |
-			    (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+	                (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+	          : (uint32_t)p[3] | (uint32_t)p[2] << 8 |
+	                (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
 }
 
 static double
@@ -317,8 +316,8 @@ rdf64(const uint8_t *p, int le)
 
 int
 geo_gpkg_blob(const uint8_t *blob, size_t len, const uint8_t **wkb,
-	      size_t *wkblen, int *empty, int32_t *srs_id, char *why,
-	      size_t whylen)
+              size_t *wkblen, int *empty, int32_t *srs_id, char *why,
+              size_t whylen)
 {
 	/* OGC 12-128r18 §2.1.3: envelope sizes by indicator 0..4 */
 	static const size_t envsz[] = {0, 32, 48, 48, 64};
@@ -327,26 +326,26 @@ geo_gpkg_blob(const uint8_t *blob, size_t len, const uint8_t **wkb,
 
 	if (blob == NULL || len < 8)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "geometry blob too short");
+		                  "geometry blob too short");
 	if (blob[0] != 'G' || blob[1] != 'P')
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "geometry blob without GeoPackage magic");
+		                  "geometry blob without GeoPackage magic");
 	if (blob[2] != 0)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "unsupported GeoPackage blob version %u",
-				  blob[2]);
+		                  "unsupported GeoPackage blob version %u",
+		                  blob[2]);
 	flags = blob[3];
 	if (flags & 0x20)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "extended GeoPackage geometry type");
+		                  "extended GeoPackage geometry type");
 	envind = (flags >> 1) & 7;
 	if (envind > 4)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "bad envelope indicator %u", envind);
+		                  "bad envelope indicator %u", envind);
 	hdr = 8 + envsz[envind];
 	if (len < hdr)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "geometry blob shorter than its header");
+		                  "geometry blob shorter than its header");
 	*srs_id = (int32_t)rd32(blob + 4, flags & 1);
 	*empty = (flags >> 4) & 1;
 	*wkb = blob + hdr;
@@ -355,8 +354,8 @@ geo_gpkg_blob(const uint8_t *blob, size_t len, const uint8_t **wkb,
 }
 
 int
-geo_wkb_point(const uint8_t *wkb, size_t len, double *x, double *y,
-	      char *why, size_t whylen)
+geo_wkb_point(const uint8_t *wkb, size_t len, double *x, double *y, char *why,
+              size_t whylen)
 {
 	uint32_t type, base, n;
 	int le, dims = 2;
@@ -372,7 +371,7 @@ geo_wkb_point(const uint8_t *wkb, size_t len, double *x, double *y,
 		dims++;
 	if (type & 0x20000000u)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "EWKB with SRID not supported");
+		                  "EWKB with SRID not supported");
 	type &= 0x0fffffffu;
 	base = type % 1000;
 	if (type / 1000 == 1 || type / 1000 == 2)
@@ -382,18 +381,18 @@ geo_wkb_point(const uint8_t *wkb, size_t len, double *x, double *y,
 	if (base == 4) { /* MultiPoint: exactly one point */
 		if (len < 9)
 			return geo_seterr(why, whylen, GEO_EFORMAT,
-					  "WKB too short");
+			                  "WKB too short");
 		n = rd32(wkb + 5, le);
 		if (n != 1)
 			return geo_seterr(why, whylen, GEO_EFORMAT,
-					  "MultiPoint with %u points, not 1",
-					  (unsigned)n);
+			                  "MultiPoint with %u points, not 1",
+			                  (unsigned)n);
 		return geo_wkb_point(wkb + 9, len - 9, x, y, why, whylen);
 	}
 	if (base != 1)
 		return geo_seterr(why, whylen, GEO_EFORMAT,
-				  "geometry type %u is not a point",
-				  (unsigned)type);
+		                  "geometry type %u is not a point",
+		                  (unsigned)type);
 	if (len < 5 + 8 * (size_t)dims)
 		return geo_seterr(why, whylen, GEO_EFORMAT, "WKB too short");
 	*x = rdf64(wkb + 5, le);

@@ -33,7 +33,7 @@ cell_of(const geo_hindex *ix, double x, double y)
 
 static int
 choose_grid(geo_hindex *ix, double cell_m, double minx, double miny,
-	    double maxx, double maxy, size_t nin)
+            double maxx, double maxy, size_t nin)
 {
 	double w = maxx - minx, h = maxy - miny, cs = cell_m, nx, ny;
 
@@ -61,7 +61,7 @@ choose_grid(geo_hindex *ix, double cell_m, double minx, double miny,
 
 int
 geo_hindex_build(const geo_household *hh, size_t n, double cell_m,
-		 geo_hindex **out, char *err, size_t errlen)
+                 geo_hindex **out, char *err, size_t errlen)
 {
 	double minx = INFINITY, miny = INFINITY, maxx = -INFINITY,
 	       maxy = -INFINITY;
@@ -72,7 +72,7 @@ geo_hindex_build(const geo_household *hh, size_t n, double cell_m,
 	*out = NULL;
 	if (n >= UINT32_MAX)
 		return geo_seterr(err, errlen, GEO_EINVAL,
-				  "too many households (%zu)", n);
+		                  "too many households (%zu)", n);
 	for (i = 0; i < n; i++) {
 		if (!isfinite(hh[i].x) || !isfinite(hh[i].y))
 			continue;
@@ -151,7 +151,7 @@ geo_hindex_bytes(const geo_hindex *ix)
 {
 	return sizeof *ix +
 	       sizeof(uint32_t) * ((size_t)ix->nx * ix->ny + 1 +
-				   ix->start[(size_t)ix->nx * ix->ny]);
+	                           ix->start[(size_t)ix->nx * ix->ny]);
 }
 
 void
@@ -188,7 +188,7 @@ reserve(uint32_t **idx, size_t *cap, size_t need)
 /* Column / row range of cells meeting [lo, hi] (clamped); 0 if none. */
 static int
 cell_range(double lo, double hi, double o, double inv, uint32_t nmax,
-	   uint32_t *a, uint32_t *b)
+           uint32_t *a, uint32_t *b)
 {
 	double fa = floor((lo - o) * inv), fb = floor((hi - o) * inv);
 
@@ -201,7 +201,7 @@ cell_range(double lo, double hi, double o, double inv, uint32_t nmax,
 
 int
 geo_hindex_box(const geo_hindex *ix, double minx, double miny, double maxx,
-	       double maxy, uint32_t **idx, size_t *n, size_t *cap)
+               double maxy, uint32_t **idx, size_t *n, size_t *cap)
 {
 	uint32_t c0, c1, r0, r1, r, c, k;
 
@@ -228,7 +228,7 @@ geo_hindex_box(const geo_hindex *ix, double minx, double miny, double maxx,
 
 int
 geo_hindex_radius(const geo_hindex *ix, double x, double y, double r,
-		  uint32_t **idx, size_t *n, size_t *cap)
+                  uint32_t **idx, size_t *n, size_t *cap)
 {
 	uint32_t c0, c1, r0, r1, row, c, k;
 	double r2 = r * r;
@@ -291,7 +291,7 @@ geo_hindex_nearest(const geo_hindex *ix, double x, double y, double max_m)
 				for (k = ix->start[cl]; k < ix->start[cl + 1];
 				     k++) {
 					const geo_household *h =
-						&ix->hh[ix->order[k]];
+					    &ix->hh[ix->order[k]];
 					double dx = h->x - x, dy = h->y - y;
 					double d = dx * dx + dy * dy;
 

@@ -26,7 +26,7 @@ typedef struct geo_hindex geo_hindex;
  * Returns 0 and *out, or a negative code (n above UINT32_MAX is GEO_EINVAL).
  */
 int geo_hindex_build(const geo_household *hh, size_t n, double cell_m,
-		     geo_hindex **out, char *err, size_t errlen);
+                     geo_hindex **out, char *err, size_t errlen);
 void geo_hindex_free(geo_hindex *ix);
 
 /* The array and count the index was built over. */
@@ -39,19 +39,17 @@ size_t geo_hindex_count(const geo_hindex *ix);
  * NULL and *n 0 initially; *cap tracks its capacity). Order: by grid cell.
  * Returns 0 or GEO_ENOMEM.
  */
-int geo_hindex_box(const geo_hindex *ix, double minx, double miny,
-		   double maxx, double maxy, uint32_t **idx, size_t *n,
-		   size_t *cap);
+int geo_hindex_box(const geo_hindex *ix, double minx, double miny, double maxx,
+                   double maxy, uint32_t **idx, size_t *n, size_t *cap);
 
 /*
  * Households within r metres (distance <= r) of (x, y), same conventions.
  */
 int geo_hindex_radius(const geo_hindex *ix, double x, double y, double r,
-		      uint32_t **idx, size_t *n, size_t *cap);
+                      uint32_t **idx, size_t *n, size_t *cap);
 
 /* Index of the household nearest to (x, y) within max_m, or -1. */
-long geo_hindex_nearest(const geo_hindex *ix, double x, double y,
-			double max_m);
+long geo_hindex_nearest(const geo_hindex *ix, double x, double y, double max_m);
 
 /* Memory held by the index (not counting the household array). */
 size_t geo_hindex_bytes(const geo_hindex *ix);
@@ -63,7 +61,7 @@ size_t geo_hindex_bytes(const geo_hindex *ix);
  */
 struct geo_zoneset;
 void geo_hindex_exposure(const geo_hindex *ix, const struct geo_zoneset *zs,
-			 geo_household *hh);
+                         geo_household *hh);
 
 /*
  * Internal view for the geo library (footprint queries walk the grid).

@@ -38,8 +38,8 @@ geo_mpoly_copy(geo_mpoly *dst, const geo_mpoly *src)
 }
 
 int
-geo_grid_init(geo_grid *g, double minx, double miny, double maxx,
-	      double maxy, double cs, double min_cs, size_t max_cells)
+geo_grid_init(geo_grid *g, double minx, double miny, double maxx, double maxy,
+              double cs, double min_cs, size_t max_cells)
 {
 	double w, h, nx, ny;
 
@@ -124,8 +124,7 @@ build_band(geo_band *b, const geo_grid *g, const geo_mpoly *p)
 		memcpy(fill, b->off, sizeof(uint32_t) * b->nrows);
 		for (k = 0; k < p->nrings; k++)
 			for (i = p->ring[k]; i + 1 < p->ring[k + 1]; i++) {
-				edge_rows(g, p->xy + 2 * (size_t)i, &er0,
-					  &er1);
+				edge_rows(g, p->xy + 2 * (size_t)i, &er0, &er1);
 				for (r = er0; r <= er1; r++)
 					b->edges[fill[r - r0]++] = i;
 			}
@@ -219,7 +218,7 @@ mark_edge(const geo_grid *g, win *wd, const double *e)
 /* Fill the interior of row r: crossings of the row's centre line. */
 static int
 fill_row(const geo_pipx *ix, uint32_t p, win *wd, long r, double **xs,
-	 size_t *xcap)
+         size_t *xcap)
 {
 	const geo_grid *g = &ix->g;
 	const geo_band *b = &ix->bands[p];
@@ -259,7 +258,8 @@ fill_row(const geo_pipx *ix, uint32_t p, win *wd, long r, double **xs,
 		if (c1 >= wd->c0 + wd->w)
 			c1 = wd->c0 + wd->w - 1;
 		for (c = c0; c <= c1; c++) {
-			uint8_t *m = &wd->m[(r - wd->r0) * wd->w + (c - wd->c0)];
+			uint8_t *m =
+			    &wd->m[(r - wd->r0) * wd->w + (c - wd->c0)];
 
 			if (*m == 0)
 				*m = 2;
@@ -270,7 +270,7 @@ fill_row(const geo_pipx *ix, uint32_t p, win *wd, long r, double **xs,
 
 static int
 classify_poly(const geo_pipx *ix, uint32_t p, pairbuf *pb, double **xs,
-	      size_t *xcap)
+              size_t *xcap)
 {
 	const geo_grid *g = &ix->g;
 	const geo_mpoly *poly = &ix->polys[p];
@@ -311,7 +311,7 @@ classify_poly(const geo_pipx *ix, uint32_t p, pairbuf *pb, double **xs,
 			cell = (uint64_t)(r + wd.r0) * g->nx +
 			       (uint64_t)(c + wd.c0);
 			rc = pair_push(pb, cell << 32 | (uint64_t)p << 1 |
-						   (m == 1));
+			                       (m == 1));
 		}
 	free(wd.m);
 	return rc;
@@ -339,14 +339,14 @@ pairs_to_cells(const geo_grid *g, const pairbuf *pb, geo_cells *cells)
 	/* stable: polygons were classified in ascending order */
 	for (i = 0; i < pb->n; i++)
 		cells->ent[fill[pb->v[i] >> 32]++] =
-			(uint32_t)(pb->v[i] & 0xffffffffu);
+		    (uint32_t)(pb->v[i] & 0xffffffffu);
 	free(fill);
 	return 0;
 }
 
 int
 geo_pipx_build(geo_pipx *ix, const geo_grid *g, const geo_mpoly *polys,
-	       size_t n, geo_cells *cells)
+               size_t n, geo_cells *cells)
 {
 	pairbuf pb = {0};
 	double *xs = NULL;
@@ -411,7 +411,7 @@ geo_pipx_bytes(const geo_pipx *ix)
 
 	for (i = 0; i < ix->n; i++)
 		b += sizeof(uint32_t) * ((size_t)ix->bands[i].nrows + 1 +
-					 ix->bands[i].off[ix->bands[i].nrows]);
+		                         ix->bands[i].off[ix->bands[i].nrows]);
 	return b;
 }
 
@@ -464,8 +464,9 @@ rehash(geo_seqtab *t)
 	if (sl == NULL)
 		return GEO_ENOMEM;
 	for (i = 1; i < t->nseq; i++) {
-		size_t h = seq_hash(t->data + t->off[i],
-				    t->off[i + 1] - t->off[i]) & (ns - 1);
+		size_t h =
+		    seq_hash(t->data + t->off[i], t->off[i + 1] - t->off[i]) &
+		    (ns - 1);
 
 		while (sl[h] != 0)
 			h = (h + 1) & (ns - 1);

@@ -30,10 +30,10 @@
  * rings. Even-odd over all rings equals containment for valid geometry.
  */
 typedef struct geo_mpoly {
-	double *xy;	/* vertices x0,y0,x1,y1...; each ring closed */
+	double *xy;     /* vertices x0,y0,x1,y1...; each ring closed */
 	uint32_t *ring; /* nrings + 1 start offsets, in points */
 	uint32_t *part; /* nparts + 1 start offsets, in rings; the first
-			   ring of a part is its shell, the others holes */
+	                   ring of a part is its shell, the others holes */
 	uint32_t npts, nrings, nparts;
 	double minx, miny, maxx, maxy;
 } geo_mpoly;
@@ -43,7 +43,7 @@ void geo_mpoly_free(geo_mpoly *p);
 int geo_mpoly_copy(geo_mpoly *dst, const geo_mpoly *src);
 
 typedef struct geo_grid {
-	double ox, oy; /* min corner */
+	double ox, oy;  /* min corner */
 	double cs, inv; /* cell size and 1 / cs */
 	uint32_t nx, ny;
 } geo_grid;
@@ -54,12 +54,12 @@ typedef struct geo_grid {
  * (non-finite box, or too many cells for the given cs).
  */
 int geo_grid_init(geo_grid *g, double minx, double miny, double maxx,
-		  double maxy, double cs, double min_cs, size_t max_cells);
+                  double maxy, double cs, double min_cs, size_t max_cells);
 
 /* Cell of (x, y): 1 and *col, *row when inside the grid, else 0. */
 static inline int
 geo_grid_cell(const geo_grid *g, double x, double y, uint32_t *col,
-	      uint32_t *row)
+              uint32_t *row)
 {
 	double fx = (x - g->ox) * g->inv, fy = (y - g->oy) * g->inv;
 
@@ -98,7 +98,7 @@ geo_grid_col(const geo_grid *g, double x)
 
 typedef struct geo_band {
 	uint32_t r0, nrows; /* rows r0 .. r0+nrows-1 */
-	uint32_t *off;	    /* nrows + 1 offsets into edges */
+	uint32_t *off;      /* nrows + 1 offsets into edges */
 	uint32_t *edges;    /* point index of each edge's first vertex */
 } geo_band;
 
@@ -125,7 +125,7 @@ typedef struct geo_cells {
  * n must be < 2^31. 0 or GEO_ENOMEM / GEO_EINVAL.
  */
 int geo_pipx_build(geo_pipx *ix, const geo_grid *g, const geo_mpoly *polys,
-		   size_t n, geo_cells *cells);
+                   size_t n, geo_cells *cells);
 void geo_pipx_free(geo_pipx *ix);
 void geo_cells_free(geo_cells *c);
 size_t geo_pipx_bytes(const geo_pipx *ix);
@@ -137,7 +137,7 @@ size_t geo_pipx_bytes(const geo_pipx *ix);
  */
 static inline int
 geo_pipx_contains_row(const geo_pipx *ix, uint32_t p, uint32_t row, double x,
-		      double y)
+                      double y)
 {
 	const geo_band *b = &ix->bands[p];
 	const double *v = ix->polys[p].xy;
@@ -158,8 +158,8 @@ geo_pipx_contains_row(const geo_pipx *ix, uint32_t p, uint32_t row, double x,
 		    y >= fmin(ay, by) - tol && y <= fmax(ay, by) + tol) {
 			double dx = bx - ax, dy = by - ay;
 			double l2 = dx * dx + dy * dy;
-			double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2
-					  : 0;
+			double t =
+			    l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
 			double px, py;
 
 			t = t < 0 ? 0 : t > 1 ? 1 : t;

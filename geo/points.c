@@ -18,12 +18,12 @@
 
 /* ---- names ------------------------------------------------------------ */
 
-static const char *kind_names[] = {"school",	     "mosque", "sports_hall",
-				   "office",	     "community_hall",
-				   "tent",	     "other"};
+static const char *kind_names[] = {"school", "mosque",         "sports_hall",
+                                   "office", "community_hall", "tent",
+                                   "other"};
 static const char *capsrc_names[] = {"parsed", "estimated", "declared"};
 static const char *item_names[] = {"meal", "kit_adult", "kit_child",
-				   "kit_infant", "kit_family"};
+                                   "kit_infant", "kit_family"};
 
 static int
 name_parse(const char *s, const char *const *names, size_t n, int *out)
@@ -131,7 +131,7 @@ int
 geo_date_parse(const char *s, int32_t *days, uint32_t *ymd)
 {
 	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30,
-					 31, 31, 30, 31, 30, 31};
+	                                 31, 31, 30, 31, 30, 31};
 	unsigned y, m, d;
 	int n = 0;
 
@@ -141,7 +141,8 @@ geo_date_parse(const char *s, int32_t *days, uint32_t *ymd)
 	if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 ||
 	    d > mdays[m - 1])
 		return GEO_EINVAL;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (m == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return GEO_EINVAL;
 	if (days != NULL)
 		*days = days_from_civil((int)y, m, d);
@@ -238,16 +239,16 @@ get(rowsrc *r, int key)
 		int i = r->map[key];
 
 		return i >= 0 && (size_t)i < r->csv->nfield ? r->csv->field[i]
-							     : NULL;
+		                                            : NULL;
 	}
 	return geo_prop_str(r->props, r->names[key], r->buf[key],
-			    sizeof r->buf[key]);
+	                    sizeof r->buf[key]);
 }
 
 /* Map header columns; the required ones (bitmask) must exist. */
 static int
 map_header(rowsrc *r, geo_csv *c, unsigned required, const char *path,
-	   char *err, size_t errlen)
+           char *err, size_t errlen)
 {
 	int k;
 
@@ -256,9 +257,9 @@ map_header(rowsrc *r, geo_csv *c, unsigned required, const char *path,
 		r->map[k] = geo_csv_col(c, r->names[k]);
 		if (r->map[k] < 0 && (required >> k) & 1)
 			return geo_seterr(err, errlen, GEO_EFORMAT,
-					  "%s: line 1: header has no column "
-					  "'%s'",
-					  path, r->names[k]);
+			                  "%s: line 1: header has no column "
+			                  "'%s'",
+			                  path, r->names[k]);
 	}
 	return 0;
 }
@@ -274,13 +275,14 @@ row_complete(const rowsrc *r, char *why, size_t whylen)
 			need = r->map[k] + 1;
 	if ((int)r->csv->nfield < need) {
 		snprintf(why, whylen, "%zu fields, the header needs %d",
-			 r->csv->nfield, need);
+		         r->csv->nfield, need);
 		return 0;
 	}
 	return 1;
 }
 
-/* ---- batched projection --------------------------------------------------- */
+/* ---- batched projection ---------------------------------------------------
+ */
 
 /*
  * Project the last `cnt` records of an array (x, y at xoff, stride bytes
@@ -289,8 +291,8 @@ row_complete(const rowsrc *r, char *why, size_t whylen)
  */
 static size_t
 project_tail(PJ *P, char *base, size_t stride, size_t xoff, size_t cnt,
-	     const long *where, const char *path, const char *unit,
-	     geo_diag *diag)
+             const long *where, const char *path, const char *unit,
+             geo_diag *diag)
 {
 	double xy[2 * CHUNK];
 	size_t i, kept = 0;
@@ -310,14 +312,14 @@ project_tail(PJ *P, char *base, size_t stride, size_t xoff, size_t cnt,
 
 		if (geo_pj_fwd_n(P, q, 1) != 0) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, where[i],
-				     "%s: %s %ld: position (%g, %g) cannot be "
-				     "projected",
-				     path, unit, where[i], p[0], p[1]);
+			             "%s: %s %ld: position (%g, %g) cannot be "
+			             "projected",
+			             path, unit, where[i], p[0], p[1]);
 			continue;
 		}
 		if (kept != i)
 			memmove(base + kept * stride, base + i * stride,
-				stride);
+			        stride);
 		p = (double *)(void *)(base + kept * stride + xoff);
 		p[0] = q[0];
 		p[1] = q[1];
@@ -330,7 +332,7 @@ project_tail(PJ *P, char *base, size_t stride, size_t xoff, size_t cnt,
 typedef struct recs {
 	char *v;
 	size_t n, cap, stride, xoff;
-	size_t pend;	   /* records at the end not yet projected */
+	size_t pend;       /* records at the end not yet projected */
 	long where[CHUNK]; /* their line / feature numbers */
 	PJ *P;
 	int geographic; /* source in degrees: check lon/lat ranges */
@@ -362,9 +364,8 @@ recs_flush(recs *r)
 
 	if (r->pend == 0)
 		return;
-	kept = project_tail(r->P, r->v + first * r->stride, r->stride,
-			    r->xoff, r->pend, r->where, r->path, r->unit,
-			    r->diag);
+	kept = project_tail(r->P, r->v + first * r->stride, r->stride, r->xoff,
+	                    r->pend, r->where, r->path, r->unit, r->diag);
 	r->n = first + kept;
 	r->pend = 0;
 }
@@ -449,13 +450,13 @@ strset_add(strset *s, const char *k)
 /* ---- households ---------------------------------------------------------- */
 
 enum { H_ID, H_LON, H_LAT, H_KEL, H_MEM, H_ELD, H_U5, H_DIS, H_PREG, H_N };
-static const char *const hh_cols[H_N] = {
-	"id",	   "lon",     "lat",	  "kelurahan", "members",
-	"elderly", "under5", "disabled", "pregnant"};
+static const char *const hh_cols[H_N] = {"id",        "lon",      "lat",
+                                         "kelurahan", "members",  "elderly",
+                                         "under5",    "disabled", "pregnant"};
 
 static int
 count_field(rowsrc *r, int key, unsigned max, uint8_t *out, char *why,
-	    size_t whylen)
+            size_t whylen)
 {
 	const char *s = get(r, key);
 	uint64_t v;
@@ -466,7 +467,7 @@ count_field(rowsrc *r, int key, unsigned max, uint8_t *out, char *why,
 	}
 	if (p_u64(s, max, &v) != 0) {
 		snprintf(why, whylen, "%s: '%s' is not a count 0..%u",
-			 r->names[key], s, max);
+		         r->names[key], s, max);
 		return -1;
 	}
 	*out = (uint8_t)v;
@@ -484,10 +485,12 @@ hh_attrs(rowsrc *r, geo_household *h, char *why, size_t whylen)
 	s = get(r, H_ID);
 	if (s == NULL && r->csv == NULL)
 		s = geo_prop_str(r->props, "fid", r->buf[H_ID],
-				 sizeof r->buf[H_ID]);
+		                 sizeof r->buf[H_ID]);
 	if (p_u32(s, &h->id) != 0) {
-		snprintf(why, whylen, "id: '%s' is not an unsigned 32-bit "
-			 "integer", s ? s : "");
+		snprintf(why, whylen,
+		         "id: '%s' is not an unsigned 32-bit "
+		         "integer",
+		         s ? s : "");
 		return -1;
 	}
 	s = get(r, H_KEL);
@@ -498,7 +501,7 @@ hh_attrs(rowsrc *r, geo_household *h, char *why, size_t whylen)
 	s = get(r, H_MEM);
 	if (p_u64(s, 255, &v) != 0 || v < 1) {
 		snprintf(why, whylen, "members: '%s' is not a count 1..255",
-			 s ? s : "");
+		         s ? s : "");
 		return -1;
 	}
 	h->members = (uint8_t)v;
@@ -508,22 +511,22 @@ hh_attrs(rowsrc *r, geo_household *h, char *why, size_t whylen)
 	    count_field(r, H_PREG, 255, &h->pregnant, why, whylen) != 0)
 		return -1;
 	for (k = H_ELD; k <= H_PREG; k++) {
-		uint8_t c = k == H_ELD	 ? h->elderly
-			    : k == H_U5	 ? h->under5
-			    : k == H_DIS ? h->disabled
-					 : h->pregnant;
+		uint8_t c = k == H_ELD   ? h->elderly
+		            : k == H_U5  ? h->under5
+		            : k == H_DIS ? h->disabled
+		                         : h->pregnant;
 
 		if (c > h->members) {
 			snprintf(why, whylen, "%s (%u) exceeds members (%u)",
-				 r->names[k], c, h->members);
+			         r->names[k], c, h->members);
 			return -1;
 		}
 	}
 	/* elderly and under-fives are disjoint age groups */
 	if (h->elderly + h->under5 > h->members) {
 		snprintf(why, whylen,
-			 "elderly + under5 (%u) exceeds members (%u)",
-			 h->elderly + h->under5, h->members);
+		         "elderly + under5 (%u) exceeds members (%u)",
+		         h->elderly + h->under5, h->members);
 		return -1;
 	}
 	return 0;
@@ -538,7 +541,7 @@ lonlat(rowsrc *r, int klon, int klat, double *x, double *y, char *why,
 
 	if (p_double(a, x) != 0 || p_double(b, y) != 0) {
 		snprintf(why, whylen, "lon/lat: '%s', '%s' are not numbers",
-			 a ? a : "", b ? b : "");
+		         a ? a : "", b ? b : "");
 		return -1;
 	}
 	if (fabs(*x) > 180 || fabs(*y) > 90) {
@@ -560,7 +563,7 @@ give(recs *r, void **out, size_t *n)
 /* Open a CSV and map its header. */
 static int
 csv_start(geo_csv *c, rowsrc *rs, const char *path, unsigned required,
-	  char *err, size_t errlen)
+          char *err, size_t errlen)
 {
 	int rc = geo_csv_open(c, path, err, errlen);
 
@@ -570,7 +573,7 @@ csv_start(geo_csv *c, rowsrc *rs, const char *path, unsigned required,
 	if (rc != 1) {
 		geo_csv_close(c);
 		return geo_seterr(err, errlen, GEO_EFORMAT,
-				  "%s: no header line", path);
+		                  "%s: no header line", path);
 	}
 	rc = map_header(rs, c, required, path, err, errlen);
 	if (rc != 0)
@@ -581,8 +584,7 @@ csv_start(geo_csv *c, rowsrc *rs, const char *path, unsigned required,
 /* Next data row; a row with a broken quote is reported and skipped.
  * 1 row, 0 end, negative error. */
 static int
-csv_row(geo_csv *c, const char *path, geo_diag *diag, char *err,
-	size_t errlen)
+csv_row(geo_csv *c, const char *path, geo_diag *diag, char *err, size_t errlen)
 {
 	int rc;
 
@@ -590,22 +592,22 @@ csv_row(geo_csv *c, const char *path, geo_diag *diag, char *err,
 		rc = geo_csv_next(c);
 		if (rc == GEO_EFORMAT) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, c->lineno,
-				     "%s: line %ld: unterminated quote", path,
-				     c->lineno);
+			             "%s: line %ld: unterminated quote", path,
+			             c->lineno);
 			continue;
 		}
 		if (rc < 0)
 			return geo_seterr(err, errlen, rc, "%s: line %ld: %s",
-					  path, c->lineno,
-					  rc == GEO_ENOMEM ? "out of memory"
-							   : "read error");
+			                  path, c->lineno,
+			                  rc == GEO_ENOMEM ? "out of memory"
+			                                   : "read error");
 		return rc;
 	}
 }
 
 int
 geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
-			size_t *n, geo_diag *diag, char *err, size_t errlen)
+                        size_t *n, geo_diag *diag, char *err, size_t errlen)
 {
 	rowsrc rs = {.names = hh_cols, .ncols = H_N};
 	recs *r;
@@ -618,9 +620,10 @@ geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	rc = csv_start(&c, &rs, path, (1u << H_ID) | (1u << H_LON) |
-					      (1u << H_LAT) | (1u << H_MEM),
-		       err, errlen);
+	rc = csv_start(&c, &rs, path,
+	               (1u << H_ID) | (1u << H_LON) | (1u << H_LAT) |
+	                   (1u << H_MEM),
+	               err, errlen);
 	if (rc != 0) {
 		free(r);
 		return rc;
@@ -636,15 +639,15 @@ geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
 
 		if (h == NULL) {
 			rc = geo_seterr(err, errlen, GEO_ENOMEM,
-					"out of memory");
+			                "out of memory");
 			break;
 		}
 		if (!row_complete(&rs, why, sizeof why) ||
-		    lonlat(&rs, H_LON, H_LAT, &h->x, &h->y, why,
-			   sizeof why) != 0 ||
+		    lonlat(&rs, H_LON, H_LAT, &h->x, &h->y, why, sizeof why) !=
+		        0 ||
 		    hh_attrs(&rs, h, why, sizeof why) != 0) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
-				     "%s: line %ld: %s", path, c.lineno, why);
+			             "%s: line %ld: %s", path, c.lineno, why);
 			continue;
 		}
 		recs_commit(r);
@@ -664,14 +667,14 @@ typedef struct gprow {
 	rowsrc *rs;
 	const char *src;
 	int (*attrs)(void *self, rowsrc *rs, void *rec, char *why,
-		     size_t whylen);
+	             size_t whylen);
 	void *self;
 	size_t xoff;
 } gprow;
 
 static int
 gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
-	     size_t len)
+             size_t len)
 {
 	gprow *g = ud;
 	const uint8_t *wkb;
@@ -692,7 +695,7 @@ gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
 		goto reject;
 	}
 	if (geo_gpkg_blob(blob, len, &wkb, &wlen, &emptyg, &srs, why,
-			  sizeof why) != 0)
+	                  sizeof why) != 0)
 		goto reject;
 	if (emptyg) {
 		snprintf(why, sizeof why, "empty geometry");
@@ -700,10 +703,9 @@ gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
 	}
 	if (geo_wkb_point(wkb, wlen, &xy[0], &xy[1], why, sizeof why) != 0)
 		goto reject;
-	if (g->r->geographic &&
-	    !(fabs(xy[0]) <= 180 && fabs(xy[1]) <= 90)) {
+	if (g->r->geographic && !(fabs(xy[0]) <= 180 && fabs(xy[1]) <= 90)) {
 		snprintf(why, sizeof why, "lon/lat (%g, %g) out of range",
-			 xy[0], xy[1]);
+		         xy[0], xy[1]);
 		goto reject;
 	}
 	if (g->attrs(g->self, g->rs, rec, why, sizeof why) != 0)
@@ -712,12 +714,12 @@ gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
 	return 0;
 reject:
 	return geo_diag_add(g->r->diag, GEO_DIAG_REJECT, index,
-			    "%s: feature %ld: %s", g->src, index, why);
+	                    "%s: feature %ld: %s", g->src, index, why);
 }
 
 static int
-read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer,
-		 recs *r, gprow *gp, char *err, size_t errlen)
+read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer, recs *r,
+                 gprow *gp, char *err, size_t errlen)
 {
 	geo_gpkg *g = NULL;
 	geo_gpkg_layer *ls = NULL;
@@ -733,13 +735,13 @@ read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer,
 		goto out;
 	if (nl > 1) {
 		rc = geo_seterr(err, errlen, GEO_EINVAL,
-				"%s: %zu features layers, name one", path, nl);
+		                "%s: %zu features layers, name one", path, nl);
 		goto out;
 	}
 	if (ls[0].crs == NULL) {
 		rc = geo_seterr(err, errlen, GEO_EPROJ,
-				"%s: layer %s: srs_id %d has no usable CRS",
-				path, ls[0].table, ls[0].srs_id);
+		                "%s: layer %s: srs_id %d has no usable CRS",
+		                path, ls[0].table, ls[0].srs_id);
 		goto out;
 	}
 	r->geographic = geo_crs_is_geographic(ctx, ls[0].crs);
@@ -774,12 +776,13 @@ hh_gp_attrs(void *self, rowsrc *rs, void *rec, char *why, size_t whylen)
 
 int
 geo_households_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
-			 geo_household **out, size_t *n, geo_diag *diag,
-			 char *err, size_t errlen)
+                         geo_household **out, size_t *n, geo_diag *diag,
+                         char *err, size_t errlen)
 {
 	rowsrc rs = {.names = hh_cols, .ncols = H_N};
-	gprow gp = {.rs = &rs, .attrs = hh_gp_attrs,
-		    .xoff = offsetof(geo_household, x)};
+	gprow gp = {.rs = &rs,
+	            .attrs = hh_gp_attrs,
+	            .xoff = offsetof(geo_household, x)};
 	recs *r = calloc(1, sizeof *r);
 	int rc;
 
@@ -808,21 +811,33 @@ is_gpkg_path(const char *path)
 
 int
 geo_households_read(geo_ctx *ctx, const char *path, geo_household **out,
-		    size_t *n, geo_diag *diag, char *err, size_t errlen)
+                    size_t *n, geo_diag *diag, char *err, size_t errlen)
 {
 	if (is_gpkg_path(path))
 		return geo_households_read_gpkg(ctx, path, NULL, out, n, diag,
-						err, errlen);
+		                                err, errlen);
 	return geo_households_read_csv(ctx, path, out, n, diag, err, errlen);
 }
 
-/* ---- shelters ------------------------------------------------------------- */
+/* ---- shelters -------------------------------------------------------------
+ */
 
-enum { S_ID, S_NAME, S_KIND, S_LON, S_LAT, S_KEL, S_CAP, S_FLOOR, S_ACC,
-       S_SRC, S_N };
+enum {
+	S_ID,
+	S_NAME,
+	S_KIND,
+	S_LON,
+	S_LAT,
+	S_KEL,
+	S_CAP,
+	S_FLOOR,
+	S_ACC,
+	S_SRC,
+	S_N
+};
 static const char *const sh_cols[S_N] = {
-	"id",	     "name",	 "kind",       "lon",	     "lat",
-	"kelurahan", "capacity", "floor_m2", "accessible", "capacity_source"};
+    "id",        "name",     "kind",     "lon",        "lat",
+    "kelurahan", "capacity", "floor_m2", "accessible", "capacity_source"};
 
 static int
 id_field(rowsrc *r, int key, char *dst, char *why, size_t whylen)
@@ -835,7 +850,7 @@ id_field(rowsrc *r, int key, char *dst, char *why, size_t whylen)
 	}
 	if (strlen(s) >= GEO_ID_LEN) {
 		snprintf(why, whylen, "%s: '%s' longer than %d bytes",
-			 r->names[key], s, GEO_ID_LEN - 1);
+		         r->names[key], s, GEO_ID_LEN - 1);
 		return -1;
 	}
 	strcpy(dst, s);
@@ -866,7 +881,8 @@ sh_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 		return -1;
 	}
 	fl = get(r, S_FLOOR);
-	if (!empty(fl) && (p_double(fl, &s->floor_m2) != 0 || s->floor_m2 < 0)) {
+	if (!empty(fl) &&
+	    (p_double(fl, &s->floor_m2) != 0 || s->floor_m2 < 0)) {
 		snprintf(why, whylen, "floor_m2: '%s' is not an area", fl);
 		return -1;
 	}
@@ -878,7 +894,7 @@ sh_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 
 		if (geo_capacity_source_parse(v, &cs) != 0) {
 			snprintf(why, whylen, "capacity_source: unknown '%s'",
-				 v);
+			         v);
 			return -1;
 		}
 		s->capacity_source = (uint8_t)cs;
@@ -886,18 +902,19 @@ sh_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 	if (!empty(cap)) {
 		if (p_u32(cap, &s->capacity) != 0) {
 			snprintf(why, whylen, "capacity: '%s' is not a count",
-				 cap);
+			         cap);
 			return -1;
 		}
 	} else if (s->floor_m2 > 0) {
 		/* Sphere: 3.5 m2 of covered floor per person */
 		s->capacity =
-			(uint32_t)floor(s->floor_m2 / GEO_SPHERE_M2_PER_PERSON);
+		    (uint32_t)floor(s->floor_m2 / GEO_SPHERE_M2_PER_PERSON);
 		s->capacity_source = GEO_CAP_ESTIMATED;
 	}
 	if (s->capacity == 0) {
-		snprintf(why, whylen, "no capacity (capacity and floor_m2 "
-				      "empty or zero)");
+		snprintf(why, whylen,
+		         "no capacity (capacity and floor_m2 "
+		         "empty or zero)");
 		return -1;
 	}
 	v = get(r, S_ACC);
@@ -919,7 +936,7 @@ sh_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 
 int
 geo_shelters_read_csv(geo_ctx *ctx, const char *path, geo_shelter **out,
-		      size_t *n, geo_diag *diag, char *err, size_t errlen)
+                      size_t *n, geo_diag *diag, char *err, size_t errlen)
 {
 	rowsrc rs = {.names = sh_cols, .ncols = S_N};
 	strset ids = {0};
@@ -933,9 +950,9 @@ geo_shelters_read_csv(geo_ctx *ctx, const char *path, geo_shelter **out,
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	rc = csv_start(&c, &rs, path, (1u << S_ID) | (1u << S_LON) |
-					      (1u << S_LAT),
-		       err, errlen);
+	rc = csv_start(&c, &rs, path,
+	               (1u << S_ID) | (1u << S_LON) | (1u << S_LAT), err,
+	               errlen);
 	if (rc != 0) {
 		free(r);
 		return rc;
@@ -951,15 +968,15 @@ geo_shelters_read_csv(geo_ctx *ctx, const char *path, geo_shelter **out,
 
 		if (s == NULL) {
 			rc = geo_seterr(err, errlen, GEO_ENOMEM,
-					"out of memory");
+			                "out of memory");
 			break;
 		}
 		if (!row_complete(&rs, why, sizeof why) ||
-		    lonlat(&rs, S_LON, S_LAT, &s->x, &s->y, why,
-			   sizeof why) != 0 ||
+		    lonlat(&rs, S_LON, S_LAT, &s->x, &s->y, why, sizeof why) !=
+		        0 ||
 		    sh_attrs(&ids, &rs, s, why, sizeof why) != 0) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
-				     "%s: line %ld: %s", path, c.lineno, why);
+			             "%s: line %ld: %s", path, c.lineno, why);
 			continue;
 		}
 		recs_commit(r);
@@ -975,13 +992,15 @@ geo_shelters_read_csv(geo_ctx *ctx, const char *path, geo_shelter **out,
 
 int
 geo_shelters_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
-		       geo_shelter **out, size_t *n, geo_diag *diag,
-		       char *err, size_t errlen)
+                       geo_shelter **out, size_t *n, geo_diag *diag, char *err,
+                       size_t errlen)
 {
 	rowsrc rs = {.names = sh_cols, .ncols = S_N};
 	strset ids = {0};
-	gprow gp = {.rs = &rs, .attrs = sh_attrs, .self = &ids,
-		    .xoff = offsetof(geo_shelter, x)};
+	gprow gp = {.rs = &rs,
+	            .attrs = sh_attrs,
+	            .self = &ids,
+	            .xoff = offsetof(geo_shelter, x)};
 	recs *r = calloc(1, sizeof *r);
 	int rc;
 
@@ -1002,20 +1021,21 @@ geo_shelters_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
 }
 
 int
-geo_shelters_read(geo_ctx *ctx, const char *path, geo_shelter **out,
-		  size_t *n, geo_diag *diag, char *err, size_t errlen)
+geo_shelters_read(geo_ctx *ctx, const char *path, geo_shelter **out, size_t *n,
+                  geo_diag *diag, char *err, size_t errlen)
 {
 	if (is_gpkg_path(path))
 		return geo_shelters_read_gpkg(ctx, path, NULL, out, n, diag,
-					      err, errlen);
+		                              err, errlen);
 	return geo_shelters_read_csv(ctx, path, out, n, diag, err, errlen);
 }
 
-/* ---- depots ------------------------------------------------------------------ */
+/* ---- depots
+ * ------------------------------------------------------------------ */
 
 enum { D_ID, D_NAME, D_LON, D_LAT, D_KEL, D_CITY, D_N };
-static const char *const dp_cols[D_N] = {"id",	"name",	     "lon",
-					 "lat", "kelurahan", "city"};
+static const char *const dp_cols[D_N] = {"id",  "name",      "lon",
+                                         "lat", "kelurahan", "city"};
 
 static int
 dp_attrs(strset *ids, rowsrc *r, geo_depot *d, char *why, size_t whylen)
@@ -1047,8 +1067,8 @@ dp_attrs(strset *ids, rowsrc *r, geo_depot *d, char *why, size_t whylen)
 }
 
 int
-geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out,
-		    size_t *n, geo_diag *diag, char *err, size_t errlen)
+geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out, size_t *n,
+                    geo_diag *diag, char *err, size_t errlen)
 {
 	rowsrc rs = {.names = dp_cols, .ncols = D_N};
 	strset ids = {0};
@@ -1062,9 +1082,9 @@ geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out,
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	rc = csv_start(&c, &rs, path, (1u << D_ID) | (1u << D_LON) |
-					      (1u << D_LAT),
-		       err, errlen);
+	rc = csv_start(&c, &rs, path,
+	               (1u << D_ID) | (1u << D_LON) | (1u << D_LAT), err,
+	               errlen);
 	if (rc != 0) {
 		free(r);
 		return rc;
@@ -1080,15 +1100,15 @@ geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out,
 
 		if (d == NULL) {
 			rc = geo_seterr(err, errlen, GEO_ENOMEM,
-					"out of memory");
+			                "out of memory");
 			break;
 		}
 		if (!row_complete(&rs, why, sizeof why) ||
-		    lonlat(&rs, D_LON, D_LAT, &d->x, &d->y, why,
-			   sizeof why) != 0 ||
+		    lonlat(&rs, D_LON, D_LAT, &d->x, &d->y, why, sizeof why) !=
+		        0 ||
 		    dp_attrs(&ids, &rs, d, why, sizeof why) != 0) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
-				     "%s: line %ld: %s", path, c.lineno, why);
+			             "%s: line %ld: %s", path, c.lineno, why);
 			continue;
 		}
 		recs_commit(r);
@@ -1102,11 +1122,12 @@ geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out,
 	return rc;
 }
 
-/* ---- stock lots ------------------------------------------------------------------ */
+/* ---- stock lots
+ * ------------------------------------------------------------------ */
 
 enum { L_DEPOT, L_LOT, L_ITEM, L_QTY, L_EXP, L_N };
 static const char *const lot_cols[L_N] = {"depot", "lot", "item", "qty",
-					  "expires"};
+                                          "expires"};
 
 static long
 depot_index(const geo_depot *d, size_t n, const char *id)
@@ -1121,7 +1142,7 @@ depot_index(const geo_depot *d, size_t n, const char *id)
 
 static int
 lot_attrs(strset *keys, const geo_depot *depots, size_t nd, rowsrc *r,
-	  geo_lot *l, char *why, size_t whylen)
+          geo_lot *l, char *why, size_t whylen)
 {
 	const char *v;
 	char key[2 * GEO_ID_LEN + 2];
@@ -1140,9 +1161,9 @@ lot_attrs(strset *keys, const geo_depot *depots, size_t nd, rowsrc *r,
 	v = get(r, L_ITEM);
 	if (geo_item_parse(v, &l->item) != 0) {
 		snprintf(why, whylen,
-			 "item: unknown '%s' (want meal|kit_adult|kit_child|"
-			 "kit_infant|kit_family)",
-			 v ? v : "");
+		         "item: unknown '%s' (want meal|kit_adult|kit_child|"
+		         "kit_infant|kit_family)",
+		         v ? v : "");
 		return -1;
 	}
 	v = get(r, L_QTY);
@@ -1162,7 +1183,7 @@ lot_attrs(strset *keys, const geo_depot *depots, size_t nd, rowsrc *r,
 	rc = strset_add(keys, key);
 	if (rc == 0) {
 		snprintf(why, whylen, "duplicate lot '%s' in depot '%s'",
-			 l->lot, depots[di].id);
+		         l->lot, depots[di].id);
 		return -1;
 	}
 	return rc < 0 ? -1 : 0;
@@ -1170,8 +1191,8 @@ lot_attrs(strset *keys, const geo_depot *depots, size_t nd, rowsrc *r,
 
 int
 geo_lots_read_csv(const char *path, const geo_depot *depots, size_t ndepots,
-		  geo_lot **out, size_t *n, geo_diag *diag, char *err,
-		  size_t errlen)
+                  geo_lot **out, size_t *n, geo_diag *diag, char *err,
+                  size_t errlen)
 {
 	rowsrc rs = {.names = lot_cols, .ncols = L_N};
 	strset keys = {0};
@@ -1183,9 +1204,10 @@ geo_lots_read_csv(const char *path, const geo_depot *depots, size_t ndepots,
 
 	*out = NULL;
 	*n = 0;
-	rc = csv_start(&c, &rs, path, (1u << L_DEPOT) | (1u << L_LOT) |
-					      (1u << L_ITEM) | (1u << L_QTY),
-		       err, errlen);
+	rc = csv_start(&c, &rs, path,
+	               (1u << L_DEPOT) | (1u << L_LOT) | (1u << L_ITEM) |
+	                   (1u << L_QTY),
+	               err, errlen);
 	if (rc != 0)
 		return rc;
 	while ((rc = csv_row(&c, path, diag, err, errlen)) == 1) {
@@ -1194,7 +1216,7 @@ geo_lots_read_csv(const char *path, const geo_depot *depots, size_t ndepots,
 			nv = realloc(v, cap * sizeof *v);
 			if (nv == NULL) {
 				rc = geo_seterr(err, errlen, GEO_ENOMEM,
-						"out of memory");
+				                "out of memory");
 				break;
 			}
 			v = nv;
@@ -1202,9 +1224,9 @@ geo_lots_read_csv(const char *path, const geo_depot *depots, size_t ndepots,
 		memset(&v[cnt], 0, sizeof v[cnt]);
 		if (!row_complete(&rs, why, sizeof why) ||
 		    lot_attrs(&keys, depots, ndepots, &rs, &v[cnt], why,
-			      sizeof why) != 0) {
+		              sizeof why) != 0) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
-				     "%s: line %ld: %s", path, c.lineno, why);
+			             "%s: line %ld: %s", path, c.lineno, why);
 			continue;
 		}
 		cnt++;

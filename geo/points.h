@@ -46,9 +46,9 @@ typedef struct geo_household {
  * 1..255; each vulnerable count 0..members; elderly + under5 <= members.
  * flood/fire are set to GEO_NONE.
  */
-int geo_households_read_csv(geo_ctx *ctx, const char *path,
-			    geo_household **out, size_t *n, geo_diag *diag,
-			    char *err, size_t errlen);
+int geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
+                            size_t *n, geo_diag *diag, char *err,
+                            size_t errlen);
 
 /*
  * Household point layer of a GeoPackage: the same attribute columns as the
@@ -56,14 +56,13 @@ int geo_households_read_csv(geo_ctx *ctx, const char *path,
  * exists), geometry Point (or MultiPoint with one point) in the layer's
  * srs. layer NULL = the only features layer (error if several).
  */
-int geo_households_read_gpkg(geo_ctx *ctx, const char *path,
-			     const char *layer, geo_household **out,
-			     size_t *n, geo_diag *diag, char *err,
-			     size_t errlen);
+int geo_households_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
+                             geo_household **out, size_t *n, geo_diag *diag,
+                             char *err, size_t errlen);
 
 /* By extension: ".gpkg" -> GeoPackage (first/only layer), else CSV. */
 int geo_households_read(geo_ctx *ctx, const char *path, geo_household **out,
-			size_t *n, geo_diag *diag, char *err, size_t errlen);
+                        size_t *n, geo_diag *diag, char *err, size_t errlen);
 
 /* ---- shelters (tempat penampungan pengungsi) -------------------------- */
 
@@ -78,9 +77,9 @@ typedef enum geo_shelter_kind {
 } geo_shelter_kind;
 
 typedef enum geo_capacity_source {
-	GEO_CAP_PARSED = 0,	/* read from a capacity text */
+	GEO_CAP_PARSED = 0,    /* read from a capacity text */
 	GEO_CAP_ESTIMATED = 1, /* from floor area (Sphere) */
-	GEO_CAP_DECLARED = 2	/* stated by the shelter's manager */
+	GEO_CAP_DECLARED = 2   /* stated by the shelter's manager */
 } geo_capacity_source;
 
 /* Sphere Handbook (2018), Shelter standard 3: 3.5 m2 covered floor area
@@ -91,13 +90,13 @@ typedef enum geo_capacity_source {
 #define GEO_NAME_LEN 96
 
 typedef struct geo_shelter {
-	char id[GEO_ID_LEN];	 /* "SH-0001" */
+	char id[GEO_ID_LEN];     /* "SH-0001" */
 	char name[GEO_NAME_LEN]; /* truncated at a UTF-8 boundary */
 	geo_shelter_kind kind;
-	double x, y;	   /* metric */
-	uint32_t kel;	   /* kelurahan code, 0 unknown */
-	uint32_t capacity; /* persons; floor(floor_m2 / 3.5) when estimated */
-	double floor_m2;   /* 0 when unknown */
+	double x, y;        /* metric */
+	uint32_t kel;       /* kelurahan code, 0 unknown */
+	uint32_t capacity;  /* persons; floor(floor_m2 / 3.5) when estimated */
+	double floor_m2;    /* 0 when unknown */
 	uint8_t accessible; /* 1: usable by people with disabilities */
 	uint8_t capacity_source; /* geo_capacity_source */
 } geo_shelter;
@@ -116,20 +115,19 @@ const char *geo_capacity_source_name(geo_capacity_source s);
  * accepted. accessible: 1|0 (empty = 0). Duplicate ids rejected.
  */
 int geo_shelters_read_csv(geo_ctx *ctx, const char *path, geo_shelter **out,
-			  size_t *n, geo_diag *diag, char *err,
-			  size_t errlen);
+                          size_t *n, geo_diag *diag, char *err, size_t errlen);
 /* Shelter point layer of a GeoPackage, same attribute columns. */
 int geo_shelters_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
-			   geo_shelter **out, size_t *n, geo_diag *diag,
-			   char *err, size_t errlen);
+                           geo_shelter **out, size_t *n, geo_diag *diag,
+                           char *err, size_t errlen);
 /* By extension, like geo_households_read. */
 int geo_shelters_read(geo_ctx *ctx, const char *path, geo_shelter **out,
-		      size_t *n, geo_diag *diag, char *err, size_t errlen);
+                      size_t *n, geo_diag *diag, char *err, size_t errlen);
 
 /* ---- depots and stock lots ------------------------------------------- */
 
 typedef struct geo_depot {
-	char id[GEO_ID_LEN];	 /* "DEP-3171" */
+	char id[GEO_ID_LEN]; /* "DEP-3171" */
 	char name[GEO_NAME_LEN];
 	double x, y;   /* metric */
 	uint32_t kel;  /* kelurahan code, 0 unknown */
@@ -138,11 +136,11 @@ typedef struct geo_depot {
 
 /* depots.csv: id,name,lon,lat,kelurahan,city. Duplicate ids rejected. */
 int geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out,
-			size_t *n, geo_diag *diag, char *err, size_t errlen);
+                        size_t *n, geo_diag *diag, char *err, size_t errlen);
 
 typedef enum geo_item {
-	GEO_ITEM_MEAL = 0,   /* one ready meal (nasi bungkus), permakanan */
-	GEO_ITEM_KIT_ADULT,  /* sandang */
+	GEO_ITEM_MEAL = 0,  /* one ready meal (nasi bungkus), permakanan */
+	GEO_ITEM_KIT_ADULT, /* sandang */
 	GEO_ITEM_KIT_CHILD,
 	GEO_ITEM_KIT_INFANT,
 	GEO_ITEM_KIT_FAMILY,
@@ -155,12 +153,12 @@ const char *geo_item_name(geo_item it);
 #define GEO_NO_EXPIRY INT32_MAX
 
 typedef struct geo_lot {
-	uint32_t depot;		   /* index into the depots array given */
-	char lot[GEO_ID_LEN];	   /* lot id, unique per depot */
+	uint32_t depot;       /* index into the depots array given */
+	char lot[GEO_ID_LEN]; /* lot id, unique per depot */
 	geo_item item;
-	uint32_t qty;		   /* units of item */
-	int32_t expires_days;	   /* days since 1970-01-01, GEO_NO_EXPIRY */
-	uint32_t expires_ymd;	   /* YYYYMMDD, 0 = no expiry */
+	uint32_t qty;         /* units of item */
+	int32_t expires_days; /* days since 1970-01-01, GEO_NO_EXPIRY */
+	uint32_t expires_ymd; /* YYYYMMDD, 0 = no expiry */
 } geo_lot;
 
 /*
@@ -168,9 +166,9 @@ typedef struct geo_lot {
  * column names a depot id from depots[0..ndepots) (rows naming an unknown
  * depot are rejected). Duplicate (depot, lot) rejected.
  */
-int geo_lots_read_csv(const char *path, const geo_depot *depots,
-		      size_t ndepots, geo_lot **out, size_t *n,
-		      geo_diag *diag, char *err, size_t errlen);
+int geo_lots_read_csv(const char *path, const geo_depot *depots, size_t ndepots,
+                      geo_lot **out, size_t *n, geo_diag *diag, char *err,
+                      size_t errlen);
 
 /* Date helpers: "YYYY-MM-DD" -> days since 1970-01-01 (proleptic
  * Gregorian) and YYYYMMDD. Return 0 or GEO_EINVAL. */

@@ -106,22 +106,22 @@ zone_feature(void *ud, geo_feat *f, geo_diag *diag)
 	hs = geo_prop_str(f->props, "hazard", buf, sizeof buf);
 	if (hs != NULL && geo_hazard_parse(hs, &hz) != 0)
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: unknown hazard '%s'",
-				    f->src, f->index, hs);
+		                    "%s: feature %ld: unknown hazard '%s'",
+		                    f->src, f->index, hs);
 	if (hs == NULL && hz == GEO_HAZARD_ANY)
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: no hazard property",
-				    f->src, f->index);
+		                    "%s: feature %ld: no hazard property",
+		                    f->src, f->index);
 	cs = geo_prop_str(f->props, "class", buf, sizeof buf);
 	if (cs == NULL)
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: no class property",
-				    f->src, f->index);
+		                    "%s: feature %ld: no class property",
+		                    f->src, f->index);
 	if (geo_class_parse(cs, &cls) != 0 || cls == GEO_NONE)
 		return geo_diag_add(diag, GEO_DIAG_REJECT, f->index,
-				    "%s: feature %ld: bad class '%s' (want "
-				    "low|medium|high|rendah|sedang|tinggi)",
-				    f->src, f->index, cs);
+		                    "%s: feature %ld: bad class '%s' (want "
+		                    "low|medium|high|rendah|sedang|tinggi)",
+		                    f->src, f->index, cs);
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
 		geo_zone *nz = realloc(b->zones, cap * sizeof *nz);
@@ -141,7 +141,7 @@ zone_feature(void *ud, geo_feat *f, geo_diag *diag)
 	id = geo_prop_str(f->props, "id", idbuf, sizeof idbuf);
 	if (id == NULL) {
 		snprintf(idbuf, sizeof idbuf, "%s#%ld", geo_basename(f->src),
-			 f->index);
+		         f->index);
 		id = idbuf;
 	}
 	z->id = geo_strdup(id);
@@ -183,12 +183,12 @@ append_batch(geo_zoneset *zs, batch *b, char *err, size_t errlen)
 		nz = realloc(zs->zones, cap * sizeof *nz);
 		if (nz == NULL)
 			return geo_seterr(err, errlen, GEO_ENOMEM,
-					  "out of memory");
+			                  "out of memory");
 		zs->zones = nz;
 		np = realloc(zs->polys, cap * sizeof *np);
 		if (np == NULL)
 			return geo_seterr(err, errlen, GEO_ENOMEM,
-					  "out of memory");
+			                  "out of memory");
 		zs->polys = np;
 		zs->cap = cap;
 	}
@@ -211,7 +211,7 @@ check_open(const geo_zoneset *zs, char *err, size_t errlen)
 		return geo_seterr(err, errlen, GEO_EINVAL, "no zone set");
 	if (zs->built)
 		return geo_seterr(err, errlen, GEO_EINVAL,
-				  "zone set already built");
+		                  "zone set already built");
 	return 0;
 }
 
@@ -228,8 +228,8 @@ finish_add(geo_zoneset *zs, batch *b, int rc, char *err, size_t errlen)
 
 int
 geo_zoneset_add_gpkg(geo_zoneset *zs, geo_ctx *ctx, const char *path,
-		     const char *layer, geo_hazard hazard, geo_diag *diag,
-		     char *err, size_t errlen)
+                     const char *layer, geo_hazard hazard, geo_diag *diag,
+                     char *err, size_t errlen)
 {
 	batch b = {NULL, NULL, 0, 0, hazard, path};
 	int rc = check_open(zs, err, errlen);
@@ -237,23 +237,23 @@ geo_zoneset_add_gpkg(geo_zoneset *zs, geo_ctx *ctx, const char *path,
 	if (rc != 0)
 		return rc;
 	rc = geo_features_read(ctx, path, layer, zone_feature, &b, diag, err,
-			       errlen);
+	                       errlen);
 	return finish_add(zs, &b, rc, err, errlen);
 }
 
 int
 geo_zoneset_add_file(geo_zoneset *zs, geo_ctx *ctx, const char *path,
-		     geo_hazard hazard, geo_diag *diag, char *err,
-		     size_t errlen)
+                     geo_hazard hazard, geo_diag *diag, char *err,
+                     size_t errlen)
 {
 	return geo_zoneset_add_gpkg(zs, ctx, path, NULL, hazard, diag, err,
-				    errlen);
+	                            errlen);
 }
 
 int
 geo_zoneset_add_geojson(geo_zoneset *zs, geo_ctx *ctx, const char *text,
-			size_t len, const char *name, geo_hazard hazard,
-			geo_diag *diag, char *err, size_t errlen)
+                        size_t len, const char *name, geo_hazard hazard,
+                        geo_diag *diag, char *err, size_t errlen)
 {
 	batch b = {NULL, NULL, 0, 0, hazard, name};
 	int rc = check_open(zs, err, errlen);
@@ -261,7 +261,7 @@ geo_zoneset_add_geojson(geo_zoneset *zs, geo_ctx *ctx, const char *text,
 	if (rc != 0)
 		return rc;
 	rc = geo_features_read_text(ctx, text, len, name, zone_feature, &b,
-				    diag, err, errlen);
+	                            diag, err, errlen);
 	return finish_add(zs, &b, rc, err, errlen);
 }
 
@@ -289,8 +289,7 @@ sort_cands(uint32_t *v, uint32_t n, const uint8_t *zcls)
 }
 
 static int
-derive_cells(geo_zoneset *zs, const geo_cells *cells, char *err,
-	     size_t errlen)
+derive_cells(geo_zoneset *zs, const geo_cells *cells, char *err, size_t errlen)
 {
 	size_t ncells = (size_t)zs->ix.g.nx * zs->ix.g.ny, c;
 	uint32_t *tmp = NULL;
@@ -312,7 +311,7 @@ derive_cells(geo_zoneset *zs, const geo_cells *cells, char *err,
 			tmp = malloc(tcap * sizeof *tmp);
 			if (tmp == NULL)
 				return geo_seterr(err, errlen, GEO_ENOMEM,
-						  "out of memory");
+				                  "out of memory");
 		}
 		for (k = lo; k < hi; k++) {
 			uint32_t e = cells->ent[k], z = e >> 1;
@@ -333,12 +332,12 @@ derive_cells(geo_zoneset *zs, const geo_cells *cells, char *err,
 		if (id == UINT32_MAX || id >= MAX_LISTS) {
 			free(tmp);
 			return geo_seterr(err, errlen, GEO_ENOMEM,
-					  "too many boundary lists");
+			                  "too many boundary lists");
 		}
 		if (nc > 0)
 			zs->boundary_cells++;
 		zs->cell[c] = base[GEO_FLOOD] | base[GEO_FIRE] << 2 |
-			      id << CELL_LIST_SHIFT;
+		              id << CELL_LIST_SHIFT;
 	}
 	free(tmp);
 	geo_seqtab_seal(&zs->lists);
@@ -372,14 +371,14 @@ geo_zoneset_build(geo_zoneset *zs, double cell_m, char *err, size_t errlen)
 	if (zs->n == 0)
 		minx = miny = maxx = maxy = 0;
 	if (geo_grid_init(&g, minx, miny, maxx, maxy, cell_m, ZONE_MIN_CELL_M,
-			  ZONE_MAX_CELLS) != 0)
+	                  ZONE_MAX_CELLS) != 0)
 		return geo_seterr(err, errlen, GEO_EINVAL,
-				  "zone extent too large for cell size %g m",
-				  cell_m);
+		                  "zone extent too large for cell size %g m",
+		                  cell_m);
 	rc = geo_pipx_build(&zs->ix, &g, zs->polys, zs->n, &cells);
 	if (rc != 0)
 		return geo_seterr(err, errlen, rc, "cannot index zones (%d)",
-				  rc);
+		                  rc);
 	rc = derive_cells(zs, &cells, err, errlen);
 	geo_cells_free(&cells);
 	if (rc != 0)
@@ -390,8 +389,8 @@ geo_zoneset_build(geo_zoneset *zs, double cell_m, char *err, size_t errlen)
 
 int
 geo_zoneset_load(geo_ctx *ctx, const char *const *paths, size_t npaths,
-		 const geo_hazard *hazards, geo_diag *diag, geo_zoneset **out,
-		 char *err, size_t errlen)
+                 const geo_hazard *hazards, geo_diag *diag, geo_zoneset **out,
+                 char *err, size_t errlen)
 {
 	geo_zoneset *zs;
 	size_t i;
@@ -403,8 +402,8 @@ geo_zoneset_load(geo_ctx *ctx, const char *const *paths, size_t npaths,
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
 	for (i = 0; i < npaths; i++) {
 		rc = geo_zoneset_add_file(zs, ctx, paths[i],
-					  hazards ? hazards[i] : GEO_HAZARD_ANY,
-					  diag, err, errlen);
+		                          hazards ? hazards[i] : GEO_HAZARD_ANY,
+		                          diag, err, errlen);
 		if (rc < 0)
 			goto fail;
 	}
@@ -418,7 +417,8 @@ fail:
 	return rc;
 }
 
-/* ---- accessors ------------------------------------------------------------ */
+/* ---- accessors ------------------------------------------------------------
+ */
 
 size_t
 geo_zoneset_count(const geo_zoneset *zs)
@@ -451,12 +451,13 @@ geo_zoneset_get_stats(const geo_zoneset *zs, geo_zoneset_stats *st)
 	if (!zs->built)
 		return;
 	st->bytes = ncells * sizeof(uint32_t) + geo_pipx_bytes(&zs->ix) +
-		    sizeof(uint32_t) * (zs->lists.ndata + zs->lists.nseq + 1);
+	            sizeof(uint32_t) * (zs->lists.ndata + zs->lists.nseq + 1);
 	for (size_t i = 0; i < zs->n; i++)
 		st->bytes += 2 * sizeof(double) * zs->polys[i].npts;
 }
 
-/* ---- queries ---------------------------------------------------------------- */
+/* ---- queries ----------------------------------------------------------------
+ */
 
 static inline uint32_t
 classes_at(const geo_zoneset *zs, double x, double y)
@@ -500,7 +501,7 @@ geo_zoneset_class_at(const geo_zoneset *zs, geo_hazard h, double x, double y)
 
 void
 geo_zoneset_classes_at(const geo_zoneset *zs, double x, double y,
-		       geo_class *flood, geo_class *fire)
+                       geo_class *flood, geo_class *fire)
 {
 	uint32_t v = classes_at(zs, x, y);
 
@@ -511,8 +512,8 @@ geo_zoneset_classes_at(const geo_zoneset *zs, double x, double y,
 }
 
 size_t
-geo_zoneset_zones_at(const geo_zoneset *zs, double x, double y,
-		     uint32_t *out, size_t max)
+geo_zoneset_zones_at(const geo_zoneset *zs, double x, double y, uint32_t *out,
+                     size_t max)
 {
 	const double tol = GEO_BOUNDARY_TOL_M;
 	size_t i, found = 0;
@@ -550,7 +551,7 @@ geo_exposure(const geo_zoneset *zs, geo_household *hh, size_t n)
 
 void
 geo_exposure_xy(const geo_zoneset *zs, const double *xy, size_t n,
-		uint8_t *out_flood, uint8_t *out_fire)
+                uint8_t *out_flood, uint8_t *out_fire)
 {
 	size_t i;
 
@@ -566,7 +567,7 @@ geo_exposure_xy(const geo_zoneset *zs, const double *xy, size_t n,
 
 void
 geo_hindex_exposure(const geo_hindex *ix, const geo_zoneset *zs,
-		    geo_household *hh)
+                    geo_household *hh)
 {
 	geo_hindex_grid g;
 	size_t i, n;

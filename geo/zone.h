@@ -54,14 +54,14 @@ typedef struct geo_zoneset geo_zoneset;
 
 /* One zone's attributes. Strings are owned by the set. */
 typedef struct geo_zone {
-	const char *id;	  /* from the file, or "<file>#<index>" */
+	const char *id;   /* from the file, or "<file>#<index>" */
 	const char *name; /* "" when absent */
 	const char *file; /* path it was loaded from */
-	long feature;	  /* feature index in that file */
+	long feature;     /* feature index in that file */
 	geo_hazard hazard;
 	geo_class cls;
-	int depth_cm;	  /* -1 when absent */
-	double area_m2;	  /* after repair, in the metric CRS */
+	int depth_cm;                  /* -1 when absent */
+	double area_m2;                /* after repair, in the metric CRS */
 	double minx, miny, maxx, maxy; /* metric bounding box */
 } geo_zone;
 
@@ -79,18 +79,18 @@ void geo_zoneset_free(geo_zoneset *zs);
  * geo_zoneset_build.
  */
 int geo_zoneset_add_file(geo_zoneset *zs, geo_ctx *ctx, const char *path,
-			 geo_hazard hazard, geo_diag *diag, char *err,
-			 size_t errlen);
+                         geo_hazard hazard, geo_diag *diag, char *err,
+                         size_t errlen);
 
 /* GeoJSON from memory; `name` is used in messages in place of a path. */
 int geo_zoneset_add_geojson(geo_zoneset *zs, geo_ctx *ctx, const char *text,
-			    size_t len, const char *name, geo_hazard hazard,
-			    geo_diag *diag, char *err, size_t errlen);
+                            size_t len, const char *name, geo_hazard hazard,
+                            geo_diag *diag, char *err, size_t errlen);
 
 /* One GeoPackage layer (layer NULL = every polygon features layer). */
 int geo_zoneset_add_gpkg(geo_zoneset *zs, geo_ctx *ctx, const char *path,
-			 const char *layer, geo_hazard hazard, geo_diag *diag,
-			 char *err, size_t errlen);
+                         const char *layer, geo_hazard hazard, geo_diag *diag,
+                         char *err, size_t errlen);
 
 /*
  * Build the query structures. cell_m: raster cell size in metres, 0 = auto
@@ -99,8 +99,7 @@ int geo_zoneset_add_gpkg(geo_zoneset *zs, geo_ctx *ctx, const char *path,
  * is an error (GEO_EINVAL). An empty set builds fine (everything is
  * GEO_NONE).
  */
-int geo_zoneset_build(geo_zoneset *zs, double cell_m, char *err,
-		      size_t errlen);
+int geo_zoneset_build(geo_zoneset *zs, double cell_m, char *err, size_t errlen);
 
 /*
  * Convenience: new + add_file for each path (hazard from the data, each
@@ -109,8 +108,8 @@ int geo_zoneset_build(geo_zoneset *zs, double cell_m, char *err,
  * the file. On success *out is a built set owned by the caller.
  */
 int geo_zoneset_load(geo_ctx *ctx, const char *const *paths, size_t npaths,
-		     const geo_hazard *hazards, geo_diag *diag,
-		     geo_zoneset **out, char *err, size_t errlen);
+                     const geo_hazard *hazards, geo_diag *diag,
+                     geo_zoneset **out, char *err, size_t errlen);
 
 /* Zones held (valid before and after build). */
 size_t geo_zoneset_count(const geo_zoneset *zs);
@@ -122,11 +121,11 @@ size_t geo_zoneset_count_hazard(const geo_zoneset *zs, geo_hazard h);
 
 /* Highest class of hazard h among zones containing metric point (x, y). */
 geo_class geo_zoneset_class_at(const geo_zoneset *zs, geo_hazard h, double x,
-			       double y);
+                               double y);
 
 /* Both hazards at once. */
 void geo_zoneset_classes_at(const geo_zoneset *zs, double x, double y,
-			    geo_class *flood, geo_class *fire);
+                            geo_class *flood, geo_class *fire);
 
 /*
  * Indexes (into geo_zoneset_zone) of every zone containing (x, y), any
@@ -134,7 +133,7 @@ void geo_zoneset_classes_at(const geo_zoneset *zs, double x, double y,
  * exceed max).
  */
 size_t geo_zoneset_zones_at(const geo_zoneset *zs, double x, double y,
-			    uint32_t *out, size_t max);
+                            uint32_t *out, size_t max);
 
 /*
  * Exposure of every household at once: sets hh[i].flood and hh[i].fire.
@@ -147,14 +146,14 @@ void geo_exposure(const geo_zoneset *zs, geo_household *hh, size_t n);
  * (geo_class values, either may be NULL) get n entries.
  */
 void geo_exposure_xy(const geo_zoneset *zs, const double *xy, size_t n,
-		     uint8_t *out_flood, uint8_t *out_fire);
+                     uint8_t *out_flood, uint8_t *out_fire);
 
 /* Build statistics, for the bench and the logs. */
 typedef struct geo_zoneset_stats {
 	double cell_m;
-	size_t nx, ny;		/* raster size */
-	size_t boundary_cells;	/* cells needing an exact test */
-	size_t bytes;		/* memory held by the query structures */
+	size_t nx, ny;         /* raster size */
+	size_t boundary_cells; /* cells needing an exact test */
+	size_t bytes;          /* memory held by the query structures */
 } geo_zoneset_stats;
 void geo_zoneset_get_stats(const geo_zoneset *zs, geo_zoneset_stats *st);
 

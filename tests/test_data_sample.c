@@ -33,19 +33,35 @@
 #define ADMIN "data/jakarta"
 
 /* The command of data/sample/README.md, without --out. */
-static const char *const sample_args[] = {
-	"--households", "5000", "--shelters", "110", "--osm-shelters", "64",
-	"--shelter-max-capacity", "80", "--depots", "6", "--seed", "2007",
-	NULL};
+static const char *const sample_args[] = {"--households",
+                                          "5000",
+                                          "--shelters",
+                                          "110",
+                                          "--osm-shelters",
+                                          "64",
+                                          "--shelter-max-capacity",
+                                          "80",
+                                          "--depots",
+                                          "6",
+                                          "--seed",
+                                          "2007",
+                                          NULL};
 
 /* Every file the generator writes, but the fire incident (whose name
  * carries the kelurahan; found by listing incidents/). */
-static const char *const gen_files[] = {
-	"kota.geojson",	  "kecamatan.geojson", "kelurahan.geojson",
-	"rw.geojson",	  "flood-zones.geojson", "fire-zones.geojson",
-	"households.csv", "shelters.csv",	"depots.csv",
-	"stock.csv",	  "UNMATCHED.md",	"incidents/flood-2007.json",
-	"incidents/flood-2007-rw.json"};
+static const char *const gen_files[] = {"kota.geojson",
+                                        "kecamatan.geojson",
+                                        "kelurahan.geojson",
+                                        "rw.geojson",
+                                        "flood-zones.geojson",
+                                        "fire-zones.geojson",
+                                        "households.csv",
+                                        "shelters.csv",
+                                        "depots.csv",
+                                        "stock.csv",
+                                        "UNMATCHED.md",
+                                        "incidents/flood-2007.json",
+                                        "incidents/flood-2007-rw.json"};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -97,7 +113,8 @@ csv_load(const char *path, const char *header, struct csv *c)
 	assert_non_null(nl);
 	*nl = '\0';
 	if (strcmp(c->buf, header) != 0)
-		fail_msg("%s: header \"%s\", want \"%s\"", path, c->buf, header);
+		fail_msg("%s: header \"%s\", want \"%s\"", path, c->buf,
+		         header);
 	c->cols = 1;
 	for (const char *p = header; *p; p++)
 		c->cols += *p == ',';
@@ -112,7 +129,7 @@ csv_load(const char *path, const char *header, struct csv *c)
 		for (char *f = p;; k++) {
 			if (k >= c->cols)
 				fail_msg("%s: row %zu: too many fields", path,
-					 c->rows + 1);
+				         c->rows + 1);
 			c->cell[c->rows * c->cols + k] = f;
 			char *comma = strchr(f, ',');
 			if (!comma)
@@ -122,7 +139,7 @@ csv_load(const char *path, const char *header, struct csv *c)
 		}
 		if (k + 1 != c->cols)
 			fail_msg("%s: row %zu: %zu fields, want %zu", path,
-				 c->rows + 1, k + 1, c->cols);
+			         c->rows + 1, k + 1, c->cols);
 		c->rows++;
 		p = end + 1;
 	}
@@ -226,9 +243,9 @@ setup(void **state)
 	for (size_t i = 0; i < nkel; i++) {
 		json_t *f = json_array_get(feats, i);
 		const char *code = json_string_value(
-			json_object_get(json_object_get(f, "properties"), "code"));
+		    json_object_get(json_object_get(f, "properties"), "code"));
 		snprintf(kels[i].code, sizeof kels[i].code, "%s",
-			 code ? code : "");
+		         code ? code : "");
 		kels[i].geom = geom_of(json_object_get(f, "geometry"));
 		kels[i].prep = GEOSPrepare_r(geos, kels[i].geom);
 	}
@@ -283,11 +300,11 @@ test_admin_layers(void **state)
 		coded++;
 		if (!code_known(&vil, kels[i].code))
 			fail_msg("kelurahan code %s not in villages.csv",
-				 kels[i].code);
+			         kels[i].code);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(kels[i].code, kels[j].code) == 0)
 				fail_msg("code %s on two polygons",
-					 kels[i].code);
+				         kels[i].code);
 	}
 	assert_true(coded >= 255);
 
@@ -296,20 +313,20 @@ test_admin_layers(void **state)
 	json_t *root = load_json(SAMPLE "/kelurahan.geojson");
 	json_t *feats = json_object_get(root, "features");
 	for (size_t i = 0; i < json_array_size(feats); i++) {
-		json_t *p = json_object_get(json_array_get(feats, i),
-					    "properties");
+		json_t *p =
+		    json_object_get(json_array_get(feats, i), "properties");
 		if (json_is_null(json_object_get(p, "code")) &&
-		    !strstr(report, json_string_value(json_object_get(
-					    p, "source_name"))))
+		    !strstr(report, json_string_value(
+		                        json_object_get(p, "source_name"))))
 			fail_msg("unmatched polygon %s not in UNMATCHED.md",
-				 json_string_value(
-					 json_object_get(p, "source_name")));
+			         json_string_value(
+			             json_object_get(p, "source_name")));
 	}
 	for (size_t i = 0; i < vil.rows; i++)
 		if (!kel_by_code(csv_at(&vil, i, 0)) &&
 		    !strstr(report, csv_at(&vil, i, 0)))
 			fail_msg("code %s without polygon not in UNMATCHED.md",
-				 csv_at(&vil, i, 0));
+			         csv_at(&vil, i, 0));
 	json_decref(root);
 	free(report);
 	csv_free(&vil);
@@ -318,7 +335,7 @@ test_admin_layers(void **state)
 		const char *file;
 		size_t n;
 	} layers[] = {{SAMPLE "/kecamatan.geojson", 42},
-		      {SAMPLE "/kota.geojson", 5}};
+	              {SAMPLE "/kota.geojson", 5}};
 	for (size_t l = 0; l < 2; l++) {
 		json_t *lay = load_json(layers[l].file);
 		feats = json_object_get(lay, "features");
@@ -326,8 +343,9 @@ test_admin_layers(void **state)
 		for (size_t i = 0; i < layers[l].n; i++) {
 			json_t *f = json_array_get(feats, i);
 			assert_non_null(json_string_value(json_object_get(
-				json_object_get(f, "properties"), "code")));
-			GEOSGeometry *g = geom_of(json_object_get(f, "geometry"));
+			    json_object_get(f, "properties"), "code")));
+			GEOSGeometry *g =
+			    geom_of(json_object_get(f, "geometry"));
 			assert_int_equal(GEOSisValid_r(geos, g), 1);
 			GEOSGeom_destroy_r(geos, g);
 		}
@@ -345,11 +363,11 @@ test_rw(void **state)
 	assert_true(n >= 2500);
 	const char *prev = "";
 	for (size_t i = 0; i < n; i++) {
-		json_t *p = json_object_get(json_array_get(feats, i),
-					    "properties");
+		json_t *p =
+		    json_object_get(json_array_get(feats, i), "properties");
 		const char *id = json_string_value(json_object_get(p, "id"));
 		const char *kel =
-			json_string_value(json_object_get(p, "kelurahan"));
+		    json_string_value(json_object_get(p, "kelurahan"));
 		json_int_t rw = json_integer_value(json_object_get(p, "rw"));
 		assert_non_null(id);
 		assert_non_null(kel);
@@ -366,7 +384,7 @@ test_rw(void **state)
 		assert_true(strcmp(prev, id) < 0); /* sorted, unique */
 		prev = id;
 		GEOSGeometry *g = geom_of(
-			json_object_get(json_array_get(feats, i), "geometry"));
+		    json_object_get(json_array_get(feats, i), "geometry"));
 		assert_int_equal(GEOSisValid_r(geos, g), 1);
 		GEOSGeom_destroy_r(geos, g);
 		flood += json_is_true(json_object_get(p, "floodprone"));
@@ -383,15 +401,15 @@ test_zones(void **state)
 	json_t *feats = json_object_get(fz, "features");
 	assert_int_equal(json_array_size(feats), 2739);
 	for (size_t i = 0; i < json_array_size(feats); i++) {
-		json_t *p = json_object_get(json_array_get(feats, i),
-					    "properties");
+		json_t *p =
+		    json_object_get(json_array_get(feats, i), "properties");
 		const char *cl = json_string_value(json_object_get(p, "class"));
 		assert_string_equal(
-			json_string_value(json_object_get(p, "hazard")),
-			"flood");
+		    json_string_value(json_object_get(p, "hazard")), "flood");
 		assert_non_null(json_string_value(json_object_get(p, "id")));
-		assert_true(strcmp(cl, "low") == 0 || strcmp(cl, "medium") == 0 ||
-			    strcmp(cl, "high") == 0);
+		assert_true(strcmp(cl, "low") == 0 ||
+		            strcmp(cl, "medium") == 0 ||
+		            strcmp(cl, "high") == 0);
 	}
 	json_decref(fz);
 
@@ -405,16 +423,15 @@ test_zones(void **state)
 		json_t *p = json_object_get(f, "properties");
 		const char *cl = json_string_value(json_object_get(p, "class"));
 		assert_string_equal(
-			json_string_value(json_object_get(p, "hazard")),
-			"fire");
-		int c = strcmp(cl, "low") == 0	    ? 0
-			: strcmp(cl, "medium") == 0 ? 1
-			: strcmp(cl, "high") == 0   ? 2
-						    : -1;
+		    json_string_value(json_object_get(p, "hazard")), "fire");
+		int c = strcmp(cl, "low") == 0      ? 0
+		        : strcmp(cl, "medium") == 0 ? 1
+		        : strcmp(cl, "high") == 0   ? 2
+		                                    : -1;
 		assert_true(c >= 0);
 		cls[c]++;
 		const char *kel =
-			json_string_value(json_object_get(p, "kelurahan"));
+		    json_string_value(json_object_get(p, "kelurahan"));
 		if (!kel) {
 			nulls++;
 			continue;
@@ -444,9 +461,9 @@ test_households(void **state)
 	(void)state;
 	struct csv h, vil;
 	csv_load(SAMPLE "/households.csv",
-		 "id,lon,lat,kelurahan,members,elderly,under5,disabled,"
-		 "pregnant",
-		 &h);
+	         "id,lon,lat,kelurahan,members,elderly,under5,disabled,"
+	         "pregnant",
+	         &h);
 	csv_load(ADMIN "/villages.csv", "code,district_code,name", &vil);
 	assert_true(h.rows >= 4500 && h.rows <= 5500);
 	double persons = 0, v[4] = {0};
@@ -458,13 +475,15 @@ test_households(void **state)
 		const struct kel *k = kel_by_code(code);
 		if (!k || !code_known(&vil, code))
 			fail_msg("household %zu: kelurahan %s unknown", i + 1,
-				 code);
+			         code);
 		if (!point_in(k->prep, lon, lat))
 			fail_msg("household %zu (%s,%s) is not in %s", i + 1,
-				 csv_at(&h, i, 1), csv_at(&h, i, 2), code);
+			         csv_at(&h, i, 1), csv_at(&h, i, 2), code);
 		long m = to_long(csv_at(&h, i, 4));
-		long el = to_long(csv_at(&h, i, 5)), u5 = to_long(csv_at(&h, i, 6));
-		long dis = to_long(csv_at(&h, i, 7)), pr = to_long(csv_at(&h, i, 8));
+		long el = to_long(csv_at(&h, i, 5)),
+		     u5 = to_long(csv_at(&h, i, 6));
+		long dis = to_long(csv_at(&h, i, 7)),
+		     pr = to_long(csv_at(&h, i, 8));
 		assert_true(m >= 1 && m <= 12);
 		assert_true(el >= 0 && u5 >= 0 && dis >= 0 && pr >= 0);
 		assert_true(el + u5 + pr <= m && dis <= m);
@@ -491,8 +510,8 @@ static GEOSGeometry *
 flood_footprint(void)
 {
 	json_t *m = load_json(SAMPLE "/incidents/flood-2007.json");
-	GEOSGeometry *g = geom_of(json_object_get(
-		json_object_get(m, "footprint"), "geometry"));
+	GEOSGeometry *g = geom_of(
+	    json_object_get(json_object_get(m, "footprint"), "geometry"));
 	json_decref(m);
 	return g;
 }
@@ -503,14 +522,14 @@ test_shelters(void **state)
 	(void)state;
 	struct csv s;
 	csv_load(SAMPLE "/shelters.csv",
-		 "id,name,kind,lon,lat,kelurahan,capacity,floor_m2,accessible,"
-		 "capacity_source",
-		 &s);
+	         "id,name,kind,lon,lat,kelurahan,capacity,floor_m2,accessible,"
+	         "capacity_source",
+	         &s);
 	GEOSGeometry *fp = flood_footprint();
 	const GEOSPreparedGeometry *fpp = GEOSPrepare_r(geos, fp);
-	static const char *const kinds[] = {"school",	     "mosque",
-					    "sports_hall",   "office",
-					    "community_hall", "tent", "other"};
+	static const char *const kinds[] = {
+	    "school",         "mosque", "sports_hall", "office",
+	    "community_hall", "tent",   "other"};
 	size_t real = 0, parsed = 0, accessible = 0, inside = 0;
 	double out_places = 0;
 	for (size_t i = 0; i < s.rows; i++) {
@@ -530,7 +549,8 @@ test_shelters(void **state)
 		const char *cap = csv_at(&s, i, 6), *src = csv_at(&s, i, 9);
 		double floor_m2 = to_double(csv_at(&s, i, 7));
 		/* capacity, or floor_m2 / 3.5 (Sphere) when empty */
-		double places = *cap ? (double)to_long(cap) : floor(floor_m2 / 3.5);
+		double places =
+		    *cap ? (double)to_long(cap) : floor(floor_m2 / 3.5);
 		assert_true(places > 0);
 		if (*cap)
 			assert_string_equal(src, "parsed");
@@ -580,7 +600,7 @@ test_depots_and_stock(void **state)
 	csv_load(ADMIN "/villages.csv", "code,district_code,name", &vil);
 	assert_int_equal(d.rows, 6);
 	static const char *const cities[] = {"31.01", "31.71", "31.72",
-					     "31.73", "31.74", "31.75"};
+	                                     "31.73", "31.74", "31.75"};
 	for (size_t c = 0; c < 6; c++) {
 		size_t hits = 0;
 		for (size_t i = 0; i < d.rows; i++)
@@ -599,12 +619,13 @@ test_depots_and_stock(void **state)
 		assert_true(meals >= 1);
 	}
 	static const char *const items[] = {"meal", "kit_adult", "kit_child",
-					    "kit_infant", "kit_family"};
+	                                    "kit_infant", "kit_family"};
 	size_t expired = 0, soon = 0;
 	for (size_t j = 0; j < st.rows; j++) {
 		int known = 0, item_ok = 0;
 		for (size_t i = 0; i < d.rows; i++)
-			known |= strcmp(csv_at(&st, j, 0), csv_at(&d, i, 0)) == 0;
+			known |=
+			    strcmp(csv_at(&st, j, 0), csv_at(&d, i, 0)) == 0;
 		for (size_t k = 0; k < 5; k++)
 			item_ok |= strcmp(csv_at(&st, j, 2), items[k]) == 0;
 		assert_true(known && item_ok);
@@ -612,7 +633,7 @@ test_depots_and_stock(void **state)
 		for (size_t k = 0; k < j; k++)
 			if (strcmp(csv_at(&st, j, 0), csv_at(&st, k, 0)) == 0)
 				assert_string_not_equal(csv_at(&st, j, 1),
-							csv_at(&st, k, 1));
+				                        csv_at(&st, k, 1));
 		const char *e = csv_at(&st, j, 4);
 		if (!*e)
 			continue;
@@ -620,7 +641,7 @@ test_depots_and_stock(void **state)
 		/* relative to the fire incident's date, 2026-12-01 */
 		expired += strcmp(e, "2026-12-01") < 0;
 		soon += strcmp(e, "2026-12-01") >= 0 &&
-			strcmp(e, "2026-12-31") <= 0;
+		        strcmp(e, "2026-12-31") <= 0;
 	}
 	assert_true(expired >= 1);
 	assert_true(soon >= 1);
@@ -662,7 +683,7 @@ check_incident(const char *rel)
 	memset(&m, 0, sizeof m);
 	if (ingest_parse(buf, len, 4u << 20, NULL, NULL, &m, &e) != 0)
 		fail_msg("%s: rejected: %s %s: %s", rel, e.code, e.field,
-			 e.message);
+		         e.message);
 	ingest_msg_clear(&m);
 	json_error_t je;
 	json_t *j = json_loadb(buf, len, 0, &je);
@@ -670,11 +691,11 @@ check_incident(const char *rel)
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(j, "v")), 1);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")),
-			    "incident.report");
+	                    "incident.report");
 	assert_string_equal(json_string_value(json_object_get(j, "action")),
-			    "open");
+	                    "open");
 	assert_string_equal(json_string_value(json_object_get(j, "source")),
-			    "bpbd-dki");
+	                    "bpbd-dki");
 	assert_non_null(json_string_value(json_object_get(j, "source_id")));
 	assert_non_null(json_string_value(json_object_get(j, "time")));
 	assert_true(json_is_object(json_object_get(j, "severity")));
@@ -689,12 +710,12 @@ test_incidents(void **state)
 	(void)state;
 	json_t *f = check_incident("incidents/flood-2007.json");
 	assert_string_equal(json_string_value(json_object_get(f, "type")),
-			    "flood");
+	                    "flood");
 	assert_string_equal(json_string_value(json_object_get(f, "source_id")),
-			    "2007-02-banjir");
+	                    "2007-02-banjir");
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(f, "severity"), "siaga")),
-			 1);
+	                     json_object_get(f, "severity"), "siaga")),
+	                 1);
 	json_decref(f);
 	GEOSGeometry *fp = flood_footprint();
 	assert_int_equal(GEOSisValid_r(geos, fp), 1);
@@ -712,7 +733,7 @@ test_incidents(void **state)
 	for (size_t i = 0; i < json_array_size(ids); i++) {
 		char key[40];
 		snprintf(key, sizeof key, "\"id\":\"%s\"",
-			 json_string_value(json_array_get(ids, i)));
+		         json_string_value(json_array_get(ids, i)));
 		if (!strstr(rw, key))
 			fail_msg("RW %s not in rw.geojson", key);
 	}
@@ -724,25 +745,25 @@ test_incidents(void **state)
 	fire_file(SAMPLE, rel, sizeof rel);
 	json_t *fi = check_incident(rel);
 	assert_string_equal(json_string_value(json_object_get(fi, "type")),
-			    "fire");
-	assert_true(json_is_true(json_object_get(
-		json_object_get(fi, "severity"), "evacuate")));
+	                    "fire");
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(fi, "severity"), "evacuate")));
 	json_t *fpo = json_object_get(fi, "footprint");
-	double lon = json_number_value(
-		json_array_get(json_object_get(fpo, "point"), 0));
-	double lat = json_number_value(
-		json_array_get(json_object_get(fpo, "point"), 1));
+	double lon =
+	    json_number_value(json_array_get(json_object_get(fpo, "point"), 0));
+	double lat =
+	    json_number_value(json_array_get(json_object_get(fpo, "point"), 1));
 	double radius = json_number_value(json_object_get(fpo, "radius_m"));
 	assert_true(radius > 0);
 	struct csv h;
 	csv_load(SAMPLE "/households.csv",
-		 "id,lon,lat,kelurahan,members,elderly,under5,disabled,"
-		 "pregnant",
-		 &h);
+	         "id,lon,lat,kelurahan,members,elderly,under5,disabled,"
+	         "pregnant",
+	         &h);
 	size_t near = 0;
 	for (size_t i = 0; i < h.rows; i++)
 		near += metres(to_double(csv_at(&h, i, 1)),
-			       to_double(csv_at(&h, i, 2)), lon, lat) <= radius;
+		               to_double(csv_at(&h, i, 2)), lon, lat) <= radius;
 	assert_true(near >= 1);
 	csv_free(&h);
 	json_decref(fi);
@@ -756,7 +777,7 @@ run_generator(const char *out, const char *const *args)
 	const char *dir = getenv("BENCHDIR");
 	char bin[512];
 	snprintf(bin, sizeof bin, "%s/gen_scenario",
-		 dir && *dir ? dir : "build/asan/bench");
+	         dir && *dir ? dir : "build/asan/bench");
 	if (access(bin, X_OK) != 0)
 		fail_msg("%s: %s (build it: make check)", bin, strerror(errno));
 	const char *argv[32];
@@ -820,7 +841,7 @@ test_generator_deterministic(void **state)
 {
 	(void)state;
 	static const char *const args[] = {"--households", "2000", "--seed",
-					   "7", NULL};
+	                                   "7", NULL};
 	char a[512], b[512];
 	snprintf(a, sizeof a, "%s/gen-a", tmpdir());
 	snprintf(b, sizeof b, "%s/gen-b", tmpdir());
@@ -857,15 +878,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_admin_layers),
-		cmocka_unit_test(test_rw),
-		cmocka_unit_test(test_zones),
-		cmocka_unit_test(test_households),
-		cmocka_unit_test(test_shelters),
-		cmocka_unit_test(test_depots_and_stock),
-		cmocka_unit_test(test_incidents),
-		cmocka_unit_test(test_generator_deterministic),
-		cmocka_unit_test(test_generator_reproduces_sample),
+	    cmocka_unit_test(test_admin_layers),
+	    cmocka_unit_test(test_rw),
+	    cmocka_unit_test(test_zones),
+	    cmocka_unit_test(test_households),
+	    cmocka_unit_test(test_shelters),
+	    cmocka_unit_test(test_depots_and_stock),
+	    cmocka_unit_test(test_incidents),
+	    cmocka_unit_test(test_generator_deterministic),
+	    cmocka_unit_test(test_generator_reproduces_sample),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,7 +19,7 @@
 
 /* The real layer (28 gates, PetaBencana / CogniCity schema data). */
 static const char *const layers[] = {
-	"data/jakarta/floodgates.geojson",
+    "data/jakarta/floodgates.geojson",
 };
 
 static gate_table *
@@ -48,8 +48,8 @@ setup(void **state)
 	if (t == NULL) {
 		/* the layer is not there: a table of four real names */
 		static const char *const names[] = {
-			"Pintu Air Karet", "Pintu Air Manggarai",
-			"Pintu Air Pasar Ikan", "Pintu Air Ancol Flusing Gate"};
+		    "Pintu Air Karet", "Pintu Air Manggarai",
+		    "Pintu Air Pasar Ikan", "Pintu Air Ancol Flusing Gate"};
 		char err[128];
 		t = gate_table_new(names, 4, err, sizeof(err));
 	}
@@ -113,11 +113,11 @@ parse_forms_and_rejects(void **state)
 	gate_msg m;
 	char err[256];
 	const char *one = "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			  "\"Pintu Air Manggarai\",\"level\":2,\"time\":"
-			  "\"2025-01-05T07:00:00+07:00\",\"height_cm\":850}";
+	                  "\"Pintu Air Manggarai\",\"level\":2,\"time\":"
+	                  "\"2025-01-05T07:00:00+07:00\",\"height_cm\":850}";
 
 	assert_int_equal(gate_parse(one, strlen(one), t, &m, err, sizeof(err)),
-			 0);
+	                 0);
 	assert_string_equal(m.source, "gate");
 	assert_int_equal(m.n, 1);
 	assert_int_equal(m.v[0].gate, (size_t)gate_find(t, "Manggarai"));
@@ -127,12 +127,12 @@ parse_forms_and_rejects(void **state)
 	gate_msg_clear(&m);
 
 	const char *batch =
-		"{\"v\":1,\"kind\":\"gate.levels\",\"source\":\"bpbd-dki\","
-		"\"levels\":[{\"gate\":\"PA. Karet\",\"level\":\"Siaga III\"},"
-		"{\"gate\":\"Pintu Air Manggarai\",\"level\":1},"
-		"{\"gate\":\"Pintu Air Karet\",\"level\":2}]}";
+	    "{\"v\":1,\"kind\":\"gate.levels\",\"source\":\"bpbd-dki\","
+	    "\"levels\":[{\"gate\":\"PA. Karet\",\"level\":\"Siaga III\"},"
+	    "{\"gate\":\"Pintu Air Manggarai\",\"level\":1},"
+	    "{\"gate\":\"Pintu Air Karet\",\"level\":2}]}";
 	assert_int_equal(
-		gate_parse(batch, strlen(batch), t, &m, err, sizeof(err)), 0);
+	    gate_parse(batch, strlen(batch), t, &m, err, sizeof(err)), 0);
 	assert_string_equal(m.source, "bpbd-dki");
 	assert_int_equal(m.n, 2); /* Karet twice: the last wins */
 	assert_int_equal(m.v[0].level, 2);
@@ -142,30 +142,29 @@ parse_forms_and_rejects(void **state)
 	static const struct {
 		const char *json, *prefix;
 	} bad[] = {
-		{"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Pintu Air "
-		 "Bogor\",\"level\":2}",
-		 "gate: unknown gate"},
-		{"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Manggarai\","
-		 "\"level\":0}",
-		 "level: must be 1..4"},
-		{"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Manggarai\","
-		 "\"level\":\"Siaga V\"}",
-		 "level: "},
-		{"{\"v\":1,\"kind\":\"gate.levels\",\"levels\":[{\"gate\":"
-		 "\"Manggarai\",\"level\":1},{\"gate\":\"Karet\"}]}",
-		 "levels[1].level: "},
-		{"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Manggarai\","
-		 "\"level\":1,\"time\":\"tadi\"}",
-		 "time: "},
-		{"{\"v\":1,\"kind\":\"rw.state\"}", "kind: "},
-		{"{\"v\":1,\"kind\":\"gate.levels\",\"levels\":[]}",
-		 "levels: "},
-		{"nope", "message: not JSON"},
+	    {"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Pintu Air "
+	     "Bogor\",\"level\":2}",
+	     "gate: unknown gate"},
+	    {"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Manggarai\","
+	     "\"level\":0}",
+	     "level: must be 1..4"},
+	    {"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Manggarai\","
+	     "\"level\":\"Siaga V\"}",
+	     "level: "},
+	    {"{\"v\":1,\"kind\":\"gate.levels\",\"levels\":[{\"gate\":"
+	     "\"Manggarai\",\"level\":1},{\"gate\":\"Karet\"}]}",
+	     "levels[1].level: "},
+	    {"{\"v\":1,\"kind\":\"gate.level\",\"gate\":\"Manggarai\","
+	     "\"level\":1,\"time\":\"tadi\"}",
+	     "time: "},
+	    {"{\"v\":1,\"kind\":\"rw.state\"}", "kind: "},
+	    {"{\"v\":1,\"kind\":\"gate.levels\",\"levels\":[]}", "levels: "},
+	    {"nope", "message: not JSON"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&m, 0x5a, sizeof(m));
 		int rc = gate_parse(bad[i].json, strlen(bad[i].json), t, &m,
-				    err, sizeof(err));
+		                    err, sizeof(err));
 		if (rc == 0 ||
 		    strncmp(err, bad[i].prefix, strlen(bad[i].prefix)) != 0)
 			fail_msg("case %zu: rc %d \"%s\"", i, rc, err);
@@ -190,12 +189,12 @@ ingest(gate_table *t, const posko_config *cfg, const char *json)
 }
 
 static const char *const conf =
-	"[gates]\n"
-	"Pintu Air Manggarai.siaga3 = 31.75.03.1001\n"
-	"Pintu Air Manggarai.siaga2 = 31.75.03.1001, 31.74.01.1005\n"
-	"Pintu Air Manggarai.siaga1 = 31.75.03.1001, 31.74.01.1005, "
-	"31.75.03.1002\n"
-	"Pintu Air Karet.siaga2 = 31.71.07.1003, 31.75.03.1001\n";
+    "[gates]\n"
+    "Pintu Air Manggarai.siaga3 = 31.75.03.1001\n"
+    "Pintu Air Manggarai.siaga2 = 31.75.03.1001, 31.74.01.1005\n"
+    "Pintu Air Manggarai.siaga1 = 31.75.03.1001, 31.74.01.1005, "
+    "31.75.03.1002\n"
+    "Pintu Air Karet.siaga2 = 31.71.07.1003, 31.75.03.1001\n";
 
 /* Siaga 4 -> 3 -> 1 -> 2 -> 4 at Manggarai (and Karet at 2 meanwhile):
  * one watch-only incident opened, updated and closed; kelurahan enter
@@ -213,17 +212,19 @@ levels_drive_watch_and_incident(void **state)
 		fail_msg("%s", err);
 
 	/* first report, normal: a change from unknown, nothing else */
-	r = ingest(t, cfg, "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			   "\"Manggarai\",\"level\":4}");
+	r = ingest(t, cfg,
+	           "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
+	           "\"Manggarai\",\"level\":4}");
 	assert_int_equal(r.nchanges, 1);
 	assert_int_equal(r.changes[0].from, 0);
 	assert_int_equal(r.nreports, 0);
 	assert_int_equal(r.nwatch_on, 0);
 	gate_result_clear(&r);
 
-	r = ingest(t, cfg, "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			   "\"Manggarai\",\"level\":3,\"time\":"
-			   "\"2025-01-05T06:00:00+07:00\"}");
+	r = ingest(t, cfg,
+	           "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
+	           "\"Manggarai\",\"level\":3,\"time\":"
+	           "\"2025-01-05T06:00:00+07:00\"}");
 	assert_int_equal(r.nreports, 1);
 	assert_int_equal(r.reports[0].action, REPORT_OPEN);
 	assert_int_equal(r.reports[0].origin, ORIGIN_GATE);
@@ -237,9 +238,10 @@ levels_drive_watch_and_incident(void **state)
 	assert_int_equal(r.watch_on[0], 3175031001u);
 	gate_result_clear(&r);
 
-	r = ingest(t, cfg, "{\"v\":1,\"kind\":\"gate.levels\",\"levels\":["
-			   "{\"gate\":\"Manggarai\",\"level\":1},"
-			   "{\"gate\":\"Karet\",\"level\":2}]}");
+	r = ingest(t, cfg,
+	           "{\"v\":1,\"kind\":\"gate.levels\",\"levels\":["
+	           "{\"gate\":\"Manggarai\",\"level\":1},"
+	           "{\"gate\":\"Karet\",\"level\":2}]}");
 	assert_int_equal(r.nchanges, 2);
 	assert_int_equal(r.nreports, 2);
 	assert_int_equal(r.reports[0].action, REPORT_UPDATE);
@@ -256,14 +258,16 @@ levels_drive_watch_and_incident(void **state)
 	gate_result_clear(&r);
 
 	/* the same levels again: nothing */
-	r = ingest(t, cfg, "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			   "\"Manggarai\",\"level\":1}");
+	r = ingest(t, cfg,
+	           "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
+	           "\"Manggarai\",\"level\":1}");
 	assert_int_equal(r.nchanges, 0);
 	assert_int_equal(r.nreports, 0);
 	gate_result_clear(&r);
 
-	r = ingest(t, cfg, "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			   "\"Manggarai\",\"level\":2}");
+	r = ingest(t, cfg,
+	           "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
+	           "\"Manggarai\",\"level\":2}");
 	assert_int_equal(r.reports[0].action, REPORT_UPDATE);
 	assert_int_equal(r.nwatch_off, 1);
 	assert_int_equal(r.watch_off[0], 3175031002u);
@@ -271,8 +275,9 @@ levels_drive_watch_and_incident(void **state)
 
 	/* Manggarai back to normal: cancel; 31.74.01.1005 leaves the watch,
 	 * 31.75.03.1001 stays (Karet still lists it) */
-	r = ingest(t, cfg, "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			   "\"Manggarai\",\"level\":\"Siaga IV\"}");
+	r = ingest(t, cfg,
+	           "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
+	           "\"Manggarai\",\"level\":\"Siaga IV\"}");
 	assert_int_equal(r.nreports, 1);
 	assert_int_equal(r.reports[0].action, REPORT_CANCEL);
 	assert_string_equal(r.reports[0].source_id, key);
@@ -296,31 +301,33 @@ static void
 restore_and_no_config(void **state)
 {
 	static const char *const names[] = {"Pintu Air Karet",
-					    "Pintu Air Manggarai"};
+	                                    "Pintu Air Manggarai"};
 	char err[128];
 	gate_table *t = gate_table_new(names, 2, err, sizeof(err));
 	gate_result r;
 
 	(void)state;
 	assert_int_equal(gate_restore(t, "bpbd-dki",
-				      "gate-pintu-air-manggarai-"
-				      "20250104T230000Z",
-				      2),
-			 0);
+	                              "gate-pintu-air-manggarai-"
+	                              "20250104T230000Z",
+	                              2),
+	                 0);
 	assert_int_equal(gate_level(t, 1), 2);
-	r = ingest(t, NULL, "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
-			    "\"Manggarai\",\"level\":4}");
+	r = ingest(t, NULL,
+	           "{\"v\":1,\"kind\":\"gate.level\",\"gate\":"
+	           "\"Manggarai\",\"level\":4}");
 	assert_int_equal(r.nreports, 1);
 	assert_int_equal(r.reports[0].action, REPORT_CANCEL);
 	assert_string_equal(r.reports[0].source, "bpbd-dki");
 	assert_string_equal(r.reports[0].source_id,
-			    "gate-pintu-air-manggarai-20250104T230000Z");
+	                    "gate-pintu-air-manggarai-20250104T230000Z");
 	assert_int_equal(r.nwatch_off, 0); /* no config, no watch lists */
 	gate_result_clear(&r);
-	assert_int_equal(gate_restore(t, "x", "gate-pintu-air-bogor-"
-					      "20250104T230000Z",
-				      2),
-			 GATE_EFIELD);
+	assert_int_equal(gate_restore(t, "x",
+	                              "gate-pintu-air-bogor-"
+	                              "20250104T230000Z",
+	                              2),
+	                 GATE_EFIELD);
 	gate_table_free(t);
 }
 
@@ -328,11 +335,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(layer_and_names),
-		cmocka_unit_test(level_words),
-		cmocka_unit_test(parse_forms_and_rejects),
-		cmocka_unit_test(levels_drive_watch_and_incident),
-		cmocka_unit_test(restore_and_no_config),
+	    cmocka_unit_test(layer_and_names),
+	    cmocka_unit_test(level_words),
+	    cmocka_unit_test(parse_forms_and_rejects),
+	    cmocka_unit_test(levels_drive_watch_and_incident),
+	    cmocka_unit_test(restore_and_no_config),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

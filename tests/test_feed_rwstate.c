@@ -40,15 +40,15 @@ slurp(const char *path, size_t *len)
 
 static int
 parse_file(const char *name, rwstate_resolver res, rwstate_msg *m, char *err,
-	   size_t errlen)
+           size_t errlen)
 {
 	char path[256];
 	size_t len;
 
 	snprintf(path, sizeof(path), FIX "%s", name);
 	char *json = slurp(path, &len);
-	int rc = rwstate_parse(json, len, "petabencana", res, NULL, m, err,
-			       errlen);
+	int rc =
+	    rwstate_parse(json, len, "petabencana", res, NULL, m, err, errlen);
 	free(json);
 	return rc;
 }
@@ -57,10 +57,11 @@ static int
 parse_str(const char *json, rwstate_msg *m, char *err, size_t errlen)
 {
 	return rwstate_parse(json, strlen(json), "petabencana", NULL, NULL, m,
-			     err, errlen);
+	                     err, errlen);
 }
 
-/* ---- parsing ---------------------------------------------------------------- */
+/* ---- parsing ----------------------------------------------------------------
+ */
 
 static void
 parse_single(void **state)
@@ -69,8 +70,8 @@ parse_single(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(parse_file("rw-state.json", NULL, &m, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    parse_file("rw-state.json", NULL, &m, err, sizeof(err)), 0);
 	assert_string_equal(m.source, "petabencana");
 	assert_int_equal(m.snapshot, 0);
 	assert_int_equal(m.n, 1);
@@ -88,7 +89,7 @@ parse_batch(void **state)
 
 	(void)state;
 	assert_int_equal(
-		parse_file("rw-states.json", NULL, &m, err, sizeof(err)), 0);
+	    parse_file("rw-states.json", NULL, &m, err, sizeof(err)), 0);
 	assert_string_equal(m.source, "bpbd-dki");
 	assert_int_equal(m.n, 3);
 	assert_int_equal(m.v[1].state, 4);
@@ -107,18 +108,18 @@ parse_petabencana_geojson(void **state)
 	(void)state;
 	/* Without a resolver the feature with area_id "52" cannot be
 	 * placed: the whole message is refused, naming it. */
-	assert_int_equal(parse_file("petabencana-floods.json", NULL, &m, err,
-				    sizeof(err)),
-			 RWSTATE_EFIELD);
+	assert_int_equal(
+	    parse_file("petabencana-floods.json", NULL, &m, err, sizeof(err)),
+	    RWSTATE_EFIELD);
 	assert_non_null(strstr(err, "features[1].properties"));
 	assert_non_null(strstr(err, "52"));
 	assert_null(m.v);
 	assert_null(m.source);
 
 	assert_int_equal(parse_file("petabencana-floods.json",
-				    rwstate_resolve_digits, &m, err,
-				    sizeof(err)),
-			 0);
+	                            rwstate_resolve_digits, &m, err,
+	                            sizeof(err)),
+	                 0);
 	assert_string_equal(m.source, "petabencana"); /* default */
 	assert_int_equal(m.snapshot, 1);
 	assert_int_equal(m.n, 3);
@@ -131,9 +132,9 @@ parse_petabencana_geojson(void **state)
 	rwstate_msg_clear(&m);
 
 	assert_int_equal(parse_file("petabencana-unmapped.geojson",
-				    rwstate_resolve_digits, &m, err,
-				    sizeof(err)),
-			 RWSTATE_EFIELD);
+	                            rwstate_resolve_digits, &m, err,
+	                            sizeof(err)),
+	                 RWSTATE_EFIELD);
 	assert_non_null(strstr(err, "features[1].properties"));
 }
 
@@ -145,35 +146,35 @@ parse_rejects(void **state)
 		int rc;
 		const char *prefix;
 	} cases[] = {
-		{"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
-		 "\"3172011001-9\",\"state\":1}",
-		 RWSTATE_EFIELD, "rw: "},
-		{"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
-		 "\"3172011001-09\",\"state\":5}",
-		 RWSTATE_EFIELD, "state: must be 0..4"},
-		{"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
-		 "\"3172011001-09\",\"state\":1.5}",
-		 RWSTATE_EFIELD, "state: "},
-		{"{\"v\":2,\"kind\":\"rw.state\"}", RWSTATE_EFIELD, "v: "},
-		{"{\"v\":1,\"kind\":\"rw.state\",\"rw\":\"3172011001-09\","
-		 "\"state\":1}",
-		 RWSTATE_EFIELD, "source: required"},
-		{"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"a b\",\"rw\":"
-		 "\"3172011001-09\",\"state\":1}",
-		 RWSTATE_EFIELD, "source: "},
-		{"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
-		 "\"3172011001-09\",\"state\":1,\"time\":\"kemarin\"}",
-		 RWSTATE_EFIELD, "time: "},
-		{"{\"v\":1,\"kind\":\"rw.states\",\"source\":\"p\",\"states\":"
-		 "[{\"rw\":\"3172011001-09\",\"state\":1},{\"rw\":\"x\","
-		 "\"state\":1}]}",
-		 RWSTATE_EFIELD, "states[1].rw: "},
-		{"{\"v\":1,\"kind\":\"rw.states\",\"source\":\"p\",\"states\":"
-		 "[],\"snapshot\":\"yes\"}",
-		 RWSTATE_EFIELD, "snapshot: "},
-		{"{\"v\":1,\"kind\":\"gate.level\"}", RWSTATE_EFIELD, "kind: "},
-		{"{\"v\":1,", RWSTATE_EJSON, "message: not JSON"},
-		{"[1,2]", RWSTATE_EFIELD, "message: "},
+	    {"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
+	     "\"3172011001-9\",\"state\":1}",
+	     RWSTATE_EFIELD, "rw: "},
+	    {"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
+	     "\"3172011001-09\",\"state\":5}",
+	     RWSTATE_EFIELD, "state: must be 0..4"},
+	    {"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
+	     "\"3172011001-09\",\"state\":1.5}",
+	     RWSTATE_EFIELD, "state: "},
+	    {"{\"v\":2,\"kind\":\"rw.state\"}", RWSTATE_EFIELD, "v: "},
+	    {"{\"v\":1,\"kind\":\"rw.state\",\"rw\":\"3172011001-09\","
+	     "\"state\":1}",
+	     RWSTATE_EFIELD, "source: required"},
+	    {"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"a b\",\"rw\":"
+	     "\"3172011001-09\",\"state\":1}",
+	     RWSTATE_EFIELD, "source: "},
+	    {"{\"v\":1,\"kind\":\"rw.state\",\"source\":\"p\",\"rw\":"
+	     "\"3172011001-09\",\"state\":1,\"time\":\"kemarin\"}",
+	     RWSTATE_EFIELD, "time: "},
+	    {"{\"v\":1,\"kind\":\"rw.states\",\"source\":\"p\",\"states\":"
+	     "[{\"rw\":\"3172011001-09\",\"state\":1},{\"rw\":\"x\","
+	     "\"state\":1}]}",
+	     RWSTATE_EFIELD, "states[1].rw: "},
+	    {"{\"v\":1,\"kind\":\"rw.states\",\"source\":\"p\",\"states\":"
+	     "[],\"snapshot\":\"yes\"}",
+	     RWSTATE_EFIELD, "snapshot: "},
+	    {"{\"v\":1,\"kind\":\"gate.level\"}", RWSTATE_EFIELD, "kind: "},
+	    {"{\"v\":1,", RWSTATE_EJSON, "message: not JSON"},
+	    {"[1,2]", RWSTATE_EFIELD, "message: "},
 	};
 	char err[256];
 
@@ -199,18 +200,19 @@ duplicate_rw_keeps_higher_state(void **state)
 
 	(void)state;
 	assert_int_equal(
-		parse_str("{\"v\":1,\"kind\":\"rw.states\",\"source\":\"p\","
-			  "\"states\":[{\"rw\":\"3172011001-09\",\"state\":2},"
-			  "{\"rw\":\"3172011001-09\",\"state\":3},"
-			  "{\"rw\":\"3172011001-09\",\"state\":1}]}",
-			  &m, err, sizeof(err)),
-		0);
+	    parse_str("{\"v\":1,\"kind\":\"rw.states\",\"source\":\"p\","
+	              "\"states\":[{\"rw\":\"3172011001-09\",\"state\":2},"
+	              "{\"rw\":\"3172011001-09\",\"state\":3},"
+	              "{\"rw\":\"3172011001-09\",\"state\":1}]}",
+	              &m, err, sizeof(err)),
+	    0);
 	assert_int_equal(m.n, 1);
 	assert_int_equal(m.v[0].state, 3);
 	rwstate_msg_clear(&m);
 }
 
-/* ---- state machine ------------------------------------------------------------ */
+/* ---- state machine
+ * ------------------------------------------------------------ */
 
 static void
 step_moves(void **state)
@@ -243,24 +245,23 @@ apply_tracks_state(void **state)
 	assert_int_equal(rwstate_active(t), 0);
 	assert_int_equal(rwstate_apply(t, "p", "bad", 1, &ch), RWSTATE_EINVAL);
 	assert_int_equal(rwstate_apply(t, "p", "3172011001-09", 7, &ch),
-			 RWSTATE_EINVAL);
+	                 RWSTATE_EINVAL);
 	rwstate_table_free(t);
 }
 
 static posko_report *
-ingest_one(rwstate_table *t, const char *rw, int st, time_t when,
-	   size_t *nr)
+ingest_one(rwstate_table *t, const char *rw, int st, time_t when, size_t *nr)
 {
 	rwstate_entry e;
-	rwstate_msg m = {.source = "petabencana", .time = when, .v = &e, .n = 1};
+	rwstate_msg m = {
+	    .source = "petabencana", .time = when, .v = &e, .n = 1};
 	posko_report *r;
 	char err[256];
 
 	snprintf(e.rw, sizeof(e.rw), "%s", rw);
 	e.state = st;
 	e.time = 0;
-	assert_int_equal(rwstate_ingest(t, &m, 1, &r, nr, err, sizeof(err)),
-			 0);
+	assert_int_equal(rwstate_ingest(t, &m, 1, &r, nr, err, sizeof(err)), 0);
 	return r;
 }
 
@@ -271,8 +272,8 @@ sequence_1_3_4_2_0(void **state)
 {
 	static const int seq[] = {1, 3, 4, 2, 0};
 	static const report_action want[] = {REPORT_OPEN, REPORT_UPDATE,
-					     REPORT_UPDATE, REPORT_UPDATE,
-					     REPORT_CANCEL};
+	                                     REPORT_UPDATE, REPORT_UPDATE,
+	                                     REPORT_CANCEL};
 	rwstate_table *t = rwstate_table_new(RWSTATE_GROUP_RW);
 	char key[80] = "";
 	time_t t0 = 1736035200; /* 2025-01-05T00:00:00Z */
@@ -281,8 +282,7 @@ sequence_1_3_4_2_0(void **state)
 	for (int i = 0; i < 5; i++) {
 		size_t nr;
 		posko_report *r =
-			ingest_one(t, "3172011001-09", seq[i], t0 + 3600 * i,
-				   &nr);
+		    ingest_one(t, "3172011001-09", seq[i], t0 + 3600 * i, &nr);
 		assert_int_equal(nr, 1);
 		assert_int_equal(r[0].action, want[i]);
 		assert_int_equal(r[0].origin, ORIGIN_RW_STATE);
@@ -300,7 +300,7 @@ sequence_1_3_4_2_0(void **state)
 			assert_int_equal(r[0].footprint.kind, FOOT_RW);
 			assert_int_equal(r[0].footprint.ncodes, 1);
 			assert_string_equal(r[0].footprint.rw_ids[0],
-					    "3172011001-09");
+			                    "3172011001-09");
 		}
 		rwstate_reports_free(r, nr);
 	}
@@ -318,7 +318,7 @@ sequence_1_3_4_2_0(void **state)
 	assert_int_equal(nr, 1);
 	assert_int_equal(r[0].action, REPORT_OPEN);
 	assert_string_equal(r[0].source_id,
-			    "rwflood-3172011001-09-20250106T000000Z");
+	                    "rwflood-3172011001-09-20250106T000000Z");
 	rwstate_reports_free(r, nr);
 	r = ingest_one(t, "3172011001-09", 2, t0 + 90000, &nr);
 	assert_int_equal(nr, 0); /* repeat of the same state */
@@ -364,7 +364,7 @@ kelurahan_grouping(void **state)
 	assert_int_equal(nr, 1);
 	assert_int_equal(r[0].action, REPORT_OPEN);
 	assert_string_equal(r[0].source_id,
-			    "rwflood-3172011002-20250105T020000Z");
+	                    "rwflood-3172011002-20250105T020000Z");
 	rwstate_reports_free(r, nr);
 
 	/* the last RW closes the first kelurahan's incident */
@@ -388,39 +388,36 @@ snapshot_closes_missing(void **state)
 
 	(void)state;
 	assert_int_equal(parse_file("petabencana-floods.json",
-				    rwstate_resolve_digits, &m, err,
-				    sizeof(err)),
-			 0);
-	assert_int_equal(rwstate_ingest(t, &m, 1736035200, &r, &nr, err,
-					sizeof(err)),
-			 0);
+	                            rwstate_resolve_digits, &m, err,
+	                            sizeof(err)),
+	                 0);
+	assert_int_equal(
+	    rwstate_ingest(t, &m, 1736035200, &r, &nr, err, sizeof(err)), 0);
 	assert_int_equal(nr, 3);
 	for (size_t i = 0; i < nr; i++)
 		assert_int_equal(r[i].action, REPORT_OPEN);
 	/* opened at the feature's last_updated */
 	assert_string_equal(r[0].source_id,
-			    "rwflood-3172011001-09-20250105T000000Z");
+	                    "rwflood-3172011001-09-20250105T000000Z");
 	rwstate_reports_free(r, nr);
 
 	/* the same snapshot again: nothing */
-	assert_int_equal(rwstate_ingest(t, &m, 1736035200, &r, &nr, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+	    rwstate_ingest(t, &m, 1736035200, &r, &nr, err, sizeof(err)), 0);
 	assert_int_equal(nr, 0);
 	rwstate_msg_clear(&m);
 
 	/* an emptier snapshot from the same source: RW 10 at 2 (fall),
 	 * the two others absent -> closed */
 	assert_int_equal(
-		parse_str("{\"type\":\"FeatureCollection\",\"features\":[{"
-			  "\"type\":\"Feature\",\"geometry\":null,"
-			  "\"properties\":{\"rw\":\"3172011001-10\","
-			  "\"state\":2}}]}",
-			  &m, err, sizeof(err)),
-		0);
-	assert_int_equal(rwstate_ingest(t, &m, 1736040000, &r, &nr, err,
-					sizeof(err)),
-			 0);
+	    parse_str("{\"type\":\"FeatureCollection\",\"features\":[{"
+	              "\"type\":\"Feature\",\"geometry\":null,"
+	              "\"properties\":{\"rw\":\"3172011001-10\","
+	              "\"state\":2}}]}",
+	              &m, err, sizeof(err)),
+	    0);
+	assert_int_equal(
+	    rwstate_ingest(t, &m, 1736040000, &r, &nr, err, sizeof(err)), 0);
 	assert_int_equal(nr, 3);
 	int cancels = 0, updates = 0;
 	for (size_t i = 0; i < nr; i++) {
@@ -438,13 +435,12 @@ snapshot_closes_missing(void **state)
 
 	/* a delta batch from another source does not close anything */
 	assert_int_equal(
-		parse_str("{\"v\":1,\"kind\":\"rw.states\",\"source\":\"bpbd\","
-			  "\"states\":[{\"rw\":\"3175011002-03\",\"state\":2}]}",
-			  &m, err, sizeof(err)),
-		0);
-	assert_int_equal(rwstate_ingest(t, &m, 1736040000, &r, &nr, err,
-					sizeof(err)),
-			 0);
+	    parse_str("{\"v\":1,\"kind\":\"rw.states\",\"source\":\"bpbd\","
+	              "\"states\":[{\"rw\":\"3175011002-03\",\"state\":2}]}",
+	              &m, err, sizeof(err)),
+	    0);
+	assert_int_equal(
+	    rwstate_ingest(t, &m, 1736040000, &r, &nr, err, sizeof(err)), 0);
 	assert_int_equal(nr, 1);
 	assert_int_equal(r[0].action, REPORT_OPEN);
 	assert_string_equal(r[0].source, "bpbd");
@@ -464,27 +460,27 @@ restore_after_restart(void **state)
 
 	(void)state;
 	assert_int_equal(rwstate_restore(t, "petabencana",
-					 "rwflood-3172011001-09-"
-					 "20250105T000000Z",
-					 ids, 1, 3),
-			 0);
+	                                 "rwflood-3172011001-09-"
+	                                 "20250105T000000Z",
+	                                 ids, 1, 3),
+	                 0);
 	assert_int_equal(rwstate_get(t, "petabencana", "3172011001-09"), 3);
 	/* the next state lands on the restored incident */
 	r = ingest_one(t, "3172011001-09", 4, 1736050000, &nr);
 	assert_int_equal(nr, 1);
 	assert_int_equal(r[0].action, REPORT_UPDATE);
 	assert_string_equal(r[0].source_id,
-			    "rwflood-3172011001-09-20250105T000000Z");
+	                    "rwflood-3172011001-09-20250105T000000Z");
 	rwstate_reports_free(r, nr);
-	assert_int_equal(rwstate_restore(t, "petabencana", "2007-02-flood", ids,
-					 1, 3),
-			 RWSTATE_EFIELD);
+	assert_int_equal(
+	    rwstate_restore(t, "petabencana", "2007-02-flood", ids, 1, 3),
+	    RWSTATE_EFIELD);
 	char *other[] = {"3172011002-01"};
 	assert_int_equal(rwstate_restore(t, "petabencana",
-					 "rwflood-3172011001-09-"
-					 "20250105T000000Z",
-					 other, 1, 3),
-			 RWSTATE_EFIELD);
+	                                 "rwflood-3172011001-09-"
+	                                 "20250105T000000Z",
+	                                 other, 1, 3),
+	                 RWSTATE_EFIELD);
 	rwstate_table_free(t);
 }
 
@@ -497,47 +493,47 @@ stale_raises_and_clears_once(void **state)
 	(void)state;
 	/* no flood active: never stale */
 	assert_int_equal(rwstate_stale_step(&raised, 0, t0, t0 + 7200, 30),
-			 FEED_STALE_NONE);
+	                 FEED_STALE_NONE);
 	/* active, 29 minutes of silence: not yet */
 	assert_int_equal(rwstate_stale_step(&raised, 1, t0, t0 + 29 * 60, 30),
-			 FEED_STALE_NONE);
+	                 FEED_STALE_NONE);
 	assert_int_equal(rwstate_stale_step(&raised, 1, t0, t0 + 30 * 60, 30),
-			 FEED_STALE_RAISE);
+	                 FEED_STALE_RAISE);
 	assert_int_equal(rwstate_stale_step(&raised, 1, t0, t0 + 45 * 60, 30),
-			 FEED_STALE_NONE); /* once */
+	                 FEED_STALE_NONE); /* once */
 	/* a message arrives: cleared once */
-	assert_int_equal(rwstate_stale_step(&raised, 1, t0 + 46 * 60,
-					    t0 + 46 * 60, 30),
-			 FEED_STALE_CLEAR);
-	assert_int_equal(rwstate_stale_step(&raised, 1, t0 + 46 * 60,
-					    t0 + 47 * 60, 30),
-			 FEED_STALE_NONE);
+	assert_int_equal(
+	    rwstate_stale_step(&raised, 1, t0 + 46 * 60, t0 + 46 * 60, 30),
+	    FEED_STALE_CLEAR);
+	assert_int_equal(
+	    rwstate_stale_step(&raised, 1, t0 + 46 * 60, t0 + 47 * 60, 30),
+	    FEED_STALE_NONE);
 	/* stale again, then the floods end: cleared */
 	assert_int_equal(rwstate_stale_step(&raised, 1, t0, t0 + 99 * 60, 30),
-			 FEED_STALE_RAISE);
+	                 FEED_STALE_RAISE);
 	assert_int_equal(rwstate_stale_step(&raised, 0, t0, t0 + 100 * 60, 30),
-			 FEED_STALE_CLEAR);
+	                 FEED_STALE_CLEAR);
 	/* 0 minutes = off */
 	assert_int_equal(rwstate_stale_step(&raised, 1, t0, t0 + 999 * 60, 0),
-			 FEED_STALE_NONE);
+	                 FEED_STALE_NONE);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_single),
-		cmocka_unit_test(parse_batch),
-		cmocka_unit_test(parse_petabencana_geojson),
-		cmocka_unit_test(parse_rejects),
-		cmocka_unit_test(duplicate_rw_keeps_higher_state),
-		cmocka_unit_test(step_moves),
-		cmocka_unit_test(apply_tracks_state),
-		cmocka_unit_test(sequence_1_3_4_2_0),
-		cmocka_unit_test(kelurahan_grouping),
-		cmocka_unit_test(snapshot_closes_missing),
-		cmocka_unit_test(restore_after_restart),
-		cmocka_unit_test(stale_raises_and_clears_once),
+	    cmocka_unit_test(parse_single),
+	    cmocka_unit_test(parse_batch),
+	    cmocka_unit_test(parse_petabencana_geojson),
+	    cmocka_unit_test(parse_rejects),
+	    cmocka_unit_test(duplicate_rw_keeps_higher_state),
+	    cmocka_unit_test(step_moves),
+	    cmocka_unit_test(apply_tracks_state),
+	    cmocka_unit_test(sequence_1_3_4_2_0),
+	    cmocka_unit_test(kelurahan_grouping),
+	    cmocka_unit_test(snapshot_closes_missing),
+	    cmocka_unit_test(restore_after_restart),
+	    cmocka_unit_test(stale_raises_and_clears_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

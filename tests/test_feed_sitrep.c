@@ -21,108 +21,108 @@
 /* A small scenario: one flood, one exercise, two kelurahan, three
  * shelters (one full), meal and kit needs with one shortage. */
 static const sitrep_incident incidents[] = {
-	{.id = 1,
-	 .source = "bpbd-dki",
-	 .source_id = "2025-01-banjir",
-	 .type = INCIDENT_FLOOD,
-	 .title = "Banjir Kampung Melayu, \"Januari\"",
-	 .open = 1,
-	 .severity = {SEV_SIAGA, 1},
-	 .opened = 1736035200,
-	 .affected = {1200, 4500},
-	 .evacuees = {600, 2300},
-	 .placed = {570, 2180},
-	 .unplaced = {30, 120}},
-	{.id = 2,
-	 .source = "bpbd-dki",
-	 .source_id = "latihan-1",
-	 .type = INCIDENT_FIRE,
-	 .open = 1,
-	 .exercise = 1,
-	 .severity = {SEV_EVACUATE, 1},
-	 .affected = {10, 40},
-	 .evacuees = {10, 40}},
+    {.id = 1,
+     .source = "bpbd-dki",
+     .source_id = "2025-01-banjir",
+     .type = INCIDENT_FLOOD,
+     .title = "Banjir Kampung Melayu, \"Januari\"",
+     .open = 1,
+     .severity = {SEV_SIAGA, 1},
+     .opened = 1736035200,
+     .affected = {1200, 4500},
+     .evacuees = {600, 2300},
+     .placed = {570, 2180},
+     .unplaced = {30, 120}},
+    {.id = 2,
+     .source = "bpbd-dki",
+     .source_id = "latihan-1",
+     .type = INCIDENT_FIRE,
+     .open = 1,
+     .exercise = 1,
+     .severity = {SEV_EVACUATE, 1},
+     .affected = {10, 40},
+     .evacuees = {10, 40}},
 };
 
 static const sitrep_kelurahan kel[] = {
-	{.code = 3175031001u,
-	 .name = "Kampung Melayu",
-	 .kecamatan = "Jatinegara",
-	 .city = "Jakarta Timur",
-	 .affected = {700, 2600},
-	 .evacuees = {400, 1500},
-	 .unplaced = {20, 80}},
-	{.code = 3174011005u,
-	 .name = "Bukit Duri",
-	 .affected = {500, 1900},
-	 .evacuees = {200, 800},
-	 .unplaced = {10, 40}},
+    {.code = 3175031001u,
+     .name = "Kampung Melayu",
+     .kecamatan = "Jatinegara",
+     .city = "Jakarta Timur",
+     .affected = {700, 2600},
+     .evacuees = {400, 1500},
+     .unplaced = {20, 80}},
+    {.code = 3174011005u,
+     .name = "Bukit Duri",
+     .affected = {500, 1900},
+     .evacuees = {200, 800},
+     .unplaced = {10, 40}},
 };
 
 static const sitrep_shelter shelters[] = {
-	{.id = "SH-0001",
-	 .name = "SDN 01 Kampung Melayu, gedung B",
-	 .kind = "school",
-	 .kelurahan = 3175031001u,
-	 .lon = 106.8660,
-	 .lat = -6.2240,
-	 .state = "open",
-	 .accessible = 1,
-	 .capacity = 240,
-	 .registered = 204,
-	 .present = 150,
-	 .households = 52},
-	{.id = "SH-0002",
-	 .name = "Masjid Al-Ittihad",
-	 .kind = "mosque",
-	 .kelurahan = 3174011005u,
-	 .lon = 106.8590,
-	 .lat = -6.2280,
-	 .state = "full",
-	 .capacity = 120,
-	 .registered = 120,
-	 .present = 120,
-	 .households = 30},
-	{.id = "SH-0003",
-	 .name = "GOR Jatinegara",
-	 .kind = "sports_hall",
-	 .lon = 106.8700,
-	 .lat = -6.2150,
-	 .state = "closed",
-	 .capacity = 800},
+    {.id = "SH-0001",
+     .name = "SDN 01 Kampung Melayu, gedung B",
+     .kind = "school",
+     .kelurahan = 3175031001u,
+     .lon = 106.8660,
+     .lat = -6.2240,
+     .state = "open",
+     .accessible = 1,
+     .capacity = 240,
+     .registered = 204,
+     .present = 150,
+     .households = 52},
+    {.id = "SH-0002",
+     .name = "Masjid Al-Ittihad",
+     .kind = "mosque",
+     .kelurahan = 3174011005u,
+     .lon = 106.8590,
+     .lat = -6.2280,
+     .state = "full",
+     .capacity = 120,
+     .registered = 120,
+     .present = 120,
+     .households = 30},
+    {.id = "SH-0003",
+     .name = "GOR Jatinegara",
+     .kind = "sports_hall",
+     .lon = 106.8700,
+     .lat = -6.2150,
+     .state = "closed",
+     .capacity = 800},
 };
 
 static const sitrep_need needs[] = {
-	{.item = "meal",
-	 .shelter = "SH-0001",
-	 .kelurahan = 3175031001u,
-	 .needed = 612,
-	 .reserved = 612,
-	 .delivered = 400},
-	{.item = "meal",
-	 .shelter = "SH-0002",
-	 .kelurahan = 3174011005u,
-	 .needed = 360,
-	 .reserved = 180,
-	 .shortage = 180},
-	{.item = "kit_infant", .needed = 14, .reserved = 14},
+    {.item = "meal",
+     .shelter = "SH-0001",
+     .kelurahan = 3175031001u,
+     .needed = 612,
+     .reserved = 612,
+     .delivered = 400},
+    {.item = "meal",
+     .shelter = "SH-0002",
+     .kelurahan = 3174011005u,
+     .needed = 360,
+     .reserved = 180,
+     .shortage = 180},
+    {.item = "kit_infant", .needed = 14, .reserved = 14},
 };
 
 static sitrep
 scenario(void)
 {
 	sitrep s = {.generated = 1736038800, /* 2025-01-05T01:00:00Z */
-		    .utc_offset_min = 420,
-		    .office = "Dinas Sosial Provinsi DKI Jakarta",
-		    .seq = 12,
-		    .incidents = incidents,
-		    .nincidents = 2,
-		    .kelurahan = kel,
-		    .nkelurahan = 2,
-		    .shelters = shelters,
-		    .nshelters = 3,
-		    .needs = needs,
-		    .nneeds = 3};
+	            .utc_offset_min = 420,
+	            .office = "Dinas Sosial Provinsi DKI Jakarta",
+	            .seq = 12,
+	            .incidents = incidents,
+	            .nincidents = 2,
+	            .kelurahan = kel,
+	            .nkelurahan = 2,
+	            .shelters = shelters,
+	            .nshelters = 3,
+	            .needs = needs,
+	            .nneeds = 3};
 	return s;
 }
 
@@ -227,7 +227,7 @@ assert_hashtag_row(const struct table *t)
 				continue;
 			}
 			assert_true((*p >= 'a' && *p <= 'z') ||
-				    (*p >= '0' && *p <= '9') || *p == '_');
+			            (*p >= '0' && *p <= '9') || *p == '_');
 			seg++;
 		}
 		assert_true(seg > 0);
@@ -236,7 +236,8 @@ assert_hashtag_row(const struct table *t)
 		assert_int_equal(t->ncols[r], t->ncols[1]);
 }
 
-/* ---- tests ------------------------------------------------------------------- */
+/* ---- tests
+ * ------------------------------------------------------------------- */
 
 static void
 totals(void **state)
@@ -270,40 +271,38 @@ json_report(void **state)
 	json_t *j = json_loads(out, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")),
-			    "sitrep");
+	                    "sitrep");
 	assert_string_equal(json_string_value(json_object_get(j, "generated")),
-			    "2025-01-05T01:00:00Z");
+	                    "2025-01-05T01:00:00Z");
 	assert_string_equal(json_string_value(json_object_get(j, "date")),
-			    "2025-01-05"); /* WIB */
+	                    "2025-01-05"); /* WIB */
 	json_t *tot = json_object_get(j, "totals");
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(tot, "evacuees"), "persons")),
-			 2300);
+	                     json_object_get(tot, "evacuees"), "persons")),
+	                 2300);
 	json_t *in0 = json_array_get(json_object_get(j, "incidents"), 0);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(in0, "severity"), "siaga")),
-			 1);
+	                     json_object_get(in0, "severity"), "siaga")),
+	                 1);
 	assert_string_equal(json_string_value(json_object_get(in0, "type")),
-			    "flood");
+	                    "flood");
 	assert_true(json_is_null(json_object_get(in0, "closed")));
 	json_t *k0 = json_array_get(json_object_get(j, "kelurahan"), 0);
 	assert_string_equal(json_string_value(json_object_get(k0, "code")),
-			    "31.75.03.1001");
+	                    "31.75.03.1001");
 	assert_string_equal(
-		json_string_value(json_object_get(k0, "kecamatan_code")),
-		"31.75.03");
+	    json_string_value(json_object_get(k0, "kecamatan_code")),
+	    "31.75.03");
 	assert_string_equal(json_string_value(json_object_get(k0, "city_code")),
-			    "31.75");
+	                    "31.75");
 	json_t *sh0 = json_array_get(json_object_get(j, "shelters"), 0);
 	assert_float_equal(
-		json_real_value(json_object_get(sh0, "occupancy_pct")), 85.0,
-		1e-9);
+	    json_real_value(json_object_get(sh0, "occupancy_pct")), 85.0, 1e-9);
 	assert_int_equal(json_integer_value(json_object_get(sh0, "free")), 36);
 	json_t *short0 = json_array_get(json_object_get(j, "shortages"), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "shortages")), 1);
 	assert_string_equal(
-		json_string_value(json_object_get(short0, "shelter")),
-		"SH-0002");
+	    json_string_value(json_object_get(short0, "shelter")), "SH-0002");
 	json_decref(j);
 	free(out);
 }
@@ -320,30 +319,30 @@ geojson_shelters(void **state)
 	json_t *j = json_loads(out, 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "type")),
-			    "FeatureCollection");
+	                    "FeatureCollection");
 	json_t *f = json_object_get(j, "features");
 	assert_int_equal(json_array_size(f), 3);
 	json_t *f1 = json_array_get(f, 1);
 	json_t *g = json_object_get(f1, "geometry");
 	assert_string_equal(json_string_value(json_object_get(g, "type")),
-			    "Point");
+	                    "Point");
 	json_t *xy = json_object_get(g, "coordinates");
 	assert_float_equal(json_real_value(json_array_get(xy, 0)), 106.859,
-			   1e-9); /* lon first */
+	                   1e-9); /* lon first */
 	assert_float_equal(json_real_value(json_array_get(xy, 1)), -6.228,
-			   1e-9);
+	                   1e-9);
 	json_t *p = json_object_get(f1, "properties");
 	assert_string_equal(json_string_value(json_object_get(p, "state")),
-			    "full");
+	                    "full");
 	assert_float_equal(json_real_value(json_object_get(p, "occupancy_pct")),
-			   100.0, 1e-9);
+	                   100.0, 1e-9);
 	assert_string_equal(json_string_value(json_object_get(p, "kelurahan")),
-			    "31.74.01.1005");
+	                    "31.74.01.1005");
 	/* the closed shelter has no kelurahan: null, and no capacity use */
 	json_t *p2 = json_object_get(json_array_get(f, 2), "properties");
 	assert_true(json_is_null(json_object_get(p2, "kelurahan")));
-	assert_float_equal(json_real_value(json_object_get(p2, "occupancy_pct")),
-			   0.0, 1e-9);
+	assert_float_equal(
+	    json_real_value(json_object_get(p2, "occupancy_pct")), 0.0, 1e-9);
 	json_decref(j);
 	free(out);
 }
@@ -394,7 +393,7 @@ hxl_shelters_and_needs_parse_back(void **state)
 	assert_int_equal(t.nrows, 5);
 	/* a name with a comma comes back whole */
 	assert_string_equal(cell(&t, 2, "#loc+name"),
-			    "SDN 01 Kampung Melayu, gedung B");
+	                    "SDN 01 Kampung Melayu, gedung B");
 	assert_string_equal(cell(&t, 2, "#loc+code"), "SH-0001");
 	assert_string_equal(cell(&t, 2, "#loc+type"), "school");
 	assert_string_equal(cell(&t, 2, "#capacity"), "240");
@@ -428,15 +427,14 @@ hxl_incidents_parse_back(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(hxl_table("incidents")(&s, &out, &len, err,
-						sizeof(err)),
-			 0);
+	assert_int_equal(
+	    hxl_table("incidents")(&s, &out, &len, err, sizeof(err)), 0);
 	parse_csv(out, &t);
 	assert_hashtag_row(&t);
 	assert_int_equal(t.nrows, 4);
 	/* quotes inside a title survive */
 	assert_string_equal(cell(&t, 2, "#event+name"),
-			    "Banjir Kampung Melayu, \"Januari\"");
+	                    "Banjir Kampung Melayu, \"Januari\"");
 	assert_string_equal(cell(&t, 2, "#date+start"), "2025-01-05T00:00:00Z");
 	assert_string_equal(cell(&t, 2, "#affected+displaced+unplaced"), "120");
 	assert_string_equal(cell(&t, 3, "#meta+exercise"), "yes");
@@ -460,7 +458,7 @@ bad_input_named(void **state)
 	s.kelurahan = &badk;
 	s.nkelurahan = 1;
 	assert_int_equal(hxl_kelurahan(&s, &out, &len, err, sizeof(err)),
-			 SITREP_EINVAL);
+	                 SITREP_EINVAL);
 	assert_null(out);
 	assert_true(strncmp(err, "kelurahan[0].code", 17) == 0);
 	s = scenario();
@@ -468,12 +466,12 @@ bad_input_named(void **state)
 	s.shelters = &bads;
 	s.nshelters = 1;
 	assert_int_equal(sitrep_geojson(&s, &out, &len, err, sizeof(err)),
-			 SITREP_EINVAL);
+	                 SITREP_EINVAL);
 	assert_true(strncmp(err, "shelters[0]", 11) == 0);
 	s = scenario();
 	s.generated = 0;
 	assert_int_equal(sitrep_json(&s, &out, &len, err, sizeof(err)),
-			 SITREP_EINVAL);
+	                 SITREP_EINVAL);
 	/* empty sitrep: valid, empty arrays */
 	sitrep e = {.generated = 1736038800};
 	assert_int_equal(sitrep_json(&e, &out, &len, err, sizeof(err)), 0);
@@ -491,13 +489,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(totals),
-		cmocka_unit_test(json_report),
-		cmocka_unit_test(geojson_shelters),
-		cmocka_unit_test(hxl_kelurahan_parses_back),
-		cmocka_unit_test(hxl_shelters_and_needs_parse_back),
-		cmocka_unit_test(hxl_incidents_parse_back),
-		cmocka_unit_test(bad_input_named),
+	    cmocka_unit_test(totals),
+	    cmocka_unit_test(json_report),
+	    cmocka_unit_test(geojson_shelters),
+	    cmocka_unit_test(hxl_kelurahan_parses_back),
+	    cmocka_unit_test(hxl_shelters_and_needs_parse_back),
+	    cmocka_unit_test(hxl_incidents_parse_back),
+	    cmocka_unit_test(bad_input_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

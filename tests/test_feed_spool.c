@@ -60,7 +60,7 @@ on_error(void *data, const char *name, const char *msg)
 
 	seen->errors++;
 	snprintf(seen->last_error, sizeof(seen->last_error), "%s: %s", name,
-		 msg);
+	         msg);
 }
 
 static char base[512];
@@ -122,7 +122,7 @@ setup(void **state)
 
 	(void)state;
 	snprintf(base, sizeof(base), "%s/spool-test-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	         tmp && *tmp ? tmp : "/tmp");
 	return mkdtemp(base) ? 0 : -1;
 }
 
@@ -138,11 +138,11 @@ static spool *
 make(uv_loop_t *loop, struct seen *seen, size_t max_bytes)
 {
 	spool_opts o = {.dir = base,
-			.max_bytes = max_bytes,
-			.settle_ms = 20,
-			.on_file = judge,
-			.on_error = on_error,
-			.data = seen};
+	                .max_bytes = max_bytes,
+	                .settle_ms = 20,
+	                .on_file = judge,
+	                .on_error = on_error,
+	                .data = seen};
 	char err[256];
 	spool *s = spool_new(loop, &o, err, sizeof(err));
 
@@ -177,25 +177,25 @@ scan_moves_with_reasons(void **state)
 	put("notes.txt", "not a feed file");
 	put(".c.xml.tmp", "a writer's temporary");
 	put("big.xml", "ok but far too long for the 64-byte limit of this "
-		       "spool, so it fails unread");
+	               "spool, so it fails unread");
 
 	assert_int_equal(spool_scan(s), 3); /* big.xml not handed over */
 	assert_int_equal(seen.calls, 3);
 	assert_true(exists("done/a.xml"));
 	assert_string_equal(get("done/a.xml"), "ok <alert/>");
 	assert_string_equal(get("done/a.xml.reason"),
-			    "done: accepted as incident 7\n");
+	                    "done: accepted as incident 7\n");
 	assert_true(exists("done/C.XML"));
 	assert_true(exists("failed/b.json"));
 	assert_string_equal(get("failed/b.json.reason"),
-			    "failed: alert: not well-formed XML (line 1)\n");
+	                    "failed: alert: not well-formed XML (line 1)\n");
 	assert_true(exists("failed/big.xml"));
-	assert_non_null(strstr(get("failed/big.xml.reason"),
-			       "over the limit of 64"));
+	assert_non_null(
+	    strstr(get("failed/big.xml.reason"), "over the limit of 64"));
 	assert_false(exists("a.xml"));
 	assert_false(exists("b.json"));
-	assert_true(exists("notes.txt"));   /* not ours: left alone */
-	assert_true(exists(".c.xml.tmp"));  /* hidden: left alone */
+	assert_true(exists("notes.txt"));  /* not ours: left alone */
+	assert_true(exists(".c.xml.tmp")); /* hidden: left alone */
 	assert_int_equal(seen.errors, 0);
 
 	/* the same name again: kept beside the first, not overwritten */
@@ -241,7 +241,7 @@ unmovable_file_is_never_lost(void **state)
 	assert_false(exists("x.xml"));
 	assert_string_equal(get("done/x.xml"), "ok stuck");
 	assert_string_equal(get("done/x.xml.reason"),
-			    "done: accepted as incident 7\n");
+	                    "done: accepted as incident 7\n");
 	assert_int_equal(seen.calls, 1);
 	close_spool(&loop, s);
 	sh("rm -rf '%s'/done '%s'/failed", base);
@@ -264,13 +264,13 @@ pending_verdict(void **state)
 	assert_true(exists("p.xml"));
 	assert_int_equal(spool_scan(s), 0); /* pending: not again */
 	assert_int_equal(spool_verdict(s, "p.xml", SPOOL_FAILED,
-				       "references: unknown alert"),
-			 0);
+	                               "references: unknown alert"),
+	                 0);
 	assert_int_equal(spool_pending(s), 0);
 	assert_string_equal(get("failed/p.xml.reason"),
-			    "failed: references: unknown alert\n");
+	                    "failed: references: unknown alert\n");
 	assert_int_equal(spool_verdict(s, "p.xml", SPOOL_DONE, "x"),
-			 SPOOL_EINVAL);
+	                 SPOOL_EINVAL);
 	close_spool(&loop, s);
 	sh("rm -rf '%s'/done '%s'/failed", base);
 }
@@ -341,22 +341,22 @@ atomic_write(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(spool_write_atomic(base, "out.xml", "<a/>\n", 5, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+	    spool_write_atomic(base, "out.xml", "<a/>\n", 5, err, sizeof(err)),
+	    0);
 	assert_string_equal(get("out.xml"), "<a/>\n");
-	assert_int_equal(spool_write_atomic(base, "out.xml", "<b/>\n", 5, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+	    spool_write_atomic(base, "out.xml", "<b/>\n", 5, err, sizeof(err)),
+	    0);
 	assert_string_equal(get("out.xml"), "<b/>\n");
 	/* no temporary left behind */
 	sh("test -z \"$(ls -A '%s' | grep -v '^out.xml$')\"", base);
-	assert_int_equal(spool_write_atomic(base, "a/b", "x", 1, err,
-					    sizeof(err)),
-			 SPOOL_EINVAL);
-	assert_int_equal(spool_write_atomic("/nonexistent-posko-dir", "x",
-					    "x", 1, err, sizeof(err)),
-			 SPOOL_EIO);
+	assert_int_equal(
+	    spool_write_atomic(base, "a/b", "x", 1, err, sizeof(err)),
+	    SPOOL_EINVAL);
+	assert_int_equal(spool_write_atomic("/nonexistent-posko-dir", "x", "x",
+	                                    1, err, sizeof(err)),
+	                 SPOOL_EIO);
 	assert_non_null(strstr(err, "/nonexistent-posko-dir/"));
 	sh("rm -f '%s'/out.xml", base);
 }
@@ -366,9 +366,8 @@ start_fails_cleanly(void **state)
 {
 	uv_loop_t loop;
 	struct seen seen = {0};
-	spool_opts o = {.dir = "/proc/posko-cannot-exist",
-			.on_file = judge,
-			.data = &seen};
+	spool_opts o = {
+	    .dir = "/proc/posko-cannot-exist", .on_file = judge, .data = &seen};
 	char err[256];
 
 	(void)state;
@@ -387,12 +386,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(scan_moves_with_reasons),
-		cmocka_unit_test(unmovable_file_is_never_lost),
-		cmocka_unit_test(pending_verdict),
-		cmocka_unit_test(watch_picks_up_new_files),
-		cmocka_unit_test(atomic_write),
-		cmocka_unit_test(start_fails_cleanly),
+	    cmocka_unit_test(scan_moves_with_reasons),
+	    cmocka_unit_test(unmovable_file_is_never_lost),
+	    cmocka_unit_test(pending_verdict),
+	    cmocka_unit_test(watch_picks_up_new_files),
+	    cmocka_unit_test(atomic_write),
+	    cmocka_unit_test(start_fails_cleanly),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -47,7 +47,7 @@ teardown(void **state)
 /* Households on a lattice over lon0..lon1 x lat0..lat1 (step degrees). */
 static geo_household *
 lattice(double lon0, double lat0, double lon1, double lat1, double step,
-	size_t *n)
+        size_t *n)
 {
 	size_t nx = (size_t)((lon1 - lon0) / step) + 1;
 	size_t ny = (size_t)((lat1 - lat0) / step) + 1, i, j, k = 0;
@@ -57,9 +57,9 @@ lattice(double lon0, double lat0, double lon1, double lat1, double step,
 	for (j = 0; j < ny; j++)
 		for (i = 0; i < nx; i++, k++) {
 			assert_int_equal(geo_to_metric(ctx, lon0 + step * i,
-						       lat0 + step * j,
-						       &hh[k].x, &hh[k].y),
-					 0);
+			                               lat0 + step * j,
+			                               &hh[k].x, &hh[k].y),
+			                 0);
 			hh[k].id = (uint32_t)k;
 			hh[k].members = 1;
 		}
@@ -70,7 +70,7 @@ lattice(double lon0, double lat0, double lon1, double lat1, double step,
 /* Index query == brute force over geo_footprint_contains, ascending. */
 static size_t
 check_query(const geo_footprint *fp, const geo_hindex *ix,
-	    const geo_household *hh, size_t n)
+            const geo_household *hh, size_t n)
 {
 	uint32_t *idx;
 	size_t cnt, i, k = 0;
@@ -80,8 +80,8 @@ check_query(const geo_footprint *fp, const geo_hindex *ix,
 		if (geo_footprint_contains(fp, hh[i].x, hh[i].y)) {
 			if (k >= cnt || idx[k] != i)
 				fail_msg("household %zu missing from the "
-					 "query",
-					 i);
+				         "query",
+				         i);
 			k++;
 		}
 	assert_int_equal(k, cnt);
@@ -102,8 +102,8 @@ test_circle(void **state)
 
 	(void)state;
 	assert_int_equal(geo_footprint_from_point(ctx, 106.8271, -6.1754, 100,
-						  &fp, err, sizeof err),
-			 0);
+	                                          &fp, err, sizeof err),
+	                 0);
 	assert_int_equal(geo_footprint_get_kind(fp), GEO_FP_CIRCLE);
 	assert_int_equal(geo_to_metric(ctx, 106.8271, -6.1754, &cx, &cy), 0);
 	assert_true(geo_footprint_contains(fp, cx + 99, cy));
@@ -132,12 +132,12 @@ test_circle(void **state)
 	geo_hindex_free(ix);
 	geo_footprint_free(fp);
 	/* bad radius / point */
-	assert_int_equal(geo_footprint_from_point(ctx, 106.8, -6.2, 0, &fp,
-						  err, sizeof err),
-			 GEO_EINVAL);
+	assert_int_equal(
+	    geo_footprint_from_point(ctx, 106.8, -6.2, 0, &fp, err, sizeof err),
+	    GEO_EINVAL);
 	assert_int_equal(geo_footprint_from_point(ctx, 406.8, -6.2, 10, &fp,
-						  err, sizeof err),
-			 GEO_EPROJ);
+	                                          err, sizeof err),
+	                 GEO_EPROJ);
 	assert_null(fp);
 }
 
@@ -155,8 +155,8 @@ test_circle_query_lattice(void **state)
 	hh = lattice(106.8, -6.2, 106.81, -6.19, 0.0001, &n);
 	assert_int_equal(geo_hindex_build(hh, n, 0, &ix, err, sizeof err), 0);
 	assert_int_equal(geo_footprint_from_point(ctx, 106.805, -6.195, 300,
-						  &fp, err, sizeof err),
-			 0);
+	                                          &fp, err, sizeof err),
+	                 0);
 	got = check_query(fp, ix, hh, n);
 	/* pi r^2 / cell area (~11.06 m x 11.05 m) */
 	assert_true(got > 2250 && got < 2370);
@@ -166,10 +166,10 @@ test_circle_query_lattice(void **state)
 }
 
 static const char square_gj[] =
-	"{\"type\":\"Polygon\",\"coordinates\":[[[106.80,-6.20],[106.81,"
-	"-6.20],[106.81,-6.19],[106.80,-6.19],[106.80,-6.20]],[[106.803,"
-	"-6.197],[106.803,-6.193],[106.807,-6.193],[106.807,-6.197],"
-	"[106.803,-6.197]]]}";
+    "{\"type\":\"Polygon\",\"coordinates\":[[[106.80,-6.20],[106.81,"
+    "-6.20],[106.81,-6.19],[106.80,-6.19],[106.80,-6.20]],[[106.803,"
+    "-6.197],[106.803,-6.193],[106.807,-6.193],[106.807,-6.197],"
+    "[106.803,-6.197]]]}";
 
 static void
 test_polygon(void **state)
@@ -184,9 +184,9 @@ test_polygon(void **state)
 
 	(void)state;
 	assert_int_equal(geo_footprint_from_geojson(ctx, square_gj,
-						    strlen(square_gj), NULL,
-						    &fp, err, sizeof err),
-			 0);
+	                                            strlen(square_gj), NULL,
+	                                            &fp, err, sizeof err),
+	                 0);
 	assert_int_equal(geo_footprint_get_kind(fp), GEO_FP_POLYGON);
 	/* ~1106 m x 1105 m minus a 442 m x 442 m hole */
 	area = geo_footprint_area_m2(fp);
@@ -218,9 +218,8 @@ test_polygon(void **state)
 	assert_non_null(gj);
 	j = json_loads(gj, 0, NULL);
 	assert_non_null(j);
-	assert_int_equal(geo_footprint_from_json(ctx, j, NULL, &back, err,
-						 sizeof err),
-			 0);
+	assert_int_equal(
+	    geo_footprint_from_json(ctx, j, NULL, &back, err, sizeof err), 0);
 	assert_true(fabs(geo_footprint_area_m2(back) - area) < 1.0);
 	assert_int_equal(check_query(back, ix, hh, n), got);
 	json_decref(j);
@@ -236,31 +235,30 @@ static void
 test_polygon_errors(void **state)
 {
 	static const char bowtie[] =
-		"{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":"
-		"\"Polygon\",\"coordinates\":[[[106.80,-6.20],[106.81,-6.19],"
-		"[106.81,-6.20],[106.80,-6.19],[106.80,-6.20]]]}}";
+	    "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":"
+	    "\"Polygon\",\"coordinates\":[[[106.80,-6.20],[106.81,-6.19],"
+	    "[106.81,-6.20],[106.80,-6.19],[106.80,-6.20]]]}}";
 	static const char line[] =
-		"{\"type\":\"LineString\",\"coordinates\":[[106.8,-6.2],"
-		"[106.81,-6.19]]}";
+	    "{\"type\":\"LineString\",\"coordinates\":[[106.8,-6.2],"
+	    "[106.81,-6.19]]}";
 	geo_footprint *fp = NULL;
 	geo_diag d;
 	char err[256];
 
 	(void)state;
 	geo_diag_init(&d);
-	assert_int_equal(geo_footprint_from_geojson(ctx, bowtie,
-						    strlen(bowtie), &d, &fp,
-						    err, sizeof err),
-			 0);
+	assert_int_equal(geo_footprint_from_geojson(ctx, bowtie, strlen(bowtie),
+	                                            &d, &fp, err, sizeof err),
+	                 0);
 	assert_int_equal(d.nwarn, 1);
 	assert_non_null(strstr(d.items[0].msg, "repaired"));
 	geo_footprint_free(fp);
-	assert_int_equal(geo_footprint_from_geojson(ctx, line, strlen(line),
-						    &d, &fp, err, sizeof err),
-			 GEO_EEMPTY);
+	assert_int_equal(geo_footprint_from_geojson(ctx, line, strlen(line), &d,
+	                                            &fp, err, sizeof err),
+	                 GEO_EEMPTY);
 	assert_null(fp);
 	assert_true(geo_footprint_from_geojson(ctx, "{", 1, NULL, &fp, err,
-					       sizeof err) < 0);
+	                                       sizeof err) < 0);
 	assert_null(fp);
 	geo_diag_free(&d);
 }
@@ -277,13 +275,13 @@ test_kelurahan_areas(void **state)
 	(void)state;
 	geo_diag_init(&d);
 	assert_int_equal(geo_areaset_load(ctx, FIX "kelurahan.geojson",
-					  GEO_AREA_KELURAHAN, NULL, &d, &as,
-					  err, sizeof err),
-			 0);
+	                                  GEO_AREA_KELURAHAN, NULL, &d, &as,
+	                                  err, sizeof err),
+	                 0);
 	assert_int_equal(geo_areaset_count(as), 4);
 	assert_int_equal(d.nreject, 1);
 	assert_non_null(strstr(d.items[0].msg,
-			       "feature 4: bad kelurahan code 'not-a-code'"));
+	                       "feature 4: bad kelurahan code 'not-a-code'"));
 	i = geo_areaset_find(as, "31.71.01.1002");
 	assert_true(i >= 0);
 	assert_string_equal(geo_areaset_get(as, (size_t)i)->name, "Cideng");
@@ -303,9 +301,9 @@ test_kelurahan_areas(void **state)
 	geo_areaset_free(as);
 	geo_diag_free(&d);
 	assert_int_equal(geo_areaset_load(ctx, FIX "nope.geojson",
-					  GEO_AREA_KELURAHAN, NULL, NULL, &as,
-					  err, sizeof err),
-			 GEO_EIO);
+	                                  GEO_AREA_KELURAHAN, NULL, NULL, &as,
+	                                  err, sizeof err),
+	                 GEO_EIO);
 	assert_null(as);
 }
 
@@ -319,13 +317,12 @@ test_assign_kelurahan(void **state)
 
 	(void)state;
 	assert_int_equal(geo_areaset_load(ctx, FIX "kelurahan.geojson",
-					  GEO_AREA_KELURAHAN, NULL, NULL, &as,
-					  err, sizeof err),
-			 0);
-	assert_int_equal(geo_households_read_csv(ctx, FIX "households.csv",
-						 &hh, &n, NULL, err,
-						 sizeof err),
-			 0);
+	                                  GEO_AREA_KELURAHAN, NULL, NULL, &as,
+	                                  err, sizeof err),
+	                 0);
+	assert_int_equal(geo_households_read_csv(ctx, FIX "households.csv", &hh,
+	                                         &n, NULL, err, sizeof err),
+	                 0);
 	/* hh 2 (no code, in 1001), hh 12 (no code, in 1004), hh 14 (no
 	 * code, outside): two are set, codes already there are kept */
 	set = geo_areaset_assign_kelurahan(as, hh, n, 0);
@@ -353,17 +350,17 @@ test_area_footprint(void **state)
 
 	(void)state;
 	assert_int_equal(geo_areaset_load(ctx, FIX "kelurahan.geojson",
-					  GEO_AREA_KELURAHAN, NULL, NULL, &as,
-					  err, sizeof err),
-			 0);
-	assert_int_equal(geo_footprint_from_areas(ctx, as, keys, 3, &fp, err,
-						  sizeof err),
-			 0);
+	                                  GEO_AREA_KELURAHAN, NULL, NULL, &as,
+	                                  err, sizeof err),
+	                 0);
+	assert_int_equal(
+	    geo_footprint_from_areas(ctx, as, keys, 3, &fp, err, sizeof err),
+	    0);
 	assert_int_equal(geo_footprint_get_kind(fp), GEO_FP_AREAS);
 	/* two ~1106 m x 1105 m squares: their union, shared edge dissolved */
 	assert_true(fabs(geo_footprint_area_m2(fp) -
-			 (geo_areaset_get(as, 0)->area_m2 +
-			  geo_areaset_get(as, 1)->area_m2)) < 1.0);
+	                 (geo_areaset_get(as, 0)->area_m2 +
+	                  geo_areaset_get(as, 1)->area_m2)) < 1.0);
 	hh = lattice(106.7995, -6.2005, 106.8205, -6.1795, 0.0002, &n);
 	assert_int_equal(geo_hindex_build(hh, n, 0, &ix, err, sizeof err), 0);
 	got = check_query(fp, ix, hh, n);
@@ -376,19 +373,18 @@ test_area_footprint(void **state)
 	assert_true(got >= inside && got - inside < 200);
 	assert_true(got > 4000);
 	geo_footprint_free(fp);
-	assert_int_equal(geo_footprint_from_areas(ctx, as, bad, 2, &fp, err,
-						  sizeof err),
-			 GEO_EINVAL);
+	assert_int_equal(
+	    geo_footprint_from_areas(ctx, as, bad, 2, &fp, err, sizeof err),
+	    GEO_EINVAL);
 	assert_non_null(strstr(err, "unknown kelurahan '31.71.01.1999'"));
 	/* RW ids through an RW layer */
 	assert_int_equal(geo_areaset_load(ctx, FIX "rw.geojson", GEO_AREA_RW,
-					  NULL, NULL, &rw, err, sizeof err),
-			 0);
+	                                  NULL, NULL, &rw, err, sizeof err),
+	                 0);
 	assert_int_equal(geo_areaset_get(rw, 0)->kel, 3171011001u);
 	assert_int_equal(geo_areaset_get(rw, 1)->rw, 2);
-	assert_int_equal(geo_footprint_from_areas(ctx, rw, rws, 1, &fp, err,
-						  sizeof err),
-			 0);
+	assert_int_equal(
+	    geo_footprint_from_areas(ctx, rw, rws, 1, &fp, err, sizeof err), 0);
 	got = check_query(fp, ix, hh, n);
 	assert_true(got > 300 && got < 1500);
 	geo_footprint_free(fp);
@@ -427,7 +423,7 @@ test_hindex(void **state)
 	cx = hh[n / 2].x + 3.3;
 	cy = hh[n / 2].y - 1.7;
 	assert_int_equal(geo_hindex_radius(ix, cx, cy, 150, &idx, &cnt, &cap),
-			 0);
+	                 0);
 	qsort(idx, cnt, sizeof *idx, cmp_u32);
 	for (i = 0, want = 0; i < n; i++) {
 		double dx = hh[i].x - cx, dy = hh[i].y - cy;
@@ -447,11 +443,11 @@ test_hindex(void **state)
 	assert_int_equal(geo_hindex_nearest(ix, cx + 1e6, cy, 100), -1);
 	cnt = 0;
 	assert_int_equal(geo_hindex_box(ix, cx - 100, cy - 100, cx + 100,
-					cy + 100, &idx, &cnt, &cap),
-			 0);
+	                                cy + 100, &idx, &cnt, &cap),
+	                 0);
 	for (i = 0; i < cnt; i++)
 		assert_true(fabs(hh[idx[i]].x - cx) <= 100 &&
-			    fabs(hh[idx[i]].y - cy) <= 100);
+		            fabs(hh[idx[i]].y - cy) <= 100);
 	assert_true(cnt > 10);
 	free(idx);
 	geo_hindex_free(ix);
@@ -462,14 +458,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_circle),
-		cmocka_unit_test(test_circle_query_lattice),
-		cmocka_unit_test(test_polygon),
-		cmocka_unit_test(test_polygon_errors),
-		cmocka_unit_test(test_kelurahan_areas),
-		cmocka_unit_test(test_assign_kelurahan),
-		cmocka_unit_test(test_area_footprint),
-		cmocka_unit_test(test_hindex),
+	    cmocka_unit_test(test_circle),
+	    cmocka_unit_test(test_circle_query_lattice),
+	    cmocka_unit_test(test_polygon),
+	    cmocka_unit_test(test_polygon_errors),
+	    cmocka_unit_test(test_kelurahan_areas),
+	    cmocka_unit_test(test_assign_kelurahan),
+	    cmocka_unit_test(test_area_footprint),
+	    cmocka_unit_test(test_hindex),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -66,9 +66,9 @@ test_households_csv(void **state)
 	(void)state;
 	assert_true(sizeof(geo_household) <= 32);
 	geo_diag_init(&d);
-	assert_int_equal(geo_households_read_csv(ctx, FIX "households.csv",
-						 &hh, &n, &d, err, sizeof err),
-			 0);
+	assert_int_equal(geo_households_read_csv(ctx, FIX "households.csv", &hh,
+	                                         &n, &d, err, sizeof err),
+	                 0);
 	assert_int_equal(n, 6);
 	assert_int_equal(hh[0].id, 1);
 	assert_int_equal(hh[0].kel, 3171011001u);
@@ -133,26 +133,25 @@ test_households_bad_files(void **state)
 	(void)state;
 	geo_diag_init(&d);
 	assert_int_equal(geo_households_read_csv(ctx, FIX "nope.csv", &hh, &n,
-						 &d, err, sizeof err),
-			 GEO_EIO);
+	                                         &d, err, sizeof err),
+	                 GEO_EIO);
 	assert_null(hh);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(err, "nope.csv"));
 	write_file(p, "id,lon,lat,kelurahan,elderly\n1,106.8,-6.2,,0\n");
-	assert_int_equal(geo_households_read_csv(ctx, p, &hh, &n, &d, err,
-						 sizeof err),
-			 GEO_EFORMAT);
+	assert_int_equal(
+	    geo_households_read_csv(ctx, p, &hh, &n, &d, err, sizeof err),
+	    GEO_EFORMAT);
 	assert_non_null(strstr(err, "no column 'members'"));
 	write_file(p, "");
-	assert_int_equal(geo_households_read_csv(ctx, p, &hh, &n, &d, err,
-						 sizeof err),
-			 GEO_EFORMAT);
+	assert_int_equal(
+	    geo_households_read_csv(ctx, p, &hh, &n, &d, err, sizeof err),
+	    GEO_EFORMAT);
 	/* columns in another order, a BOM, CRLF, an unterminated quote */
 	write_file(p, "\xef\xbb\xbfmembers,lat,lon,id\r\n2,-6.2,106.8,77\r\n"
-		      "3,-6.2,106.8,\"78\r\n");
-	assert_int_equal(geo_households_read_csv(ctx, p, &hh, &n, &d, err,
-						 sizeof err),
-			 0);
+	              "3,-6.2,106.8,\"78\r\n");
+	assert_int_equal(
+	    geo_households_read_csv(ctx, p, &hh, &n, &d, err, sizeof err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(hh[0].id, 77);
 	assert_int_equal(hh[0].members, 2);
@@ -176,21 +175,19 @@ test_households_gpkg(void **state)
 	/* a point layer made from the CSV by GDAL: same households */
 	remove(gpkg);
 	if (asprintf(&cmd,
-		     "ogr2ogr -f GPKG '%s' CSV:'" FIX "households.csv' "
-		     "-oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat "
-		     "-oo KEEP_GEOM_COLUMNS=NO -a_srs EPSG:4326 -nln hh 2>&1",
-		     gpkg) < 0)
+	             "ogr2ogr -f GPKG '%s' CSV:'" FIX "households.csv' "
+	             "-oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat "
+	             "-oo KEEP_GEOM_COLUMNS=NO -a_srs EPSG:4326 -nln hh 2>&1",
+	             gpkg) < 0)
 		fail_msg("oom");
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	geo_diag_init(&d);
-	assert_int_equal(geo_households_read_csv(ctx, FIX "households.csv",
-						 &a, &na, NULL, err,
-						 sizeof err),
-			 0);
-	assert_int_equal(geo_households_read(ctx, gpkg, &b, &nb, &d, err,
-					     sizeof err),
-			 0);
+	assert_int_equal(geo_households_read_csv(ctx, FIX "households.csv", &a,
+	                                         &na, NULL, err, sizeof err),
+	                 0);
+	assert_int_equal(
+	    geo_households_read(ctx, gpkg, &b, &nb, &d, err, sizeof err), 0);
 	/* rows the CSV reader rejects are rejected from the GeoPackage too
 	 * (GDAL wrote lon 206.85 as a point: out of range) */
 	assert_int_equal(nb, na);
@@ -220,9 +217,9 @@ test_shelters_csv(void **state)
 
 	(void)state;
 	geo_diag_init(&d);
-	assert_int_equal(geo_shelters_read(ctx, FIX "shelters.csv", &s, &n,
-					   &d, err, sizeof err),
-			 0);
+	assert_int_equal(geo_shelters_read(ctx, FIX "shelters.csv", &s, &n, &d,
+	                                   err, sizeof err),
+	                 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(s[0].id, "SH-0001");
 	assert_int_equal(s[0].capacity, 120);
@@ -259,8 +256,8 @@ test_depots_and_lots(void **state)
 	(void)state;
 	geo_diag_init(&d);
 	assert_int_equal(geo_depots_read_csv(ctx, FIX "depots.csv", &dp, &nd,
-					     &d, err, sizeof err),
-			 0);
+	                                     &d, err, sizeof err),
+	                 0);
 	assert_int_equal(nd, 2);
 	assert_string_equal(dp[0].id, "DEP-3171");
 	assert_int_equal(dp[0].city, 3171);
@@ -268,9 +265,9 @@ test_depots_and_lots(void **state)
 	assert_true(has_diag(&d, 4, "duplicate id 'DEP-3171'"));
 	assert_true(has_diag(&d, 5, "city: bad code '31.7'"));
 	geo_diag_clear(&d);
-	assert_int_equal(geo_lots_read_csv(FIX "stock.csv", dp, nd, &l, &nl,
-					   &d, err, sizeof err),
-			 0);
+	assert_int_equal(geo_lots_read_csv(FIX "stock.csv", dp, nd, &l, &nl, &d,
+	                                   err, sizeof err),
+	                 0);
 	assert_int_equal(nl, 4);
 	assert_int_equal(l[0].depot, 0);
 	assert_string_equal(l[0].lot, "L001");
@@ -356,8 +353,7 @@ test_codes(void **state)
 	assert_int_equal(rw, 12);
 	assert_int_equal(geo_rw_parse("3172011001-00", &k, &rw), GEO_EINVAL);
 	assert_int_equal(geo_rw_parse("3172011001", &k, &rw), GEO_EINVAL);
-	assert_string_equal(geo_rw_format(3172011001u, 9, rb),
-			    "3172011001-09");
+	assert_string_equal(geo_rw_format(3172011001u, 9, rb), "3172011001-09");
 }
 
 static void
@@ -376,13 +372,11 @@ test_dates(void **state)
 	assert_int_equal(geo_days_to_ymd(-1), 19691231);
 	assert_int_equal(geo_date_parse("2024-02-29", &days, NULL), 0);
 	assert_int_equal(geo_days_to_ymd(days), 20240229);
-	assert_int_equal(geo_date_parse("2100-02-29", &days, NULL),
-			 GEO_EINVAL);
-	assert_int_equal(geo_date_parse("2024-13-01", &days, NULL),
-			 GEO_EINVAL);
+	assert_int_equal(geo_date_parse("2100-02-29", &days, NULL), GEO_EINVAL);
+	assert_int_equal(geo_date_parse("2024-13-01", &days, NULL), GEO_EINVAL);
 	assert_int_equal(geo_date_parse("2024-1-01", &days, NULL), GEO_EINVAL);
 	assert_int_equal(geo_date_parse("2024-01-01T00", &days, NULL),
-			 GEO_EINVAL);
+	                 GEO_EINVAL);
 }
 
 static void
@@ -395,10 +389,10 @@ test_diag_cap(void **state)
 	geo_diag_init(&d);
 	d.max = 10;
 	for (i = 0; i < 25; i++)
-		assert_int_equal(geo_diag_add(&d, i % 2 ? GEO_DIAG_WARN
-						       : GEO_DIAG_REJECT,
-					      i, "f: line %d: bad", i),
-				 0);
+		assert_int_equal(
+		    geo_diag_add(&d, i % 2 ? GEO_DIAG_WARN : GEO_DIAG_REJECT, i,
+		                 "f: line %d: bad", i),
+		    0);
 	assert_int_equal(d.n, 10);
 	assert_int_equal(d.dropped, 15);
 	assert_int_equal(d.nreject, 13);
@@ -446,16 +440,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_households_csv),
-		cmocka_unit_test(test_households_bad_files),
-		cmocka_unit_test(test_households_gpkg),
-		cmocka_unit_test(test_shelters_csv),
-		cmocka_unit_test(test_depots_and_lots),
-		cmocka_unit_test(test_enums),
-		cmocka_unit_test(test_codes),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_diag_cap),
-		cmocka_unit_test(test_projection),
+	    cmocka_unit_test(test_households_csv),
+	    cmocka_unit_test(test_households_bad_files),
+	    cmocka_unit_test(test_households_gpkg),
+	    cmocka_unit_test(test_shelters_csv),
+	    cmocka_unit_test(test_depots_and_lots),
+	    cmocka_unit_test(test_enums),
+	    cmocka_unit_test(test_codes),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_diag_cap),
+	    cmocka_unit_test(test_projection),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

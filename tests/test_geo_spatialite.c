@@ -68,12 +68,12 @@ open_spatialite(void)
 	if (sqlite3_load_extension(db, "mod_spatialite", NULL, &msg) !=
 	    SQLITE_OK)
 		fail_msg("cannot load mod_spatialite (%s): install Debian's "
-			 "libsqlite3-mod-spatialite",
-			 msg ? msg : "?");
+		         "libsqlite3-mod-spatialite",
+		         msg ? msg : "?");
 	exec(db, "SELECT InitSpatialMetadata(1, 'WGS84')");
 	exec(db, "CREATE TABLE z (id INTEGER PRIMARY KEY, cls INT)");
 	exec(db, "SELECT AddGeometryColumn('z', 'geom', 4326, 'GEOMETRY', "
-		 "'XY')");
+	         "'XY')");
 	return db;
 }
 
@@ -99,7 +99,7 @@ static void
 put_u32(wkb *w, uint32_t v)
 {
 	unsigned char b[4] = {v & 255, (v >> 8) & 255, (v >> 16) & 255,
-			      v >> 24};
+	                      v >> 24};
 
 	put(w, b, 4);
 }
@@ -154,8 +154,7 @@ to_wkb(wkb *w, const json_t *geom)
 	put(w, "\x01", 1);
 	put_u32(w, 6);
 	put_u32(w, (uint32_t)json_array_size(co));
-	json_array_foreach(co, i, part)
-		put_polygon(w, part);
+	json_array_foreach(co, i, part) put_polygon(w, part);
 }
 
 /* Load the layer into SpatiaLite; returns feature count. Also the
@@ -176,20 +175,19 @@ load_spatialite(sqlite3 *db, double (**box)[4], double ext[4])
 	ext[0] = ext[1] = INFINITY;
 	ext[2] = ext[3] = -INFINITY;
 	assert_int_equal(
-		sqlite3_prepare_v2(db,
-				   "INSERT INTO z (id, cls, geom) VALUES (?, ?, "
-				   "GeomFromWKB(?, 4326))",
-				   -1, &st, NULL),
-		SQLITE_OK);
+	    sqlite3_prepare_v2(db,
+	                       "INSERT INTO z (id, cls, geom) VALUES (?, ?, "
+	                       "GeomFromWKB(?, 4326))",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
 	exec(db, "BEGIN");
 	json_array_foreach(json_object_get(root, "features"), i, f)
 	{
 		json_t *g = json_object_get(f, "geometry");
 		const char *cl = json_string_value(
-			json_object_get(json_object_get(f, "properties"),
-					"class"));
-		json_t *ring = json_array_get(json_object_get(g, "coordinates"),
-					      0);
+		    json_object_get(json_object_get(f, "properties"), "class"));
+		json_t *ring =
+		    json_array_get(json_object_get(g, "coordinates"), 0);
 		geo_class c;
 		size_t k;
 		json_t *p;
@@ -242,31 +240,31 @@ test_exposure_matches_spatialite(void **state)
 	(void)state;
 	ctx = geo_ctx_new(NULL, err, sizeof err);
 	assert_non_null(ctx);
-	assert_int_equal(geo_zoneset_load(ctx, paths, 1, NULL, NULL, &zs, err,
-					  sizeof err),
-			 0);
+	assert_int_equal(
+	    geo_zoneset_load(ctx, paths, 1, NULL, NULL, &zs, err, sizeof err),
+	    0);
 	db = open_spatialite();
 	nz = load_spatialite(db, &box, ext);
 	assert_int_equal(nz, geo_zoneset_count(zs));
 	assert_int_equal(
-		sqlite3_prepare_v2(
-			db,
-			"SELECT coalesce(max(cls), 0) FROM z WHERE "
-			"ST_Contains(geom, MakePoint(?1, ?2, 4326)) AND id IN "
-			"(SELECT rowid FROM SpatialIndex WHERE f_table_name = "
-			"'z' AND search_frame = MakePoint(?1, ?2, 4326))",
-			-1, &q, NULL),
-		SQLITE_OK);
+	    sqlite3_prepare_v2(
+	        db,
+	        "SELECT coalesce(max(cls), 0) FROM z WHERE "
+	        "ST_Contains(geom, MakePoint(?1, ?2, 4326)) AND id IN "
+	        "(SELECT rowid FROM SpatialIndex WHERE f_table_name = "
+	        "'z' AND search_frame = MakePoint(?1, ?2, 4326))",
+	        -1, &q, NULL),
+	    SQLITE_OK);
 	assert_int_equal(
-		sqlite3_prepare_v2(
-			db,
-			"SELECT min(ST_Distance(ST_Boundary(geom), "
-			"MakePoint(?1, ?2, 4326))) FROM z WHERE id IN (SELECT "
-			"rowid FROM SpatialIndex WHERE f_table_name = 'z' AND "
-			"search_frame = BuildMbr(?1 - 1e-5, ?2 - 1e-5, ?1 + "
-			"1e-5, ?2 + 1e-5, 4326))",
-			-1, &dq, NULL),
-		SQLITE_OK);
+	    sqlite3_prepare_v2(
+	        db,
+	        "SELECT min(ST_Distance(ST_Boundary(geom), "
+	        "MakePoint(?1, ?2, 4326))) FROM z WHERE id IN (SELECT "
+	        "rowid FROM SpatialIndex WHERE f_table_name = 'z' AND "
+	        "search_frame = BuildMbr(?1 - 1e-5, ?2 - 1e-5, ?1 + "
+	        "1e-5, ?2 + 1e-5, 4326))",
+	        -1, &dq, NULL),
+	    SQLITE_OK);
 	for (i = 0; i < NPOINTS; i++) {
 		double lon, lat, x, y;
 		int want, got;
@@ -299,8 +297,8 @@ test_exposure_matches_spatialite(void **state)
 		} else {
 			mismatched++;
 			print_error("disagree at lon %.9f lat %.9f: geo %d, "
-				    "spatialite %d\n",
-				    lon, lat, got, want);
+			            "spatialite %d\n",
+			            lon, lat, got, want);
 		}
 		sqlite3_reset(dq);
 	}
@@ -308,7 +306,7 @@ test_exposure_matches_spatialite(void **state)
 	assert_true(ambiguous <= 3);
 	/* the sample did exercise every class */
 	assert_true(seen[0] > 100 && seen[1] > 50 && seen[2] > 50 &&
-		    seen[3] > 50);
+	            seen[3] > 50);
 	sqlite3_finalize(q);
 	sqlite3_finalize(dq);
 	sqlite3_close(db);
@@ -321,7 +319,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exposure_matches_spatialite),
+	    cmocka_unit_test(test_exposure_matches_spatialite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,15 +97,15 @@ test_interiors(void **state)
 	zs = load(METRIC, &d);
 	assert_int_equal(flood(zs, 50, 50), GEO_MEDIUM);   /* A */
 	assert_int_equal(flood(zs, 150, 50), GEO_HIGH);    /* B */
-	assert_int_equal(flood(zs, 250, 50), GEO_NONE);	   /* gap */
-	assert_int_equal(flood(zs, 320, 100), GEO_LOW);	   /* C ring */
-	assert_int_equal(flood(zs, 360, 60), GEO_NONE);	   /* C's hole */
+	assert_int_equal(flood(zs, 250, 50), GEO_NONE);    /* gap */
+	assert_int_equal(flood(zs, 320, 100), GEO_LOW);    /* C ring */
+	assert_int_equal(flood(zs, 360, 60), GEO_NONE);    /* C's hole */
 	assert_int_equal(flood(zs, 400, 100), GEO_MEDIUM); /* G in hole */
 	assert_int_equal(flood(zs, 625, 25), GEO_MEDIUM);  /* D part 1 */
-	assert_int_equal(flood(zs, 675, 25), GEO_NONE);	   /* between */
+	assert_int_equal(flood(zs, 675, 25), GEO_NONE);    /* between */
 	assert_int_equal(flood(zs, 725, 25), GEO_MEDIUM);  /* D part 2 */
 	assert_int_equal(flood(zs, -1000, -1000), GEO_NONE);
-	assert_int_equal(fire(zs, 50, 50), GEO_HIGH);	/* F, "tinggi" */
+	assert_int_equal(fire(zs, 50, 50), GEO_HIGH);   /* F, "tinggi" */
 	assert_int_equal(fire(zs, 320, 100), GEO_NONE); /* no fire there */
 	/* hazard "banjir" and class "sedang" were understood (G) */
 	assert_int_equal(geo_zoneset_count_hazard(zs, GEO_FIRE), 1);
@@ -124,7 +124,7 @@ test_boundary_rule(void **state)
 	zs = load(METRIC, NULL);
 	/* shared edge x = 100 between A (medium) and B (high) */
 	assert_int_equal(flood(zs, 100, 50), GEO_HIGH);
-	assert_int_equal(flood(zs, 100, 0), GEO_HIGH);	 /* shared vertex */
+	assert_int_equal(flood(zs, 100, 0), GEO_HIGH);   /* shared vertex */
 	assert_int_equal(flood(zs, 100, 100), GEO_HIGH); /* shared vertex */
 	/* A's own edges and vertices */
 	assert_int_equal(flood(zs, 0, 50), GEO_MEDIUM);
@@ -219,9 +219,9 @@ test_zones_at(void **state)
 	assert_string_equal(geo_zoneset_zone(zs, out[1])->id, "B");
 	assert_string_equal(geo_zoneset_zone(zs, out[2])->id, "F");
 	assert_int_equal(geo_zoneset_zones_at(zs, X0 + 100, Y0 + 50, out, 1),
-			 3);
+	                 3);
 	assert_int_equal(geo_zoneset_zones_at(zs, X0 + 250, Y0 + 50, out, 8),
-			 0);
+	                 0);
 	geo_zoneset_free(zs);
 }
 
@@ -278,25 +278,24 @@ test_cell_size_invariance(void **state)
 		char err[256];
 
 		assert_true(geo_zoneset_add_file(zs, ctx, METRIC,
-						 GEO_HAZARD_ANY, NULL, err,
-						 sizeof err) > 0);
-		assert_int_equal(geo_zoneset_build(zs, cells[c], err,
-						   sizeof err),
-				 0);
+		                                 GEO_HAZARD_ANY, NULL, err,
+		                                 sizeof err) > 0);
+		assert_int_equal(
+		    geo_zoneset_build(zs, cells[c], err, sizeof err), 0);
 		/* 5 m lattice, edges included */
 		for (dx = -20; dx <= 1120; dx += 5)
 			for (dy = -20; dy <= 220; dy += 5) {
 				geo_class a, b, fa, fb;
 
 				geo_zoneset_classes_at(ref, X0 + dx, Y0 + dy,
-						       &a, &fa);
-				geo_zoneset_classes_at(zs, X0 + dx, Y0 + dy,
-						       &b, &fb);
+				                       &a, &fa);
+				geo_zoneset_classes_at(zs, X0 + dx, Y0 + dy, &b,
+				                       &fb);
 				if (a != b || fa != fb)
 					fail_msg("cell %g at (%d,%d): %d/%d vs "
-						 "%d/%d",
-						 cells[c], dx, dy, a, fa, b,
-						 fb);
+					         "%d/%d",
+					         cells[c], dx, dy, a, fa, b,
+					         fb);
 			}
 		geo_zoneset_free(zs);
 	}
@@ -335,16 +334,16 @@ test_unreadable_keeps_old(void **state)
 
 	(void)state;
 	write_file(bad, "{\"type\": \"FeatureCollection\", \"features\": [\n"
-			"  {\"type\": \"Feature\", \"properties\": {}, \n");
+	                "  {\"type\": \"Feature\", \"properties\": {}, \n");
 	paths[1] = bad;
 	rc = geo_zoneset_load(ctx, paths, 2, NULL, NULL, &fresh, err,
-			      sizeof err);
+	                      sizeof err);
 	assert_true(rc < 0);
 	assert_null(fresh);
 	assert_non_null(strstr(err, "broken.geojson"));
 	paths[1] = "tests/fixtures/geo/does-not-exist.geojson";
 	rc = geo_zoneset_load(ctx, paths, 2, NULL, NULL, &fresh, err,
-			      sizeof err);
+	                      sizeof err);
 	assert_int_equal(rc, GEO_EIO);
 	assert_null(fresh);
 	assert_non_null(strstr(err, "does-not-exist"));
@@ -352,7 +351,7 @@ test_unreadable_keeps_old(void **state)
 	write_file(bad, "id,lon,lat\n1,2,3\n");
 	paths[1] = bad;
 	rc = geo_zoneset_load(ctx, paths, 2, NULL, NULL, &fresh, err,
-			      sizeof err);
+	                      sizeof err);
 	assert_true(rc < 0);
 	/* the old set still answers */
 	assert_int_equal(flood(old, 150, 50), GEO_HIGH);
@@ -362,15 +361,15 @@ test_unreadable_keeps_old(void **state)
 		geo_zoneset *zs = geo_zoneset_new();
 
 		assert_true(geo_zoneset_add_file(zs, ctx, METRIC,
-						 GEO_HAZARD_ANY, NULL, err,
-						 sizeof err) == 8);
-		assert_true(geo_zoneset_add_file(zs, ctx, bad, GEO_FLOOD,
-						 NULL, err, sizeof err) < 0);
+		                                 GEO_HAZARD_ANY, NULL, err,
+		                                 sizeof err) == 8);
+		assert_true(geo_zoneset_add_file(zs, ctx, bad, GEO_FLOOD, NULL,
+		                                 err, sizeof err) < 0);
 		assert_int_equal(geo_zoneset_count(zs), 8);
 		assert_int_equal(geo_zoneset_build(zs, 0, err, sizeof err), 0);
 		assert_true(geo_zoneset_add_file(zs, ctx, METRIC, GEO_FLOOD,
-						 NULL, err, sizeof err) ==
-			    GEO_EINVAL); /* built: read-only */
+		                                 NULL, err, sizeof err) ==
+		            GEO_EINVAL); /* built: read-only */
 		geo_zoneset_free(zs);
 	}
 	geo_zoneset_free(old);
@@ -382,10 +381,10 @@ static void
 test_default_hazard(void **state)
 {
 	static const char gj[] =
-		"{\"type\":\"Feature\",\"properties\":{\"class\":\"high\"},"
-		"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[106.8,"
-		"-6.2],[106.801,-6.2],[106.801,-6.199],[106.8,-6.199],[106.8,"
-		"-6.2]]]}}";
+	    "{\"type\":\"Feature\",\"properties\":{\"class\":\"high\"},"
+	    "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[106.8,"
+	    "-6.2],[106.801,-6.2],[106.801,-6.199],[106.8,-6.199],[106.8,"
+	    "-6.2]]]}}";
 	geo_zoneset *zs = geo_zoneset_new();
 	geo_diag d;
 	char err[256];
@@ -394,15 +393,15 @@ test_default_hazard(void **state)
 	(void)state;
 	geo_diag_init(&d);
 	assert_int_equal(geo_zoneset_add_geojson(zs, ctx, gj, strlen(gj), "t",
-						 GEO_FIRE, &d, err,
-						 sizeof err),
-			 1);
+	                                         GEO_FIRE, &d, err, sizeof err),
+	                 1);
 	assert_int_equal(geo_zoneset_add_geojson(zs, ctx, gj, strlen(gj), "t2",
-						 GEO_HAZARD_ANY, &d, err,
-						 sizeof err),
-			 0);
-	assert_true(has_diag(&d, GEO_DIAG_REJECT, 0, "t2: feature 0: no "
-						    "hazard"));
+	                                         GEO_HAZARD_ANY, &d, err,
+	                                         sizeof err),
+	                 0);
+	assert_true(has_diag(&d, GEO_DIAG_REJECT, 0,
+	                     "t2: feature 0: no "
+	                     "hazard"));
 	assert_int_equal(geo_zoneset_build(zs, 0, err, sizeof err), 0);
 	assert_int_equal(geo_to_metric(ctx, 106.8005, -6.1995, &x, &y), 0);
 	assert_int_equal(geo_zoneset_class_at(zs, GEO_FIRE, x, y), GEO_HIGH);
@@ -422,8 +421,7 @@ test_empty_set(void **state)
 
 	(void)state;
 	assert_int_equal(geo_zoneset_build(zs, 0, err, sizeof err), 0);
-	assert_int_equal(geo_zoneset_class_at(zs, GEO_FLOOD, X0, Y0),
-			 GEO_NONE);
+	assert_int_equal(geo_zoneset_class_at(zs, GEO_FLOOD, X0, Y0), GEO_NONE);
 	geo_zoneset_free(zs);
 }
 
@@ -435,9 +433,9 @@ run_ogr(const char *out, const char *in)
 
 	if (system("command -v ogr2ogr >/dev/null 2>&1") != 0)
 		fail_msg("ogr2ogr not found: install Debian's gdal-bin to "
-			 "run the GeoPackage tests");
-	if (asprintf(&cmd, "ogr2ogr -f GPKG '%s' '%s' -nln zones 2>&1",
-		     out, in) < 0)
+		         "run the GeoPackage tests");
+	if (asprintf(&cmd, "ogr2ogr -f GPKG '%s' '%s' -nln zones 2>&1", out,
+	             in) < 0)
 		fail_msg("out of memory");
 	remove(out);
 	rc = system(cmd);
@@ -449,7 +447,7 @@ run_ogr(const char *out, const char *in)
 /* Same layer as GeoJSON and as GeoPackage: identical answers. */
 static void
 compare_formats(const char *geojson, const char *gpkg_name, double x0,
-		double y0, double w, double h)
+                double y0, double w, double h)
 {
 	char *gpkg = tmp_path(gpkg_name);
 	geo_diag dj, dg;
@@ -477,7 +475,7 @@ compare_formats(const char *geojson, const char *gpkg_name, double x0,
 		if (dj.items[i].level == GEO_DIAG_WARN &&
 		    strstr(dj.items[i].msg, "invalid") != NULL)
 			assert_true(has_diag(&dg, GEO_DIAG_WARN,
-					     dj.items[i].where, "invalid"));
+			                     dj.items[i].where, "invalid"));
 	for (i = 0; i <= 200; i++)
 		for (j = 0; j <= 200; j++) {
 			double x = x0 + w * (double)i / 200;
@@ -488,8 +486,8 @@ compare_formats(const char *geojson, const char *gpkg_name, double x0,
 			geo_zoneset_classes_at(b, x, y, &fb, &fib);
 			if (fa != fb || fia != fib)
 				fail_msg("%s vs gpkg at (%f, %f): %d/%d vs "
-					 "%d/%d",
-					 geojson, x, y, fa, fia, fb, fib);
+				         "%d/%d",
+				         geojson, x, y, fa, fia, fb, fib);
 			nonzero += fa != GEO_NONE;
 		}
 	assert_true(nonzero > 1000); /* the grid did hit the zones */
@@ -517,7 +515,7 @@ test_gpkg_same_answers_metric(void **state)
 	(void)state;
 	/* a layer in EPSG:32748: the GeoPackage's srs_id is honoured */
 	compare_formats(METRIC, "zones_metric.gpkg", X0 - 20, Y0 - 20, 1140,
-			240);
+	                240);
 }
 
 /* A GeoPackage in another CRS (Web Mercator) lands in the same place. */
@@ -532,9 +530,8 @@ test_gpkg_other_srs(void **state)
 	(void)state;
 	if (system("command -v ogr2ogr >/dev/null 2>&1") != 0)
 		fail_msg("ogr2ogr not found: install Debian's gdal-bin");
-	if (asprintf(&cmd,
-		     "ogr2ogr -f GPKG -t_srs EPSG:3857 '%s' '%s' 2>&1", gpkg,
-		     WGS84) < 0)
+	if (asprintf(&cmd, "ogr2ogr -f GPKG -t_srs EPSG:3857 '%s' '%s' 2>&1",
+	             gpkg, WGS84) < 0)
 		fail_msg("oom");
 	remove(gpkg);
 	assert_int_equal(system(cmd), 0);
@@ -545,13 +542,12 @@ test_gpkg_other_srs(void **state)
 	 * move by micrometres) */
 	for (i = 0; i < 60; i++)
 		for (j = 0; j < 60; j++) {
-			assert_int_equal(geo_to_metric(ctx,
-						       106.80033 + i * 0.00041,
-						       -6.19967 + j * 0.00033,
-						       &x, &y),
-					 0);
+			assert_int_equal(
+			    geo_to_metric(ctx, 106.80033 + i * 0.00041,
+			                  -6.19967 + j * 0.00033, &x, &y),
+			    0);
 			diff += geo_zoneset_class_at(a, GEO_FLOOD, x, y) !=
-				geo_zoneset_class_at(b, GEO_FLOOD, x, y);
+			        geo_zoneset_class_at(b, GEO_FLOOD, x, y);
 			hits += geo_zoneset_class_at(a, GEO_FLOOD, x, y) != 0;
 		}
 	assert_int_equal(diff, 0);
@@ -587,19 +583,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_interiors),
-		cmocka_unit_test(test_boundary_rule),
-		cmocka_unit_test(test_repair_and_reject),
-		cmocka_unit_test(test_zones_at),
-		cmocka_unit_test(test_exposure_arrays),
-		cmocka_unit_test(test_cell_size_invariance),
-		cmocka_unit_test(test_unreadable_keeps_old),
-		cmocka_unit_test(test_default_hazard),
-		cmocka_unit_test(test_empty_set),
-		cmocka_unit_test(test_gpkg_same_answers_wgs84),
-		cmocka_unit_test(test_gpkg_same_answers_metric),
-		cmocka_unit_test(test_gpkg_other_srs),
-		cmocka_unit_test(test_gpkg_columns),
+	    cmocka_unit_test(test_interiors),
+	    cmocka_unit_test(test_boundary_rule),
+	    cmocka_unit_test(test_repair_and_reject),
+	    cmocka_unit_test(test_zones_at),
+	    cmocka_unit_test(test_exposure_arrays),
+	    cmocka_unit_test(test_cell_size_invariance),
+	    cmocka_unit_test(test_unreadable_keeps_old),
+	    cmocka_unit_test(test_default_hazard),
+	    cmocka_unit_test(test_empty_set),
+	    cmocka_unit_test(test_gpkg_same_answers_wgs84),
+	    cmocka_unit_test(test_gpkg_same_answers_metric),
+	    cmocka_unit_test(test_gpkg_other_srs),
+	    cmocka_unit_test(test_gpkg_columns),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

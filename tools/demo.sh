@@ -18,6 +18,8 @@ POSKOD=${POSKOD:-$root/build/rel/poskod}
 show=${DEMO_SHOW:-10}
 
 say() { printf '%s\n' "$*"; }
+# the first $show lines; reads everything (head would SIGPIPE the writer)
+first() { awk -v n="$show" 'NR <= n'; }
 die() {
 	say "demo: $*" >&2
 	if [ -n "${PK_DIR:-}" ] && [ -f "$PK_DIR/poskod.log" ]; then
@@ -108,7 +110,7 @@ report_incident() {
 	say "   assignments published ($n):"
 	events assign.household | jq -r "select(.incident==$inc and .status==\"registered\") |
 		\"     household \(.household) (\(.persons) people\(if .vulnerable.elderly+.vulnerable.under5+.vulnerable.disabled+.vulnerable.pregnant > 0 then \", vulnerable\" else \"\" end), \(.class) hazard zone) -> shelter \(.shelter)\"" |
-		head -n "$show"
+		first
 	[ "$n" -gt "$show" ] && say "     ... and $((n - show)) more"
 	n=$(events unplaced.household | jq -r "select(.incident==$inc)" | jq -s length)
 	if [ "$n" -gt 0 ]; then
@@ -140,29 +142,33 @@ report_alerts() {
 	say "-- alerts raised ($n events):"
 	events alert.shelter | jq -s -r 'group_by(.shelter)[] | last | select(.state=="raised") |
 		"   shelter \(.shelter) is \(if .level=="full" then "FULL" elif .level=="critical" then "nearly full (critical)" else "filling up" end): \(.registered) of \(.capacity) places (\(.percent) %)"' |
-		head -n "$show"
+		first
 	local nsh
 	nsh=$(events alert.shelter | jq -s -r '[group_by(.shelter)[] | last | select(.state=="raised")] | length')
 	[ "$nsh" -gt "$show" ] && say "   ... and $((nsh - show)) more shelters"
 	events alert.shortage | jq -s -r 'group_by(.alert)[] | last | select(.state=="raised") |
 		"   SHORTAGE: incident \(.incident), shelter \(.shelter): \(.short) \(if .kind=="meals" then "meals" else .item end) missing over \(.days) day(s)"' |
-		head -n "$show"
+		first
 	nsh=$(events alert.shortage | jq -s -r '[group_by(.alert)[] | last | select(.state=="raised")] | length')
 	[ "$nsh" -gt "$show" ] && say "   ... and $((nsh - show)) more shortages"
 	events alert.depot | jq -s -r 'group_by(.alert)[] | last | select(.state=="raised") |
 		"   depot \(.depot): \(.available) meals left, \(.days_of_cover) days of cover (\(.per_day) a day)"'
 	events alert.expiry | jq -s -r 'group_by(.alert)[] | last | select(.state=="raised") |
 		"   depot \(.depot) lot \(.lot): \(.qty) \(.item) \(if .days_left < 0 then "expired" else "expire in \(.days_left) days" end) (\(.expires))"' |
-		head -n "$show"
+		first
 	events alert.unplaced | jq -s -r 'group_by(.alert)[] | last | select(.state=="raised") |
 		"   UNPLACED: incident \(.incident): \(.households) households (\(.persons) people) have no shelter"'
 	say
 }
 
-send "$PK_DATA/incidents/flood-2007.json"
-report_incident 2007-02-banjir
-send "$PK_DATA/incidents/fire-rawamangun.json"
-report_incident 2026-12-kebakaran-rawamangun
+flood=$PK_DATA/incidents/flood-2007.json
+fire=$(ls "$PK_DATA"/incidents/fire-*.json 2>/dev/null | head -n 1 || true)
+[ -f "$flood" ] || die "$flood is missing"
+[ -n "$fire" ] || die "no fire incident (data/sample/incidents/fire-*.json)"
+send "$flood"
+report_incident "$(jq -r .source_id "$flood")"
+send "$fire"
+report_incident "$(jq -r .source_id "$fire")"
 report_alerts
 
 say "-- summary (from poskod's status and its store)"
