@@ -50,8 +50,12 @@
 
 /* Sheds of one shelter in one phase before its price step grows. */
 #define WAR_SHEDS 64
-/* Phases: shed, then reverse, then settle, at most this many times. */
-#define PHASES 4
+/* Epsilon scaling: the first price step is max_distance_m / SCALE_START,
+ * each phase divides it by SCALE_STEP down to epsilon_m; then at most
+ * PHASES more phases at epsilon_m while the reverse step still moves. */
+#define SCALE_START 8.0
+#define SCALE_STEP 4.0
+#define PHASES 3
 
 const char *
 alloc_reason_name(int reason)
@@ -1081,18 +1085,23 @@ auction(struct work *w)
 		if (nc > 0)
 			rc = place(w, i, c[0].s);
 	}
-	w->eps = w->p->epsilon_m;
+	w->eps = fmax(w->p->epsilon_m, w->p->max_distance_m / SCALE_START);
 	for (uint32_t j = 0; j < w->m; j++)
 		enqueue(w, j);
-	for (int phase = 0; rc == ALLOC_OK; phase++) {
+	for (int extra = 0; rc == ALLOC_OK;) {
 		uint64_t pulls = w->pulls;
 
 		rc = drain(w, &buf, &cap);
-		if (rc != ALLOC_OK || phase + 1 == PHASES)
+		if (rc == ALLOC_OK)
+			rc = reverse(w, &buf, &cap);
+		if (rc != ALLOC_OK)
 			break;
-		rc = reverse(w, &buf, &cap);
-		if (rc != ALLOC_OK || w->pulls == pulls)
+		if (w->eps <= w->p->epsilon_m &&
+		    (w->pulls == pulls || ++extra >= PHASES)) {
+			rc = drain(w, &buf, &cap);
 			break;
+		}
+		w->eps = fmax(w->p->epsilon_m, w->eps / SCALE_STEP);
 		memset(w->nshed, 0, w->m * sizeof(*w->nshed));
 		memset(w->npull, 0, w->m * sizeof(*w->npull));
 		rc = settle(w);

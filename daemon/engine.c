@@ -245,38 +245,38 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 		if (geo_households_read(E->gctx, cfg->data.households, &E->hh,
 					&E->nhh, &d, err, errlen))
 			goto fail;
-		log_diag(cfg->data.households, &d);
+		log_diag("data", &d);
 	}
 	if (cfg->data.shelters) {
 		if (geo_shelters_read(E->gctx, cfg->data.shelters, &E->sh,
 				      &E->nsh, &d, err, errlen))
 			goto fail;
-		log_diag(cfg->data.shelters, &d);
+		log_diag("data", &d);
 	}
 	if (cfg->data.depots) {
 		if (geo_depots_read_csv(E->gctx, cfg->data.depots, &E->dep,
 					&E->ndep, &d, err, errlen))
 			goto fail;
-		log_diag(cfg->data.depots, &d);
+		log_diag("data", &d);
 	}
 	if (cfg->data.stock && E->ndep) {
 		if (geo_lots_read_csv(cfg->data.stock, E->dep, E->ndep,
 				      &E->lots, &E->nlots, &d, err, errlen))
 			goto fail;
-		log_diag(cfg->data.stock, &d);
+		log_diag("data", &d);
 	}
 	if (cfg->data.kelurahan) {
 		if (geo_areaset_load(E->gctx, cfg->data.kelurahan,
 				     GEO_AREA_KELURAHAN, NULL, &d, &E->kel, err,
 				     errlen))
 			goto fail;
-		log_diag(cfg->data.kelurahan, &d);
+		log_diag("data", &d);
 	}
 	if (cfg->data.rw) {
 		if (geo_areaset_load(E->gctx, cfg->data.rw, GEO_AREA_RW, NULL,
 				     &d, &E->rw, err, errlen))
 			goto fail;
-		log_diag(cfg->data.rw, &d);
+		log_diag("data", &d);
 	}
 	if (load_zones(E, cfg, &E->zones, err, errlen))
 		goto fail;

@@ -57,7 +57,7 @@ got(const json_t *v, char *buf, size_t len)
 	char *s;
 	if (v == NULL)
 		return "nothing";
-	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (s == NULL)
 		return "?";
 	if (strlen(s) > 60)

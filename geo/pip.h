@@ -152,10 +152,15 @@ geo_pipx_contains_row(const geo_pipx *ix, uint32_t p, uint32_t row, double x,
 	for (k = b->off[r]; k < end; k++) {
 		const double *e = v + 2 * (size_t)b->edges[k];
 		double ax = e[0], ay = e[1], bx = e[2], by = e[3];
+		double ylo = ay < by ? ay : by, yhi = ay < by ? by : ay;
 
+		/* most edges of a row band are above or below the point:
+		 * they can neither cross its ray nor touch it */
+		if (y < ylo - tol || y > yhi + tol)
+			continue;
 		/* boundary rule: within tol of the edge counts as inside */
-		if (x >= fmin(ax, bx) - tol && x <= fmax(ax, bx) + tol &&
-		    y >= fmin(ay, by) - tol && y <= fmax(ay, by) + tol) {
+		if (x >= (ax < bx ? ax : bx) - tol &&
+		    x <= (ax < bx ? bx : ax) + tol) {
 			double dx = bx - ax, dy = by - ay;
 			double l2 = dx * dx + dy * dy;
 			double t =

@@ -777,6 +777,13 @@ shelter_alert_chain_validates(void **state)
 	assert_int_equal(cap_chain_next(&chain, CAP_CHAIN_CLEAR, "h", 9, 1,
 	                                &type, id, refs, &nrefs),
 	                 1);
+	/* a level change whose chain was lost opens a new one (Alert) */
+	assert_int_equal(cap_chain_next(&chain, CAP_CHAIN_CHANGE, "h", 9, 2,
+	                                &type, id, refs, &nrefs),
+	                 0);
+	assert_int_equal(type, CAP_MSG_ALERT);
+	assert_int_equal(nrefs, 0);
+	assert_string_equal(id, "posko-h-alert-9-0");
 }
 
 static void
@@ -958,6 +965,37 @@ config_rules_status_and_size(void **state)
 	config_free(cfg);
 }
 
+/* PetaBencana's CAP writes the RW state as a CAP severity; these rows
+ * (docs/feed.md 1.4) give it the same depth the RW-state path uses. */
+static void
+config_petabencana_rows(void **state)
+{
+	posko_config *cfg =
+	    load_cfg("[cap]\n"
+	             "map.1 = event=FLOODING severity=Unknown -> type=flood "
+	             "severity=depth:0\n"
+	             "map.2 = event=FLOODING severity=Minor -> type=flood "
+	             "severity=depth:10\n"
+	             "map.3 = event=FLOODING severity=Moderate -> type=flood "
+	             "severity=depth:71\n"
+	             "map.4 = event=FLOODING severity=Severe -> type=flood "
+	             "severity=depth:151\n");
+	posko_report r;
+	char err[512];
+	size_t len;
+	char *xml = slurp(FIX "petabencana-rw.xml", &len);
+
+	(void)state;
+	assert_int_equal(cap_parse(ctx, xml, len, cfg, &r, err, sizeof(err)),
+	                 0);
+	assert_int_equal(r.type, INCIDENT_FLOOD);
+	assert_int_equal(r.severity.kind, SEV_DEPTH_CM);
+	assert_int_equal(r.severity.value, 71);
+	posko_report_clear(&r);
+	free(xml);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -986,6 +1024,7 @@ main(void)
 	    cmocka_unit_test(write_refuses_bad_input),
 	    cmocka_unit_test(config_default_table),
 	    cmocka_unit_test(config_rules_status_and_size),
+	    cmocka_unit_test(config_petabencana_rows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
