@@ -133,7 +133,7 @@ install: all
 	install -m 0755 build/rel/poskod $(DESTDIR)$(SBINDIR)/poskod
 	install -m 0755 build/rel/poskoctl $(DESTDIR)$(BINDIR)/poskoctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/posko/posko.conf || \
-	  install -m 0640 config/posko.conf $(DESTDIR)$(SYSCONFDIR)/posko/posko.conf
+	  install -m 0644 config/posko.conf $(DESTDIR)$(SYSCONFDIR)/posko/posko.conf
 	for u in systemd/*.service systemd/*.socket systemd/*.conf; do \
 	  [ -e "$$u" ] || continue; \
 	  case $$u in *.conf) install -D -m 0644 $$u $(DESTDIR)/usr/lib/sysusers.d/posko.conf;; \

@@ -147,6 +147,8 @@ struct alloc_evacuee {
 					ALLOC_DAY_NEVER if never placed */
 	uint32_t stay;               /* index into stays of the current stay,
 					ALLOC_NONE when not PLACED */
+	uint32_t kit_shelter;        /* shelter of the first stay (kits go
+					there), ALLOC_NONE if never placed */
 	uint32_t rev;
 };
 
@@ -286,13 +288,14 @@ int alloc_plan_exclude_shelters(struct alloc_plan *pl, uint32_t incident,
 
 /*
  * Add a shelter (new id) or replace what is known of one (same id). When it
- * closes, becomes unusable or inaccessible, or shrinks below what is placed
- * in it, families leave it from today and are re-homed: vulnerable first,
- * then larger families first; those that must leave are chosen
- * deterministically (inaccessible: the families with a disabled member;
- * shrink: the families that lose least by moving). A family that fits
- * nowhere becomes UNPLACED with its reason. A shelter that opens or grows
- * takes UNPLACED families of open incidents, vulnerable first.
+ * closes or becomes unusable, all its families leave it from today; when
+ * it becomes inaccessible, the families with a disabled member; when it
+ * shrinks below what is placed in it, enough families to fit, chosen
+ * deterministically: non-vulnerable before vulnerable, the most recently
+ * placed first. Those that leave are re-homed (vulnerable first, by the
+ * assignment rules); a family that fits nowhere becomes UNPLACED with its
+ * reason. A shelter that opens or grows takes UNPLACED families of open
+ * incidents, vulnerable first.
  */
 int alloc_plan_update_shelter(struct alloc_plan *pl,
 			      const struct alloc_shelter *s, alloc_day today,

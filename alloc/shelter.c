@@ -56,6 +56,16 @@
 #define SCALE_START 8.0
 #define SCALE_STEP 4.0
 #define PHASES 3
+#define REVERSE_BELOW 40.0
+/*
+ * Work budget, in households looked at, per household-candidate: beyond
+ * it (a region far too crowded for its shelters, where prices would creep
+ * for long) the assignment hurries: no more reverse steps, and an
+ * over-full shelter's price step doubles at every shed. The result is
+ * still within capacity and every rule holds; only the distance total may
+ * be further from the optimum. bench_alloc reports when this happens.
+ */
+#define WORK_BUDGET 40
 
 const char *
 alloc_reason_name(int reason)
@@ -169,6 +179,11 @@ struct work {
 	uint32_t *at;       /* shelter index or NOPE */
 	uint32_t *pos;      /* position in the shelter's member vector */
 	float *curd;        /* distance to the current shelter */
+	double *alt;        /* lower bound of the value of the next best
+			       choice (-inf: unknown) */
+	uint32_t *altto;
+	uint32_t *seen;     /* stamp of the shed that computed alt */
+	uint32_t stamp;
 	struct vec *mem;    /* per shelter */
 	int64_t *load;
 	double *price;
@@ -183,6 +198,8 @@ struct work {
 	size_t rhead, rlen;
 	uint64_t rounds;
 	uint64_t pulls;     /* reverse steps that lowered a price */
+	uint64_t work;      /* households looked at by shed and pull */
+	uint64_t budget;    /* past it: hurry (see shed) */
 	double eps;         /* price step of the current phase */
 	uint16_t *nshed;    /* sheds / pulls of each shelter this phase */
 	uint16_t *npull;
@@ -725,21 +742,47 @@ struct leave {
 	uint32_t to;
 };
 
+/* Min-heap of leave costs (ties: lower household index first). */
 static int
-leave_cmp(const void *a, const void *b)
+leave_below(const struct leave *x, const struct leave *y)
 {
-	const struct leave *x = a, *y = b;
+	return x->delta < y->delta || (x->delta == y->delta && x->i < y->i);
+}
 
-	if (x->delta != y->delta)
-		return x->delta < y->delta ? -1 : 1;
-	return alloc_cmp_u32(x->i, y->i);
+static void
+leave_down(struct leave *hp, size_t n, size_t i)
+{
+	struct leave x = hp[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, top = i;
+		const struct leave *tp = &x;
+
+		if (l < n && leave_below(&hp[l], tp)) {
+			top = l;
+			tp = &hp[l];
+		}
+		if (r < n && leave_below(&hp[r], tp))
+			top = r;
+		if (top == i)
+			break;
+		hp[i] = hp[top];
+		i = top;
+	}
+	hp[i] = x;
 }
 
 /*
- * Shelter j is over-full: find for each household there the extra cost of
- * its next best choice, move the cheapest-to-move households out until j
- * fits, and raise j's price by the largest such cost plus epsilon, so that
- * those that stay are still within epsilon of their best choice.
+ * Shelter j is over-full: move out the households to which leaving costs
+ * least (their next best choice minus where they are), until j fits, and
+ * raise j's price by the largest such cost plus the step, so that those
+ * that stay are still within the step of their best choice.
+ *
+ * The next best choice of every member is not recomputed each time: a
+ * cached value (alt) is a lower bound, since prices only rise while
+ * shedding; members come out of a heap by that bound and are recomputed
+ * when they reach the top (lazy evaluation), so a shed costs about the
+ * number of members plus a few candidate scans.
  */
 static int
 shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
@@ -747,32 +790,53 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 	struct vec *v = &w->mem[j];
 	uint32_t nm = v->n;
 	int64_t excess = w->load[j] - w->s[j].free0;
-	double raise = 0;
-	size_t k;
+	double raise = 0, step;
+	size_t nh = nm, nout = 0;
 	int rc;
 
 	if (excess <= 0)
 		return ALLOC_OK;
 	if (alloc_grow((void **)buf, cap, nm, sizeof(**buf)))
 		return ALLOC_ENOMEM;
+	w->work += nm;
+	w->stamp++;
 	for (uint32_t t = 0; t < nm; t++) {
-		uint32_t i = v->v[t], to;
-		double cur = w->h[i].a * w->curd[i] + w->price[j], alt;
+		uint32_t i = v->v[t];
+		double cur = w->h[i].a * w->curd[i] + w->price[j];
 
-		rc = best_choice(w, i, j, &to, &alt);
-		if (rc != ALLOC_OK)
-			return rc;
-		(*buf)[t].delta = alt - cur;
+		(*buf)[t].delta = w->alt[i] - cur;
 		(*buf)[t].i = i;
-		(*buf)[t].to = to;
+		(*buf)[t].to = w->altto[i];
 	}
-	qsort(*buf, nm, sizeof(**buf), leave_cmp);
-	for (k = 0; k < nm && excess > 0; k++) {
-		struct leave *l = &(*buf)[k];
+	for (size_t t = nh / 2; t-- > 0;)
+		leave_down(*buf, nh, t);
+	/* chosen households are parked at the end of buf */
+	while (excess > 0 && nh > 0) {
+		struct leave top = (*buf)[0];
+		uint32_t i = top.i;
 
-		excess -= w->h[l->i].w;
-		if (l->delta > raise)
-			raise = l->delta;
+		if (w->seen[i] != w->stamp) {
+			double alt, cur = w->h[i].a * w->curd[i] + w->price[j];
+			uint32_t to;
+
+			rc = best_choice(w, i, j, &to, &alt);
+			if (rc != ALLOC_OK)
+				return rc;
+			w->alt[i] = alt;
+			w->altto[i] = to;
+			w->seen[i] = w->stamp;
+			(*buf)[0].delta = alt - cur;
+			(*buf)[0].to = to;
+			leave_down(*buf, nh, 0);
+			continue;
+		}
+		(*buf)[0] = (*buf)[--nh];
+		if (nh > 0)
+			leave_down(*buf, nh, 0);
+		(*buf)[nm - 1 - nout++] = top;
+		excess -= w->h[i].w;
+		if (top.delta > raise)
+			raise = top.delta;
 	}
 	/*
 	 * A shelter shed again and again in one phase is in a price war
@@ -783,9 +847,11 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 	 * afterwards takes back what turns out too high).
 	 */
 	{
-		double step = w->eps;
 		unsigned c = w->nshed[j];
 
+		step = w->eps;
+		if (w->work > w->budget)
+			c = WAR_SHEDS + 16 * (c < 40 ? c : 40);
 		if (c > WAR_SHEDS)
 			step = ldexp(step, (int)((c - WAR_SHEDS) / 16 > 60
 							 ? 60
@@ -794,10 +860,11 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 			w->nshed[j]++;
 		w->price[j] += raise + step;
 	}
-	for (size_t t = 0; t < k; t++) {
-		struct leave *l = &(*buf)[t];
+	for (size_t t = 0; t < nout; t++) {
+		struct leave *l = &(*buf)[nm - 1 - t];
 
 		unplace(w, l->i);
+		w->alt[l->i] = -INFINITY;
 		if (l->to == NOPE)
 			continue;
 		rc = place(w, l->i, l->to);
@@ -823,6 +890,15 @@ drain(struct work *w, struct leave **buf, size_t *cap)
 		rc = shed(w, j, buf, cap);
 	}
 	return rc;
+}
+
+/* Prices fell (reverse step): cached next-best values are no longer lower
+ * bounds. */
+static void
+invalidate(struct work *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		w->alt[i] = -INFINITY;
 }
 
 /* Value of household i where it is now (U when unplaced). */
@@ -973,11 +1049,12 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
 	double np = 0;
 	int rc;
 
-	if (room <= 0 || w->price[j] <= 0)
+	if (room <= 0 || w->price[j] <= 0 || w->work > w->budget)
 		return ALLOC_OK;
 	if (alloc_grow((void **)buf, cap, ist[j + 1] - ist[j] + 1,
 		       sizeof(**buf)))
 		return ALLOC_ENOMEM;
+	w->work += ist[j + 1] - ist[j];
 	for (uint32_t t = ist[j]; t < ist[j + 1]; t++) {
 		uint32_t i = iit[t].s;
 		double g;
@@ -1060,6 +1137,7 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
 	}
 	free(ist);
 	free(iit);
+	invalidate(w);
 	return rc;
 }
 
@@ -1085,6 +1163,7 @@ auction(struct work *w)
 		if (nc > 0)
 			rc = place(w, i, c[0].s);
 	}
+	w->budget = WORK_BUDGET * ((uint64_t)w->n * w->k + w->m);
 	w->eps = fmax(w->p->epsilon_m, w->p->max_distance_m / SCALE_START);
 	for (uint32_t j = 0; j < w->m; j++)
 		enqueue(w, j);
@@ -1092,12 +1171,15 @@ auction(struct work *w)
 		uint64_t pulls = w->pulls;
 
 		rc = drain(w, &buf, &cap);
-		if (rc == ALLOC_OK)
+		/* coarse phases leave prices up to a step too high; the
+		 * reverse step pays off once the step is small */
+		if (rc == ALLOC_OK && w->eps <= REVERSE_BELOW * w->p->epsilon_m)
 			rc = reverse(w, &buf, &cap);
 		if (rc != ALLOC_OK)
 			break;
-		if (w->eps <= w->p->epsilon_m &&
-		    (w->pulls == pulls || ++extra >= PHASES)) {
+		if (w->work > w->budget ||
+		    (w->eps <= w->p->epsilon_m &&
+		     (w->pulls == pulls || ++extra >= PHASES))) {
 			rc = drain(w, &buf, &cap);
 			break;
 		}
@@ -1258,6 +1340,7 @@ write_out(struct work *w, const struct alloc_household *hh,
 		s.person_metres += h->w * o->distance_m;
 	}
 	s.price_rounds = w->rounds;
+	s.hurried = w->work > w->budget;
 	if (st)
 		*st = s;
 }
@@ -1278,6 +1361,9 @@ work_free(struct work *w)
 	free(w->at);
 	free(w->pos);
 	free(w->curd);
+	free(w->alt);
+	free(w->altto);
+	free(w->seen);
 	if (w->mem)
 		for (size_t j = 0; j < w->m; j++)
 			free(w->mem[j].v);
@@ -1301,6 +1387,9 @@ work_alloc(struct work *w)
 	w->at = malloc(n * sizeof(*w->at));
 	w->pos = malloc(n * sizeof(*w->pos));
 	w->curd = malloc(n * sizeof(*w->curd));
+	w->alt = malloc(n * sizeof(*w->alt));
+	w->altto = malloc(n * sizeof(*w->altto));
+	w->seen = calloc(n, sizeof(*w->seen));
 	w->mem = calloc(m, sizeof(*w->mem));
 	w->load = calloc(m, sizeof(*w->load));
 	w->price = calloc(m, sizeof(*w->price));
@@ -1310,12 +1399,15 @@ work_alloc(struct work *w)
 	w->nshed = calloc(m, sizeof(*w->nshed));
 	w->npull = calloc(m, sizeof(*w->npull));
 	w->rqueued = calloc(m, sizeof(*w->rqueued));
-	if (!w->at || !w->pos || !w->curd || !w->mem || !w->load || !w->price ||
+	if (!w->at || !w->pos || !w->curd || !w->alt || !w->altto ||
+	    !w->seen || !w->mem || !w->load || !w->price ||
 	    !w->queue || !w->queued || !w->rqueue || !w->rqueued ||
 	    !w->nshed || !w->npull)
 		return ALLOC_ENOMEM;
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		w->at[i] = NOPE;
+		w->alt[i] = -INFINITY;
+	}
 	return ALLOC_OK;
 }
 

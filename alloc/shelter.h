@@ -77,6 +77,9 @@ struct alloc_assign_stats {
 	uint64_t persons_placed;
 	uint64_t persons_unplaced;
 	uint64_t price_rounds;      /* over-full shelters processed */
+	uint32_t hurried;           /* 1: the work budget ran out (a region
+				       far too crowded); rules hold, the
+				       total may be further from optimum */
 };
 
 /*

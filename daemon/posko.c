@@ -454,6 +454,14 @@ fail:
 	return -1;
 }
 
+static void
+on_republish(uv_timer_t *t)
+{
+	posko *P = t->data;
+	if (!P->busy && !P->stopping)
+		publish_pending(P);
+}
+
 /* ---- start / stop ----------------------------------------------------------- */
 
 int
@@ -511,8 +519,14 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 			     cfg->bus.socket_mode, grp, NULL, P, err, errlen);
 	if (!P->events)
 		return -1;
-	/* events committed before a crash and not marked: same ids again */
-	publish_pending(P);
+	/* Events committed before a crash and not marked go out again with
+	 * the same ids, a moment after the bind so that subscribers waiting
+	 * to reconnect (nanomsg retries every 100 ms) are there to get them. */
+	uv_update_time(P->loop); /* loading took a while: timers from now */
+	uv_timer_init(P->loop, &P->republish);
+	P->republish.data = P;
+	uv_timer_start(&P->republish, on_republish, 300, 0);
+	P->republish_on = 1;
 
 	uv_signal_init(P->loop, &P->sigterm);
 	uv_signal_init(P->loop, &P->sigint);
@@ -555,6 +569,10 @@ posko_stop(posko *P)
 	if (P->watchdog_on) {
 		uv_close((uv_handle_t *)&P->watchdog, NULL);
 		P->watchdog_on = 0;
+	}
+	if (P->republish_on) {
+		uv_close((uv_handle_t *)&P->republish, NULL);
+		P->republish_on = 0;
 	}
 	while (P->head) {
 		qitem *q = P->head;

@@ -29,6 +29,8 @@ typedef struct posko {
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t watchdog;
 	int watchdog_on;
+	uv_timer_t republish; /* the outbox after a restart */
+	int republish_on;
 	/* the decision queue: reports in arrival order */
 	qitem *head, *tail;
 	size_t queued;
