@@ -1163,7 +1163,7 @@ auction(struct work *w)
 		if (nc > 0)
 			rc = place(w, i, c[0].s);
 	}
-	w->budget = WORK_BUDGET * ((uint64_t)w->n * w->k + w->m);
+	w->budget = WORK_BUDGET * ((uint64_t)w->n * w->k + w->m) + (1u << 20);
 	w->eps = fmax(w->p->epsilon_m, w->p->max_distance_m / SCALE_START);
 	for (uint32_t j = 0; j < w->m; j++)
 		enqueue(w, j);
@@ -1280,6 +1280,97 @@ fill(struct work *w)
 			if (rc != ALLOC_OK)
 				break;
 		}
+	}
+	free(o);
+	free(tmp);
+	return rc;
+}
+
+/*
+ * Room for an unplaced family by one move: at a candidate shelter j that
+ * lacks room, move one household g living there to another of g's
+ * candidates with room, when that frees enough places. Of all such pairs
+ * the one adding the fewest weighted metres wins. Families are whole, so
+ * "how many can be placed" is a packing question the prices alone do not
+ * settle; this catches the common case of one family in the way.
+ */
+static int
+eject_one(struct work *w, size_t i, int *done)
+{
+	const struct hh *h = &w->h[i];
+	const struct cand *c;
+	uint32_t nc, bg = NOPE, bj = NOPE, bk = NOPE;
+	double bcost = INFINITY;
+
+	*done = 0;
+	c = cands(w, i, &nc);
+	for (uint32_t q = 0; q < nc; q++) {
+		uint32_t j = c[q].s;
+		int64_t room = w->s[j].free0 - w->load[j];
+		const struct vec *v = &w->mem[j];
+
+		if (room >= (int64_t)h->w)
+			continue; /* the fill pass would have used it */
+		for (uint32_t t = 0; t < v->n; t++) {
+			uint32_t g = v->v[t], ng;
+			const struct cand *cg;
+
+			if (room + w->h[g].w < (int64_t)h->w)
+				continue;
+			cg = cands(w, g, &ng);
+			for (uint32_t r = 0; r < ng; r++) {
+				uint32_t k = cg[r].s;
+				double cost;
+
+				if (k == j || w->s[k].free0 - w->load[k] <
+						      (int64_t)w->h[g].w)
+					continue;
+				cost = w->h[g].a * w->h[g].w *
+					       (cg[r].d - w->curd[g]) +
+				       h->a * h->w * c[q].d;
+				if (cost < bcost) {
+					bcost = cost;
+					bg = g;
+					bj = j;
+					bk = k;
+				}
+				break; /* nearest k with room is best for g */
+			}
+		}
+	}
+	if (bg == NOPE)
+		return ALLOC_OK;
+	unplace(w, bg);
+	if (place(w, bg, bk) != ALLOC_OK || place(w, i, bj) != ALLOC_OK)
+		return ALLOC_ENOMEM;
+	*done = 1;
+	return ALLOC_OK;
+}
+
+static int
+eject(struct work *w)
+{
+	uint32_t *o, *tmp;
+	int rc = ALLOC_OK;
+
+	o = malloc((w->n ? w->n : 1) * sizeof(*o));
+	tmp = malloc((w->n ? w->n : 1) * sizeof(*tmp));
+	if (o == NULL || tmp == NULL) {
+		free(o);
+		free(tmp);
+		return ALLOC_ENOMEM;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		o[i] = (uint32_t)i;
+	sort_order(o, tmp, w->n, w->h);
+	for (size_t t = 0; t < w->n && rc == ALLOC_OK; t++) {
+		int done;
+
+		if (w->at[o[t]] != NOPE)
+			continue;
+		if (w->trunc[o[t]] && (rc = widen(w, o[t])) != ALLOC_OK)
+			break;
+		rc = eject_one(w, o[t], &done);
 	}
 	free(o);
 	free(tmp);
@@ -1441,7 +1532,8 @@ alloc_shelter_assign(const struct alloc_household *hh, size_t n,
 	if ((rc = grid_build(&w)) != ALLOC_OK ||
 	    (rc = build_candidates(&w)) != ALLOC_OK ||
 	    (rc = work_alloc(&w)) != ALLOC_OK ||
-	    (rc = auction(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK) {
+	    (rc = auction(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK ||
+	    (rc = eject(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK) {
 		alloc_seterr(err, errlen, rc, "assign: out of memory");
 		goto fail;
 	}

@@ -1497,6 +1497,44 @@ parse_references(struct parse *p, xmlNodePtr node)
 	return rc;
 }
 
+/*
+ * The incident key from a CAP (sender, identifier). posko's source is 1..64
+ * of [A-Za-z0-9._:-] (docs/protocol.md 1.1) and CAP senders are often
+ * e-mail addresses ("bmkg@bmkg.go.id"): every other character becomes '_'
+ * ("bmkg_bmkg.go.id"), the same way for an Alert and the messages that
+ * reference it, so they still share one key. source_id is the identifier
+ * as it is (CAP forbids spaces, commas, '<' and '&' in it).
+ */
+#define SOURCE_MAX 64
+#define SOURCE_ID_MAX 128
+static int
+make_key(struct parse *p, xmlNodePtr node, const char *sender, const char *id)
+{
+	size_t n = strlen(sender);
+
+	if (n == 0 || n > SOURCE_MAX)
+		return fail_at(p, node, CAP_EVALUE,
+		               "sender \"%.80s\" must be 1..%d characters to "
+		               "key an incident",
+		               sender, SOURCE_MAX);
+	if (strlen(id) == 0 || strlen(id) > SOURCE_ID_MAX)
+		return fail_at(p, node, CAP_EVALUE,
+		               "identifier must be 1..%d characters to key an "
+		               "incident",
+		               SOURCE_ID_MAX);
+	for (const char *s = id; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return fail_at(p, node, CAP_EVALUE,
+			               "identifier has a control character");
+	if ((p->r.source = strdup(sender)) == NULL ||
+	    (p->r.source_id = strdup(id)) == NULL)
+		return oom(p);
+	for (char *s = p->r.source; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._:-", *s))
+			*s = '_';
+	return 0;
+}
+
 static int
 parse_alert(struct parse *p, xmlNodePtr root)
 {
@@ -1547,9 +1585,12 @@ parse_alert(struct parse *p, xmlNodePtr root)
 		return rc;
 
 	/* The incident key. */
+	const char *key_sender, *key_id;
+	xmlNodePtr key_node;
 	if (p->r.action == REPORT_OPEN) {
-		p->r.source = strdup(p->m.sender);
-		p->r.source_id = strdup(p->m.identifier);
+		key_sender = p->m.sender;
+		key_id = p->m.identifier;
+		key_node = child(root, "sender");
 	} else {
 		if (p->m.nrefs == 0) {
 			seterr(p->err, p->errlen,
@@ -1564,11 +1605,14 @@ parse_alert(struct parse *p, xmlNodePtr root)
 		for (size_t i = 1; i < p->m.nrefs; i++)
 			if (p->m.refs[i].sent < first->sent)
 				first = &p->m.refs[i];
-		p->r.source = strdup(first->sender);
-		p->r.source_id = strdup(first->identifier);
+		key_sender = first->sender;
+		key_id = first->identifier;
+		key_node = n;
 	}
+	if ((rc = make_key(p, key_node, key_sender, key_id)) != 0)
+		return rc;
 	p->r.message_id = strdup(p->m.identifier);
-	if (!p->r.source || !p->r.source_id || !p->r.message_id)
+	if (!p->r.message_id)
 		return oom(p);
 
 	/* posko reads the first <info>: BMKG sends the same alert in id and

@@ -745,10 +745,10 @@ hp(int64_t h, int64_t p)
  * unchanged (an incident opening only appends).
  */
 static int
-write_changes(engine *E, uint32_t inc, size_t from_ev, size_t from_disp,
-	      int tail_only, const char *operator_, counts *cnt,
-	      size_t *placed, size_t *unplaced, size_t *released,
-	      size_t *ndisp)
+write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
+	      size_t from_disp, int tail_only, const char *operator_,
+	      counts *cnt, size_t *placed, size_t *unplaced, size_t *released,
+	      int64_t *released_p, size_t *ndisp)
 {
 	struct alloc_plan *pl = &E->plan;
 	char now[32], day[ALLOC_DAY_BUFLEN];
@@ -761,7 +761,7 @@ write_changes(engine *E, uint32_t inc, size_t from_ev, size_t from_disp,
 		const struct alloc_evacuee *e = &pl->evacuees[i];
 		if (e->incident == inc)
 			count_evacuee(cnt, e);
-		if (e->rev != pl->rev)
+		if (e->rev <= rev0)
 			continue;
 		uint8_t old = E->ev_status[i];
 		uint32_t oldsh = E->ev_shelter[i];
@@ -779,6 +779,7 @@ write_changes(engine *E, uint32_t inc, size_t from_ev, size_t from_disp,
 			status = operator_ ? "checked_out" : "released";
 			reason = operator_ ? "checkout" : "released";
 			(*released)++;
+			*released_p += e->hh.persons;
 		} else if (e->status == ALLOC_ST_UNPLACED) {
 			(*unplaced)++;
 			sqlite3_stmt *st = store_stmt(
@@ -865,7 +866,7 @@ write_changes(engine *E, uint32_t inc, size_t from_ev, size_t from_disp,
 	}
 	for (size_t i = tail_only ? from_disp : 0; i < pl->ndispatches; i++) {
 		const struct alloc_dispatch *d = &pl->dispatches[i];
-		if (d->rev != pl->rev)
+		if (d->rev <= rev0)
 			continue;
 		const char *st_name = alloc_dispatch_state_name(d->state);
 		const char *dep = d->depot >= 1 && d->depot <= E->ndep
@@ -928,7 +929,7 @@ write_changes(engine *E, uint32_t inc, size_t from_ev, size_t from_disp,
 	/* shortages: one alert per (incident, shelter, item kind) */
 	for (size_t i = 0; i < pl->nshortages; i++) {
 		const struct alloc_shortage *s = &pl->shortages[i];
-		if (s->rev != pl->rev)
+		if (s->rev <= rev0)
 			continue;
 		sqlite3_stmt *st = store_stmt(
 			E->db, "INSERT OR REPLACE INTO shortages (incident,"
@@ -1192,6 +1193,9 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 	int64_t inc;
 	int32_t today;
 	size_t from_ev = E->plan.nevacuees, from_disp = E->plan.ndispatches;
+	/* every plan step bumps plan.rev: what this message changed is what
+	 * has a rev above the one before it */
+	uint32_t rev0 = E->plan.rev;
 	counts cnt = {0};
 
 	memset(res, 0, sizeof(*res));
@@ -1339,9 +1343,9 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		goto out;
 	}
 	if (!exercise &&
-	    write_changes(E, (uint32_t)inc, from_ev, from_disp, is_new,
-			  r->action == REPORT_CANCEL ? NULL : NULL, &cnt,
-			  &res->placed, &res->unplaced, &res->released,
+	    write_changes(E, (uint32_t)inc, rev0, from_ev, from_disp, is_new,
+			  NULL, &cnt, &res->placed, &res->unplaced,
+			  &res->released, &res->released_p,
 			  &res->dispatches)) {
 		free(effs);
 		goto out;
@@ -1402,7 +1406,7 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 				   "source_id", r->source_id, "reason",
 				   operator_ ? "operator" : "cancel",
 				   "released",
-				   hp((int64_t)res->released, 0), "operator",
+				   hp((int64_t)res->released, res->released_p), "operator",
 				   operator_))) {
 			json_decref(sev);
 			json_decref(title);

@@ -81,6 +81,7 @@ typedef struct engine_result {
 	int64_t incident;
 	int revision;
 	size_t placed, unplaced, released, dispatches;
+	int64_t released_p; /* persons released */
 } engine_result;
 
 /*

@@ -29,6 +29,7 @@ pk_eq "burst size" "$(wc -l <"$burst/all.jsonl")" "$N"
 send_all() { # every request through the control socket (REQ waits for the reply)
 	local line
 	while IFS= read -r line; do
+		[ -e "$burst/stop" ] && break
 		pk_req "$line" >>"$burst/replies" 2>&1 || echo "no reply" >>"$burst/replies"
 	done <"$burst/all.jsonl"
 }
@@ -41,9 +42,12 @@ for _ in $(seq 1 600); do
 	[ "$n" -ge 15 ] && break
 	sleep 0.05
 done
-pk_kill9
-kill "$sender" 2>/dev/null || true
+# stop the sender first (its REQ socket would resend the request in flight
+# to the restarted poskod), then kill poskod while it decides its queue
+touch "$burst/stop"
 wait "$sender" 2>/dev/null || true
+rm -f "$burst/stop"
+pk_kill9
 j1=$(pk_sql "SELECT count(*) FROM journal WHERE source='e2e-crash'")
 echo "killed with $j1 of $N reports journaled"
 [ "$j1" -ge 1 ] || pk_fail "nothing was journaled before the kill"

@@ -137,7 +137,8 @@ bmkg_polygons_become_multipolygon(void **state)
 	    parse_file("bmkg-polygon.xml", &r, &m, err, sizeof(err)), 0);
 	assert_int_equal(r.origin, ORIGIN_CAP);
 	assert_int_equal(r.action, REPORT_OPEN);
-	assert_string_equal(r.source, "bmkg@bmkg.go.id");
+	assert_string_equal(r.source,
+	                    "bmkg_bmkg.go.id" /* @ is not in a source */);
 	assert_string_equal(r.source_id, "CJI20250105001");
 	assert_string_equal(r.message_id, "CJI20250105001");
 	assert_int_equal(r.type, INCIDENT_FLOOD);
@@ -750,7 +751,7 @@ shelter_alert_chain_validates(void **state)
 		int rc = cap_parse(ctx, xml, len, NULL, &r, err, sizeof(err));
 		if (rc != 0)
 			fail_msg("%s: %s", names[i], err);
-		assert_string_equal(r.source, "posko@dinsos.jakarta.go.id");
+		assert_string_equal(r.source, "posko_dinsos.jakarta.go.id");
 		if (i == 0) {
 			snprintf(first_key, sizeof(first_key), "%s",
 			         r.source_id);
@@ -996,6 +997,42 @@ config_petabencana_rows(void **state)
 	config_free(cfg);
 }
 
+/* The incident key: a sender posko cannot use as a source as it is gets
+ * the same mapping for the Alert and for what references it; one too
+ * long to key an incident is refused naming <sender>. */
+static void
+key_from_sender(void **state)
+{
+	posko_report r;
+	char xml[2048], err[512];
+	const char *fmt =
+	    "<alert xmlns=\"" CAP_NS "\"><identifier>i-1</identifier>"
+	    "<sender>%s</sender><sent>2025-01-05T07:00:00+07:00</sent>"
+	    "<status>Actual</status><msgType>Cancel</msgType>"
+	    "<scope>Public</scope><references>%s,i-0,"
+	    "2025-01-05T06:00:00+07:00</references></alert>";
+	int n;
+
+	(void)state;
+	n = snprintf(xml, sizeof(xml), fmt, "ops+cap@bpbd.go.id",
+	             "ops+cap@bpbd.go.id");
+	assert_int_equal(
+	    cap_parse(ctx, xml, (size_t)n, NULL, &r, err, sizeof(err)), 0);
+	assert_string_equal(r.source, "ops_cap_bpbd.go.id");
+	assert_string_equal(r.source_id, "i-0");
+	posko_report_clear(&r);
+	char longs[100];
+	memset(longs, 'a', 80);
+	longs[80] = '\0';
+	n = snprintf(xml, sizeof(xml), fmt, "s", longs);
+	memset(&r, 0xa5, sizeof(r));
+	assert_int_equal(
+	    cap_parse(ctx, xml, (size_t)n, NULL, &r, err, sizeof(err)),
+	    CAP_EVALUE);
+	assert_true(strncmp(err, "references: sender", 18) == 0);
+	assert_true(all_zero(&r, sizeof(r)));
+}
+
 int
 main(void)
 {
@@ -1025,6 +1062,7 @@ main(void)
 	    cmocka_unit_test(config_default_table),
 	    cmocka_unit_test(config_rules_status_and_size),
 	    cmocka_unit_test(config_petabencana_rows),
+	    cmocka_unit_test(key_from_sender),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "alloc/policy.h"
+#include "config/config.h"
 #include "daemon/rwstate.h"
 
 #define FIX "tests/fixtures/rw/"
@@ -325,6 +327,54 @@ sequence_1_3_4_2_0(void **state)
 	rwstate_table_free(t);
 }
 
+/* The same sequence through the config's state -> depth table and the
+ * default flood policy: who evacuates at each step. With the shipped
+ * defaults (rw_state_cm 0, 10, 71, 151; flood depth >= 71 cm -> everyone
+ * in the footprint): state 1 nobody, 3 and 4 everyone, back at 2 nobody
+ * new (the engine keeps families already in a shelter), 0 closes. */
+static void
+sequence_evacuations_under_default_policy(void **state)
+{
+	static const int seq[] = {1, 3, 4, 2};
+	static const alloc_classmask want[] = {
+	    ALLOC_CLASSES_NONE, ALLOC_CLASSES_ALL, ALLOC_CLASSES_ALL,
+	    ALLOC_CLASSES_NONE};
+	posko_config *cfg = config_default();
+	rwstate_table *t = rwstate_table_new(RWSTATE_GROUP_RW);
+	char err[256];
+
+	(void)state;
+	assert_non_null(cfg);
+	for (int i = 0; i < 4; i++) {
+		size_t nr;
+		posko_report *r = ingest_one(t, "3172011001-09", seq[i],
+		                             1736035200 + 3600 * i, &nr);
+		assert_int_equal(nr, 1);
+		struct alloc_severity sev;
+		alloc_classmask m;
+		assert_int_equal(
+		    config_rw_state_severity(cfg, r[0].severity.value, &sev),
+		    0);
+		assert_int_equal(alloc_policy_classes(&cfg->policy,
+		                                      ALLOC_INC_FLOOD, &sev, &m,
+		                                      err, sizeof(err)),
+		                 0);
+		if (m != want[i])
+			fail_msg("state %d: classes 0x%x, want 0x%x", seq[i], m,
+			         want[i]);
+		rwstate_reports_free(r, nr);
+	}
+	size_t nr;
+	posko_report *r = ingest_one(t, "3172011001-09", 0, 1736050000, &nr);
+	assert_int_equal(r[0].action, REPORT_CANCEL);
+	struct alloc_severity sev;
+	/* state 0 is never mapped: it arrives as a cancel */
+	assert_int_not_equal(config_rw_state_severity(cfg, 0, &sev), 0);
+	rwstate_reports_free(r, nr);
+	rwstate_table_free(t);
+	config_free(cfg);
+}
+
 static void
 kelurahan_grouping(void **state)
 {
@@ -530,6 +580,7 @@ main(void)
 	    cmocka_unit_test(step_moves),
 	    cmocka_unit_test(apply_tracks_state),
 	    cmocka_unit_test(sequence_1_3_4_2_0),
+	    cmocka_unit_test(sequence_evacuations_under_default_policy),
 	    cmocka_unit_test(kelurahan_grouping),
 	    cmocka_unit_test(snapshot_closes_missing),
 	    cmocka_unit_test(restore_after_restart),

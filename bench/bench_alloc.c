@@ -1,0 +1,431 @@
+/*
+ * bench/bench_alloc.c - quality and speed of the alloc library.
+ *
+ * Quality: on seeded instances, total person-metres of alloc_shelter_assign
+ * against the optimum of the transportation LP solved by GLPK (families
+ * may split in the LP, so it is a lower bound of the whole-family optimum
+ * and the ratio is conservative). Baseline in the same run: greedy nearest
+ * shelter with room, in id order. Printed: ratio_vs_optimum (worst over the
+ * instances, must be <= 1.02) and placed_all_when_optimum_does (1 when on
+ * every instance where the LP places everyone, alloc places everyone too).
+ * The exit status is 1 when either bound is violated.
+ *
+ * Speed: 100,000 evacuee households x 1,000 shelters and 10,000 x 200,
+ * opened as one incident in a plan (policy, assignment, meals for 7 days
+ * and kits from depot lots), one core; ms and peak_rss_mb.
+ *
+ * Usage: bench_alloc [--quick] [--seed N]
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "alloc/alloc.h"
+#include "bench/gen_rng.h"
+
+#define D0 20000
+
+static double
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static double
+gauss(struct gen_rng *r)
+{
+	double u = gen_rng_unit(r) + 1e-12, v = gen_rng_unit(r);
+
+	return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+}
+
+/*
+ * An instance: households in `clusters` flooded neighbourhoods (Gaussian,
+ * side/spread), shelters half near those neighbourhoods and half across
+ * the city (schools and mosques are where people live), capacities summing
+ * to capratio x persons. Family sizes 1..7 (mean 4, BPS Jakarta ~3.6),
+ * 30 % with an elderly member, 20 % an under-five, 5 % a disabled member;
+ * 60 % of shelters accessible.
+ */
+struct inst {
+	struct alloc_household *h;
+	size_t n;
+	struct alloc_shelter *s;
+	size_t m;
+};
+
+static void
+gen(struct inst *in, size_t n, size_t m, double capratio, double side,
+    int clusters, double spread, uint64_t seed)
+{
+	struct gen_rng r;
+	double cx[64], cy[64], wsum = 0, *w;
+	uint64_t persons = 0;
+
+	gen_rng_seed(&r, seed, 77);
+	in->n = n;
+	in->m = m;
+	in->h = calloc(n, sizeof(*in->h));
+	in->s = calloc(m, sizeof(*in->s));
+	w = malloc(m * sizeof(*w));
+	for (int c = 0; c < clusters; c++) {
+		cx[c] = side * (0.15 + 0.7 * gen_rng_unit(&r));
+		cy[c] = side * (0.15 + 0.7 * gen_rng_unit(&r));
+	}
+	for (size_t i = 0; i < n; i++) {
+		int c = (int)gen_rng_below(&r, (uint32_t)clusters);
+		struct alloc_household *h = &in->h[i];
+
+		h->id = (uint32_t)(i * 7 + 3);
+		h->x = cx[c] + gauss(&r) * side / spread;
+		h->y = cy[c] + gauss(&r) * side / spread;
+		h->kelurahan = 3171011001u + (uint32_t)c;
+		h->persons = (uint16_t)(1 + gen_rng_below(&r, 7));
+		h->elderly = gen_rng_bernoulli(&r, 0.3);
+		h->under5 = gen_rng_bernoulli(&r, 0.2);
+		h->disabled = gen_rng_bernoulli(&r, 0.05);
+		h->flood_class = ALLOC_CLASS_HIGH;
+		persons += h->persons;
+	}
+	for (size_t j = 0; j < m; j++) {
+		w[j] = 0.5 + gen_rng_unit(&r);
+		wsum += w[j];
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct alloc_shelter *s = &in->s[j];
+
+		s->id = (uint32_t)(j * 3 + 1);
+		if (j % 2 == 0) {
+			int c = (int)gen_rng_below(&r, (uint32_t)clusters);
+
+			s->x = cx[c] + gauss(&r) * side / 8;
+			s->y = cy[c] + gauss(&r) * side / 8;
+		} else {
+			s->x = gen_rng_unit(&r) * side;
+			s->y = gen_rng_unit(&r) * side;
+		}
+		s->capacity = (uint32_t)(w[j] / wsum * persons * capratio) + 1;
+		s->accessible = gen_rng_bernoulli(&r, 0.6);
+		s->open = 1;
+		s->usable = 1;
+	}
+	free(w);
+}
+
+static void
+inst_free(struct inst *in)
+{
+	free(in->h);
+	free(in->s);
+}
+
+/*
+ * Transportation LP: x_hj >= 0 share of household h at shelter j (in
+ * reach, accessible when needed, family fits), u_h share unplaced at a
+ * price far above any trip; sum_j x_hj + u_h = 1; sum_h w_h x_hj <= free_j.
+ * Returns the person-metres of the placed part; *unplaced persons left.
+ */
+static double
+lp_bound(const struct inst *in, double maxd, double *unplaced)
+{
+	glp_prob *P = glp_create_prob();
+	glp_smcp parm;
+	int *ia = NULL, *ja = NULL, col;
+	double *ar = NULL, obj, u = 0, big = 1e7;
+	size_t ne = 0, cap = 0;
+
+	glp_set_obj_dir(P, GLP_MIN);
+	glp_add_rows(P, (int)(in->n + in->m));
+	for (size_t i = 0; i < in->n; i++)
+		glp_set_row_bnds(P, (int)i + 1, GLP_FX, 1, 1);
+	for (size_t j = 0; j < in->m; j++)
+		glp_set_row_bnds(P, (int)(in->n + j) + 1, GLP_UP, 0,
+				 (double)in->s[j].capacity -
+					 in->s[j].occupancy);
+	for (size_t i = 0; i < in->n; i++) {
+		const struct alloc_household *h = &in->h[i];
+
+		for (size_t j = 0; j <= in->m; j++) {
+			double d = 0, c;
+
+			if (j < in->m) {
+				const struct alloc_shelter *s = &in->s[j];
+
+				d = hypot(h->x - s->x, h->y - s->y);
+				if (d > maxd || (h->disabled && !s->accessible) ||
+				    (int64_t)s->capacity - s->occupancy <
+					    h->persons)
+					continue;
+				c = h->persons * d;
+			} else {
+				c = h->persons * big;
+			}
+			if (ne + 3 > cap) {
+				cap = cap ? cap * 2 : 4096;
+				ia = realloc(ia, cap * sizeof(*ia));
+				ja = realloc(ja, cap * sizeof(*ja));
+				ar = realloc(ar, cap * sizeof(*ar));
+			}
+			col = glp_add_cols(P, 1);
+			glp_set_col_bnds(P, col, GLP_LO, 0, 0);
+			glp_set_obj_coef(P, col, c);
+			ne++;
+			ia[ne] = (int)i + 1;
+			ja[ne] = col;
+			ar[ne] = 1;
+			if (j < in->m) {
+				ne++;
+				ia[ne] = (int)(in->n + j) + 1;
+				ja[ne] = col;
+				ar[ne] = h->persons;
+			}
+		}
+	}
+	glp_load_matrix(P, (int)ne, ia, ja, ar);
+	glp_init_smcp(&parm);
+	parm.msg_lev = GLP_MSG_OFF;
+	parm.presolve = GLP_ON;
+	glp_simplex(P, &parm);
+	obj = glp_get_obj_val(P);
+	for (int c = 1; c <= glp_get_num_cols(P); c++) {
+		double cc = glp_get_obj_coef(P, c);
+
+		if (cc >= big)
+			u += glp_get_col_prim(P, c) * cc / big;
+	}
+	glp_delete_prob(P);
+	free(ia);
+	free(ja);
+	free(ar);
+	*unplaced = u;
+	return obj - u * big;
+}
+
+/* Baseline: each household (id order) to the nearest shelter with room. */
+static double
+greedy(const struct inst *in, double maxd, uint64_t *unplaced)
+{
+	int64_t *fr = malloc(in->m * sizeof(*fr));
+	double pm = 0;
+
+	*unplaced = 0;
+	for (size_t j = 0; j < in->m; j++)
+		fr[j] = (int64_t)in->s[j].capacity - in->s[j].occupancy;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct alloc_household *h = &in->h[i];
+		double bd = INFINITY;
+		size_t bj = in->m;
+
+		for (size_t j = 0; j < in->m; j++) {
+			double d = hypot(h->x - in->s[j].x, h->y - in->s[j].y);
+
+			if (d <= maxd && d < bd && fr[j] >= h->persons &&
+			    (!h->disabled || in->s[j].accessible)) {
+				bd = d;
+				bj = j;
+			}
+		}
+		if (bj == in->m) {
+			*unplaced += h->persons;
+			continue;
+		}
+		fr[bj] -= h->persons;
+		pm += h->persons * bd;
+	}
+	free(fr);
+	return pm;
+}
+
+struct qcase {
+	size_t n, m;
+	double capratio;
+	int clusters;
+	double spread;
+};
+
+static int
+quality(int quick, uint64_t seed)
+{
+	static const struct qcase full[] = {
+		{ 2000, 60, 2.0, 8, 15 },  { 2000, 60, 1.5, 8, 15 },
+		{ 2000, 60, 1.3, 8, 15 },  { 3000, 100, 1.5, 40, 8 },
+		{ 3000, 100, 1.3, 40, 8 }, { 3000, 100, 2.0, 40, 8 },
+	};
+	static const struct qcase small[] = {
+		{ 400, 20, 1.5, 8, 15 },
+		{ 600, 30, 1.3, 40, 8 },
+	};
+	const struct qcase *cs = quick ? small : full;
+	size_t ncs = quick ? 2 : sizeof(full) / sizeof(full[0]);
+	struct alloc_assign_params p;
+	double worst = 0, gworst = 0;
+	int placed_all = 1, hurried = 0;
+
+	alloc_assign_params_default(&p);
+	for (size_t k = 0; k < ncs; k++) {
+		struct inst in;
+		struct alloc_assignment *o;
+		struct alloc_assign_stats st;
+		double lp, lpu, gpm, ratio, t0, ms;
+		uint64_t gun;
+
+		gen(&in, cs[k].n, cs[k].m, cs[k].capratio, 20000,
+		    cs[k].clusters, cs[k].spread, seed + k);
+		o = malloc(in.n * sizeof(*o));
+		t0 = now_ms();
+		alloc_shelter_assign(in.h, in.n, in.s, in.m, &p, o, &st, NULL,
+				     0);
+		ms = now_ms() - t0;
+		lp = lp_bound(&in, p.max_distance_m, &lpu);
+		gpm = greedy(&in, p.max_distance_m, &gun);
+		ratio = lp > 0 ? st.person_metres / lp : 1;
+		printf("quality_case=%zu households=%zu shelters=%zu "
+		       "capacity_ratio=%.2f ms=%.1f person_metres=%.0f "
+		       "lp_person_metres=%.0f ratio=%.4f unplaced_persons=%llu "
+		       "lp_unplaced_persons=%.1f greedy_ratio=%.4f "
+		       "greedy_unplaced_persons=%llu hurried=%u\n",
+		       k, in.n, in.m, cs[k].capratio, ms, st.person_metres, lp,
+		       ratio, (unsigned long long)st.persons_unplaced, lpu,
+		       lp > 0 ? gpm / lp : 1, (unsigned long long)gun,
+		       st.hurried);
+		/* the ratio compares like with like: both leave out the same
+		 * persons (those beyond reach of every shelter) */
+		if (lpu < 0.5 && st.persons_unplaced > 0)
+			placed_all = 0;
+		if (fabs(lpu - (double)st.persons_unplaced) < 0.5 &&
+		    ratio > worst)
+			worst = ratio;
+		if (fabs(lpu - (double)gun) < 0.5 && lp > 0 &&
+		    gpm / lp > gworst)
+			gworst = gpm / lp;
+		if (fabs(lpu - (double)st.persons_unplaced) >= 0.5)
+			printf("quality_case=%zu not_compared=1\n", k);
+		hurried |= (int)st.hurried;
+		free(o);
+		inst_free(&in);
+	}
+	printf("ratio_vs_optimum=%.4f\n", worst);
+	printf("baseline_greedy_ratio_vs_optimum=%.4f\n", gworst);
+	printf("placed_all_when_optimum_does=%d\n", placed_all);
+	printf("quality_hurried=%d\n", hurried);
+	printf("optimum=lp_relaxation_glpk\n");
+	return worst <= 1.02 && placed_all ? 0 : 1;
+}
+
+static double
+peak_rss_mb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024.0;
+}
+
+/* Open one incident with n households over m shelters and 20 depots with
+ * enough meals and kits for 7 days. */
+static void
+speed(const char *name, size_t n, size_t m, uint64_t seed, double limit_ms)
+{
+	struct inst in;
+	struct alloc_params par;
+	struct alloc_ledger led;
+	struct alloc_plan pl;
+	struct alloc_depot dep[20];
+	struct alloc_incident_spec sp;
+	struct gen_rng r;
+	double t0, ms, ta;
+	struct alloc_assignment *o;
+	struct alloc_assign_stats st;
+	uint64_t persons = 0, shortages = 0;
+	int rc;
+
+	gen(&in, n, m, 2.0, 30000, 40, 8, seed);
+	for (size_t i = 0; i < n; i++)
+		persons += in.h[i].persons;
+	gen_rng_seed(&r, seed, 78);
+	alloc_ledger_init(&led);
+	for (uint32_t d = 0; d < 20; d++) {
+		dep[d].id = d + 1;
+		dep[d].x = gen_rng_unit(&r) * 30000;
+		dep[d].y = gen_rng_unit(&r) * 30000;
+		for (uint32_t lot = 0; lot < 4; lot++)
+			alloc_ledger_receive(&led, d + 1, lot, ALLOC_ITEM_MEAL,
+					     (int64_t)(persons * 3 * 7 / 60) + 1,
+					     D0 + 2 + (alloc_day)lot * 3, NULL,
+					     NULL, 0);
+		for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
+			alloc_ledger_receive(&led, d + 1, 9, it,
+					     (int64_t)(persons / 15) + 1,
+					     ALLOC_DAY_NEVER, NULL, NULL, 0);
+	}
+	alloc_params_default(&par);
+	alloc_plan_init(&pl, &par, in.s, in.m, dep, 20, &led, NULL, 0);
+	memset(&sp, 0, sizeof(sp));
+	sp.id = 1;
+	sp.type = ALLOC_INC_FLOOD;
+	sp.severity.kind = ALLOC_SEV_SIAGA;
+	sp.severity.value = 1;
+	sp.start = D0;
+	t0 = now_ms();
+	rc = alloc_plan_open(&pl, &sp, in.h, in.n, NULL, 0, D0, NULL, 0);
+	ms = now_ms() - t0;
+	for (size_t i = 0; i < pl.nshortages; i++)
+		shortages += pl.shortages[i].deficit > 0;
+	/* the assignment alone, for the split */
+	o = malloc(n * sizeof(*o));
+	t0 = now_ms();
+	alloc_shelter_assign(in.h, in.n, in.s, in.m, &par.assign, o, &st, NULL,
+			     0);
+	ta = now_ms() - t0;
+	printf("%s_households=%zu\n%s_shelters=%zu\n", name, n, name, m);
+	printf("%s_ms=%.1f\n%s_assign_ms=%.1f\n%s_limit_ms=%.0f\n", name, ms,
+	       name, ta, name, limit_ms);
+	printf("%s_within_limit=%d\n", name, rc == 0 && ms < limit_ms);
+	printf("%s_ratio_to_limit=%.3f\n", name, ms / limit_ms);
+	printf("%s_dispatch_lines=%zu\n%s_open_shortages=%llu\n", name,
+	       pl.ndispatches, name, (unsigned long long)shortages);
+	printf("%s_unplaced_persons=%llu\n%s_hurried=%u\n", name,
+	       (unsigned long long)st.persons_unplaced, name, st.hurried);
+	free(o);
+	alloc_plan_free(&pl);
+	alloc_ledger_free(&led);
+	inst_free(&in);
+}
+
+int
+main(int argc, char **argv)
+{
+	int quick = 0, rc;
+	uint64_t seed = 20240204;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0)
+			quick = 1;
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 10);
+		else {
+			fprintf(stderr, "usage: bench_alloc [--quick] "
+					"[--seed N]\n");
+			return 2;
+		}
+	}
+	printf("bench=alloc\nseed=%llu\n", (unsigned long long)seed);
+	rc = quality(quick, seed);
+	if (quick)
+		speed("speed_small", 2000, 50, seed, 50);
+	else {
+		speed("speed_10k", 10000, 200, seed, 50);
+		speed("speed_100k", 100000, 1000, seed, 1000);
+	}
+	printf("peak_rss_mb=%.1f\n", peak_rss_mb());
+	return rc;
+}

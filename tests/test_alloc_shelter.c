@@ -1,0 +1,464 @@
+/* tests/test_alloc_shelter.c - shelter assignment rules, reasons,
+ * determinism, invariants on seeded random instances, and quality against
+ * a brute-force optimum on tiny instances. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "alloc/alloc.h"
+
+static uint64_t rng_state;
+
+static uint64_t
+rng(void)
+{
+	/* xorshift64*: a fixed sequence for a seed on every libc */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ull;
+}
+
+static double
+unit(void)
+{
+	return (double)(rng() >> 11) / 9007199254740992.0;
+}
+
+static struct alloc_household
+hh_make(uint32_t id, double x, double y, uint16_t persons)
+{
+	struct alloc_household h;
+
+	memset(&h, 0, sizeof(h));
+	h.id = id;
+	h.x = x;
+	h.y = y;
+	h.persons = persons;
+	return h;
+}
+
+static struct alloc_shelter
+sh_make(uint32_t id, double x, double y, uint32_t cap, int acc)
+{
+	struct alloc_shelter s;
+
+	memset(&s, 0, sizeof(s));
+	s.id = id;
+	s.x = x;
+	s.y = y;
+	s.capacity = cap;
+	s.accessible = (uint8_t)acc;
+	s.open = 1;
+	s.usable = 1;
+	return s;
+}
+
+static void
+assign(const struct alloc_household *h, size_t n,
+       const struct alloc_shelter *s, size_t m, struct alloc_assignment *o)
+{
+	struct alloc_assign_params p;
+	char err[128];
+
+	alloc_assign_params_default(&p);
+	assert_int_equal(alloc_shelter_assign(h, n, s, m, &p, o, NULL, err,
+					      sizeof(err)), 0);
+}
+
+static void
+test_family_whole_and_capacity(void **state)
+{
+	struct alloc_household h[2] = { hh_make(1, 0, 0, 4),
+					hh_make(2, 10, 0, 3) };
+	/* the near shelter fits 5: one family there, the other far */
+	struct alloc_shelter s[2] = { sh_make(10, 5, 0, 5, 1),
+				      sh_make(11, 2000, 0, 10, 1) };
+	struct alloc_assignment o[2];
+
+	(void)state;
+	assign(h, 2, s, 2, o);
+	assert_int_equal(o[0].reason, ALLOC_PLACED);
+	assert_int_equal(o[1].reason, ALLOC_PLACED);
+	assert_int_not_equal(o[0].shelter, o[1].shelter);
+	/* the larger family takes the near places: fewer person-metres */
+	assert_int_equal(o[0].shelter, 10);
+	assert_int_equal(o[1].shelter, 11);
+}
+
+static void
+test_accessible_only(void **state)
+{
+	struct alloc_household h[1] = { hh_make(1, 0, 0, 2) };
+	struct alloc_shelter s[2] = { sh_make(10, 10, 0, 50, 0),
+				      sh_make(11, 3000, 0, 50, 1) };
+	struct alloc_assignment o[1];
+
+	(void)state;
+	h[0].disabled = 1;
+	assign(h, 1, s, 2, o);
+	assert_int_equal(o[0].shelter, 11);
+	s[1].accessible = 0;
+	assign(h, 1, s, 2, o);
+	assert_int_equal(o[0].shelter, ALLOC_NONE);
+	assert_int_equal(o[0].reason, ALLOC_NO_ACCESSIBLE);
+}
+
+static void
+test_reasons(void **state)
+{
+	struct alloc_household h[3] = { hh_make(1, 0, 0, 3),
+					hh_make(2, 100, 0, 3),
+					hh_make(3, 90000, 0, 1) };
+	struct alloc_shelter s[2] = { sh_make(10, 50, 0, 3, 1),
+				      sh_make(11, 7000, 0, 100, 1) };
+	struct alloc_assignment o[3];
+
+	(void)state;
+	assign(h, 3, s, 2, o);
+	/* one of households 1, 2 fits the only shelter in reach, the other
+	 * finds it full; 3 has nothing within 5 km; the shelter at 7 km is
+	 * never used */
+	assert_true((o[0].shelter == 10 && o[1].reason == ALLOC_ALL_FULL) ||
+		    (o[1].shelter == 10 && o[0].reason == ALLOC_ALL_FULL));
+	assert_int_equal(o[2].reason, ALLOC_NONE_IN_REACH);
+	/* closed or unusable shelters take nobody */
+	s[0].open = 0;
+	assign(h, 1, s, 2, o);
+	assert_int_equal(o[0].reason, ALLOC_NONE_IN_REACH);
+	s[0].open = 1;
+	s[0].usable = 0;
+	assign(h, 1, s, 2, o);
+	assert_int_equal(o[0].reason, ALLOC_NONE_IN_REACH);
+	/* already occupied: occupancy counts */
+	s[0].usable = 1;
+	s[0].occupancy = 1;
+	assign(h, 1, s, 2, o);
+	assert_int_equal(o[0].reason, ALLOC_ALL_FULL);
+	/* a family larger than the whole shelter: none in reach */
+	s[0].occupancy = 0;
+	h[0].persons = 4;
+	assign(h, 1, s, 2, o);
+	assert_int_equal(o[0].reason, ALLOC_NONE_IN_REACH);
+}
+
+static void
+test_vulnerable_first_and_nearer(void **state)
+{
+	/* two identical families at one spot; one place near, one far */
+	struct alloc_household h[2] = { hh_make(1, 0, 0, 3),
+					hh_make(2, 0, 0, 3) };
+	struct alloc_shelter s[2] = { sh_make(10, 100, 0, 3, 1),
+				      sh_make(11, 2000, 0, 3, 1) };
+	struct alloc_assignment o[2];
+
+	(void)state;
+	h[1].elderly = 1;
+	assign(h, 2, s, 2, o);
+	assert_int_equal(o[1].shelter, 10);
+	assert_int_equal(o[0].shelter, 11);
+	/* only one place: the vulnerable family gets it */
+	s[1].capacity = 0;
+	assign(h, 2, s, 2, o);
+	assert_int_equal(o[1].shelter, 10);
+	assert_int_equal(o[0].reason, ALLOC_ALL_FULL);
+	/* swap which family is vulnerable: the answer follows */
+	h[1].elderly = 0;
+	h[0].pregnant = 1;
+	assign(h, 2, s, 2, o);
+	assert_int_equal(o[0].shelter, 10);
+	assert_int_equal(o[1].reason, ALLOC_ALL_FULL);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct alloc_household h[2] = { hh_make(1, 0, 0, 3),
+					hh_make(1, 5, 0, 3) };
+	struct alloc_shelter s[1] = { sh_make(10, 100, 0, 3, 1) };
+	struct alloc_assignment o[2];
+	struct alloc_assign_params p;
+	char err[128] = "";
+
+	(void)state;
+	alloc_assign_params_default(&p);
+	assert_int_equal(alloc_shelter_assign(h, 2, s, 1, &p, o, NULL, err,
+					      sizeof(err)), ALLOC_EINVAL);
+	assert_non_null(strstr(err, "duplicate"));
+	h[1].id = 2;
+	h[1].persons = 0;
+	assert_int_equal(alloc_shelter_assign(h, 2, s, 1, &p, o, NULL, NULL,
+					      0), ALLOC_EINVAL);
+	p.max_distance_m = -1;
+	h[1].persons = 1;
+	assert_int_equal(alloc_shelter_assign(h, 2, s, 1, &p, o, NULL, NULL,
+					      0), ALLOC_EINVAL);
+	/* nothing to do is fine */
+	alloc_assign_params_default(&p);
+	assert_int_equal(alloc_shelter_assign(NULL, 0, s, 1, &p, NULL, NULL,
+					      NULL, 0), 0);
+	assert_int_equal(alloc_shelter_assign(h, 2, NULL, 0, &p, o, NULL,
+					      NULL, 0), 0);
+	assert_int_equal(o[0].reason, ALLOC_NONE_IN_REACH);
+}
+
+/* A random instance: households around a few centres, shelters across a
+ * 12 km square. */
+static void
+gen(size_t n, size_t m, double capratio, struct alloc_household *h,
+    struct alloc_shelter *s)
+{
+	double cx[4], cy[4];
+	uint64_t persons = 0;
+
+	for (int c = 0; c < 4; c++) {
+		cx[c] = 2000 + unit() * 8000;
+		cy[c] = 2000 + unit() * 8000;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int c = (int)(unit() * 4);
+
+		h[i] = hh_make((uint32_t)(i * 7 + 1),
+			       cx[c] + (unit() - 0.5) * 4000,
+			       cy[c] + (unit() - 0.5) * 4000,
+			       (uint16_t)(1 + unit() * 7));
+		h[i].elderly = unit() < 0.3;
+		h[i].under5 = unit() < 0.2;
+		h[i].disabled = unit() < 0.08;
+		persons += h[i].persons;
+	}
+	for (size_t j = 0; j < m; j++) {
+		s[j] = sh_make((uint32_t)(j * 5 + 3), unit() * 12000,
+			       unit() * 12000,
+			       (uint32_t)(persons * capratio / m *
+					  (0.5 + unit())),
+			       unit() < 0.6);
+		s[j].occupancy = unit() < 0.2 ? 5 : 0;
+		s[j].open = unit() < 0.95;
+	}
+}
+
+static const struct alloc_shelter *
+by_id(const struct alloc_shelter *s, size_t m, uint32_t id)
+{
+	for (size_t j = 0; j < m; j++)
+		if (s[j].id == id)
+			return &s[j];
+	return NULL;
+}
+
+static void
+check_invariants(const struct alloc_household *h, size_t n,
+		 const struct alloc_shelter *s, size_t m,
+		 const struct alloc_assignment *o, double maxd)
+{
+	uint64_t *load = calloc(m, sizeof(*load));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct alloc_shelter *sh;
+
+		/* everyone placed or listed with a reason */
+		assert_int_equal(o[i].household, h[i].id);
+		if (o[i].shelter == ALLOC_NONE) {
+			assert_true(o[i].reason >= ALLOC_NONE_IN_REACH &&
+				    o[i].reason <= ALLOC_NO_ACCESSIBLE);
+			continue;
+		}
+		assert_int_equal(o[i].reason, ALLOC_PLACED);
+		sh = by_id(s, m, o[i].shelter);
+		assert_non_null(sh);
+		assert_true(sh->open && sh->usable);
+		/* no one beyond the limit, disabled only accessible */
+		assert_true(o[i].distance_m <= maxd + 1e-6);
+		assert_true(fabs(o[i].distance_m -
+				 hypot(h[i].x - sh->x, h[i].y - sh->y)) < 1e-6);
+		if (h[i].disabled)
+			assert_true(sh->accessible);
+		/* a family is one record: its persons go to one shelter */
+		load[sh - s] += h[i].persons;
+	}
+	for (size_t j = 0; j < m; j++)
+		assert_true(load[j] + s[j].occupancy <= s[j].capacity ||
+			    load[j] == 0);
+	free(load);
+}
+
+static void
+test_random_invariants(void **state)
+{
+	(void)state;
+	for (int seed = 1; seed <= 30; seed++) {
+		size_t n = 50 + (size_t)seed * 20, m = 5 + (size_t)seed % 17;
+		struct alloc_household *h = malloc(n * sizeof(*h));
+		struct alloc_shelter *s = malloc(m * sizeof(*s));
+		struct alloc_assignment *o = malloc(n * sizeof(*o));
+		double ratio = seed % 3 == 0 ? 0.7 : 1.6;
+
+		rng_state = 0x9e3779b97f4a7c15ull * (uint64_t)seed;
+		gen(n, m, ratio, h, s);
+		assign(h, n, s, m, o);
+		check_invariants(h, n, s, m, o, 5000);
+		free(h);
+		free(s);
+		free(o);
+	}
+}
+
+static void
+test_shuffled_input_same_output(void **state)
+{
+	size_t n = 400, m = 12;
+	struct alloc_household *h = malloc(n * sizeof(*h)),
+			       *h2 = malloc(n * sizeof(*h));
+	struct alloc_shelter *s = malloc(m * sizeof(*s)),
+			     *s2 = malloc(m * sizeof(*s));
+	struct alloc_assignment *o = malloc(n * sizeof(*o)),
+				*o2 = malloc(n * sizeof(*o));
+
+	(void)state;
+	rng_state = 12345;
+	gen(n, m, 1.1, h, s);
+	memcpy(h2, h, n * sizeof(*h));
+	memcpy(s2, s, m * sizeof(*s));
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t k = rng() % (i + 1);
+		struct alloc_household t = h2[i];
+
+		h2[i] = h2[k];
+		h2[k] = t;
+	}
+	for (size_t j = m - 1; j > 0; j--) {
+		size_t k = rng() % (j + 1);
+		struct alloc_shelter t = s2[j];
+
+		s2[j] = s2[k];
+		s2[k] = t;
+	}
+	assign(h, n, s, m, o);
+	assign(h2, n, s2, m, o2);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (h2[k].id != h[i].id)
+			k++;
+		assert_int_equal(o[i].shelter, o2[k].shelter);
+		assert_int_equal(o[i].reason, o2[k].reason);
+	}
+	free(h);
+	free(h2);
+	free(s);
+	free(s2);
+	free(o);
+	free(o2);
+}
+
+/* Exhaustive optimum (most persons placed, then fewest person-metres) of a
+ * tiny instance, by trying every shelter (or none) per household. */
+static void
+brute(const struct alloc_household *h, size_t n,
+      const struct alloc_shelter *s, size_t m, size_t i, int64_t *freecap,
+      uint64_t placed, double cost, uint64_t *best_placed, double *best)
+{
+	if (i == n) {
+		if (placed > *best_placed ||
+		    (placed == *best_placed && cost < *best)) {
+			*best_placed = placed;
+			*best = cost;
+		}
+		return;
+	}
+	for (size_t j = 0; j <= m; j++) {
+		double d;
+
+		if (j == m) {
+			brute(h, n, s, m, i + 1, freecap, placed, cost,
+			      best_placed, best);
+			continue;
+		}
+		d = hypot(h[i].x - s[j].x, h[i].y - s[j].y);
+		if (d > 5000 || freecap[j] < h[i].persons ||
+		    (h[i].disabled && !s[j].accessible))
+			continue;
+		freecap[j] -= h[i].persons;
+		brute(h, n, s, m, i + 1, freecap, placed + h[i].persons,
+		      cost + h[i].persons * d, best_placed, best);
+		freecap[j] += h[i].persons;
+	}
+}
+
+static void
+test_tiny_optimum(void **state)
+{
+	double worst = 1.0;
+	int misses = 0;
+
+	(void)state;
+	for (int seed = 1; seed <= 40; seed++) {
+		struct alloc_household h[8];
+		struct alloc_shelter s[3];
+		struct alloc_assignment o[8];
+		struct alloc_assign_params p;
+		struct alloc_assign_stats st;
+		int64_t fc[3];
+		uint64_t bp = 0;
+		double best = INFINITY;
+
+		rng_state = 777u + (uint64_t)seed * 1000003u;
+		gen(8, 3, 1.3, h, s);
+		for (int j = 0; j < 3; j++) {
+			s[j].open = 1;
+			s[j].occupancy = 0;
+			fc[j] = s[j].capacity;
+		}
+		brute(h, 8, s, 3, 0, fc, 0, 0, &bp, &best);
+		alloc_assign_params_default(&p);
+		p.vulnerable_weight = 1.0; /* compare the pure objective */
+		assert_int_equal(alloc_shelter_assign(h, 8, s, 3, &p, o, &st,
+						      NULL, 0), 0);
+		/* as many placed as the optimum; whole families make this a
+		 * packing problem, so allow a rare miss of at most one
+		 * family (docs/alloc.md, "Guarantees") */
+		assert_true(st.persons_placed <= bp);
+		if (st.persons_placed < bp) {
+			assert_true(bp - st.persons_placed <= 8);
+			misses++;
+		}
+		if (st.persons_placed == bp && best > 0 &&
+		    st.person_metres / best > worst)
+			worst = st.person_metres / best;
+	}
+	/*
+	 * Whole families on 3 small shelters is a packing problem where
+	 * the price method is weakest (docs/alloc.md, "Limits"): measured
+	 * 2024-11: worst 1.33, 14 of 40 one family short. These bounds
+	 * catch a regression; bench_alloc measures realistic sizes.
+	 */
+	print_message("tiny instances: worst ratio %.4f, misses %d\n", worst,
+		      misses);
+	assert_true(worst <= 1.40);
+	assert_true(misses <= 16);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_family_whole_and_capacity),
+		cmocka_unit_test(test_accessible_only),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_vulnerable_first_and_nearer),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_random_invariants),
+		cmocka_unit_test(test_shuffled_input_same_output),
+		cmocka_unit_test(test_tiny_optimum),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
