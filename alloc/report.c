@@ -273,7 +273,7 @@ static int
 rows(struct work *w, struct alloc_report *out)
 {
 	const struct alloc_plan *pl = w->pl;
-	size_t ns = 0, np = 0;
+	size_t ns = 0;
 
 	for (size_t j = 0; j < pl->nshelters; j++) {
 		if (!w->sused[j]) {
@@ -307,9 +307,7 @@ rows(struct work *w, struct alloc_report *out)
 		if (i > 0 && w->pairs[i] == w->pairs[i - 1])
 			continue;
 		w->kc[w->pairs[i] >> 32].shelters_used++;
-		np++;
 	}
-	(void)np;
 	for (size_t k = 0; k < w->nkel; k++) {
 		out->kelurahan[k].key = w->kel[k];
 		out->kelurahan[k].c = w->kc[k];

@@ -1074,9 +1074,8 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
 	/*
 	 * Households come best gain first while they fit; one that does not
 	 * fit is passed over (a family is not split, so it could not come
-	 * at any price). The price stops at the gain of the best household
-	 * that fits but would overfill... none such: all that fit came, so
-	 * the price falls to the best gain among those left, or 0.
+	 * at any price). When the room is used up the price stops at the
+	 * best gain among those left; otherwise it falls to 0.
 	 */
 	{
 		size_t k = 0, nleft = nb;

@@ -103,7 +103,17 @@ events_next(int sock, int timeout_ms, char **topic, json_t **ev)
 			nn_freemsg(buf);
 			continue;
 		}
-		*topic = strndup(buf, (size_t)(sp - buf));
+		/* The message is not NUL-terminated: copy the topic by
+		 * length, never with a string function. */
+		size_t tlen = (size_t)(sp - buf);
+		*topic = malloc(tlen + 1);
+		if (*topic == NULL) {
+			json_decref(obj);
+			nn_freemsg(buf);
+			return -1;
+		}
+		memcpy(*topic, buf, tlen);
+		(*topic)[tlen] = '\0';
 		*ev = obj;
 		nn_freemsg(buf);
 		return 1;

@@ -142,6 +142,20 @@ bus_close(bus_sock *s)
 		free(s);
 }
 
+void
+bus_pause(bus_sock *s)
+{
+	if (s && s->polling)
+		uv_poll_stop(&s->poll);
+}
+
+void
+bus_resume(bus_sock *s)
+{
+	if (s && s->polling)
+		uv_poll_start(&s->poll, UV_READABLE, on_readable);
+}
+
 const char *
 bus_endpoint(const bus_sock *s)
 {

@@ -33,5 +33,8 @@ int bus_send(bus_sock *s, const void *buf, size_t len);
 /* Stop watching, close the socket, remove the ipc file. */
 void bus_close(bus_sock *s);
 const char *bus_endpoint(const bus_sock *s);
+/* Stop / start taking messages (a REP socket whose reply must wait). */
+void bus_pause(bus_sock *s);
+void bus_resume(bus_sock *s);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "daemon/desk.h"
 #include "daemon/ingest.h"
 #include "daemon/log.h"
 #include "daemon/posko.h"
@@ -16,6 +17,9 @@
 
 typedef struct creq {
 	posko *P;
+	const char *raw;
+	size_t rawlen;
+	int deferred;
 	json_t *args;
 	const char *op;
 	const char *cmd;
@@ -534,6 +538,120 @@ cmd_close(creq *c)
 	return cmd_incident_change(c, 1);
 }
 
+/* The reply data of a desk command: the object it changed, read back
+ * after the commit. */
+static int
+desk_reply(creq *c, const desk_result *r)
+{
+	const char *cmd = c->cmd;
+	json_t *args = c->args;
+	if (strncmp(cmd, "shelter.", 8) == 0) {
+		if (cmd_shelter_list(c))
+			return -1;
+		if (strcmp(cmd, "shelter.close") == 0) {
+			json_object_set_new(c->data, "rehomed",
+					    json_integer((json_int_t)r->placed));
+			json_object_set_new(
+				c->data, "unplaced",
+				json_integer((json_int_t)r->unplaced));
+		}
+		return 0;
+	}
+	if (strcmp(cmd, "checkin") == 0 || strcmp(cmd, "checkout") == 0) {
+		json_t *s = json_object_get(args, "shelter");
+		if (s)
+			json_incref(s);
+		json_object_del(args, "shelter");
+		int rc = cmd_household_find(c);
+		if (s)
+			json_object_set_new(args, "shelter", s);
+		if (rc == 0) {
+			/* the household itself, as household.find gives it */
+			json_t *h = json_incref(json_array_get(
+				json_object_get(c->data, "households"), 0));
+			json_decref(c->data);
+			c->data = h ? h : json_object();
+		}
+		return rc;
+	}
+	if (strncmp(cmd, "stock.", 6) == 0) {
+		const char *dep = json_string_value(json_object_get(args, "depot"));
+		const char *lot = json_string_value(json_object_get(args, "lot"));
+		sqlite3_stmt *st = store_stmt(
+			c->P->rdb,
+			"SELECT depot, lot, item, qty, expires FROM lots WHERE"
+			" depot=? AND (lot=? OR ? IS NULL) ORDER BY rowid DESC"
+			" LIMIT 1");
+		sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, lot, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, lot, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			c->data = json_pack(
+				"{s:s,s:s,s:s,s:I,s:s?,s:I}", "depot",
+				sqlite3_column_text(st, 0), "lot",
+				sqlite3_column_text(st, 1), "item",
+				sqlite3_column_text(st, 2), "qty",
+				(json_int_t)sqlite3_column_int64(st, 3),
+				"expires", sqlite3_column_text(st, 4),
+				"dispatches", (json_int_t)r->dispatches);
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (strcmp(cmd, "dispatch.confirm") == 0) {
+		c->data = json_pack("{s:O,s:s}", "dispatch",
+				    json_object_get(args, "dispatch"), "status",
+				    "confirmed");
+		return 0;
+	}
+	if (strcmp(cmd, "alerts.ack") == 0) {
+		c->data = json_pack("{s:O,s:s}", "alert",
+				    json_object_get(args, "alert"), "state",
+				    "acknowledged");
+		return 0;
+	}
+	return 0;
+}
+
+/* A desk write: on the loop while no decision holds the token, in one
+ * transaction with its journal row and events; published before the
+ * reply. */
+static int
+cmd_desk(creq *c)
+{
+	posko *P = c->P;
+	desk_result r;
+	desk_error de;
+	char err[512] = "";
+	int rc;
+
+	if (P->busy) {
+		c->deferred = 1;
+		return 0;
+	}
+	if (store_begin(P->wdb))
+		return cerr(c, "internal", NULL, "store: %s",
+			    store_errmsg(P->wdb));
+	rc = desk_run(&P->E, c->cmd, c->args, c->op, c->raw, c->rawlen, &r,
+		      &de, err, sizeof(err));
+	if (rc == 0 && store_commit(P->wdb) == 0) {
+		posko_publish(P);
+		log_info("control %s by %s: %zu placed, %zu unplaced, %zu "
+			 "released, %zu dispatch lines",
+			 c->cmd, c->op, r.placed, r.unplaced, r.released,
+			 r.dispatches);
+		return desk_reply(c, &r);
+	}
+	store_rollback(P->wdb);
+	if (rc > 0)
+		return cerr(c, de.code, de.field[0] ? de.field : NULL, "%s",
+			    de.message);
+	log_warnx("control %s: %s", c->cmd, err[0] ? err : store_errmsg(P->wdb));
+	/* The plan may be half-changed by a failed step (plan.h: only after
+	 * ENOMEM); the store is not. */
+	return cerr(c, "internal", NULL,
+		    "%s failed and changed nothing; the log says why", c->cmd);
+}
+
 static const struct command {
 	const char *name;
 	int write;
@@ -551,16 +669,16 @@ static const struct command {
 	{"incident.submit", 1, cmd_incident_submit},
 	{"incident.update", 1, cmd_update},
 	{"incident.close", 1, cmd_close},
-	{"shelter.open", 1, NULL},
-	{"shelter.close", 1, NULL},
-	{"shelter.set_capacity", 1, NULL},
-	{"checkin", 1, NULL},
-	{"checkout", 1, NULL},
+	{"shelter.open", 1, cmd_desk},
+	{"shelter.close", 1, cmd_desk},
+	{"shelter.set_capacity", 1, cmd_desk},
+	{"checkin", 1, cmd_desk},
+	{"checkout", 1, cmd_desk},
 	{"transfer", 1, NULL},
-	{"stock.receive", 1, NULL},
-	{"stock.adjust", 1, NULL},
-	{"dispatch.confirm", 1, NULL},
-	{"alerts.ack", 1, NULL},
+	{"stock.receive", 1, cmd_desk},
+	{"stock.adjust", 1, cmd_desk},
+	{"dispatch.confirm", 1, cmd_desk},
+	{"alerts.ack", 1, cmd_desk},
 	{"import.households", 1, NULL},
 	{"import.shelters", 1, NULL},
 	{"import.depots", 1, NULL},
@@ -622,7 +740,7 @@ dispatch(creq *c, json_t *req, int readonly)
 
 char *
 control_handle(posko *P, const char *req, size_t len, int readonly,
-	       size_t *rlen)
+	       size_t *rlen, int *deferred)
 {
 	creq c;
 	json_error_t je;
@@ -632,6 +750,9 @@ control_handle(posko *P, const char *req, size_t len, int readonly,
 
 	memset(&c, 0, sizeof(c));
 	c.P = P;
+	c.raw = req;
+	c.rawlen = len;
+	*deferred = 0;
 	if (len > P->cfg->daemon.max_message_bytes) {
 		cerr(&c, "too_large", NULL,
 		     "request of %zu bytes is over max_message_bytes; send "
@@ -647,20 +768,30 @@ control_handle(posko *P, const char *req, size_t len, int readonly,
 			     r ? "got another JSON value" : je.text);
 		} else {
 			json_object_set(r, "__empty", empty);
-			if (dispatch(&c, r, readonly) == 0 && c.data == NULL)
-				c.data = json_object();
+			int drc = dispatch(&c, r, readonly);
 			json_object_del(r, "__empty");
+			if (c.deferred) {
+				json_decref(r);
+				json_decref(empty);
+				*deferred = 1;
+				*rlen = 0;
+				return NULL;
+			}
+			if (drc == 0 && c.data == NULL)
+				c.data = json_object();
 		}
 	}
 	json_t *id = r && json_is_object(r) ? json_object_get(r, "id") : NULL;
 	if (c.data)
-		reply = json_pack("{s:i,s:b,s:O?,s:o}", "v", 1, "ok", 1, "id",
-				  id, "data", c.data);
+		reply = json_pack("{s:i,s:b,s:o}", "v", 1, "ok", 1, "data",
+				  c.data);
 	else
-		reply = json_pack("{s:i,s:b,s:O?,s:{s:s,s:s?,s:s}}", "v", 1,
-				  "ok", 0, "id", id, "error", "code", c.code,
-				  "field", c.field[0] ? c.field : NULL,
-				  "message", c.msg);
+		reply = json_pack("{s:i,s:b,s:{s:s,s:s?,s:s}}", "v", 1, "ok", 0,
+				  "error", "code", c.code, "field",
+				  c.field[0] ? c.field : NULL, "message",
+				  c.msg);
+	if (reply && id)
+		json_object_set(reply, "id", id);
 	if (c.data == NULL)
 		log_info("control %s%s: %s: %s", c.cmd ? c.cmd : "?",
 			 readonly ? " (read-only)" : "", c.code, c.msg);

@@ -11,9 +11,12 @@
 struct posko;
 struct ingest_msg;
 
-/* Handle one request; returns the malloc'ed reply text (*len bytes). */
+/* Handle one request; returns the malloc'ed reply text (*len bytes). When
+ * the request must wait for the decision in flight, returns NULL with
+ * *deferred = 1: the caller stops reading the socket and calls again once
+ * the decision is done (posko.c). */
 char *control_handle(struct posko *P, const char *req, size_t len,
-		     int readonly, size_t *rlen);
+		     int readonly, size_t *rlen, int *deferred);
 
 /* Queue a parsed report (posko.c); returns its position. */
 size_t posko_queue_message(struct posko *P, struct ingest_msg *m,

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/desk.h"
+#include "daemon/engine_int.h"
 #include "daemon/log.h"
 
 #define WIB_OFFSET_S (7 * 3600)
@@ -39,7 +41,7 @@ log_diag(const char *what, geo_diag *d)
 	geo_diag_clear(d);
 }
 
-static void
+void
 fill_alloc_shelter(const engine *E, size_t i, struct alloc_shelter *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -153,19 +155,10 @@ mirror_reference(engine *E)
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
 	}
+	/* The shelter state the desk set (closed, capacity) is not read
+	 * back here: the journal replay re-applies those steps in order, so
+	 * the plan is rebuilt exactly; engine_replay writes the result. */
 	(void)kel;
-	/* shelter state the desk set survives a restart */
-	sqlite3_stmt *st =
-		store_stmt(s, "SELECT id FROM shelters WHERE state='closed'");
-	if (st == NULL)
-		goto fail;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		long k = engine_shelter_find(
-			E, (const char *)sqlite3_column_text(st, 0));
-		if (k >= 0)
-			E->sh_closed[k] = 1;
-	}
-	sqlite3_reset(st);
 	return store_commit(s);
 fail:
 	log_warnx("store: mirroring reference data: %s", store_errmsg(s));
@@ -316,6 +309,9 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 			db, "SELECT qty + coalesce((SELECT sum(qty) FROM "
 			    "dispatches WHERE depot=lots.depot AND "
 			    "lot=lots.lot AND status='confirmed'),0)"
+			    " - coalesce((SELECT sum(qty) FROM movements m"
+			    " WHERE m.depot=lots.depot AND m.lot=lots.lot AND"
+			    " m.kind IN ('received','adjusted')),0)"
 			    " FROM lots WHERE depot=? AND lot=?");
 		if (st) {
 			sqlite3_bind_text(st, 1, E->dep[l->depot].id, -1,
@@ -543,13 +539,13 @@ shadow_grow(engine *E)
 	return 0;
 }
 
-static const char *
+const char *
 shelter_name(const engine *E, uint32_t id)
 {
 	return id >= 1 && id <= E->nsh ? E->sh[id - 1].id : "?";
 }
 
-static int
+int
 emit(engine *E, const char *topic, json_t *body)
 {
 	char *s;
@@ -575,7 +571,7 @@ day_text(int32_t day, char *buf)
 }
 
 /* Alerts: raise / clear, stored, with their events. */
-static int64_t
+int64_t
 alert_raise(engine *E, const char *topic, const char *kind,
 	    const char *subject, const char *level, json_t *detail)
 {
@@ -606,7 +602,7 @@ alert_raise(engine *E, const char *topic, const char *kind,
 	return emit(E, topic, detail) ? -1 : id;
 }
 
-static int
+int
 alert_clear(engine *E, int64_t id, const char *topic, json_t *detail)
 {
 	char now[32];
@@ -636,7 +632,7 @@ alert_clear(engine *E, int64_t id, const char *topic, json_t *detail)
 }
 
 /* Occupancy alerts with hysteresis for every shelter (a few hundred). */
-static int
+int
 shelter_alerts(engine *E)
 {
 	const posko_config *c = E->cfg;
@@ -693,7 +689,7 @@ fail:
 	return 0;
 }
 
-static int64_t
+int64_t
 open_alert(engine *E, const char *topic, const char *subject)
 {
 	sqlite3_stmt *st = store_stmt(
@@ -710,11 +706,8 @@ open_alert(engine *E, const char *topic, const char *subject)
 	return id;
 }
 
-typedef struct counts {
-	int64_t aff_hh, aff_p, ev_hh, ev_p, pl_hh, pl_p, un_hh, un_p;
-} counts;
 
-static void
+void
 count_evacuee(counts *c, const struct alloc_evacuee *e)
 {
 	c->aff_hh++;
@@ -744,7 +737,7 @@ hp(int64_t h, int64_t p)
  * array lengths before the step; when tail_only, older records are known
  * unchanged (an incident opening only appends).
  */
-static int
+int
 write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 	      size_t from_disp, int tail_only, const char *operator_,
 	      counts *cnt, size_t *placed, size_t *unplaced, size_t *released,
@@ -782,6 +775,20 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 			*released_p += e->hh.persons;
 		} else if (e->status == ALLOC_ST_UNPLACED) {
 			(*unplaced)++;
+			if (old == ALLOC_ST_PLACED) {
+				/* lost its place (shelter closed or shrank) */
+				sqlite3_stmt *rel = store_stmt(
+					E->db, "UPDATE assignments SET"
+					       " status='released', released=?"
+					       " WHERE id=?");
+				if (rel == NULL)
+					goto fail;
+				sqlite3_bind_text(rel, 1, now, -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_int64(rel, 2, (int64_t)i + 1);
+				if (sqlite3_step(rel) != SQLITE_DONE)
+					goto fail;
+			}
 			sqlite3_stmt *st = store_stmt(
 				E->db, "INSERT OR REPLACE INTO unplaced"
 				       " (incident, household, reason)"
@@ -957,7 +964,7 @@ fail:
 }
 
 /* Shortage alerts for one incident from the shortages table. */
-static int
+int
 shortage_alerts(engine *E, int64_t inc)
 {
 	sqlite3_stmt *st = store_stmt(
@@ -1024,7 +1031,7 @@ shortage_alerts(engine *E, int64_t inc)
 	return rc ? -1 : 0;
 }
 
-static int
+int
 unplaced_alert(engine *E, int64_t inc, const counts *c)
 {
 	char subject[32];
@@ -1472,6 +1479,15 @@ engine_replay(engine *E, char *err, size_t errlen)
 		char e2[256] = "";
 		if (effs == NULL)
 			continue;
+		if (strcmp(action, "open") && strcmp(action, "update") &&
+		    strcmp(action, "cancel")) {
+			/* a desk command (desk.c) */
+			if (desk_replay(E, action, effs, today, e2,
+					sizeof(e2)))
+				log_warnx("replay: %s: %s", action, e2);
+			n++;
+			continue;
+		}
 		json_t *o = json_loads(effs, 0, NULL);
 		ingest_msg m;
 		ingest_error ie;
@@ -1499,6 +1515,13 @@ engine_replay(engine *E, char *err, size_t errlen)
 		n++;
 	}
 	sqlite3_reset(st);
+	/* shelters as the replayed desk steps left them */
+	if (store_begin(E->db) == 0) {
+		if (desk_sync_shelters(E) || store_commit(E->db)) {
+			log_warnx("replay: shelters: %s", store_errmsg(E->db));
+			store_rollback(E->db);
+		}
+	}
 	/* what was written is what the plan holds now */
 	if (shadow_grow(E) == 0)
 		for (size_t i = 0; i < E->plan.nevacuees; i++) {

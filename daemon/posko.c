@@ -80,9 +80,16 @@ publish_pending(posko *P)
 			  store_errmsg(P->rdb));
 }
 
+void
+posko_publish(posko *P)
+{
+	publish_pending(P);
+}
+
 /* ---- the decision queue -------------------------------------------------- */
 
 static void run_next(posko *P);
+static void run_pending_control(posko *P);
 static void reload(posko *P);
 
 static void
@@ -191,6 +198,7 @@ next:
 	publish_pending(P);
 	if (P->reload_pending && !P->stopping)
 		reload(P);
+	run_pending_control(P);
 	run_next(P);
 }
 
@@ -318,7 +326,21 @@ on_control(bus_sock *s, void *msg, size_t len, void *arg, int readonly)
 {
 	posko *P = arg;
 	size_t rlen;
-	char *reply = control_handle(P, msg, len, readonly, &rlen);
+	int deferred = 0;
+	char *reply = control_handle(P, msg, len, readonly, &rlen, &deferred);
+	if (deferred) {
+		/* a desk write while a decision holds the token: stop reading
+		 * the desk socket (REP answers one request at a time) and run
+		 * it when the decision is done (run_pending_control) */
+		P->ctl_pending = malloc(len ? len : 1);
+		if (P->ctl_pending) {
+			memcpy(P->ctl_pending, msg, len);
+			P->ctl_pending_len = len;
+			bus_pause(s);
+			return;
+		}
+		reply = NULL;
+	}
 	if (reply == NULL) {
 		static const char oom[] =
 			"{\"v\":1,\"ok\":false,\"error\":{\"code\":\"internal\","
@@ -330,6 +352,30 @@ on_control(bus_sock *s, void *msg, size_t len, void *arg, int readonly)
 		log_warnx("control: reply not sent: %s",
 			  nn_strerror(nn_errno()));
 	free(reply);
+}
+
+/* The desk write that waited for the decision in flight. */
+static void
+run_pending_control(posko *P)
+{
+	char *req = P->ctl_pending;
+	size_t rlen;
+	int deferred = 0;
+	char *reply;
+
+	if (req == NULL || P->busy)
+		return;
+	P->ctl_pending = NULL;
+	reply = control_handle(P, req, P->ctl_pending_len, 0, &rlen,
+			       &deferred);
+	free(req);
+	if (reply && P->control) {
+		if (bus_send(P->control, reply, rlen))
+			log_warnx("control: reply not sent: %s",
+				  nn_strerror(nn_errno()));
+	}
+	free(reply);
+	bus_resume(P->control);
 }
 
 static void
@@ -574,6 +620,8 @@ posko_stop(posko *P)
 		uv_close((uv_handle_t *)&P->republish, NULL);
 		P->republish_on = 0;
 	}
+	free(P->ctl_pending);
+	P->ctl_pending = NULL;
 	while (P->head) {
 		qitem *q = P->head;
 		P->head = q->next;

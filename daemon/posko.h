@@ -40,6 +40,8 @@ typedef struct posko {
 	size_t single; /* decide this many next ones alone (after a failure) */
 	int stopping;
 	int reload_pending; /* SIGHUP arrived while a decision ran */
+	char *ctl_pending;  /* a desk write waiting for the token */
+	size_t ctl_pending_len;
 	int64_t published; /* last event id sent */
 	int64_t started;
 	uint64_t accepted, rejected;
@@ -52,5 +54,7 @@ int posko_start(posko *P, posko_config *cfg, const char *config_path,
  * events are published, sockets closed. */
 void posko_stop(posko *P);
 void posko_free(posko *P);
+/* Publish every committed, unpublished event (loop, token not held). */
+void posko_publish(posko *P);
 
 #endif

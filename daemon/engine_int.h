@@ -1,0 +1,36 @@
+/*
+ * engine_int.h - the parts of engine.c that the desk commands (desk.c)
+ * share: storing plan changes with their events, alerts. Token holder
+ * only; inside the caller's transaction.
+ */
+#ifndef POSKO_DAEMON_ENGINE_INT_H
+#define POSKO_DAEMON_ENGINE_INT_H
+
+#include <jansson.h>
+
+#include "daemon/engine.h"
+
+/* Households and persons of one incident, as incident events carry them. */
+typedef struct counts {
+	int64_t aff_hh, aff_p, ev_hh, ev_p, pl_hh, pl_p, un_hh, un_p;
+} counts;
+
+void fill_alloc_shelter(const engine *E, size_t i, struct alloc_shelter *a);
+const char *shelter_name(const engine *E, uint32_t id);
+/* Add an event to the outbox (body consumed). 0 or -1. */
+int emit(engine *E, const char *topic, json_t *body);
+int64_t alert_raise(engine *E, const char *topic, const char *kind,
+		    const char *subject, const char *level, json_t *detail);
+int alert_clear(engine *E, int64_t id, const char *topic, json_t *detail);
+int64_t open_alert(engine *E, const char *topic, const char *subject);
+int shelter_alerts(engine *E);
+int shortage_alerts(engine *E, int64_t inc);
+int unplaced_alert(engine *E, int64_t inc, const counts *c);
+void count_evacuee(counts *c, const struct alloc_evacuee *e);
+/* Store and publish every plan record with rev > rev0 (see engine.c). */
+int write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
+		  size_t from_disp, int tail_only, const char *operator_,
+		  counts *cnt, size_t *placed, size_t *unplaced,
+		  size_t *released, int64_t *released_p, size_t *ndisp);
+
+#endif
