@@ -11,6 +11,8 @@
 # (tools/deps.sh): as root with apt-get, otherwise they print the exact
 # apt-get line and stop.
 
+.DEFAULT_GOAL := all
+
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin

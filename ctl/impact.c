@@ -81,6 +81,9 @@ typedef struct impact {
 	size_t zones_rejected, zones_repaired, hh_rejected;
 } impact;
 
+static int load_footprint(impact *im, const char *path, char *err,
+                          size_t errlen);
+
 static void
 usage(FILE *f)
 {
@@ -257,8 +260,7 @@ load_inputs(impact *im, const impact_opts *o)
 		geo_areaset_assign_kelurahan(im->kel, im->hh, im->nhh, 0);
 	}
 	if (o->footprint != NULL)
-		rc = geo_footprint_from_file(im->ctx, o->footprint, NULL,
-		                             &im->fp, err, sizeof err);
+		rc = load_footprint(im, o->footprint, err, sizeof err);
 	else if (o->have_point)
 		rc =
 		    geo_footprint_from_point(im->ctx, o->lon, o->lat, o->radius,
@@ -266,6 +268,64 @@ load_inputs(impact *im, const impact_opts *o)
 	if (rc != 0)
 		return input_error(err);
 	return EXIT_OK;
+}
+
+/*
+ * --footprint takes a GeoJSON geometry/Feature/FeatureCollection, or an
+ * incident report (the ingest message of docs/protocol.md), so a planner
+ * can run the very file BPBD will send: its footprint.geometry, or its
+ * footprint.point + radius_m, or its footprint.kelurahan list (with
+ * --kelurahan).
+ */
+static int
+load_footprint(impact *im, const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	json_t *fp = root ? json_object_get(root, "footprint") : NULL;
+	int rc;
+
+	if (fp == NULL || !json_is_object(fp)) {
+		json_decref(root);
+		return geo_footprint_from_file(im->ctx, path, NULL, &im->fp,
+		                               err, errlen);
+	}
+	json_t *geom = json_object_get(fp, "geometry");
+	json_t *pt = json_object_get(fp, "point");
+	json_t *kel = json_object_get(fp, "kelurahan");
+	if (geom != NULL) {
+		rc = geo_footprint_from_json(im->ctx, geom, NULL, &im->fp, err,
+		                             errlen);
+	} else if (json_is_array(pt) && json_array_size(pt) == 2) {
+		rc = geo_footprint_from_point(
+		    im->ctx, json_number_value(json_array_get(pt, 0)),
+		    json_number_value(json_array_get(pt, 1)),
+		    json_number_value(json_object_get(fp, "radius_m")), &im->fp,
+		    err, errlen);
+	} else if (json_is_array(kel) && im->kel != NULL) {
+		size_t n = json_array_size(kel);
+		const char **keys = calloc(n ? n : 1, sizeof *keys);
+		if (keys == NULL) {
+			json_decref(root);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			keys[i] = json_string_value(json_array_get(kel, i));
+		rc = geo_footprint_from_areas(im->ctx, im->kel,
+		                              (const char *const *)keys, n,
+		                              &im->fp, err, errlen);
+		free(keys);
+	} else {
+		snprintf(err, errlen,
+		         "%s: footprint: give geometry, point + radius_m, or "
+		         "kelurahan (with --kelurahan); for RW lists use "
+		         "poskoctl plan --rw",
+		         path);
+		rc = -1;
+	}
+	json_decref(root);
+	return rc;
 }
 
 static void

@@ -24,6 +24,9 @@ trap pk_cleanup EXIT
 # alert.expiry: no lot expires within [alerts] expiry_days of the plan's
 # days. Everything else must be seen.
 NOT_CAUSED=${NOT_CAUSED:-"alert.depot alert.expiry"}
+# Commands documented but not built yet (docs/notes-daemon-status.md says
+# why): they must answer unknown_command, and this list must shrink.
+KNOWN_MISSING=${KNOWN_MISSING:-"transfer"}
 
 pk_setup
 pk_start
@@ -89,7 +92,11 @@ while IFS=$'\t' read -r name json; do
 		id=$(jv "$json" '$.id')
 		[ -z "$id" ] || [ "$(jv "$r" '$.id')" = "$id" ] || pk_fail "example '$name': id not echoed"
 		ok=$(jv "$r" '$.ok')
-		if [ -n "${reply_keys[$cmd]:-}" ]; then
+		if [[ " $KNOWN_MISSING " == *" $cmd "* ]]; then
+			[ "$(jv "$r" '$.error.code')" = unknown_command ] ||
+				pk_fail "example '$name': $cmd is in KNOWN_MISSING but answered $r"
+			echo "missing: $name -> unknown_command (not built yet)"
+		elif [ -n "${reply_keys[$cmd]:-}" ]; then
 			[ "$ok" = 1 ] || pk_fail "example '$name': want ok, got $r"
 			got=",$(keys "$r" '$.data'),"
 			for k in ${reply_keys[$cmd]//,/ }; do
