@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <math.h>
+
 #include <jansson.h>
 
 #include "daemon/desk.h"
@@ -538,6 +540,352 @@ cmd_close(creq *c)
 	return cmd_incident_change(c, 1);
 }
 
+static int
+cmd_stock_list(creq *c)
+{
+	const char *dep = json_string_value(json_object_get(c->args, "depot"));
+	const char *item = json_string_value(json_object_get(c->args, "item"));
+	store *s = c->P->rdb;
+	if (item && alloc_item_parse(item) < 0)
+		return cerr(c, "bad_argument", "args.item",
+			    "item must be meal, kit_adult, kit_child, "
+			    "kit_infant or kit_family");
+	/* reserved = what planned dispatches hold (the plan's ledger) */
+	sqlite3_stmt *st = store_stmt(
+		s, "SELECT l.depot, l.lot, l.item, l.qty, coalesce((SELECT"
+		   " sum(qty) FROM dispatches d WHERE d.depot=l.depot AND"
+		   " d.lot=l.lot AND d.status='planned'),0), l.expires"
+		   " FROM lots l WHERE (?1 IS NULL OR l.depot=?1) AND"
+		   " (?2 IS NULL OR l.item=?2) ORDER BY l.depot, l.item,"
+		   " l.expires IS NULL, l.expires, l.lot");
+	sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
+	json_t *lots = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t q = sqlite3_column_int64(st, 3);
+		int64_t r = sqlite3_column_int64(st, 4);
+		json_array_append_new(
+			lots, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s?}", "depot",
+					sqlite3_column_text(st, 0), "lot",
+					sqlite3_column_text(st, 1), "item",
+					sqlite3_column_text(st, 2), "qty",
+					(json_int_t)q, "reserved", (json_int_t)r,
+					"available", (json_int_t)(q - r),
+					"expires", sqlite3_column_text(st, 5)));
+	}
+	sqlite3_reset(st);
+	st = store_stmt(s, "SELECT id, name, city FROM depots WHERE ?1 IS NULL"
+			   " OR id=?1 ORDER BY id");
+	sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
+	json_t *deps = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char city[48];
+		int64_t cc = sqlite3_column_int64(st, 2);
+		snprintf(city, sizeof(city), "%02lld.%02lld",
+			 (long long)(cc / 100 % 100), (long long)(cc % 100));
+		json_t *items = json_object();
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		for (size_t i = 0; i < json_array_size(lots); i++) {
+			json_t *l = json_array_get(lots, i);
+			if (strcmp(json_string_value(json_object_get(l, "depot")),
+				   id))
+				continue;
+			const char *it =
+				json_string_value(json_object_get(l, "item"));
+			json_t *o = json_object_get(items, it);
+			if (o == NULL) {
+				o = json_pack("{s:I,s:I,s:I}", "qty",
+					      (json_int_t)0, "reserved",
+					      (json_int_t)0, "available",
+					      (json_int_t)0);
+				json_object_set_new(items, it, o);
+			}
+			static const char *const k[] = {"qty", "reserved",
+							"available"};
+			for (int j = 0; j < 3; j++)
+				json_object_set_new(
+					o, k[j],
+					json_integer(
+						json_integer_value(
+							json_object_get(o, k[j])) +
+						json_integer_value(
+							json_object_get(l, k[j]))));
+		}
+		json_t *meal = json_object_get(items, "meal");
+		if (meal) {
+			double per_day = 0;
+			sqlite3_stmt *pd = store_stmt(
+				s, "SELECT CAST(sum(qty) AS REAL) /"
+				   " count(DISTINCT day) FROM dispatches WHERE"
+				   " depot=? AND kind='meals' AND"
+				   " status='planned' AND qty > 0");
+			sqlite3_bind_text(pd, 1, id, -1, SQLITE_STATIC);
+			if (sqlite3_step(pd) == SQLITE_ROW &&
+			    sqlite3_column_type(pd, 0) != SQLITE_NULL)
+				per_day = sqlite3_column_double(pd, 0);
+			sqlite3_reset(pd);
+			json_object_set_new(
+				meal, "days_of_cover",
+				per_day > 0
+					? json_real(round(10.0 *
+							  json_integer_value(json_object_get(
+								  meal, "available")) /
+							  per_day) /
+						    10.0)
+					: json_null());
+		}
+		json_array_append_new(
+			deps, json_pack("{s:s,s:s,s:s,s:o}", "depot", id, "name",
+					sqlite3_column_text(st, 1), "city", city,
+					"items", items));
+	}
+	sqlite3_reset(st);
+	c->data = json_pack("{s:o,s:o}", "lots", lots, "depots", deps);
+	return 0;
+}
+
+/* ---- report.spm --------------------------------------------------------- */
+
+typedef struct hkel {
+	uint32_t id, kel;
+} hkel;
+
+static int
+hkel_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const hkel *)a)->id, y = ((const hkel *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+/* household id -> kelurahan, from the reference data (read-only once
+ * loaded, so the loop may read it while a decision runs). */
+static uint32_t
+household_kel(const engine *E, uint32_t id)
+{
+	static hkel *map;
+	static size_t n;
+	static const void *built_for;
+	if (built_for != E->hh || n != E->nhh) {
+		free(map);
+		map = malloc((E->nhh + 1) * sizeof(*map));
+		n = 0;
+		built_for = NULL;
+		if (map == NULL)
+			return 0;
+		for (size_t i = 0; i < E->nhh; i++)
+			map[i] = (hkel){E->hh[i].id, E->hh[i].kel};
+		n = E->nhh;
+		qsort(map, n, sizeof(*map), hkel_cmp);
+		built_for = E->hh;
+	}
+	hkel key = {id, 0};
+	hkel *f = bsearch(&key, map, n, sizeof(*map), hkel_cmp);
+	return f ? f->kel : 0;
+}
+
+typedef struct spm_row {
+	uint32_t code; /* kelurahan or city; 0 = total */
+	int64_t evacuees, fed, person_days, meals_planned, meals_delivered,
+		kits_planned, kits_issued;
+	char **shelters;
+	size_t nshelters;
+} spm_row;
+
+static void
+spm_add_shelter(spm_row *r, const char *sh)
+{
+	for (size_t i = 0; i < r->nshelters; i++)
+		if (strcmp(r->shelters[i], sh) == 0)
+			return;
+	char **n = realloc(r->shelters, (r->nshelters + 1) * sizeof(char *));
+	if (n == NULL)
+		return;
+	r->shelters = n;
+	r->shelters[r->nshelters++] = strdup(sh);
+}
+
+static spm_row *
+spm_get(spm_row **rows, size_t *n, uint32_t code)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*rows)[i].code == code)
+			return &(*rows)[i];
+	spm_row *x = realloc(*rows, (*n + 1) * sizeof(spm_row));
+	if (x == NULL)
+		return NULL;
+	*rows = x;
+	memset(&x[*n], 0, sizeof(spm_row));
+	x[*n].code = code;
+	return &x[(*n)++];
+}
+
+static void
+spm_merge(spm_row *to, const spm_row *from)
+{
+	to->evacuees += from->evacuees;
+	to->fed += from->fed;
+	to->person_days += from->person_days;
+	to->meals_planned += from->meals_planned;
+	to->meals_delivered += from->meals_delivered;
+	to->kits_planned += from->kits_planned;
+	to->kits_issued += from->kits_issued;
+	for (size_t i = 0; i < from->nshelters; i++)
+		spm_add_shelter(to, from->shelters[i]);
+}
+
+static json_t *
+spm_json(const spm_row *r, int kind) /* 0 kelurahan, 1 city, 2 total */
+{
+	char code[GEO_KEL_BUFLEN];
+	json_t *o = json_object();
+	if (kind == 0)
+		json_object_set_new(o, "code",
+				    json_string(geo_kel_format(r->code, code)));
+	else if (kind == 1) {
+		snprintf(code, sizeof(code), "%02u.%02u", r->code / 100,
+			 r->code % 100);
+		json_object_set_new(o, "code", json_string(code));
+	}
+	json_object_set_new(o, "evacuees", json_integer(r->evacuees));
+	json_object_set_new(o, "fed_3x1", json_integer(r->fed));
+	json_object_set_new(o, "person_days", json_integer(r->person_days));
+	json_object_set_new(o, "meals_planned", json_integer(r->meals_planned));
+	json_object_set_new(o, "meals_delivered",
+			    json_integer(r->meals_delivered));
+	json_object_set_new(o, "kits_planned", json_integer(r->kits_planned));
+	json_object_set_new(o, "kits_issued", json_integer(r->kits_issued));
+	json_object_set_new(o, "shelters_used",
+			    json_integer((json_int_t)r->nshelters));
+	json_object_set_new(
+		o, "needs_met",
+		json_real(r->evacuees ? round(1000.0 * r->fed / r->evacuees) /
+						1000.0
+				      : 1.0));
+	return o;
+}
+
+static void
+spm_free(spm_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < rows[i].nshelters; j++)
+			free(rows[i].shelters[j]);
+		free(rows[i].shelters);
+	}
+	free(rows);
+}
+
+static int
+spm_kel_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const spm_row *)a)->code, y = ((const spm_row *)b)->code;
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmd_report_spm(creq *c)
+{
+	const char *date = json_string_value(json_object_get(c->args, "date"));
+	json_t *inc = json_object_get(c->args, "incident");
+	const posko_config *cfg = c->P->cfg;
+	alloc_day day;
+	char dbuf[ALLOC_DAY_BUFLEN];
+
+	if (json_object_get(c->args, "date") &&
+	    (date == NULL || alloc_day_parse(date, &day)))
+		return cerr(c, "bad_argument", "args.date",
+			    "date must be a day like 2007-02-02");
+	if (date == NULL)
+		day = engine_day((int64_t)time(NULL));
+	if (inc && !json_is_integer(inc))
+		return cerr(c, "bad_argument", "args.incident",
+			    "incident must be an incident number");
+	alloc_day_format(day, dbuf);
+	sqlite3_stmt *st = store_stmt(
+		c->P->rdb,
+		"SELECT a.household, a.persons, a.shelter,"
+		" EXISTS (SELECT 1 FROM dispatches d WHERE d.incident=a.incident"
+		"  AND d.shelter=a.shelter AND d.kind='meals' AND d.day=?1 AND"
+		"  d.status IN ('planned','confirmed') AND d.qty > 0),"
+		" EXISTS (SELECT 1 FROM dispatches d WHERE d.incident=a.incident"
+		"  AND d.shelter=a.shelter AND d.kind='meals' AND d.day=?1 AND"
+		"  d.status='confirmed' AND d.qty > 0) AND NOT EXISTS (SELECT 1"
+		"  FROM dispatches d WHERE d.incident=a.incident AND"
+		"  d.shelter=a.shelter AND d.kind='meals' AND d.day=?1 AND"
+		"  d.status='planned' AND d.qty > 0),"
+		" (SELECT count(*) FROM (SELECT d.day FROM dispatches d WHERE"
+		"  d.incident=a.incident AND d.shelter=a.shelter AND"
+		"  d.kind='meals' AND d.day <= ?1 GROUP BY d.day HAVING"
+		"  sum(d.status='confirmed' AND d.qty > 0) > 0 AND"
+		"  sum(d.status='planned' AND d.qty > 0) = 0)),"
+		" EXISTS (SELECT 1 FROM dispatches d WHERE d.incident=a.incident"
+		"  AND d.shelter=a.shelter AND d.kind='sandang' AND"
+		"  d.status='confirmed' AND d.qty > 0) AND NOT EXISTS (SELECT 1"
+		"  FROM dispatches d WHERE d.incident=a.incident AND"
+		"  d.shelter=a.shelter AND d.kind='sandang' AND"
+		"  d.status='planned' AND d.qty > 0)"
+		" FROM assignments a JOIN incidents i ON i.id=a.incident"
+		" WHERE a.status IN ('registered','present') AND"
+		" (?2 IS NULL OR a.incident=?2) AND i.start_day <= ?3 AND"
+		" ?3 < i.start_day + i.days ORDER BY a.household");
+	sqlite3_bind_text(st, 1, dbuf, -1, SQLITE_STATIC);
+	if (inc)
+		sqlite3_bind_int64(st, 2, json_integer_value(inc));
+	sqlite3_bind_int64(st, 3, day);
+	spm_row *kel = NULL, *city = NULL, total;
+	size_t nkel = 0, ncity = 0;
+	memset(&total, 0, sizeof(total));
+	int per_person = cfg->supply.kits_per_person;
+	int family = cfg->supply.kit_family ? 1 : 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		uint32_t hh = (uint32_t)sqlite3_column_int64(st, 0);
+		int64_t p = sqlite3_column_int64(st, 1);
+		const char *sh = (const char *)sqlite3_column_text(st, 2);
+		int planned = sqlite3_column_int(st, 3);
+		int fed = sqlite3_column_int(st, 4);
+		int64_t fed_days = sqlite3_column_int64(st, 5);
+		int kits = sqlite3_column_int(st, 6);
+		spm_row *r = spm_get(&kel, &nkel, household_kel(&c->P->E, hh));
+		if (r == NULL)
+			break;
+		int64_t k = p * per_person + family;
+		r->evacuees += p;
+		r->fed += fed ? p : 0;
+		r->person_days += p * fed_days;
+		r->meals_planned += planned ? 3 * p : 0;
+		r->meals_delivered += fed ? 3 * p : 0;
+		r->kits_planned += k;
+		r->kits_issued += kits ? k : 0;
+		spm_add_shelter(r, sh);
+	}
+	sqlite3_reset(st);
+	qsort(kel, nkel, sizeof(*kel), spm_kel_cmp);
+	for (size_t i = 0; i < nkel; i++) {
+		spm_row *cr = spm_get(&city, &ncity, kel[i].code / 1000000);
+		if (cr)
+			spm_merge(cr, &kel[i]);
+	}
+	qsort(city, ncity, sizeof(*city), spm_kel_cmp);
+	for (size_t i = 0; i < ncity; i++)
+		spm_merge(&total, &city[i]);
+	json_t *ka = json_array(), *ca = json_array();
+	for (size_t i = 0; i < nkel; i++)
+		json_array_append_new(ka, spm_json(&kel[i], 0));
+	for (size_t i = 0; i < ncity; i++)
+		json_array_append_new(ca, spm_json(&city[i], 1));
+	c->data = json_pack("{s:s,s:O?,s:o,s:o,s:o}", "date", dbuf, "incident",
+			    inc, "kelurahan", ka, "cities", ca, "total",
+			    spm_json(&total, 2));
+	if (c->data && inc == NULL)
+		json_object_set_new(c->data, "incident", json_null());
+	spm_free(kel, nkel);
+	spm_free(city, ncity);
+	for (size_t j = 0; j < total.nshelters; j++)
+		free(total.shelters[j]);
+	free(total.shelters);
+	return 0;
+}
+
 /* The reply data of a desk command: the object it changed, read back
  * after the commit. */
 static int
@@ -663,9 +1011,9 @@ static const struct command {
 	{"shelter.list", 0, cmd_shelter_list},
 	{"shelter.show", 0, cmd_shelter_show},
 	{"household.find", 0, cmd_household_find},
-	{"stock.list", 0, NULL},
+	{"stock.list", 0, cmd_stock_list},
 	{"alerts.list", 0, cmd_alerts_list},
-	{"report.spm", 0, NULL},
+	{"report.spm", 0, cmd_report_spm},
 	{"incident.submit", 1, cmd_incident_submit},
 	{"incident.update", 1, cmd_update},
 	{"incident.close", 1, cmd_close},

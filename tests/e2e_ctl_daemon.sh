@@ -83,14 +83,14 @@ if command -v tmux >/dev/null; then
 	cp "$T/screen" "$T/screen.before"
 fi
 
-echo "== incident submit: the Rawamangun fire, waits for the decision"
-expect_rc 0 run incident submit data/sample/incidents/fire-rawamangun.json
+echo "== incident submit: the Utan Kayu Selatan fire, waits for the decision"
+expect_rc 0 run incident submit data/sample/incidents/fire-utan-kayu-selatan.json
 has "queued"; has "accepted"; has "Incident "
 fire=$(sed -n 's/^Incident \([0-9]*\):.*/\1/p' "$T/out" | head -n 1)
 [ -n "$fire" ] || fail "no incident number in the submit output"
 has "Kebakaran permukiman"
 echo "== the same report again: a duplicate, nothing changes"
-expect_rc 0 run incident submit data/sample/incidents/fire-rawamangun.json
+expect_rc 0 run incident submit data/sample/incidents/fire-utan-kayu-selatan.json
 has "already decided"
 expect_rc 0 run --json incident list
 [ "$(jget "$T/out" '$.incidents[0].incident')" = "$fire" ] || fail "incident list --json"
@@ -98,8 +98,8 @@ expect_rc 0 run --json incident list
 	fail "duplicate made a second incident"
 
 echo "== a bad report is refused with its field, exit 1"
-sed 's/"radius_m":250/"radius_m":-5/' data/sample/incidents/fire-rawamangun.json |
-	sed 's/kebakaran-rawamangun/bad-radius/' >"$T/bad.json"
+sed 's/"radius_m":300/"radius_m":-5/' data/sample/incidents/fire-utan-kayu-selatan.json |
+	sed 's/kebakaran-utan-kayu-selatan/bad-radius/' >"$T/bad.json"
 expect_rc 1 run incident submit "$T/bad.json"
 has "radius_m" "$T/err"
 
@@ -185,7 +185,7 @@ pk_wait_grep "$T/events.jsonl" '"topic":"assign.household"' 1 10 || fail "watch 
 grep -q "\"topic\":\"incident.opened\"" "$T/events.jsonl" || fail "watch: no incident.opened"
 timeout 20 "${P[@]}" watch --topic ingest. --count 1 >"$T/w.out" &
 wpid=$!; sleep 1
-run incident submit --no-wait data/sample/incidents/fire-rawamangun.json >/dev/null
+run incident submit --no-wait data/sample/incidents/fire-utan-kayu-selatan.json >/dev/null
 wait "$wpid" || fail "watch --topic ingest. --count 1 did not end"
 grep -q "received again" "$T/w.out" || fail "watch line: $(cat "$T/w.out")"
 
