@@ -330,11 +330,26 @@ peak_rss_mb(void)
 	return ru.ru_maxrss / 1024.0;
 }
 
-/* Open one incident with n households over m shelters and 20 depots with
- * enough meals and kits for 7 days. */
-static void
-speed(const char *name, size_t n, size_t m, uint64_t seed, double limit_ms)
+/* The shape of a speed instance (see gen()). */
+struct scase {
+	const char *name;
+	size_t n, m;
+	double capratio, side;
+	int clusters;
+	double spread;
+	double limit_ms;
+};
+
+/*
+ * Open one incident with n households over m shelters and 20 depots with
+ * enough meals and kits for 7 days; then the assignment alone (for the
+ * split) and its stats. Returns 1 when within the limit.
+ */
+static int
+speed(const struct scase *c, uint64_t seed)
 {
+	const char *name = c->name;
+	size_t n = c->n, m = c->m;
 	struct inst in;
 	struct alloc_params par;
 	struct alloc_ledger led;
@@ -342,21 +357,21 @@ speed(const char *name, size_t n, size_t m, uint64_t seed, double limit_ms)
 	struct alloc_depot dep[20];
 	struct alloc_incident_spec sp;
 	struct gen_rng r;
-	double t0, ms, ta;
+	double t0, ms, ta, side = c->side;
 	struct alloc_assignment *o;
 	struct alloc_assign_stats st;
 	uint64_t persons = 0, shortages = 0;
-	int rc;
+	int rc, ok;
 
-	gen(&in, n, m, 2.0, 30000, 40, 8, seed);
+	gen(&in, n, m, c->capratio, side, c->clusters, c->spread, seed);
 	for (size_t i = 0; i < n; i++)
 		persons += in.h[i].persons;
 	gen_rng_seed(&r, seed, 78);
 	alloc_ledger_init(&led);
 	for (uint32_t d = 0; d < 20; d++) {
 		dep[d].id = d + 1;
-		dep[d].x = gen_rng_unit(&r) * 30000;
-		dep[d].y = gen_rng_unit(&r) * 30000;
+		dep[d].x = gen_rng_unit(&r) * side;
+		dep[d].y = gen_rng_unit(&r) * side;
 		for (uint32_t lot = 0; lot < 4; lot++)
 			alloc_ledger_receive(&led, d + 1, lot, ALLOC_ITEM_MEAL,
 					     (int64_t)(persons * 3 * 7 / 60) + 1,
@@ -386,46 +401,82 @@ speed(const char *name, size_t n, size_t m, uint64_t seed, double limit_ms)
 	alloc_shelter_assign(in.h, in.n, in.s, in.m, &par.assign, o, &st, NULL,
 			     0);
 	ta = now_ms() - t0;
+	ok = rc == 0 && ms < c->limit_ms;
 	printf("%s_households=%zu\n%s_shelters=%zu\n", name, n, name, m);
+	printf("%s_capacity_ratio=%.2f\n%s_clusters=%d\n%s_side_m=%.0f\n",
+	       name, c->capratio, name, c->clusters, name, side);
 	printf("%s_ms=%.1f\n%s_assign_ms=%.1f\n%s_limit_ms=%.0f\n", name, ms,
-	       name, ta, name, limit_ms);
-	printf("%s_within_limit=%d\n", name, rc == 0 && ms < limit_ms);
-	printf("%s_ratio_to_limit=%.3f\n", name, ms / limit_ms);
+	       name, ta, name, c->limit_ms);
+	printf("%s_within_limit=%d\n", name, ok);
+	printf("%s_ratio_to_limit=%.3f\n", name, ms / c->limit_ms);
 	printf("%s_dispatch_lines=%zu\n%s_open_shortages=%llu\n", name,
 	       pl.ndispatches, name, (unsigned long long)shortages);
+	printf("%s_person_metres=%.0f\n%s_price_rounds=%llu\n", name,
+	       st.person_metres, name, (unsigned long long)st.price_rounds);
 	printf("%s_unplaced_persons=%llu\n%s_hurried=%u\n", name,
 	       (unsigned long long)st.persons_unplaced, name, st.hurried);
 	free(o);
 	alloc_plan_free(&pl);
 	alloc_ledger_free(&led);
 	inst_free(&in);
+	return ok;
 }
+
+/*
+ * Speed cases. speed_10k and speed_100k: the easy instance (40 flooded
+ * neighbourhoods over 30 km, capacity 2 x need). speed_100k_crowded: the
+ * same city flooded in 8 neighbourhoods (households within ~2 km of their
+ * centre) with capacity 1.5 x need, where the price method has to push
+ * families far out of the clusters: it took 1.4-2.4 s before the rework.
+ * speed_100k_tight: the same at capacity 1.05 x need, where places are
+ * short around the clusters and the run may hurry.
+ */
+static const struct scase speed_full[] = {
+	{ "speed_10k", 10000, 200, 2.0, 30000, 40, 8, 50 },
+	{ "speed_100k", 100000, 1000, 2.0, 30000, 40, 8, 1000 },
+	{ "speed_100k_crowded", 100000, 1000, 1.5, 30000, 8, 15, 1000 },
+	{ "speed_100k_tight", 100000, 1000, 1.05, 30000, 8, 15, 1000 },
+};
+static const struct scase speed_quick[] = {
+	{ "speed_small", 2000, 50, 2.0, 30000, 40, 8, 50 },
+	{ "speed_small_crowded", 5000, 50, 1.5, 30000, 8, 15, 50 },
+};
 
 int
 main(int argc, char **argv)
 {
-	int quick = 0, rc;
+	int quick = 0, rc, noquality = 0, slow = 0;
+	const char *only = NULL;
 	uint64_t seed = 20240204;
+	const struct scase *sc;
+	size_t nsc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0)
 			quick = 1;
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 10);
-		else {
+		else if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc) {
+			only = argv[++i];
+			noquality = 1;
+		} else {
 			fprintf(stderr, "usage: bench_alloc [--quick] "
-					"[--seed N]\n");
+					"[--seed N] [--speed NAME|all]\n");
 			return 2;
 		}
 	}
 	printf("bench=alloc\nseed=%llu\n", (unsigned long long)seed);
-	rc = quality(quick, seed);
-	if (quick)
-		speed("speed_small", 2000, 50, seed, 50);
-	else {
-		speed("speed_10k", 10000, 200, seed, 50);
-		speed("speed_100k", 100000, 1000, seed, 1000);
+	rc = noquality ? 0 : quality(quick, seed);
+	sc = quick ? speed_quick : speed_full;
+	nsc = quick ? sizeof(speed_quick) / sizeof(speed_quick[0])
+		    : sizeof(speed_full) / sizeof(speed_full[0]);
+	for (size_t k = 0; k < nsc; k++) {
+		if (only && strcmp(only, "all") != 0 &&
+		    strcmp(only, sc[k].name) != 0)
+			continue;
+		slow += !speed(&sc[k], seed);
 	}
+	printf("speed_cases_over_limit=%d\n", slow);
 	printf("peak_rss_mb=%.1f\n", peak_rss_mb());
 	return rc;
 }

@@ -102,8 +102,11 @@ const struct cfg_key cfg_keys[] = {
         "a number of days"),
     KEY("alerts", "feed_stale_minutes", K_INT, alerts.feed_stale_minutes, 0,
         1440, "minutes"),
+    KEY("alerts", "feed_stale_s", K_INT, alerts.feed_stale_s, 0, 86400,
+        "seconds"),
 
     KEY("cap", "sender", K_SENDER, cap.sender, 0, 0, NULL),
+    KEY("cap", "sender_name", K_STR, cap.sender_name, 0, 0, NULL),
     KEY("cap", "spool_dir", K_PATH, cap.spool_dir, 0, 0, NULL),
     KEY("cap", "outbox_dir", K_PATH, cap.outbox_dir, 0, 0, NULL),
     KEY("cap", "no_allocate", K_CAPSTATUS, cap.no_allocate, 0, 0, NULL),
@@ -111,6 +114,10 @@ const struct cfg_key cfg_keys[] = {
     KEY("feed", "sitrep_interval_s", K_INT, feed.sitrep_interval_s, 0, 86400,
         "seconds"),
     KEY("feed", "sitrep_dir", K_PATH, feed.sitrep_dir, 0, 0, NULL),
+    KEY("feed", "sitrep_first_s", K_INT, feed.sitrep_first_s, 0, 86400,
+        "seconds"),
+    KEY("feed", "petabencana_source", K_STR, feed.petabencana_source, 0, 0,
+        NULL),
 };
 const size_t cfg_nkeys = sizeof(cfg_keys) / sizeof(cfg_keys[0]);
 
@@ -236,6 +243,7 @@ cfg_default_raw(void)
 	c->alerts.feed_stale_minutes = 30;
 
 	bad |= set_str(&c->cap.sender, "posko@dinsos.jakarta.go.id");
+	bad |= set_str(&c->cap.sender_name, "Dinas Sosial Provinsi DKI Jakarta");
 	bad |= set_str(&c->cap.spool_dir, "%S/spool");
 	bad |= set_str(&c->cap.outbox_dir, "%S/cap-out");
 	c->cap.no_allocate = CONFIG_CAP_EXERCISE | CONFIG_CAP_SYSTEM |
@@ -246,6 +254,7 @@ cfg_default_raw(void)
 
 	c->feed.sitrep_interval_s = 900;
 	bad |= set_str(&c->feed.sitrep_dir, "%S/sitrep");
+	bad |= set_str(&c->feed.petabencana_source, "petabencana");
 
 	for (size_t i = 0;
 	     !bad && i < sizeof(default_gates) / sizeof(default_gates[0]); i++)
@@ -286,12 +295,14 @@ config_free(posko_config *c)
 	free(c->data.rw);
 	free(c->data.floodgates);
 	free(c->cap.sender);
+	free(c->cap.sender_name);
 	free(c->cap.spool_dir);
 	free(c->cap.outbox_dir);
 	for (size_t i = 0; i < c->cap.nmap; i++)
 		cfg_cap_rule_clear(&c->cap.map[i]);
 	free(c->cap.map);
 	free(c->feed.sitrep_dir);
+	free(c->feed.petabencana_source);
 	for (size_t i = 0; i < c->gates.nwatch; i++) {
 		free(c->gates.watch[i].gate);
 		free(c->gates.watch[i].kelurahan);

@@ -203,11 +203,15 @@ typedef struct posko_config {
 		int feed_stale_minutes;  /* feed.stale after this long without
 		                            a feed message while floods are
 		                            active (30); 0 = off */
+		int feed_stale_s;        /* the same in seconds, replaces the
+		                            minutes when > 0 (tests); 0 */
 	} alerts;
 
 	struct {
 		char *sender;    /* CAP <sender> of what posko writes
 		                    (posko@dinsos.jakarta.go.id) */
+		char *sender_name; /* CAP <senderName> (Dinas Sosial
+		                      Provinsi DKI Jakarta) */
 		char *spool_dir; /* watched for incoming CAP files (%S/spool) */
 		char *outbox_dir; /* CAP files posko writes (%S/cap-out) */
 		struct config_cap_rule *map; /* sorted by n */
@@ -221,6 +225,11 @@ typedef struct posko_config {
 		int sitrep_interval_s; /* publish the sitrep every N s (900);
 		                          0 = off */
 		char *sitrep_dir;      /* where sitrep files go (%S/sitrep) */
+		int sitrep_first_s;    /* the first timed sitrep this long
+		                          after start; 0 = sitrep_interval_s */
+		char *petabencana_source; /* source of a PetaBencana
+		                             FeatureCollection naming none
+		                             (petabencana) */
 	} feed;
 
 	struct {

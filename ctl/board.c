@@ -201,6 +201,12 @@ refresh(struct board *b, int visible)
 		                  json_pack("{s:s}", "shelter", id ? id : ""));
 		if (!d)
 			continue;
+		/* A poskod that does not list today's meals in shelter.show
+		 * gets "-", never a made-up 0. */
+		if (!json_is_array(cj_get(d, "meals"))) {
+			json_decref(d);
+			continue;
+		}
 		long long meals = 0;
 		size_t k;
 		json_t *m;

@@ -74,9 +74,20 @@ whereabouts(char *buf, size_t len, const json_t *h)
 	} else {
 		snprintf(when, sizeof when, "-");
 	}
-	snprintf(buf, len, _("%s in %s since %s (%s), incident %s"),
-	         describe_status(status), cj_text(a, "shelter"), when, dur,
-	         cj_text(a, "incident"));
+	if (status && strcmp(status, "released") == 0)
+		/* protocol.md 2.4 gives no time for a release. */
+		snprintf(buf, len, _("%s from %s, incident %s"),
+		         describe_status(status), cj_text(a, "shelter"),
+		         cj_text(a, "incident"));
+	else if (status && strcmp(status, "checked_out") == 0)
+		/* No longer there: say where it was and when it left. */
+		snprintf(buf, len, _("%s from %s at %s (%s ago), incident %s"),
+		         describe_status(status), cj_text(a, "shelter"), when,
+		         dur, cj_text(a, "incident"));
+	else
+		snprintf(buf, len, _("%s in %s since %s (%s), incident %s"),
+		         describe_status(status), cj_text(a, "shelter"), when,
+		         dur, cj_text(a, "incident"));
 	return buf;
 }
 
@@ -114,6 +125,13 @@ print_one(const json_t *h)
 		o += (size_t)w;
 	}
 	kv(t, _("Affected by incident"), o ? buf : "-");
+	if (!cj_get(h, "received")) {
+		/* This poskod does not report it: say so, not "0 meals". */
+		kv(t, _("Received"), _("- (not reported by this poskod)"));
+		out_table_print(t, stdout);
+		out_table_free(t);
+		return;
+	}
 	snprintf(buf, sizeof buf,
 	         _("%s meals; %lld clothing kits (adult %lld, child %lld, "
 	           "infant %lld, family %lld)"),
@@ -156,8 +174,13 @@ print_many(const json_t *d)
 		out_table_cell(t, has ? out_time_str(buf, sizeof buf,
 		                                     cj_str(a, "since"))
 		                      : "-");
-		out_table_num(t, cj_int(h, "received.meals", 0));
-		out_table_num(t, kits_total(h));
+		if (cj_get(h, "received")) {
+			out_table_num(t, cj_int(h, "received.meals", 0));
+			out_table_num(t, kits_total(h));
+		} else {
+			out_table_cell(t, "-");
+			out_table_cell(t, "-");
+		}
 	}
 	out_table_print(t, stdout);
 	out_table_free(t);

@@ -216,36 +216,36 @@ print_show(const json_t *d)
 	}
 	json_t *meals = cj_get(d, "meals");
 	if (json_array_size(meals)) {
+		/* protocol.md 2.3 / 3.3: today's dispatch lines, one lot
+		 * each; several lines may feed the shelter the same day. */
 		printf("\n%s\n", _("Meals today:"));
 		t = out_table_new();
 		out_table_col(t, _("DISPATCH"), OUT_RIGHT);
 		out_table_col(t, _("DATE"), OUT_LEFT);
 		out_table_col(t, _("DEPOT"), OUT_LEFT);
-		out_table_col(t, _("PERSONS"), OUT_RIGHT);
+		out_table_col(t, _("LOT"), OUT_LEFT);
 		out_table_col(t, _("MEALS"), OUT_RIGHT);
-		out_table_col(t, _("NEEDED"), OUT_RIGHT);
-		out_table_col(t, _("SHORT"), OUT_RIGHT);
 		out_table_col(t, _("STATUS"), OUT_LEFT);
 		size_t i;
 		json_t *m;
+		long long planned = 0;
 		json_array_foreach(meals, i, m)
 		{
+			const char *st = cj_str(m, "status");
 			out_table_cell(t, cj_text(m, "dispatch"));
 			out_table_cell(t, cj_text(m, "date"));
 			out_table_cell(t, cj_text(m, "depot"));
-			out_table_num(t, cj_int(m, "persons", 0));
+			out_table_cell(t, cj_text(m, "lot"));
 			out_table_num(t, cj_int(m, "meals", 0));
-			out_table_num(t, cj_int(m, "needed", 0));
-			long long sh = cj_int(m, "short", 0);
-			out_table_cell(t, out_paint(buf, sizeof buf,
-			                            sh ? OUT_RED : OUT_PLAIN,
-			                            out_num(a, sizeof a, sh)));
-			out_table_cell(t, describe_status(cj_str(m, "status")));
+			out_table_cell(t, describe_status(st));
+			if (st && strcmp(st, "planned") == 0)
+				planned++;
 		}
 		out_table_print(t, stdout);
 		out_table_free(t);
-		printf("%s\n", _("→ When meals arrive: `poskoctl dispatch confirm "
-		                 "DISPATCH`."));
+		if (planned)
+			printf("%s\n", _("→ When meals arrive: `poskoctl "
+			                 "dispatch confirm DISPATCH`."));
 	}
 	json_t *al = cj_get(d, "alerts");
 	if (json_array_size(al)) {

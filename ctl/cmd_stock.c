@@ -321,23 +321,19 @@ ctl_cmd_stock(ctl_ctx *ctx, int argc, char **argv)
 int
 ctl_cmd_dispatch(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"qty", required_argument, 0, 'q'},
-		{0, 0, 0, 0},
-	};
+	/* protocol.md 2.5: a line is confirmed whole; partial delivery is
+	 * not in protocol v1 (what did not arrive: stock adjust, and the
+	 * shortage is planned again). */
+	static const struct option opts[] = {{0, 0, 0, 0}};
 	if (argc < 2 || strcmp(argv[1], "confirm") != 0)
 		return ctl_usage("dispatch", "%s",
-		                 _("dispatch needs: confirm ID [--qty N]."));
+		                 _("dispatch needs: confirm ID."));
 	argc--, argv++;
-	long long qty = -1;
 	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'q' && (qty = out_parse_count(optarg)) >= 0)
-			continue;
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1)
 		return ctl_usage("dispatch", "%s",
-		                 _("dispatch confirm takes --qty N (what "
-		                   "arrived, when not everything did)."));
-	}
+		                 _("dispatch confirm takes only the dispatch "
+		                   "number: a line is confirmed whole."));
 	if (optind + 1 != argc)
 		return ctl_usage("dispatch", "%s",
 		                 _("dispatch confirm takes one dispatch number "
@@ -347,25 +343,17 @@ ctl_cmd_dispatch(ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage("dispatch",
 		                 _("`%s` is not a dispatch number."),
 		                 argv[optind]);
-	json_t *args = json_pack("{s:I}", "dispatch", (json_int_t)id);
-	if (qty >= 0)
-		json_object_set_new(args, "qty", json_integer(qty));
 	json_t *d = NULL;
-	int rc = ctl_request(ctx, "dispatch.confirm", args, &d);
+	int rc = ctl_request(ctx, "dispatch.confirm",
+	                     json_pack("{s:I}", "dispatch", (json_int_t)id), &d);
 	if (rc)
 		return rc;
-	if (ctx->json) {
+	if (ctx->json)
 		ctl_print_json(d);
-	} else {
-		printf(_("Dispatch %lld confirmed as delivered."), id);
-		if (qty >= 0) {
-			char n[OUT_NUMLEN];
-			printf(_(" Quantity received: %s; what is missing stays "
-			         "a shortage alert."),
-			       out_num(n, sizeof n, qty));
-		}
-		printf("\n");
-	}
+	else
+		printf(_("Dispatch %lld confirmed as delivered; its stock is "
+		         "now consumed.\n"),
+		       id);
 	json_decref(d);
 	return CTL_EXIT_OK;
 }

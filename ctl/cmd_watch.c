@@ -63,8 +63,11 @@ topic_colour(const char *topic, const json_t *ev)
 		return OUT_RED;
 	if (strncmp(topic, "incident.", 9) == 0)
 		return OUT_BOLD;
-	if (cj_int(ev, "short", 0) > 0)
-		return OUT_RED;
+	/* A dispatch line lowered to 0: nothing goes out any more. */
+	const char *status = cj_str(ev, "status");
+	if (strncmp(topic, "dispatch.", 9) == 0 && status &&
+	    strcmp(status, "released") == 0)
+		return OUT_DIM;
 	return OUT_PLAIN;
 }
 

@@ -41,6 +41,11 @@ ctl_request(ctl_ctx *ctx, const char *cmd, json_t *args, json_t **data)
 			        err.url);
 		else if (strcmp(err.code, "missing_operator") == 0)
 			out_err(_("give your name with --operator NAME."));
+		else if (strcmp(err.code, "unknown_command") == 0)
+			out_err(_("this poskod does not have `%s` yet: it is "
+			          "older than this poskoctl. Nothing was "
+			          "changed."),
+			        cmd);
 		else if (strcmp(err.code, "internal") == 0)
 			out_err(_("nothing was changed; the reason is in the "
 			          "log: journalctl -u poskod"));
@@ -58,7 +63,10 @@ ctl_request(ctl_ctx *ctx, const char *cmd, json_t *args, json_t **data)
 void
 ctl_print_json(const json_t *data)
 {
-	char *s = json_dumps(data, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	/* 15 significant digits: poskod's 97.4 prints as 97.4, not as
+	 * the nearest double's 97.400000000000006. */
+	char *s = json_dumps(data, JSON_INDENT(2) | JSON_ENCODE_ANY |
+	                                   JSON_REAL_PRECISION(15));
 	if (s) {
 		fputs(s, stdout);
 		fputc('\n', stdout);

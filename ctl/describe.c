@@ -83,7 +83,6 @@ describe_status(const char *status)
 		{"released", N_("released")},
 		{"planned", N_("planned")},
 		{"confirmed", N_("delivered")},
-		{"cancelled", N_("cancelled")},
 		{"raised", N_("raised")},
 		{"acknowledged", N_("acknowledged")},
 		{"cleared", N_("cleared")},
@@ -167,13 +166,14 @@ describe_alert(char *buf, size_t len, const char *topic, const json_t *ev)
 	} else if (strcmp(topic, "alert.shortage") == 0 ||
 	           (kind && (strcmp(kind, "meals") == 0 ||
 	                     strcmp(kind, "kits") == 0))) {
+		/* protocol.md 3.4: `short` is summed over the period's days,
+		 * `days` the days with a deficit. */
 		snprintf(buf, len,
-		         _("shortage at shelter %s: %s of %s %s missing "
+		         _("shortage at shelter %s: %s %s missing over %s days "
 		           "(incident %s)"),
 		         cj_text(ev, "shelter"), num(a, cj_int(ev, "short", 0)),
-		         num(b, cj_int(ev, "needed", 0)),
 		         describe_item(cj_str(ev, "item")),
-		         cj_text(ev, "incident"));
+		         num(b, cj_int(ev, "days", 0)), cj_text(ev, "incident"));
 	} else if (strcmp(topic, "alert.unplaced") == 0 ||
 	           (kind && strcmp(kind, "unplaced") == 0)) {
 		snprintf(buf, len,
@@ -270,7 +270,7 @@ describe_assign(char *buf, size_t len, const json_t *ev)
 char *
 describe_event(char *buf, size_t len, const char *topic, const json_t *ev)
 {
-	char a[OUT_NUMLEN], b[OUT_NUMLEN], d[512];
+	char a[OUT_NUMLEN], d[512];
 	if (strncmp(topic, "incident.", 9) == 0)
 		return describe_incident(buf, len, topic, ev);
 	if (strcmp(topic, "assign.household") == 0)
@@ -292,44 +292,28 @@ describe_event(char *buf, size_t len, const char *topic, const json_t *ev)
 		return buf;
 	}
 	if (strcmp(topic, "dispatch.meals") == 0) {
-		long long sh = cj_int(ev, "short", 0);
-		char shortage[128] = "";
-		if (sh > 0)
-			snprintf(shortage, sizeof shortage,
-			         _(", SHORT by %s"), num(b, sh));
+		/* protocol.md 3.3: one plan line, one lot; a need that falls
+		 * lowers a planned line, to 0 when released. */
 		snprintf(buf, len,
-		         _("meals %s for %s on %s: %s meals from %s for %s "
-		           "persons (dispatch %s)%s"),
+		         _("meals %s for %s on %s: %s meals from %s lot %s "
+		           "(dispatch %s, incident %s)"),
 		         describe_status(cj_str(ev, "status")),
 		         cj_text(ev, "shelter"), cj_text(ev, "date"),
 		         num(a, cj_int(ev, "meals", 0)), cj_text(ev, "depot"),
-		         num(b, cj_int(ev, "persons", 0)),
-		         cj_text(ev, "dispatch"), shortage);
+		         cj_text(ev, "lot"), cj_text(ev, "dispatch"),
+		         cj_text(ev, "incident"));
 		return buf;
 	}
 	if (strcmp(topic, "dispatch.sandang") == 0) {
-		long long kits = cj_int(ev, "kits.kit_adult", 0) +
-		                 cj_int(ev, "kits.kit_child", 0) +
-		                 cj_int(ev, "kits.kit_infant", 0) +
-		                 cj_int(ev, "kits.kit_family", 0);
-		long long sh = cj_int(ev, "short.kit_adult", 0) +
-		               cj_int(ev, "short.kit_child", 0) +
-		               cj_int(ev, "short.kit_infant", 0) +
-		               cj_int(ev, "short.kit_family", 0);
-		char shortage[128] = "";
-		if (sh > 0) {
-			char c[OUT_NUMLEN];
-			snprintf(shortage, sizeof shortage,
-			         _(", SHORT by %s"), num(c, sh));
-		}
 		snprintf(buf, len,
-		         _("clothing kits %s for %s: %s kits from %s for %s "
-		           "households (dispatch %s)%s"),
+		         _("clothing kits %s for %s on %s: %s %s from %s lot %s "
+		           "(dispatch %s, incident %s)"),
 		         describe_status(cj_str(ev, "status")),
-		         cj_text(ev, "shelter"), num(a, kits),
-		         cj_text(ev, "depot"),
-		         num(b, cj_int(ev, "households", 0)),
-		         cj_text(ev, "dispatch"), shortage);
+		         cj_text(ev, "shelter"), cj_text(ev, "date"),
+		         num(a, cj_int(ev, "qty", 0)),
+		         describe_item(cj_str(ev, "item")), cj_text(ev, "depot"),
+		         cj_text(ev, "lot"), cj_text(ev, "dispatch"),
+		         cj_text(ev, "incident"));
 		return buf;
 	}
 	if (strncmp(topic, "alert.", 6) == 0) {

@@ -74,7 +74,7 @@ _poskoctl()
 		return
 		;;
 	--operator | --control | --events | --timeout | --reason | --note | \
-	--title | --days | --depth-cm | --lot | --expires | --qty | --date | \
+	--title | --days | --depth-cm | --lot | --expires | --date | \
 	--kelurahan | --limit | --offset | --batch | --count)
 		return
 		;;
@@ -170,7 +170,7 @@ _poskoctl()
 		;;
 	dispatch)
 		subs="confirm"
-		[[ $sub == confirm ]] && opts="--qty"
+		opts=""
 		;;
 	alerts)
 		subs="ack list"

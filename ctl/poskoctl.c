@@ -91,7 +91,7 @@ static const struct ctl_command commands[] = {
 	    "stock adjust DEPOT LOT DELTA --reason TEXT"),
 	 N_("depot stock: list, receive, correct")},
 	{"dispatch", ctl_cmd_dispatch,
-	 N_("dispatch confirm ID [--qty N]"),
+	 N_("dispatch confirm ID"),
 	 N_("meals or kits have been delivered")},
 	{"alerts", ctl_cmd_alerts,
 	 N_("alerts [--all|--acknowledged|--cleared]\n"

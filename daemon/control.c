@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "daemon/desk.h"
+#include "daemon/feedwire.h"
 #include "daemon/ingest.h"
 #include "daemon/log.h"
 #include "daemon/posko.h"
@@ -1000,11 +1001,23 @@ cmd_desk(creq *c)
 		    "%s failed and changed nothing; the log says why", c->cmd);
 }
 
+/* feed.sitrep, feed.hxl, feed.cap: daemon/feedwire.c */
+static int
+cmd_feed(creq *c)
+{
+	return feedwire_control(c->P, c->cmd, c->args, &c->data, c->code,
+				sizeof(c->code), c->field, sizeof(c->field),
+				c->msg, sizeof(c->msg));
+}
+
 static const struct command {
 	const char *name;
 	int write;
 	int (*fn)(creq *);
 } commands[] = {
+	{"feed.sitrep", 0, cmd_feed},
+	{"feed.hxl", 0, cmd_feed},
+	{"feed.cap", 0, cmd_feed},
 	{"status", 0, cmd_status},
 	{"incident.list", 0, cmd_incident_list},
 	{"incident.show", 0, cmd_incident_show},
@@ -1140,6 +1153,9 @@ control_handle(posko *P, const char *req, size_t len, int readonly,
 				  c.msg);
 	if (reply && id)
 		json_object_set(reply, "id", id);
+	/* "field" is omitted when no single field is at fault */
+	if (reply && c.data == NULL && !c.field[0])
+		json_object_del(json_object_get(reply, "error"), "field");
 	if (c.data == NULL)
 		log_info("control %s%s: %s: %s", c.cmd ? c.cmd : "?",
 			 readonly ? " (read-only)" : "", c.code, c.msg);

@@ -93,13 +93,15 @@ refresh_incidents(engine *E)
 
 /* After a plan step: the changed records, the incident totals, alerts. */
 static int
-after_step(engine *E, uint32_t rev0, const char *op, desk_result *res)
+after_step(engine *E, uint32_t rev0, const char *op, int32_t today,
+	   desk_result *res)
 {
 	counts cnt = {0};
 	if (write_changes(E, 0, rev0, 0, 0, 0, op, &cnt, &res->placed,
 			  &res->unplaced, &res->released, &res->released_p,
 			  &res->dispatches) ||
-	    refresh_incidents(E) || shelter_alerts(E))
+	    refresh_incidents(E) || shelter_alerts(E) ||
+	    supply_alerts(E, today))
 		return -1;
 	return 0;
 }
@@ -419,9 +421,18 @@ lot_qty_add(engine *E, long li, int64_t delta)
 	const geo_lot *l = &E->lots[li];
 	char exp[16];
 	sqlite3_stmt *st = store_stmt(
-		E->db, "INSERT INTO lots (depot, lot, item, qty, expires)"
-		       " VALUES (?,?,?,?,?) ON CONFLICT (depot, lot) DO UPDATE"
-		       " SET qty = qty + excluded.qty");
+		E->db, "UPDATE lots SET qty = qty + ? WHERE depot=? AND lot=?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, delta);
+	sqlite3_bind_text(st, 2, E->dep[l->depot].id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->lot, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(store_db(E->db)) > 0)
+		return 0;
+	st = store_stmt(E->db, "INSERT INTO lots (depot, lot, item, qty,"
+			       " expires) VALUES (?,?,?,?,?)");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, E->dep[l->depot].id, -1, SQLITE_STATIC);
@@ -492,16 +503,17 @@ do_receive(engine *E, json_t *args, const char *op, int replay,
 			      E->lots[li].expires_ymd ? "on its date" : "never");
 	if (li < 0 && (li = desk_lot_add(E, dep, lot, item, expires)) < 0)
 		return -1;
+	/* the store first: a store error leaves the plan untouched */
+	if (!replay && (lot_qty_add(E, li, json_integer_value(q)) ||
+			movement(E, depot, lot, item_s, "received",
+				 json_integer_value(q), 0, NULL, op)))
+		return -1;
 	if (alloc_plan_receive_stock(&E->plan, (uint32_t)dep + 1,
 				     (uint32_t)li + 1, item,
 				     json_integer_value(q),
 				     expires == GEO_NO_EXPIRY ? ALLOC_DAY_NEVER
 							      : expires,
 				     today, err, errlen))
-		return -1;
-	if (!replay && (lot_qty_add(E, li, json_integer_value(q)) ||
-			movement(E, depot, lot, item_s, "received",
-				 json_integer_value(q), 0, NULL, op)))
 		return -1;
 	*eff = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s?}", "cmd", "stock.receive",
 			 "depot", depot, "lot", lot, "item", item_s, "qty", q,
@@ -547,6 +559,10 @@ do_adjust(engine *E, json_t *args, const char *op, int replay,
 			      "planned dispatches: it cannot lose %lld",
 			      lot, (long long)qty, (long long)res,
 			      (long long)-delta);
+	if (!replay && (lot_qty_add(E, li, delta) ||
+			movement(E, depot, lot, geo_item_name(l->item),
+				 "adjusted", delta, 0, reason, op)))
+		return -1;
 	if (delta > 0) {
 		if (alloc_plan_receive_stock(
 			    &E->plan, (uint32_t)dep + 1, (uint32_t)li + 1,
@@ -561,10 +577,6 @@ do_adjust(engine *E, json_t *args, const char *op, int replay,
 		if (alloc_plan_replan(&E->plan, today, err, errlen))
 			return -1;
 	}
-	if (!replay && (lot_qty_add(E, li, delta) ||
-			movement(E, depot, lot, geo_item_name(l->item),
-				 "adjusted", delta, 0, reason, op)))
-		return -1;
 	*eff = json_pack("{s:s,s:s,s:s,s:I}", "cmd", "stock.adjust", "depot",
 			 depot, "lot", lot, "delta", (json_int_t)delta);
 	return 0;
@@ -594,8 +606,6 @@ do_confirm(engine *E, json_t *args, const char *op, int replay, json_t **eff,
 			      (long long)n);
 	int64_t qty = x->qty;
 	uint32_t lot = x->lot;
-	if (alloc_plan_confirm(&E->plan, (size_t)n - 1, err, errlen))
-		return -1;
 	if (!replay && lot >= 1 && lot <= E->nlots) {
 		const geo_lot *l = &E->lots[lot - 1];
 		if (lot_qty_add(E, (long)lot - 1, -qty) ||
@@ -604,6 +614,8 @@ do_confirm(engine *E, json_t *args, const char *op, int replay, json_t **eff,
 			     op))
 			return -1;
 	}
+	if (alloc_plan_confirm(&E->plan, (size_t)n - 1, err, errlen))
+		return -1;
 	*eff = json_pack("{s:s,s:I}", "cmd", "dispatch.confirm", "dispatch",
 			 (json_int_t)n);
 	return 0;
@@ -730,7 +742,7 @@ desk_run(engine *E, const char *cmd, json_t *args, const char *op,
 	if (eff)
 		json_object_set_new(eff, "today", json_integer(today));
 	if (journal(E, cmd, op, raw, rawlen, eff, today) ||
-	    (E->plan.rev != rev0 && after_step(E, rev0, op, res)))
+	    (E->plan.rev != rev0 && after_step(E, rev0, op, today, res)))
 		rc = -1;
 out:
 	if (rc < 0 && err[0] == '\0')

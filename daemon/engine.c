@@ -712,7 +712,9 @@ count_evacuee(counts *c, const struct alloc_evacuee *e)
 {
 	c->aff_hh++;
 	c->aff_p += e->hh.persons;
-	if (!e->evacuate)
+	/* evacuating = in a shelter or waiting for one: a family that left
+	 * (checked out, incident closed) is no longer counted */
+	if (!e->evacuate || e->status == ALLOC_ST_LEFT)
 		return;
 	c->ev_hh++;
 	c->ev_p += e->hh.persons;
@@ -795,7 +797,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 				       " VALUES (?,?,?)");
 			if (st == NULL)
 				goto fail;
-			sqlite3_bind_int64(st, 1, inc);
+			sqlite3_bind_int64(st, 1, e->incident);
 			sqlite3_bind_int64(st, 2, e->hh.id);
 			sqlite3_bind_text(st, 3, alloc_reason_name(e->reason),
 					  -1, SQLITE_STATIC);
@@ -835,7 +837,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 		if (st == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
-		sqlite3_bind_int64(st, 2, inc);
+		sqlite3_bind_int64(st, 2, e->incident);
 		sqlite3_bind_int64(st, 3, e->hh.id);
 		sqlite3_bind_text(st, 4, shelter_name(E, shid), -1,
 				  SQLITE_STATIC);
@@ -849,7 +851,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 			"DELETE FROM unplaced WHERE incident=? AND household=?");
 		if (del == NULL)
 			goto fail;
-		sqlite3_bind_int64(del, 1, inc);
+		sqlite3_bind_int64(del, 1, e->incident);
 		sqlite3_bind_int64(del, 2, e->hh.id);
 		sqlite3_step(del);
 		if (emit(E, "assign.household",
@@ -1049,6 +1051,174 @@ unplaced_alert(engine *E, int64_t inc, const counts *c)
 		return alert_clear(E, open, "alert.unplaced", d);
 	json_decref(d);
 	return 0;
+}
+
+/*
+ * Depot alerts after a step whose day is `today`:
+ *  - alert.depot (meal_cover): meals not yet reserved in a depot against
+ *    the meals planned from it per day (the busiest day from today on);
+ *    raised under [alerts] depot_cover_days, cleared at that + 0.5 day or
+ *    when nothing is planned from it any more;
+ *  - alert.expiry: a lot with units nobody planned to use, expiring
+ *    within [supply] expiry_warn_days (warn) or expired (critical);
+ *    cleared when the lot is used up or adjusted to 0.
+ */
+int
+supply_alerts(engine *E, int32_t today)
+{
+	const struct alloc_plan *pl = &E->plan;
+	double th = E->cfg->alerts.depot_cover_days;
+	int64_t *best = calloc(E->ndep + 1, sizeof(int64_t));
+	int rc = 0;
+
+	if (!best) {
+		rc = -1;
+		goto out;
+	}
+	/* meals planned per depot and day from today on, in a depot x day
+	 * table over the days that have any (a period is at most 90 days) */
+	{
+		int32_t hi = today;
+		for (size_t i = 0; i < pl->ndispatches; i++) {
+			const struct alloc_dispatch *d = &pl->dispatches[i];
+			if (d->item == ALLOC_ITEM_MEAL &&
+			    d->state == ALLOC_DISPATCH_PLANNED && d->qty > 0 &&
+			    d->day >= today && d->day > hi)
+				hi = d->day;
+		}
+		size_t span = (size_t)(hi - today) + 1;
+		if (span > 4000)
+			span = 4000;
+		int64_t *t = calloc(span * (E->ndep + 1), sizeof(int64_t));
+		if (t == NULL) {
+			rc = -1;
+			goto out;
+		}
+		for (size_t i = 0; i < pl->ndispatches; i++) {
+			const struct alloc_dispatch *d = &pl->dispatches[i];
+			if (d->item != ALLOC_ITEM_MEAL ||
+			    d->state != ALLOC_DISPATCH_PLANNED || d->qty <= 0 ||
+			    d->day < today || (size_t)(d->day - today) >= span ||
+			    d->depot < 1 || d->depot > E->ndep)
+				continue;
+			t[(d->depot - 1) * span + (size_t)(d->day - today)] +=
+				d->qty;
+		}
+		for (size_t k = 0; k < E->ndep; k++)
+			for (size_t j = 0; j < span; j++)
+				if (t[k * span + j] > best[k])
+					best[k] = t[k * span + j];
+		free(t);
+	}
+	for (size_t k = 0; k < E->ndep && rc == 0; k++) {
+		int64_t avail = alloc_ledger_available(
+			&E->ledger, (uint32_t)k + 1, ALLOC_ITEM_MEAL, today);
+		double cover = best[k] > 0 ? (double)avail / best[k] : 1e9;
+		int64_t open = open_alert(E, "alert.depot", E->dep[k].id);
+		json_t *d = json_pack(
+			"{s:s,s:I,s:I,s:f,s:f}", "depot", E->dep[k].id,
+			"available", (json_int_t)avail, "per_day",
+			(json_int_t)best[k], "days_of_cover",
+			best[k] > 0 ? round(cover * 10) / 10 : 0.0,
+			"threshold_days", th);
+		if (open < 0)
+			rc = -1;
+		else if (open == 0 && best[k] > 0 && cover < th)
+			rc = alert_raise(E, "alert.depot", "meal_cover",
+					 E->dep[k].id, "warn", d) < 0;
+		else if (open > 0 && (best[k] == 0 || cover >= th + 0.5))
+			rc = alert_clear(E, open, "alert.depot", d);
+		else
+			json_decref(d);
+	}
+	if (rc)
+		goto out;
+	/* expiry: lots about to expire with units nobody planned to use */
+	{
+		struct alloc_expiring *x = NULL;
+		size_t nx = 0;
+		char err[128], subject[96], exp[ALLOC_DAY_BUFLEN];
+		if (alloc_ledger_expiring(&E->ledger, today,
+					  (uint32_t)E->cfg->supply.expiry_warn_days,
+					  &x, &nx, err, sizeof(err))) {
+			rc = -1;
+			goto out;
+		}
+		for (size_t i = 0; i < nx && rc == 0; i++) {
+			uint32_t lot = x[i].lot, dep = x[i].depot;
+			if (lot < 1 || lot > E->nlots || dep < 1 || dep > E->ndep)
+				continue;
+			const char *lid = E->lots[lot - 1].lot;
+			snprintf(subject, sizeof(subject), "%s/%s",
+				 E->dep[dep - 1].id, lid);
+			int64_t open = open_alert(E, "alert.expiry", subject);
+			if (open != 0 || x[i].unused <= 0)
+				continue;
+			int left = x[i].expires - today;
+			rc = alert_raise(
+				     E, "alert.expiry", "expiry", subject,
+				     left < 0 ? "critical" : "warn",
+				     json_pack("{s:s,s:s,s:s,s:I,s:s,s:i}",
+					       "depot", E->dep[dep - 1].id,
+					       "lot", lid, "item",
+					       alloc_item_name(x[i].item), "qty",
+					       (json_int_t)x[i].unused,
+					       "expires",
+					       alloc_day_format(x[i].expires,
+								exp),
+					       "days_left", left)) < 0;
+		}
+		free(x);
+		/* clear the lots that are used up (nothing unused left) */
+		sqlite3_stmt *st = store_stmt(
+			E->db, "SELECT id, subject FROM alerts WHERE"
+			       " topic='alert.expiry' AND state != 'cleared'");
+		struct { int64_t id; char subject[96]; } *o = NULL;
+		size_t no = 0;
+		if (st == NULL) {
+			rc = -1;
+			goto out;
+		}
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			void *y = realloc(o, (no + 1) * sizeof(*o));
+			if (y == NULL)
+				break;
+			o = y;
+			o[no].id = sqlite3_column_int64(st, 0);
+			snprintf(o[no].subject, sizeof(o[no].subject), "%s",
+				 (const char *)sqlite3_column_text(st, 1));
+			no++;
+		}
+		sqlite3_reset(st);
+		for (size_t i = 0; i < no && rc == 0; i++) {
+			char *slash = strchr(o[i].subject, '/');
+			if (slash == NULL)
+				continue;
+			*slash = '\0';
+			int64_t unused = 0;
+			for (size_t j = 0; j < E->ledger.n; j++) {
+				const struct alloc_lot *l = &E->ledger.lots[j];
+				if (l->depot >= 1 && l->depot <= E->ndep &&
+				    l->lot >= 1 && l->lot <= E->nlots &&
+				    strcmp(E->dep[l->depot - 1].id,
+					   o[i].subject) == 0 &&
+				    strcmp(E->lots[l->lot - 1].lot,
+					   slash + 1) == 0)
+					unused += l->qty - l->reserved;
+			}
+			if (unused <= 0)
+				rc = alert_clear(
+					E, o[i].id, "alert.expiry",
+					json_pack("{s:s,s:s,s:I}", "depot",
+						  o[i].subject, "lot",
+						  slash + 1, "qty",
+						  (json_int_t)0));
+		}
+		free(o);
+	}
+out:
+	free(best);
+	return rc;
 }
 
 int
@@ -1446,7 +1616,8 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 			goto out;
 	}
 	if (!exercise && (shelter_alerts(E) || shortage_alerts(E, inc) ||
-			  unplaced_alert(E, inc, &cnt)))
+			  unplaced_alert(E, inc, &cnt) ||
+			  supply_alerts(E, today)))
 		goto out;
 	rc = 0;
 out:

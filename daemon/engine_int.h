@@ -26,6 +26,8 @@ int64_t open_alert(engine *E, const char *topic, const char *subject);
 int shelter_alerts(engine *E);
 int shortage_alerts(engine *E, int64_t inc);
 int unplaced_alert(engine *E, int64_t inc, const counts *c);
+/* alert.depot (meal cover) and alert.expiry as of day today. */
+int supply_alerts(engine *E, int32_t today);
 void count_evacuee(counts *c, const struct alloc_evacuee *e);
 /* Store and publish every plan record with rev > rev0 (see engine.c). */
 int write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,

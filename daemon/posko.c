@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/control.h"
+#include "daemon/feedwire.h"
 #include "daemon/log.h"
 
 #if __has_include("daemon/cap.h")
@@ -69,6 +70,7 @@ static void
 publish_pending(posko *P)
 {
 	long n;
+	feedwire_flush(P); /* the feed's waiting events, CAP out, sitrep */
 	do {
 		n = store_outbox_unpublished(P->rdb, P->published, 4096,
 					     publish_one, P);
@@ -192,6 +194,7 @@ after_work_cb(uv_work_t *w, int status)
 				 q->res.placed, q->res.unplaced,
 				 q->res.released, q->res.dispatches);
 		}
+		feedwire_decided(P, &q->m, &q->res, q->failed);
 		qitem_free(q);
 	}
 next:
@@ -278,6 +281,8 @@ on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
 	if (P->stopping)
 		return;
 	P->received++;
+	if (feedwire_ingest(P, msg, len))
+		return; /* CAP, RW states, gate levels */
 	if (ingest_parse(msg, len, P->cfg->daemon.max_message_bytes, P->cfg,
 			 P->cap, &m, &e)) {
 		P->rejected++;
@@ -543,6 +548,8 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 		return -1;
 	log_info("state rebuilt from the store: %ld journal steps replayed",
 		 n);
+	if (feedwire_start(P, err, errlen))
+		return -1;
 	P->published = 0;
 	P->ingest = bus_open(P->loop, NN_PULL, cfg->bus.ingest,
 			     cfg->bus.socket_mode, grp, on_ingest, P, err,
@@ -607,6 +614,7 @@ posko_stop(posko *P)
 	bus_close(P->control_ro);
 	bus_close(P->events);
 	P->ingest = P->control = P->control_ro = P->events = NULL;
+	feedwire_stop(P);
 	if (!uv_is_closing((uv_handle_t *)&P->sigterm)) {
 		uv_close((uv_handle_t *)&P->sigterm, NULL);
 		uv_close((uv_handle_t *)&P->sigint, NULL);
@@ -633,6 +641,7 @@ posko_stop(posko *P)
 void
 posko_free(posko *P)
 {
+	feedwire_free(P);
 	engine_free(&P->E);
 	store_close(P->rdb);
 	store_close(P->wdb);

@@ -46,6 +46,7 @@ typedef struct posko {
 	int64_t started;
 	uint64_t accepted, rejected;
 	uint64_t received; /* messages read from the ingest socket */
+	struct feedwire *feed; /* the BPBD feed (daemon/feedwire.h) */
 } posko;
 
 int posko_start(posko *P, posko_config *cfg, const char *config_path,

@@ -985,12 +985,19 @@ feed_stale_action
 rwstate_stale_step(int *raised, int floods_active, time_t last_msg, time_t now,
                    int minutes)
 {
+	return rwstate_stale_step_s(raised, floods_active, last_msg, now,
+	                            minutes > 0 ? minutes * 60 : 0);
+}
+
+feed_stale_action
+rwstate_stale_step_s(int *raised, int floods_active, time_t last_msg,
+                     time_t now, int seconds)
+{
 	int stale;
 
 	if (raised == NULL)
 		return FEED_STALE_NONE;
-	stale = minutes > 0 && floods_active &&
-	        now - last_msg >= (time_t)minutes * 60;
+	stale = seconds > 0 && floods_active && now - last_msg >= seconds;
 	if (stale && !*raised) {
 		*raised = 1;
 		return FEED_STALE_RAISE;

@@ -186,5 +186,9 @@ typedef enum {
  */
 feed_stale_action rwstate_stale_step(int *raised, int floods_active,
                                      time_t last_msg, time_t now, int minutes);
+/* The same with the period in seconds ([alerts] feed_stale_s). */
+feed_stale_action rwstate_stale_step_s(int *raised, int floods_active,
+                                       time_t last_msg, time_t now,
+                                       int seconds);
 
 #endif
