@@ -705,7 +705,7 @@ best_choice(struct work *w, size_t i, uint32_t skip, uint32_t *best,
 {
 	const struct hh *h = &w->h[i];
 	const struct cand *c;
-	uint32_t nc, b;
+	uint32_t nc, b, t;
 	double bv;
 	int rc;
 
@@ -713,17 +713,24 @@ again:
 	c = cands(w, i, &nc);
 	b = NOPE;
 	bv = h->u;
-	for (uint32_t t = 0; t < nc; t++) {
-		double v;
+	for (t = 0; t < nc; t++) {
+		double v, ad = h->a * c[t].d;
 
+		/* sorted by distance and prices >= 0: nothing further on
+		 * can beat (or tie) bv once the trip alone exceeds it */
+		if (ad > bv)
+			break;
 		if (c[t].s == skip)
 			continue;
-		v = h->a * c[t].d + w->price[c[t].s];
+		v = ad + w->price[c[t].s];
 		if (v < bv || (v == bv && b != NOPE && c[t].s < b)) {
 			bv = v;
 			b = c[t].s;
 		}
 	}
+	/* candidates looked at count as work (see WORK_BUDGET): in a price
+	 * war most of the time goes here, on long widened lists */
+	w->work += t / 8;
 	/* A shelter beyond the K has value >= a * d_K (prices >= 0). */
 	if (w->trunc[i] && nc > 0 && bv > h->a * c[nc - 1].d) {
 		rc = widen(w, i);
@@ -733,6 +740,43 @@ again:
 	}
 	*best = b;
 	*val = bv;
+	return ALLOC_OK;
+}
+
+/*
+ * Best shelter for household i among those with room for it now (or NOPE:
+ * unplaced), at the current prices. Used once the run hurries: a family
+ * shed then never makes another shelter over-full, so the cascade of sheds
+ * ends after one shed per over-full shelter.
+ */
+static int
+best_room(struct work *w, size_t i, uint32_t skip, uint32_t *best)
+{
+	const struct hh *h = &w->h[i];
+	const struct cand *c;
+	uint32_t nc, b = NOPE;
+	double bv = h->u;
+	int rc;
+
+	if (w->trunc[i] && (rc = widen(w, i)) != ALLOC_OK)
+		return rc;
+	c = cands(w, i, &nc);
+	for (uint32_t t = 0; t < nc; t++) {
+		double v, ad = h->a * c[t].d;
+		uint32_t j = c[t].s;
+
+		if (ad > bv)
+			break;
+		if (j == skip ||
+		    w->s[j].free0 - w->load[j] < (int64_t)h->w)
+			continue;
+		v = ad + w->price[j];
+		if (v < bv || (v == bv && b != NOPE && j < b)) {
+			bv = v;
+			b = j;
+		}
+	}
+	*best = b;
 	return ALLOC_OK;
 }
 
@@ -865,6 +909,11 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 
 		unplace(w, l->i);
 		w->alt[l->i] = -INFINITY;
+		if (w->work > w->budget) {
+			rc = best_room(w, l->i, j, &l->to);
+			if (rc != ALLOC_OK)
+				return rc;
+		}
 		if (l->to == NOPE)
 			continue;
 		rc = place(w, l->i, l->to);

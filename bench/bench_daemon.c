@@ -223,8 +223,7 @@ need_poskod(const char *when)
 
 /* snprintf for paths: a path too long for its buffer is an error, not a
  * silently different file. */
-static void
-pathf(char *buf, size_t len, const char *fmt, ...)
+static void pathf(char *buf, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -250,7 +249,8 @@ usage(FILE *f, int code)
 	      "                    [--scenario DIR] [--strict] "
 	      "[--households N]\n"
 	      "                    [--per-incident K] [--small K] "
-	      "[--timeout S] [--seed N] [--keep]\n"
+	      "[--timeout S]\n"
+	      "                    [--seed N] [--keep]\n"
 	      "  --quick           smoke run: 50 incidents, 1,000 reports/s "
 	      "for 3 s\n"
 	      "  --incidents N     latency incidents (default 1000)\n"
@@ -290,7 +290,7 @@ num(const char *opt, const char *v, long lo, long hi)
 	n = v ? strtol(v, &end, 10) : 0;
 	if (v == NULL || *v == '\0' || *end || errno || n < lo || n > hi) {
 		fprintf(stderr, "bench_daemon: %s: want an integer %ld..%ld\n",
-			opt, lo, hi);
+		        opt, lo, hi);
 		usage(stderr, 2);
 	}
 	return n;
@@ -485,7 +485,7 @@ load_points(const char *path, struct pts *p)
 		fail("%s: no lon/lat columns", path);
 	while (getline(&line, &cap, f) > 0) {
 		const char *a = csv_field(line, clon),
-			   *b = csv_field(line, clat);
+		           *b = csv_field(line, clat);
 		if (a && b)
 			pts_add(p, strtod(a, NULL), strtod(b, NULL));
 	}
@@ -526,7 +526,7 @@ grid_build(struct grid *g, const struct pts *p, double cell)
 		fail("out of memory");
 	for (size_t i = 0; i < p->n; i++) {
 		long c = (long)((p->y[i] - g->y0) / cell) * g->nx +
-			 (long)((p->x[i] - g->x0) / cell);
+		         (long)((p->x[i] - g->x0) / cell);
 		g->start[c + 1]++;
 	}
 	for (size_t c = 0; c < nc; c++)
@@ -537,7 +537,7 @@ grid_build(struct grid *g, const struct pts *p, double cell)
 	memcpy(fill, g->start, nc * sizeof(uint32_t));
 	for (size_t i = 0; i < p->n; i++) {
 		long c = (long)((p->y[i] - g->y0) / cell) * g->nx +
-			 (long)((p->x[i] - g->x0) / cell);
+		         (long)((p->x[i] - g->x0) / cell);
 		g->idx[fill[c]++] = (uint32_t)i;
 	}
 	free(fill);
@@ -555,7 +555,7 @@ cmp_double(const void *a, const void *b)
  * not k households within 30 km. */
 static double
 kth_dist(const struct pts *p, const struct grid *g, double cx, double cy,
-	 size_t k)
+         size_t k)
 {
 	static double *d;
 	static size_t cap;
@@ -583,7 +583,8 @@ kth_dist(const struct pts *p, const struct grid *g, double cx, double cy,
 						continue;
 					if (n == cap) {
 						cap = cap ? cap * 2 : 4096;
-						d = realloc(d, cap * sizeof(*d));
+						d = realloc(d,
+						            cap * sizeof(*d));
 						if (d == NULL)
 							fail("out of memory");
 					}
@@ -607,8 +608,8 @@ struct circle {
  * with a shelter within SHELTER_NEAR_M. */
 static void
 draw_circles(const struct pts *hh, const struct grid *g, const struct pts *sh,
-	     size_t k, struct circle *out, size_t n, uint64_t seed,
-	     uint64_t stream)
+             size_t k, struct circle *out, size_t n, uint64_t seed,
+             uint64_t stream)
 {
 	struct gen_rng rng;
 	size_t tries = 0;
@@ -622,7 +623,8 @@ draw_circles(const struct pts *hh, const struct grid *g, const struct pts *sh,
 		uint32_t h = gen_rng_below(&rng, (uint32_t)hh->n);
 		double best = INFINITY;
 		for (size_t s = 0; s < sh->n; s++) {
-			double dx = sh->x[s] - hh->x[h], dy = sh->y[s] - hh->y[h];
+			double dx = sh->x[s] - hh->x[h],
+			       dy = sh->y[s] - hh->y[h];
 			best = fmin(best, dx * dx + dy * dy);
 		}
 		if (sqrt(best) > SHELTER_NEAR_M)
@@ -644,23 +646,25 @@ draw_circles(const struct pts *hh, const struct grid *g, const struct pts *sh,
 static int
 msg_open(char *buf, size_t len, const char *sid, const struct circle *c)
 {
-	return snprintf(buf, len,
-			"{\"v\":1,\"kind\":\"incident.report\",\"source\":\"" SRC
-			"\",\"source_id\":\"%s\",\"action\":\"open\","
-			"\"type\":\"fire\",\"title\":\"bench\","
-			"\"severity\":{\"evacuate\":true},"
-			"\"footprint\":{\"point\":[%.6f,%.6f],"
-			"\"radius_m\":%.1f}}",
-			sid, c->lon, c->lat, c->r);
+	return snprintf(
+	    buf, len,
+	    "{\"v\":1,\"kind\":\"incident.report\",\"source\":\"" SRC
+	    "\",\"source_id\":\"%s\",\"action\":\"open\","
+	    "\"type\":\"fire\",\"title\":\"bench\","
+	    "\"severity\":{\"evacuate\":true},"
+	    "\"footprint\":{\"point\":[%.6f,%.6f],"
+	    "\"radius_m\":%.1f}}",
+	    sid, c->lon, c->lat, c->r);
 }
 
 static int
 msg_cancel(char *buf, size_t len, const char *sid)
 {
-	return snprintf(buf, len,
-			"{\"v\":1,\"kind\":\"incident.report\",\"source\":\"" SRC
-			"\",\"source_id\":\"%s\",\"action\":\"cancel\"}",
-			sid);
+	return snprintf(
+	    buf, len,
+	    "{\"v\":1,\"kind\":\"incident.report\",\"source\":\"" SRC
+	    "\",\"source_id\":\"%s\",\"action\":\"cancel\"}",
+	    sid);
 }
 
 /* ---- what the subscribers saw ------------------------------------------ */
@@ -813,14 +817,14 @@ on_event(struct run *R, const char *buf, size_t len, int64_t t)
 		s->nrejected++;
 		if (R->first_reject[0] == '\0')
 			snprintf(R->first_reject, sizeof(R->first_reject),
-				 "%.*s", (int)(len < 400 ? len : 400), buf);
+			         "%.*s", (int)(len < 400 ? len : 400), buf);
 		seq_got(s, k, cancel, t);
 		pthread_cond_broadcast(&R->cv);
 	} else if (TOPIC("incident.opened")) {
 		if ((s = ours(R, buf, len, 0, &k, &cancel)) == NULL)
 			return;
-		s->affected[k] = (int)int_after(buf, len,
-						"\"affected\":{\"households\":");
+		s->affected[k] =
+		    (int)int_after(buf, len, "\"affected\":{\"households\":");
 	}
 #undef TOPIC
 }
@@ -927,8 +931,8 @@ static void
 send_msg(int s, const char *buf, size_t len, const char *what)
 {
 	if (nn_send(s, buf, len, 0) < 0)
-		fail("%s: send: %s (the receiver took nothing for 10 s)",
-		     what, nn_strerror(nn_errno()));
+		fail("%s: send: %s (the receiver took nothing for 10 s)", what,
+		     nn_strerror(nn_errno()));
 }
 
 /* The echo: a bare PULL -> PUB relay, run in a child forked before the
@@ -944,7 +948,7 @@ echo_main(const char *in, const char *out)
 	if (pull < 0 || pub < 0 || nn_bind(pull, in) < 0 ||
 	    nn_bind(pub, out) < 0) {
 		fprintf(stderr, "bench_daemon: echo: %s\n",
-			nn_strerror(nn_errno()));
+		        nn_strerror(nn_errno()));
 		_exit(1);
 	}
 	for (;;) {
@@ -991,22 +995,23 @@ write_conf(const struct env *E, const char *path)
 	/* as tools/sample.conf: everything under the run directory, no
 	 * systemd, no group, sitreps off */
 	fprintf(f,
-		"; written by bench_daemon\n[daemon]\nstate_dir = %s/state\n"
-		"runtime_dir = %s/run\nlog_level = info\nwatchdog = no\n\n"
-		"[bus]\ningest = ipc://%%r/ingest.ipc\n"
-		"control = ipc://%%r/control.ipc\n"
-		"control_readonly = ipc://%%r/control-ro.ipc\n"
-		"events = ipc://%%r/events.ipc\nsocket_group =\n"
-		"socket_mode = 0660\n\n[data]\n",
-		E->dir, E->dir);
+	        "; written by bench_daemon\n[daemon]\nstate_dir = %s/state\n"
+	        "runtime_dir = %s/run\nlog_level = info\nwatchdog = no\n\n"
+	        "[bus]\ningest = ipc://%%r/ingest.ipc\n"
+	        "control = ipc://%%r/control.ipc\n"
+	        "control_readonly = ipc://%%r/control-ro.ipc\n"
+	        "events = ipc://%%r/events.ipc\nsocket_group =\n"
+	        "socket_mode = 0660\n\n[data]\n",
+	        E->dir, E->dir);
 	for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
 		char p[PATH_MAX + 64];
 		pathf(p, sizeof(p), "%s/%s", E->data, layers[i][1]);
 		if (is_file(p))
 			fprintf(f, "%s = %s\n", layers[i][0], p);
 	}
-	fprintf(f, "\n[cap]\nspool_dir = %%S/spool\noutbox_dir = %%S/cap-out\n"
-		   "\n[feed]\nsitrep_interval_s = 0\nsitrep_dir = %%S/sitrep\n");
+	fprintf(f,
+	        "\n[cap]\nspool_dir = %%S/spool\noutbox_dir = %%S/cap-out\n"
+	        "\n[feed]\nsitrep_interval_s = 0\nsitrep_dir = %%S/sitrep\n");
 	if (fclose(f))
 		fail("%s: %s", path, strerror(errno));
 }
@@ -1134,24 +1139,40 @@ wait_subscribed(struct run *R, int push, int echo, const char *what)
 	fail("%s: the subscriber never received the probe", what);
 }
 
-static void
-stop_poskod(void)
+/* SIGTERM, then wait as long as systemd/poskod.service does
+ * (TimeoutStopSec=60) before SIGKILL.  Returns 0 on a clean exit; *secs is
+ * how long it took. */
+static int
+stop_poskod(double *secs)
 {
-	int64_t deadline;
+	int64_t t0 = now_ns(), deadline = t0 + 60 * NS;
 
-	if (!poskod_alive())
-		need_poskod("before the stop");
+	*secs = 0;
+	if (!poskod_alive()) {
+		say("poskod was gone before the stop (wait status %#x)",
+		    g_poskod_status);
+		return -1;
+	}
 	kill((pid_t)g_poskod, SIGTERM);
-	deadline = now_ns() + 60 * NS;
 	while (poskod_alive()) {
-		if (now_ns() > deadline)
-			fail("poskod did not stop within 60 s of SIGTERM");
+		if (now_ns() > deadline) {
+			say("poskod did not stop within 60 s of SIGTERM "
+			    "(systemd's TimeoutStopSec): SIGKILL");
+			kill((pid_t)g_poskod, SIGKILL);
+			waitpid((pid_t)g_poskod, &g_poskod_status, 0);
+			g_poskod = 0;
+			*secs = (double)(now_ns() - t0) / NS;
+			return -1;
+		}
 		usleep(20000);
 	}
-	if (!WIFEXITED(g_poskod_status) || WEXITSTATUS(g_poskod_status))
-		fail("poskod did not stop cleanly on SIGTERM (wait status "
-		     "%#x)",
-		     g_poskod_status);
+	*secs = (double)(now_ns() - t0) / NS;
+	if (!WIFEXITED(g_poskod_status) || WEXITSTATUS(g_poskod_status)) {
+		say("poskod did not stop cleanly on SIGTERM (wait status %#x)",
+		    g_poskod_status);
+		return -1;
+	}
+	return 0;
 }
 
 static long
@@ -1222,12 +1243,13 @@ quantile(double *v, size_t n, double q)
 
 struct lat_result {
 	double p50, p99, max;
+	double first_p50, last_p50; /* first and last tenth of the run */
 	size_t n, missing;
 };
 
 static void
-latency_run(struct run *R, int push, int echo, const struct circle *c,
-	    size_t n, double timeout_s, struct lat_result *out)
+latency_run(struct run *R, int push, int echo, const struct circle *c, size_t n,
+            double timeout_s, struct lat_result *out)
 {
 	struct seq *s = echo ? &R->elat : &R->lat;
 	double *ms = calloc(n, sizeof(double));
@@ -1277,8 +1299,8 @@ latency_run(struct run *R, int push, int echo, const struct circle *c,
 			say("%s: incident lat-%zu: %s", what, i,
 			    s->rejected[i] ? "rejected"
 			    : s->got_open[i]
-				? "accepted, but no assign.household"
-				: "no ingest.accepted");
+			        ? "accepted, but no assign.household"
+			        : "no ingest.accepted");
 			if (s->rejected[i])
 				say("rejection: %s", R->first_reject);
 			pthread_mutex_unlock(&R->mu);
@@ -1313,6 +1335,15 @@ latency_run(struct run *R, int push, int echo, const struct circle *c,
 	}
 	out->n = got;
 	out->missing = missing;
+	size_t tenth = got / 10 ? got / 10 : got;
+	double *tmp = malloc((tenth ? tenth : 1) * sizeof(double));
+	if (tmp == NULL)
+		fail("out of memory");
+	memcpy(tmp, ms, tenth * sizeof(double));
+	out->first_p50 = quantile(tmp, tenth, 0.5);
+	memcpy(tmp, ms + got - tenth, tenth * sizeof(double));
+	out->last_p50 = quantile(tmp, tenth, 0.5);
+	free(tmp);
 	out->max = got ? quantile(ms, got, 1.0) : NAN;
 	out->p50 = quantile(ms, got, 0.50);
 	out->p99 = quantile(ms, got, 0.99);
@@ -1326,6 +1357,8 @@ struct sus_result {
 	double seconds_sending, seconds_total, per_s;
 	double p50, p99; /* send -> accepted (or echoed), ms */
 	long got, rejected;
+	long long queued_at_timeout;
+	size_t answered;
 	int drained;
 };
 
@@ -1333,7 +1366,7 @@ struct sus_result {
  * the incident opened WINDOW opens earlier. */
 static int
 sus_msg(char *buf, size_t len, size_t *next_open, size_t *next_cancel,
-	const struct circle *pool, size_t *idx, int *cancel)
+        const struct circle *pool, size_t *idx, int *cancel)
 {
 	char sid[32];
 
@@ -1351,30 +1384,34 @@ sus_msg(char *buf, size_t len, size_t *next_open, size_t *next_cancel,
 
 static void
 sustained_run(struct run *R, int push, int req, int echo,
-	      const struct circle *pool, long rate, long duration,
-	      struct sus_result *out)
+              const struct circle *pool, long rate, long duration,
+              struct sus_result *out)
 {
 	struct seq *s = echo ? &R->esus : &R->sus;
 	size_t total = (size_t)rate * (size_t)duration, nopen = 0, ncancel = 0;
 	const char *what = echo ? "echo" : "poskod";
 	char msg[1024];
-	int64_t t0 = now_ns(), tsent, deadline, tick = t0;
+	int64_t t0, tsent, deadline, tick, send_cap;
 	struct status st0 = {0}, st;
+	size_t m;
 
 	memset(out, 0, sizeof(*out));
 	if (!echo && get_status(req, &st0, 10000))
 		fail("poskod: no status before the sustained run");
-	for (size_t m = 0; m < total; m++) {
+	t0 = tick = now_ns();
+	/* a receiver that pushes back must not hold the bench for ever */
+	send_cap = t0 + (2 * duration + 10) * NS;
+	for (m = 0; m < total; m++) {
 		int64_t due = t0 + (int64_t)((double)m * NS / (double)rate);
 		size_t idx;
 		int cancel, len;
 		if (now_ns() < due) {
 			struct timespec ts = {due / NS, due % NS};
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-					NULL);
+			                NULL);
 		}
 		len = sus_msg(msg, sizeof(msg), &nopen, &ncancel, pool, &idx,
-			      &cancel);
+		              &cancel);
 		int64_t t = now_ns();
 		/* plain stores: the receiver never reads send times */
 		if (cancel)
@@ -1385,13 +1422,21 @@ sustained_run(struct run *R, int push, int req, int echo,
 		if (t - tick >= 5 * NS) {
 			tick = t;
 			pthread_mutex_lock(&R->mu);
-			say("%s sustained: %.0f s, %zu sent, %ld back", what,
-			    (double)(t - t0) / NS, m + 1, s->got);
+			say("%s sustained: %.0f s, %zu sent, %ld answered",
+			    what, (double)(t - t0) / NS, m + 1, s->got);
 			pthread_mutex_unlock(&R->mu);
 			if (!echo)
 				need_poskod("during the sustained run");
+			if (t > send_cap) {
+				say("%s: sending for %.0f s already: stopping "
+				    "at %zu of %zu",
+				    what, (double)(t - t0) / NS, m + 1, total);
+				m++;
+				break;
+			}
 		}
 	}
+	total = m;
 	tsent = now_ns();
 	out->sent = total;
 	out->opens = nopen;
@@ -1399,14 +1444,21 @@ sustained_run(struct run *R, int push, int req, int echo,
 	out->seconds_sending = (double)(tsent - t0) / NS;
 
 	/* drain: every report answered, or (events dropped on the way to
-	 * us) poskod idle with everything read and published */
-	deadline = tsent + (int64_t)(duration > 60 ? duration : 60) * NS;
-	int64_t next_status = now_ns();
+	 * us) poskod idle with everything read and published.  A daemon
+	 * that keeps up needs well under a second; allow 10 s plus the
+	 * run's duration. */
+	deadline = tsent + (int64_t)(duration + 10) * NS;
+	int64_t next_status = now_ns(), next_say = now_ns() + 5 * NS;
 	pthread_mutex_lock(&R->mu);
 	for (;;) {
 		if ((size_t)s->got >= total) {
 			out->drained = 1;
 			break;
+		}
+		if (!echo && now_ns() >= next_say) {
+			say("%s: draining, %ld of %zu answered", what, s->got,
+			    total);
+			next_say += 5 * NS;
 		}
 		if (!echo && now_ns() >= next_status) {
 			long long last_seen = R->last_id;
@@ -1414,12 +1466,15 @@ sustained_run(struct run *R, int push, int req, int echo,
 			need_poskod("while draining the sustained run");
 			int ok = get_status(req, &st, 5000) == 0;
 			pthread_mutex_lock(&R->mu);
-			if (ok && st.received >= st0.received + (long long)total &&
+			if (ok &&
+			    st.received >= st0.received + (long long)total &&
 			    st.queued == 0 && !st.busy &&
-			    last_seen >= st.last_event_id && R->last_id == last_seen) {
+			    last_seen >= st.last_event_id &&
+			    R->last_id == last_seen) {
 				out->drained = 1;
 				break;
 			}
+			out->queued_at_timeout = ok ? st.queued : -1;
 			next_status = now_ns() + NS / 4;
 		}
 		if (echo && now_ns() > tsent + 2 * NS) {
@@ -1435,21 +1490,26 @@ sustained_run(struct run *R, int push, int req, int echo,
 	out->rejected = s->nrejected;
 	out->seconds_total = (double)((s->last ? s->last : tsent) - t0) / NS;
 	pthread_mutex_unlock(&R->mu);
-	out->per_s = (double)total / out->seconds_total;
+	/* reports answered over the time until the last answer: when the
+	 * receiver keeps up this is the rate sent */
+	out->per_s = (double)out->got / out->seconds_total;
 
-	double *ms = malloc(total * sizeof(double));
+	double *ms = malloc((total ? total : 1) * sizeof(double));
 	size_t n = 0;
 	if (ms == NULL)
 		fail("out of memory");
 	pthread_mutex_lock(&R->mu);
 	for (size_t i = 0; i < nopen; i++) {
 		if (s->got_open[i] && s->send_open[i])
-			ms[n++] = (double)(s->got_open[i] - s->send_open[i]) / 1e6;
+			ms[n++] =
+			    (double)(s->got_open[i] - s->send_open[i]) / 1e6;
 		if (i < ncancel && s->got_cancel[i] && s->send_cancel[i])
 			ms[n++] =
-			    (double)(s->got_cancel[i] - s->send_cancel[i]) / 1e6;
+			    (double)(s->got_cancel[i] - s->send_cancel[i]) /
+			    1e6;
 	}
 	pthread_mutex_unlock(&R->mu);
+	out->answered = n;
 	out->p50 = quantile(ms, n, 0.50);
 	out->p99 = quantile(ms, n, 0.99);
 	free(ms);
@@ -1464,14 +1524,14 @@ journal_count(const char *db, const char *like, const char *action)
 	sqlite3_stmt *st = NULL;
 	long n = -1;
 
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(h, 10000);
 	if (sqlite3_prepare_v2(h,
-			       "SELECT count(*) FROM journal WHERE source = ?1"
-			       " AND source_id LIKE ?2"
-			       " AND (?3 IS NULL OR action = ?3)",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "SELECT count(*) FROM journal WHERE source = ?1"
+	                       " AND source_id LIKE ?2"
+	                       " AND (?3 IS NULL OR action = ?3)",
+	                       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, SRC, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);
@@ -1493,7 +1553,7 @@ out:
  * sample. */
 static const char *
 prepare_data(const struct opts *o, struct env *E, const char *root,
-	     const char *exedir)
+             const char *exedir)
 {
 	char gen[PATH_MAX + 32], jak[PATH_MAX + 32], hh[PATH_MAX + 32];
 
@@ -1508,7 +1568,7 @@ prepare_data(const struct opts *o, struct env *E, const char *root,
 	pathf(gen, sizeof(gen), "%s/gen_scenario", exedir);
 	if (!is_file(gen))
 		pathf(gen, sizeof(gen), "%s/build/rel/bench/gen_scenario",
-			 root);
+		      root);
 	pathf(jak, sizeof(jak), "%s/data/jakarta", root);
 	if (is_file(gen) && is_dir(jak)) {
 		char nh[32];
@@ -1525,9 +1585,10 @@ prepare_data(const struct opts *o, struct env *E, const char *root,
 			int fd = open("/dev/null", O_WRONLY);
 			if (fd >= 0)
 				dup2(fd, 1);
-			execl(gen, gen, "--households", nh, "--shelters", "1200",
-			      "--depots", "50", "--seed", "42", "--data", jak,
-			      "--out", E->data, "-q", (char *)NULL);
+			execl(gen, gen, "--households", nh, "--shelters",
+			      "1200", "--depots", "50", "--seed", "42",
+			      "--data", jak, "--out", E->data, "-q",
+			      (char *)NULL);
 			_exit(127);
 		}
 		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
@@ -1539,8 +1600,7 @@ prepare_data(const struct opts *o, struct env *E, const char *root,
 	pathf(hh, sizeof(hh), "%s/households.csv", E->data);
 	if (!is_file(hh))
 		fail("no data: neither %s with data/jakarta nor %s", gen, hh);
-	say("%s or %s missing: using data/sample (5,000 households)", gen,
-	    jak);
+	say("%s or %s missing: using data/sample (5,000 households)", gen, jak);
 	return "sample";
 }
 
@@ -1559,7 +1619,8 @@ main(int argc, char **argv)
 	struct env E;
 	char root[PATH_MAX], exedir[PATH_MAX], conf[PATH_MAX + 16],
 	    path[PATH_MAX + 32];
-	const char *tmpdir = getenv("TMPDIR"), *env_poskod = getenv("POSKOD_REL");
+	const char *tmpdir = getenv("TMPDIR"),
+	           *env_poskod = getenv("POSKOD_REL");
 	struct run R;
 	struct pts hh = {0}, sh = {0};
 	struct grid grid;
@@ -1576,24 +1637,21 @@ main(int argc, char **argv)
 	if (env_poskod && *env_poskod)
 		pathf(E.poskod, sizeof(E.poskod), "%s", env_poskod);
 	else
-		pathf(E.poskod, sizeof(E.poskod), "%s/build/rel/poskod",
-			 root);
+		pathf(E.poskod, sizeof(E.poskod), "%s/build/rel/poskod", root);
 	if (access(E.poskod, X_OK))
 		fail("%s is not built (make build/rel/poskod), or set "
 		     "POSKOD_REL",
 		     E.poskod);
 	pathf(E.dir, sizeof(E.dir), "%s/posko-bench.XXXXXX",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	      tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (mkdtemp(E.dir) == NULL)
 		fail("mkdtemp %s: %s", E.dir, strerror(errno));
 	snprintf(g_tmp, sizeof(g_tmp), "%s", E.dir);
 	pathf(E.ingest, sizeof(E.ingest), "ipc://%s/run/ingest.ipc", E.dir);
-	pathf(E.control, sizeof(E.control), "ipc://%s/run/control.ipc",
-		 E.dir);
+	pathf(E.control, sizeof(E.control), "ipc://%s/run/control.ipc", E.dir);
 	pathf(E.events, sizeof(E.events), "ipc://%s/run/events.ipc", E.dir);
 	pathf(E.echo_in, sizeof(E.echo_in), "ipc://%s/echo-in.ipc", E.dir);
-	pathf(E.echo_out, sizeof(E.echo_out), "ipc://%s/echo-out.ipc",
-		 E.dir);
+	pathf(E.echo_out, sizeof(E.echo_out), "ipc://%s/echo-out.ipc", E.dir);
 	pathf(E.db, sizeof(E.db), "%s/state/posko.db", E.dir);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
@@ -1629,7 +1687,7 @@ main(int argc, char **argv)
 	    k_big, SMALL_POOL, o.small);
 	draw_circles(&hh, &grid, &sh, (size_t)k_big, big, nbig, o.seed, 1);
 	draw_circles(&hh, &grid, &sh, (size_t)o.small, small, SMALL_POOL,
-		     o.seed, 2);
+	             o.seed, 2);
 	double rsum = 0;
 	for (size_t i = 0; i < nbig; i++)
 		rsum += big[i].r;
@@ -1663,7 +1721,7 @@ main(int argc, char **argv)
 	double start_s = (double)(now_ns() - tstart) / NS;
 	say("poskod ready after %.1f s (pid %d)", start_s, (int)g_poskod);
 	struct rx rx_ev = {&R, sub_sock(E.events), 0, 0},
-		  rx_echo = {&R, sub_sock(E.echo_out), 1, 0};
+	          rx_echo = {&R, sub_sock(E.echo_out), 1, 0};
 	if (pthread_create(&rx_ev.th, NULL, rx_main, &rx_ev) ||
 	    pthread_create(&rx_echo.th, NULL, rx_main, &rx_echo))
 		fail("pthread_create failed");
@@ -1687,10 +1745,10 @@ main(int argc, char **argv)
 			continue;
 		aff_sum += R.lat.affected[i];
 		aff_n++;
-		aff_min = R.lat.affected[i] < aff_min ? R.lat.affected[i]
-						      : aff_min;
-		aff_max = R.lat.affected[i] > aff_max ? R.lat.affected[i]
-						      : aff_max;
+		aff_min =
+		    R.lat.affected[i] < aff_min ? R.lat.affected[i] : aff_min;
+		aff_max =
+		    R.lat.affected[i] > aff_max ? R.lat.affected[i] : aff_max;
 	}
 	pthread_mutex_unlock(&R.mu);
 	printf("incidents=%zu\n", nbig);
@@ -1702,6 +1760,9 @@ main(int argc, char **argv)
 	printf("latency_p50_ms=%.2f\nlatency_p99_ms=%.2f\nlatency_max_ms=%.2f"
 	       "\n",
 	       L.p50, L.p99, L.max);
+	printf("latency_first_tenth_p50_ms=%.2f\n"
+	       "latency_last_tenth_p50_ms=%.2f\n",
+	       L.first_p50, L.last_p50);
 	int lat_ok = L.n == nbig && L.p99 < 50.0;
 	printf("latency_p99_under_50ms=%s\n", yesno(lat_ok));
 	printf("echo_latency_p50_ms=%.3f\necho_latency_p99_ms=%.3f\n", EL.p50,
@@ -1730,21 +1791,9 @@ main(int argc, char **argv)
 	sustained_run(&R, push, req, 0, small, o.rate, o.duration, &S);
 	smp.stop = 1;
 	pthread_join(smp.th, NULL);
-	if (!S.drained) {
-		say("FAIL: poskod did not answer every sustained report "
-		    "within %ld s of the last send",
-		    o.duration > 60 ? o.duration : 60);
-		bad = 1;
-	}
-	long acc = journal_count(E.db, "sus-%", NULL);
-	long acc_open = journal_count(E.db, "sus-%", "open");
-	long lost = (long)S.sent - acc - S.rejected;
-	if (acc < 0) {
-		say("FAIL: cannot read poskod's journal");
-		bad = 1;
-	}
-	long rss0 = smp.n ? smp.kb[0] : -1, rss1 = smp.n ? smp.kb[smp.n - 1] : -1,
-	     rssmax = 0, rss_half = -1, rss_half_max = 0;
+	long rss0 = smp.n ? smp.kb[0] : -1,
+	     rss1 = smp.n ? smp.kb[smp.n - 1] : -1, rssmax = 0, rss_half = -1,
+	     rss_half_max = 0;
 	int64_t mid = smp.n ? smp.t[0] + (smp.t[smp.n - 1] - smp.t[0]) / 2 : 0;
 	for (size_t i = 0; i < smp.n; i++) {
 		rssmax = smp.kb[i] > rssmax ? smp.kb[i] : rssmax;
@@ -1756,22 +1805,24 @@ main(int argc, char **argv)
 		}
 	}
 	int flat = rss_half > 0 && (double)rss_half_max <= 1.10 * rss_half;
-	int rate_ok = S.per_s >= 0.98 * (double)o.rate;
+	int rate_ok =
+	    S.drained && S.sent == nsus && S.per_s >= 0.98 * (double)o.rate;
 	printf("sustained_rate_target=%ld\nsustained_duration_s=%ld\n", o.rate,
 	       o.duration);
 	printf("sustained_mix=open+cancel\nsustained_window=%d\n", WINDOW);
 	printf("sustained_households_per_report=%ld\n", o.small);
 	printf("sent=%zu\nsent_opens=%zu\nsent_cancels=%zu\n", S.sent, S.opens,
 	       S.cancels);
-	printf("accepted=%ld\naccepted_opens=%ld\nrejected=%ld\nlost=%ld\n",
-	       acc, acc_open, S.rejected, lost);
-	printf("accepted_events=%ld\nevents_received=%ld\nevents_missed=%ld\n",
-	       S.got - S.rejected, R.events, R.gaps);
-	printf("sending_s=%.2f\nuntil_last_answer_s=%.2f\n", S.seconds_sending,
-	       S.seconds_total);
+	printf("sending_s=%.2f\n", S.seconds_sending);
+	printf("drained=%s\n", yesno(S.drained));
+	if (!S.drained)
+		printf(
+		    "answered_when_given_up=%ld\nqueued_when_given_up=%lld\n",
+		    S.got, S.queued_at_timeout);
+	printf("until_last_answer_s=%.2f\n", S.seconds_total);
 	printf("achieved_reports_per_s=%.0f\n", S.per_s);
 	printf("rate_target_met=%s\n", yesno(rate_ok));
-	printf("sustained_accept_p50_ms=%.2f\nsustained_accept_p99_ms=%.2f\n",
+	printf("sustained_answer_p50_ms=%.2f\nsustained_answer_p99_ms=%.2f\n",
 	       S.p50, S.p99);
 	printf("echo_reports_per_s=%.0f\necho_lost=%ld\n", ES.per_s,
 	       (long)ES.sent - ES.got);
@@ -1782,26 +1833,52 @@ main(int argc, char **argv)
 	       rss0 / 1024.0, rss1 / 1024.0, rssmax / 1024.0);
 	printf("rss_second_half_growth_pct=%.1f\n",
 	       rss_half > 0 ? 100.0 * (rss_half_max - rss_half) / rss_half
-			    : NAN);
+	                    : NAN);
 	printf("memory_flat=%s\n", yesno(flat));
-	if (lost != 0 || S.rejected != 0) {
-		say("FAIL: %zu sent, %ld accepted (journal), %ld rejected: %ld "
-		    "lost",
-		    S.sent, acc, S.rejected, lost);
-		if (R.first_reject[0])
-			say("first rejection: %s", R.first_reject);
+	if (!S.drained) {
+		say("FAIL: poskod fell behind: %ld of %zu sustained reports "
+		    "answered %ld s after the last send",
+		    S.got, S.sent, o.duration + 10);
 		bad = 1;
 	}
 
-	/* stop */
+	/* 3. stop, then count what the store holds: a report read but not
+	 * decided when poskod stops is lost to its sender (fire and forget) */
 	R.stop = 1;
 	pthread_join(rx_ev.th, NULL);
 	pthread_join(rx_echo.th, NULL);
 	say("stopping poskod (SIGTERM)");
-	stop_poskod();
+	double stop_s;
+	int stopped = stop_poskod(&stop_s) == 0;
+	printf("stop_s=%.2f\nstop_clean=%s\n", stop_s, yesno(stopped));
+	if (!stopped)
+		bad = 1;
 	kill((pid_t)g_echo, SIGTERM);
 	waitpid((pid_t)g_echo, NULL, 0);
 	g_echo = 0;
+	long acc = journal_count(E.db, "sus-%", NULL);
+	long acc_open = journal_count(E.db, "sus-%", "open");
+	long lost = (long)S.sent - acc - S.rejected;
+	printf("accepted=%ld\naccepted_opens=%ld\nrejected=%ld\nlost=%ld\n",
+	       acc, acc_open, S.rejected, lost);
+	printf("events_received=%ld\nevents_missed=%ld\n", R.events, R.gaps);
+	if (acc < 0) {
+		say("FAIL: cannot read poskod's journal");
+		bad = 1;
+	} else if (lost != 0 || S.rejected != 0) {
+		say("FAIL: %zu sent, %ld accepted (journal), %ld rejected: %ld "
+		    "lost",
+		    S.sent, acc, S.rejected, lost);
+		if (!S.drained)
+			say("(the %ld not in the journal were still queued in "
+			    "poskod, read from the socket but not decided, "
+			    "when "
+			    "it was stopped)",
+			    lost);
+		if (R.first_reject[0])
+			say("first rejection: %s", R.first_reject);
+		bad = 1;
+	}
 	nn_close(req);
 	nn_close(push);
 	nn_close(epush);

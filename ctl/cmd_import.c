@@ -79,6 +79,7 @@ struct import {
 	struct rejection *rej;
 	size_t nrej, caprej;
 	long long unlisted; /* rejections poskod counted but did not list */
+	client_error err;   /* why a batch was refused (err.code "" if none) */
 };
 
 static void
@@ -182,7 +183,8 @@ send_batch(struct import *im, json_t *rows, const long *lines, int batch,
 	json_t *args = json_pack("{s:O,s:i,s:b}", "rows", rows, "batch", batch,
 	                         "last", last);
 	json_t *d = NULL;
-	int rc = ctl_request(im->ctx, im->kind->cmd, args, &d);
+	/* A refusal goes into the summary (one JSON object with --json). */
+	int rc = ctl_request_err(im->ctx, im->kind->cmd, args, &d, &im->err, 0);
 	if (rc) {
 		char n[OUT_NUMLEN];
 		out_err(_("batch %d was not stored; %s rows before it were. Fix "
@@ -361,6 +363,11 @@ summary_json(const struct import *im)
 		(json_int_t)im->accepted, "rejected_count",
 		(json_int_t)im->rejected, "rejected", rej, "total",
 		(json_int_t)im->total);
+	if (im->err.code[0])
+		json_object_set_new(o, "error",
+		                    json_pack("{s:s,s:s,s:s}", "code", im->err.code,
+		                              "field", im->err.field, "message",
+		                              im->err.message));
 	ctl_print_json(o);
 	json_decref(o);
 }
@@ -418,7 +425,8 @@ ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv)
 		fclose(f);
 	if (rc == CTL_EXIT_USAGE && im.rows == 0)
 		return rc;
-	qsort(im.rej, im.nrej, sizeof *im.rej, cmp_rej);
+	if (im.nrej) /* qsort wants a real array even for 0 rows */
+		qsort(im.rej, im.nrej, sizeof *im.rej, cmp_rej);
 	if (ctx->json)
 		summary_json(&im);
 	else

@@ -19,44 +19,51 @@ int
 ctl_request(ctl_ctx *ctx, const char *cmd, json_t *args, json_t **data)
 {
 	client_error err;
+	return ctl_request_err(ctx, cmd, args, data, &err, 1);
+}
+
+int
+ctl_request_err(ctl_ctx *ctx, const char *cmd, json_t *args, json_t **data,
+                client_error *errp, int json_error)
+{
 	client_cfg c = ctx->conn;
 	c.operator = ctx->operator;
-	client_status st = client_call(&c, cmd, args, data, &err);
+	client_status st = client_call(&c, cmd, args, data, errp);
 	json_decref(args);
 	switch (st) {
 	case CLIENT_OK:
 		return CTL_EXIT_OK;
 	case CLIENT_REFUSED:
-		if (ctx->json) {
+		if (ctx->json && json_error) {
 			json_t *e = json_pack("{s:b,s:{s:s,s:s,s:s}}", "ok", 0,
-			                      "error", "code", err.code, "field",
-			                      err.field, "message", err.message);
+			                      "error", "code", errp->code, "field",
+			                      errp->field, "message", errp->message);
 			ctl_print_json(e);
 			json_decref(e);
 		}
-		out_err(_("poskod refused: %s"), err.message);
-		if (strcmp(err.code, "read_only") == 0)
+		out_err(_("poskod refused: %s"), errp->message);
+		if (strcmp(errp->code, "read_only") == 0)
 			out_err(_("this terminal is connected to the read-only "
 			          "socket %s; changes need the desk socket."),
-			        err.url);
-		else if (strcmp(err.code, "missing_operator") == 0)
+			        errp->url);
+		else if (strcmp(errp->code, "missing_operator") == 0)
 			out_err(_("give your name with --operator NAME."));
-		else if (strcmp(err.code, "unknown_command") == 0)
+		else if (strcmp(errp->code, "unknown_command") == 0)
 			out_err(_("this poskod does not have `%s` yet: it is "
 			          "older than this poskoctl. Nothing was "
 			          "changed."),
 			        cmd);
-		else if (strcmp(err.code, "internal") == 0)
+		else if (strcmp(errp->code, "internal") == 0)
 			out_err(_("nothing was changed; the reason is in the "
 			          "log: journalctl -u poskod"));
 		return CTL_EXIT_REFUSED;
 	case CLIENT_UNREACHABLE:
-		out_err("%s", err.message);
+		out_err("%s", errp->message);
 		return CTL_EXIT_UNREACHABLE;
 	case CLIENT_PROTOCOL:
 		break;
 	}
-	out_err("%s", err.message);
+	out_err("%s", errp->message);
 	return CTL_EXIT_REFUSED;
 }
 

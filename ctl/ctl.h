@@ -57,6 +57,12 @@ int ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv);
  * success.  Returns an exit code. */
 int ctl_request(ctl_ctx *ctx, const char *cmd, json_t *args, json_t **data);
 
+/* The same, with the error returned in *err; with json_error 0 a refusal
+ * is not printed as JSON on stdout (for a command that reports it in its
+ * own JSON object), only in words on stderr. */
+int ctl_request_err(ctl_ctx *ctx, const char *cmd, json_t *args,
+                    json_t **data, client_error *err, int json_error);
+
 /* Print data as JSON on stdout (--json). */
 void ctl_print_json(const json_t *data);
 

@@ -26,7 +26,7 @@ _poskoctl()
 	local globals="--json --operator --config --control --events --lang
 		--timeout --no-color --help"
 	local commands="status incident shelter household checkin checkout
-		transfer stock dispatch alerts report import watch impact plan
+		transfer stock dispatch alerts report import feed watch impact plan
 		help version"
 
 	case $prev in
@@ -189,6 +189,14 @@ _poskoctl()
 			[[ $cur != -* ]] && COMPREPLY=($(compgen -f -X '!*.csv' -- "$cur"))
 			[[ $cur != -* ]] && return
 		fi
+		;;
+	feed)
+		subs="sitrep hxl cap"
+		case $sub in
+		sitrep) opts="--format --out" ;;
+		hxl) opts="--table --out" ;;
+		cap) opts="--out" ;;
+		esac
 		;;
 	watch)
 		opts="--topic --incident --shelter --board --count"

@@ -38,6 +38,7 @@
 #endif
 int ctl_impact_main(int argc, char **argv) __attribute__((weak));
 int ctl_plan_main(int argc, char **argv) __attribute__((weak));
+int ctl_cmd_feed(ctl_ctx *ctx, int argc, char **argv); /* ctl/cmd_feed.c */
 
 #ifndef POSKO_VERSION
 #define POSKO_VERSION "0.1.0"
@@ -103,13 +104,25 @@ static const struct ctl_command commands[] = {
 	{"import", ctl_cmd_import,
 	 N_("import households|shelters|depots|stock FILE.csv [--batch N]"),
 	 N_("load a CSV file into poskod, with a summary of rejected rows")},
+	{"feed", ctl_cmd_feed,
+	 N_("feed sitrep [--format json|geojson] [--out FILE]\n"
+	    "feed hxl [--table NAME] [--out FILE]\n"
+	    "feed cap [--out DIR]"),
+	 N_("the situation report, HXL CSV or open CAP alerts for BPBD")},
 	{"watch", ctl_cmd_watch,
 	 N_("watch [--topic T] [--incident ID] [--shelter ID]\n"
 	    "watch --board"),
 	 N_("the live event stream, or the full-screen shelter board")},
-	{"impact", cmd_offline, N_("impact --zones Z --households H ..."),
+	/* ctl/impact.c and ctl/plan.c (the geo and alloc helpers'): they
+	 * run on the data files, without poskod; `poskoctl impact --help`
+	 * and `poskoctl plan --help` give their full options. */
+	{"impact", cmd_offline,
+	 N_("impact --zones FILE... --households FILE\n"
+	    "       [--footprint FILE|--point LON,LAT --radius-m R]"),
 	 N_("offline: who a hazard zone or footprint affects (no daemon)")},
-	{"plan", cmd_offline, N_("plan ..."),
+	{"plan", cmd_offline,
+	 N_("plan --zones FILE... --households H --shelters S --depots D\n"
+	    "     --stock K --incident REPORT.json [--date YYYY-MM-DD]"),
 	 N_("offline: plan shelters, meals and kits (no daemon)")},
 	{"help", cmd_help, N_("help [COMMAND]"), N_("this help")},
 	{"version", cmd_version, N_("version"), N_("poskoctl's version")},

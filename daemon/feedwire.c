@@ -707,7 +707,7 @@ take_gate(feedwire *F, const char *buf, size_t len, char *reason,
 		glevel = c->to;
 		json_t *b = json_pack("{s:s,s:s,s:i,s:i,s:s}", "source",
 				      gm.source, "gate", gname, "from", c->from,
-				      "to", c->to, "time",
+				      "to", c->to, "changed",
 				      store_time(c->time ? c->time : time(NULL),
 						 t));
 		if (b && h >= 0)
@@ -2002,6 +2002,7 @@ feedwire_start(posko *P, char *err, size_t errlen)
 		log_warnx("spool %s: %s: not watched", c->cap.spool_dir, err);
 	}
 	err[0] = '\0';
+	uv_update_time(P->loop); /* loading took a while */
 	uv_timer_init(P->loop, &F->tick);
 	F->tick.data = F;
 	uv_timer_start(&F->tick, on_tick, 1000, 1000);

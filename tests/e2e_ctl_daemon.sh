@@ -598,7 +598,7 @@ echo "== import, both forms"
   echo 'SH-9001,Masjid Contoh,mosque,106.84,-6.21,31.71.01.1001,,350,1,estimated'
   echo 'SH-9002,Bad,castle,106.84,-6.21,31.71.01.1001,10,,1,declared'; } >"$T/sh.csv"
 rc=0; "${P[@]}" --json import shelters "$T/sh.csv" >"$T/out" 2>"$T/err" || rc=$?
-if [ "$rc" = 1 ] && grep -q "unknown_command" "$T/out" "$T/err"; then
+if [ "$rc" = 1 ] && [ "$(jget "$T/out" '$.error.code')" = unknown_command ]; then
 	echo "NOT IMPLEMENTED by poskod: import.shelters"
 	notdone+=(import.shelters)
 else

@@ -66,7 +66,8 @@ state() { # registered-in-SH-0001
 "incidents":{"open":1},"people":{"affected":5210,"evacuating":3120,"registered":2980,"present":17,"unplaced":140},
 "shelters":[{"shelter":"SH-0001","name":"SDN Kampung Melayu 01","kind":"school","kelurahan":"31.75.01.1001","lon":106.8655,"lat":-6.2241,"capacity":240,"capacity_source":"declared","accessible":true,"state":"$state","registered":$r,"present":150,"households":52,"free":$free,"percent":$pct},
 {"shelter":"SH-0002","name":"Masjid Jami' Al-Ikhlas","kind":"mosque","kelurahan":"31.75.01.1002","lon":106.86,"lat":-6.22,"capacity":100,"capacity_source":"estimated","accessible":false,"state":"closed","registered":0,"present":0,"households":0,"free":0,"percent":0.0}],
-"meals":[{"dispatch":17,"incident":1,"shelter":"SH-0001","depot":"DEP-3175","date":"2007-02-02","persons":204,"meals":612,"needed":612,"short":0,"status":"planned"}],
+"meals":[{"dispatch":17,"incident":1,"shelter":"SH-0001","depot":"DEP-3175","lot":"L-2007-001","date":"2007-02-02","meals":600,"status":"planned","operator":null},
+{"dispatch":18,"incident":1,"shelter":"SH-0001","depot":"DEP-3171","lot":"L-2007-004","date":"2007-02-02","meals":12,"status":"planned","operator":null}],
 "alerts":[{"alert":3,"topic":"alert.shelter","kind":"occupancy","subject":"SH-0001","level":"warn","state":"raised","raised":"2007-02-01T23:00:06Z","acknowledged":null,"acked_by":null,"cleared":null,"detail":{"shelter":"SH-0001","registered":204,"capacity":240,"percent":85.0}}],
 "date":"2007-02-02","incident":null,
 "kelurahan":[{"code":"31.75.01.1001","evacuees":120,"fed_3x1":120,"person_days":240,"meals_planned":360,"meals_delivered":360,"kits_planned":120,"kits_issued":80,"shelters_used":2,"needs_met":1.0},
@@ -141,7 +142,7 @@ NO_COLOR=1 script -qec "$CTL --control $C shelter list" /dev/null >"$T/tty" </de
 script -qec "$CTL --control $C --no-color shelter list" /dev/null >"$T/tty" </dev/null
 ! grep -q $'\033\[' "$T/tty" || fail "colour despite --no-color"
 expect_rc 0 ctl shelter show SH-0001
-has "Meals today"; has "dispatch confirm"; has "612"
+has "Meals today"; has "dispatch confirm"; has "L-2007-001"; has "600"; has "L-2007-004"
 expect_rc 0 ctl alerts
 has "shelter SH-0001 is at 85.0% (204 of 240 persons)"; has "2007-02-02 06:00 WIB"
 
@@ -247,8 +248,15 @@ expect_rc 2 ctl watch --board </dev/null   # not a terminal
 echo "== help and completion"
 expect_rc 0 ctl help
 for c in status incident shelter household checkin checkout transfer stock \
-	dispatch alerts report import watch; do has "poskoctl $c"; done
+	dispatch alerts report import watch impact plan; do has "poskoctl $c"; done
+grep -qE '^  impact +offline: ' "$T/out" || fail "help: the impact line"
+grep -qE '^  plan +offline: ' "$T/out" || fail "help: the plan line"
 has "Exit status"
+expect_rc 0 ctl help plan; has "poskoctl plan --zones"; has "--incident REPORT.json"
+expect_rc 0 ctl help impact; has "poskoctl impact --zones"
+# impact and plan are ctl/impact.c and ctl/plan.c: dispatched to them
+expect_rc 2 ctl impact --no-such-option; has "usage: poskoctl impact" "$T/err"
+expect_rc 2 ctl plan --no-such-option; has "usage: poskoctl plan" "$T/err"
 expect_rc 0 ctl shelter --help; has "shelter set-capacity"
 complete_words() { # words... -> COMPREPLY joined
 	bash -c 'source ctl/poskoctl.bash

@@ -19,10 +19,11 @@ EOF
 pk_start
 ev=$PK_DIR/events.txt
 pk_sub "$ev"
+cur=$ev
 
 gate() { # NAME LEVEL
 	pk_push_data "{\"v\":1,\"kind\":\"gate.level\",\"source\":\"bpbd-dki\",\"gate\":\"$1\",\"level\":$2,\"height_cm\":$((1000 - 100 * $2))}"
-	pk_settle "$ev"
+	pk_settle "$cur"
 }
 
 # ---- Siaga 3: on watch, Kampung Melayu and Bidara Cina (posko.conf
@@ -59,6 +60,7 @@ pk_cleanup
 pk_start
 ev2=$PK_DIR/events2.txt
 pk_sub "$ev2"
+cur=$ev2
 gate "Pintu Air Manggarai" 4
 grep -q '^gate.level .*"from":2,"to":4' "$ev2" || pk_fail "the level was not restored (want 2 -> 4): $(grep '^gate.level' "$ev2")"
 off=$(grep '^watch.off ' "$ev2" | tail -n 1)
