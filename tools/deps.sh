@@ -42,6 +42,7 @@ if [ "$mode" = test ]; then
 	need_cmd ogr2ogr gdal-bin
 	need_cmd sqlite3 sqlite3
 	need_cmd tmux tmux
+	need_cmd python3 python3
 	need_cmd valgrind valgrind
 	need_cmd systemd-analyze systemd
 	need_file "/usr/lib/*/mod_spatialite.so*" libsqlite3-mod-spatialite
