@@ -57,6 +57,9 @@
 #define SCALE_STEP 4.0
 #define PHASES 3
 #define REVERSE_BELOW 40.0
+#ifndef PULLS
+#define PULLS 8
+#endif
 /*
  * Work budget, in households looked at, per household-candidate: beyond
  * it (a region far too crowded for its shelters, where prices would creep
@@ -65,7 +68,9 @@
  * still within capacity and every rule holds; only the distance total may
  * be further from the optimum. bench_alloc reports when this happens.
  */
+#ifndef WORK_BUDGET
 #define WORK_BUDGET 40
+#endif
 
 const char *
 alloc_reason_name(int reason)
@@ -201,6 +206,10 @@ struct work {
 	uint64_t work;      /* households looked at by shed and pull */
 	uint64_t budget;    /* past it: hurry (see shed) */
 	double eps;         /* price step of the current phase */
+	uint8_t rushed;     /* the repair budget ran out */
+	uint32_t *ist;      /* inverse candidate lists (reverse step) */
+	struct cand *iit;
+	size_t istpool;     /* npool when they were built */
 	uint16_t *nshed;    /* sheds / pulls of each shelter this phase */
 	uint16_t *npull;
 };
@@ -1145,7 +1154,7 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
 			np = (*buf)[0].delta;
 		/* a pull lowers the price by at least eps, a few times a
 		 * phase: prices going down and up cannot chase each other */
-		if (np > w->price[j] - w->eps || w->npull[j] >= 8)
+		if (np > w->price[j] - w->eps || w->npull[j] >= PULLS)
 			return ALLOC_OK;
 		w->npull[j]++;
 		w->pulls++;
@@ -1172,7 +1181,20 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
 	struct cand *iit = NULL;
 	int rc;
 
-	rc = inverse_build(w, &ist, &iit);
+	/* the inverse lists change only when a candidate list is widened */
+	if (w->ist == NULL || w->istpool != w->npool) {
+		free(w->ist);
+		free(w->iit);
+		w->ist = NULL;
+		w->iit = NULL;
+		rc = inverse_build(w, &w->ist, &w->iit);
+		if (rc != ALLOC_OK)
+			return rc;
+		w->istpool = w->npool;
+	}
+	ist = w->ist;
+	iit = w->iit;
+	rc = ALLOC_OK;
 	for (uint32_t j = 0; j < w->m; j++)
 		enqueue_room(w, j);
 	while (rc == ALLOC_OK && w->rlen > 0) {
@@ -1183,8 +1205,6 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
 		w->rqueued[j] = 0;
 		rc = pull(w, j, ist, iit, buf, cap);
 	}
-	free(ist);
-	free(iit);
 	invalidate(w);
 	return rc;
 }
@@ -1334,72 +1354,208 @@ fill(struct work *w)
 	return rc;
 }
 
-/*
- * Room for an unplaced family by one move: at a candidate shelter j that
- * lacks room, move one household g living there to another of g's
- * candidates with room, when that frees enough places. Of all such pairs
- * the one adding the fewest weighted metres wins. Families are whole, so
- * "how many can be placed" is a packing question the prices alone do not
- * settle; this catches the common case of one family in the way.
- */
-static int
-eject_one(struct work *w, size_t i, int *done)
-{
-	const struct hh *h = &w->h[i];
-	const struct cand *c;
-	uint32_t nc, bg = NOPE, bj = NOPE, bk = NOPE;
-	double bcost = INFINITY;
+/* ---- repair: augmenting paths and swaps ----------------------------------- */
 
-	*done = 0;
-	c = cands(w, i, &nc);
-	for (uint32_t q = 0; q < nc; q++) {
+/*
+ * Whole families make "how many can be placed" a packing question the
+ * prices alone do not settle. The repair pass takes each unplaced family
+ * (vulnerable first, then larger) and searches, depth first over its
+ * candidate shelters nearest first, for a chain of moves that makes room:
+ * the family enters shelter j; if j lacks room, one family g living there
+ * (large enough to make the room) moves to one of its own candidate
+ * shelters, which may in turn push one family on, up to REPAIR_DEPTH
+ * shelters; no shelter appears twice in a chain. A non-vulnerable family
+ * may also be pushed out altogether (unplaced) when the family coming in
+ * is as much a priority and the total below falls (a smaller family out,
+ * a larger one in).
+ *
+ * Every chain is valued in the assignment's own objective: weighted
+ * person-metres of the placed plus U per person of the unplaced; the chain
+ * that lowers it most is applied. So the repair never works against the
+ * priority of vulnerable families (their U is twice as high) and never
+ * raises the total. Work is bounded per family (REPAIR_NODES) and overall
+ * (REPAIR_BUDGET per household), counted in chain steps, so the result
+ * does not depend on the machine.
+ */
+#define REPAIR_DEPTH 3
+#define REPAIR_NODES 4096
+#define REPAIR_BUDGET 48
+#define SWAP_BUDGET 24
+
+struct move {
+	uint32_t i;  /* household */
+	uint32_t to; /* shelter, NOPE: pushed out (unplaced) */
+};
+
+struct repair {
+	struct move path[2 * REPAIR_DEPTH + 2], best[2 * REPAIR_DEPTH + 2];
+	int npath, nbest;
+	double bestd;
+	uint64_t nodes, cap;
+	uint8_t *onpath; /* per shelter */
+};
+
+static void
+rep_record(struct repair *r, double d, uint32_t i, uint32_t to)
+{
+	if (!(d < r->bestd - 1e-6))
+		return;
+	r->bestd = d;
+	memcpy(r->best, r->path, (size_t)r->npath * sizeof(*r->path));
+	r->nbest = r->npath;
+	r->best[r->nbest].i = i;
+	r->best[r->nbest].to = to;
+	r->nbest++;
+}
+
+/*
+ * Household x has left shelter `from` (NOPE: it was unplaced, the root) and
+ * needs a place; acc is the change of the objective so far. Tries its
+ * candidates; `depth` more shelters may be made room in.
+ */
+static void
+rep_dfs(struct work *w, struct repair *r, uint32_t x, uint32_t from,
+	int depth, double acc)
+{
+	const struct hh *h = &w->h[x];
+	const struct cand *c;
+	uint32_t nc;
+
+	c = cands(w, x, &nc);
+	for (uint32_t q = 0; q < nc && r->nodes < r->cap; q++) {
 		uint32_t j = c[q].s;
 		int64_t room = w->s[j].free0 - w->load[j];
 		const struct vec *v = &w->mem[j];
+		double dc;
 
-		if (room >= (int64_t)h->w)
-			continue; /* the fill pass would have used it */
-		for (uint32_t t = 0; t < v->n; t++) {
-			uint32_t g = v->v[t], ng;
-			const struct cand *cg;
-
-			if (room + w->h[g].w < (int64_t)h->w)
-				continue;
-			cg = cands(w, g, &ng);
-			for (uint32_t r = 0; r < ng; r++) {
-				uint32_t k = cg[r].s;
-				double cost;
-
-				if (k == j || w->s[k].free0 - w->load[k] <
-						      (int64_t)w->h[g].w)
-					continue;
-				cost = w->h[g].a * w->h[g].w *
-					       (cg[r].d - w->curd[g]) +
-				       h->a * h->w * c[q].d;
-				if (cost < bcost) {
-					bcost = cost;
-					bg = g;
-					bj = j;
-					bk = k;
-				}
-				break; /* nearest k with room is best for g */
-			}
+		if (j == from || r->onpath[j])
+			continue;
+		r->nodes++;
+		dc = acc + h->a * h->w * c[q].d;
+		dc -= from == NOPE ? h->w * h->u : h->a * h->w * w->curd[x];
+		if (room >= (int64_t)h->w) {
+			rep_record(r, dc, x, j);
+			continue;
 		}
+		if (depth == 0)
+			continue;
+		r->onpath[j] = 1;
+		r->path[r->npath].i = x;
+		r->path[r->npath].to = j;
+		r->npath++;
+		for (uint32_t t = 0; t < v->n && r->nodes < r->cap; t++) {
+			uint32_t g = v->v[t];
+			const struct hh *hg = &w->h[g];
+
+			if (room + (int64_t)hg->w < (int64_t)h->w)
+				continue;
+			r->nodes++;
+			/* g pushed out: only a family no more a priority than
+			 * the one coming in */
+			if (!hg->vul || h->vul)
+				rep_record(r,
+					   dc + hg->w * hg->u -
+						   hg->a * hg->w * w->curd[g],
+					   g, NOPE);
+			if (depth > 1)
+				rep_dfs(w, r, g, j, depth - 1, dc);
+		}
+		r->npath--;
+		r->onpath[j] = 0;
 	}
-	if (bg == NOPE)
-		return ALLOC_OK;
-	unplace(w, bg);
-	if (place(w, bg, bk) != ALLOC_OK || place(w, i, bj) != ALLOC_OK)
-		return ALLOC_ENOMEM;
-	*done = 1;
+}
+
+/* Apply the best chain found: everyone on it leaves, then arrives. */
+static int
+rep_apply(struct work *w, const struct repair *r)
+{
+	for (int k = 0; k < r->nbest; k++)
+		if (w->at[r->best[k].i] != NOPE)
+			unplace(w, r->best[k].i);
+	for (int k = 0; k < r->nbest; k++)
+		if (r->best[k].to != NOPE &&
+		    place(w, r->best[k].i, r->best[k].to) != ALLOC_OK)
+			return ALLOC_ENOMEM;
 	return ALLOC_OK;
 }
 
 static int
-eject(struct work *w)
+repair(struct work *w)
 {
 	uint32_t *o, *tmp;
+	struct repair r;
+	uint64_t budget = REPAIR_BUDGET * (uint64_t)w->n + 65536, used = 0;
 	int rc = ALLOC_OK;
+
+	memset(&r, 0, sizeof(r));
+	o = malloc((w->n ? w->n : 1) * sizeof(*o));
+	tmp = malloc((w->n ? w->n : 1) * sizeof(*tmp));
+	r.onpath = calloc(w->m ? w->m : 1, 1);
+	if (o == NULL || tmp == NULL || r.onpath == NULL) {
+		rc = ALLOC_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		o[i] = (uint32_t)i;
+	sort_order(o, tmp, w->n, w->h);
+	for (size_t t = 0; t < w->n && rc == ALLOC_OK && used < budget; t++) {
+		uint32_t i = o[t];
+
+		if (w->at[i] != NOPE)
+			continue;
+		if (w->trunc[i] && (rc = widen(w, i)) != ALLOC_OK)
+			break;
+		r.npath = r.nbest = 0;
+		r.bestd = 0; /* only chains that lower the total */
+		r.nodes = 0;
+		r.cap = budget - used < REPAIR_NODES ? budget - used
+						     : REPAIR_NODES;
+		rep_dfs(w, &r, i, NOPE, REPAIR_DEPTH, 0);
+		used += r.nodes;
+		if (r.nbest > 0)
+			rc = rep_apply(w, &r);
+	}
+	if (used >= budget)
+		w->rushed = 1;
+	/* then chains that shorten trips: a placed family leaves its shelter
+	 * and looks for a chain (a swap is a chain back to its shelter);
+	 * a budget of its own, running out of it is no hurry */
+	used = 0;
+	for (size_t t = 0; t < w->n && rc == ALLOC_OK && used < budget; t++) {
+		uint32_t i = o[t], a = w->at[i];
+
+		if (a == NOPE)
+			continue;
+		unplace(w, i);
+		r.npath = r.nbest = 0;
+		r.bestd = -1e-6;
+		r.nodes = 0;
+		r.cap = budget - used < REPAIR_NODES ? budget - used
+						     : REPAIR_NODES;
+		rep_dfs(w, &r, i, a, REPAIR_DEPTH, 0);
+		used += r.nodes;
+		rc = r.nbest > 0 ? rep_apply(w, &r) : place(w, i, a);
+	}
+out:
+	free(o);
+	free(tmp);
+	free(r.onpath);
+	return rc;
+}
+
+/*
+ * Pairwise swaps: household i at A and g at a shelter j nearer to i trade
+ * places when both fit, both stay within the rules (reach, accessible) and
+ * the weighted person-metres fall. Visits households in priority order,
+ * only shelters nearer than where i is; bounded by SWAP_BUDGET per
+ * household.
+ */
+static int
+swaps(struct work *w)
+{
+	uint32_t *o, *tmp;
+	uint64_t budget = SWAP_BUDGET * (uint64_t)w->n + 65536, used = 0;
+	double maxd = w->p->max_distance_m;
 
 	o = malloc((w->n ? w->n : 1) * sizeof(*o));
 	tmp = malloc((w->n ? w->n : 1) * sizeof(*tmp));
@@ -1411,18 +1567,56 @@ eject(struct work *w)
 	for (size_t i = 0; i < w->n; i++)
 		o[i] = (uint32_t)i;
 	sort_order(o, tmp, w->n, w->h);
-	for (size_t t = 0; t < w->n && rc == ALLOC_OK; t++) {
-		int done;
+	for (size_t t = 0; t < w->n && used < budget; t++) {
+		uint32_t i = o[t], a = w->at[i], nc, bg = NOPE, bj = NOPE;
+		const struct hh *h = &w->h[i];
+		const struct cand *c;
+		double bd = -1e-6;
 
-		if (w->at[o[t]] != NOPE)
+		if (a == NOPE)
 			continue;
-		if (w->trunc[o[t]] && (rc = widen(w, o[t])) != ALLOC_OK)
-			break;
-		rc = eject_one(w, o[t], &done);
+		c = cands(w, i, &nc);
+		for (uint32_t q = 0; q < nc && c[q].s != a; q++) {
+			uint32_t j = c[q].s;
+			const struct vec *v = &w->mem[j];
+			int64_t ra = w->s[a].free0 - w->load[a] + h->w,
+				rj = w->s[j].free0 - w->load[j] - h->w;
+			double gi = h->a * h->w * (c[q].d - w->curd[i]);
+
+			used += v->n + 1;
+			for (uint32_t k = 0; k < v->n; k++) {
+				uint32_t g = v->v[k];
+				const struct hh *hg = &w->h[g];
+				double dg, d;
+
+				if ((int64_t)hg->w > ra ||
+				    rj + (int64_t)hg->w < 0 ||
+				    (hg->dis && !w->s[a].acc))
+					continue;
+				dg = dist(hg, &w->s[a]);
+				if (dg > maxd)
+					continue;
+				d = gi + hg->a * hg->w * (dg - w->curd[g]);
+				if (d < bd) {
+					bd = d;
+					bg = g;
+					bj = j;
+				}
+			}
+		}
+		if (bg == NOPE)
+			continue;
+		unplace(w, i);
+		unplace(w, bg);
+		if (place(w, i, bj) != ALLOC_OK || place(w, bg, a) != ALLOC_OK) {
+			free(o);
+			free(tmp);
+			return ALLOC_ENOMEM;
+		}
 	}
 	free(o);
 	free(tmp);
-	return rc;
+	return ALLOC_OK;
 }
 
 /* ---- reasons and output --------------------------------------------------- */
@@ -1479,7 +1673,7 @@ write_out(struct work *w, const struct alloc_household *hh,
 		s.person_metres += h->w * o->distance_m;
 	}
 	s.price_rounds = w->rounds;
-	s.hurried = w->work > w->budget;
+	s.hurried = w->work > w->budget || w->rushed;
 	if (st)
 		*st = s;
 }
@@ -1516,6 +1710,8 @@ work_free(struct work *w)
 	free(w->nshed);
 	free(w->npull);
 	free(w->rqueued);
+	free(w->ist);
+	free(w->iit);
 }
 
 static int
@@ -1581,7 +1777,8 @@ alloc_shelter_assign(const struct alloc_household *hh, size_t n,
 	    (rc = build_candidates(&w)) != ALLOC_OK ||
 	    (rc = work_alloc(&w)) != ALLOC_OK ||
 	    (rc = auction(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK ||
-	    (rc = eject(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK) {
+	    (rc = repair(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK ||
+	    (rc = swaps(&w)) != ALLOC_OK || (rc = fill(&w)) != ALLOC_OK) {
 		alloc_seterr(err, errlen, rc, "assign: out of memory");
 		goto fail;
 	}

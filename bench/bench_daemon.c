@@ -38,13 +38,16 @@
  *    sequence opens incidents and cancels each one WINDOW reports later
  *    (so about half the reports are cancels and at most WINDOW incidents
  *    are open: the state stays bounded and a memory rise means a leak or
- *    an unbounded cache, not more work).  Accepted = poskod's journal rows
- *    for those reports (SQLite, read at the end); rejected = ingest.rejected
- *    events; lost = sent - accepted - rejected.  The rate achieved is the
- *    reports sent over the time from the first send to the last
- *    ingest.accepted/rejected received.  poskod's VmRSS is sampled every
- *    second; memory_flat = the second half never rises 10 % above its
- *    start.
+ *    an unbounded queue, not more work).  Then wait until every report is
+ *    answered (ingest.accepted/rejected), at most duration + 10 s; stop
+ *    poskod; accepted = the journal rows of those reports in its store
+ *    (SQLite, read after the stop), rejected = ingest.rejected events,
+ *    lost = sent - accepted - rejected (a report read but not decided
+ *    when poskod stops is lost to its fire-and-forget sender).  The rate
+ *    achieved is the reports answered over the time from the first send
+ *    to the last answer.  poskod's VmRSS is sampled every second;
+ *    memory_flat = over the second half of the sending window the RSS
+ *    never rises 10 % above where that half started.
  *
  * Exit status: 1 when a report is lost, an incident gets no
  * assign.household within the timeout, or poskod fails (crash, no start,
@@ -390,7 +393,8 @@ find_root(char *root, size_t len, char *exedir, size_t exelen)
 	if (getcwd(root, len) && is_dir("data")) {
 		return;
 	}
-	snprintf(root, len, "%s/../../..", exedir);
+	if (snprintf(root, len, "%s/../../..", exedir) >= (int)len)
+		root[0] = '\0'; /* too long: no root */
 }
 
 static int
@@ -434,6 +438,15 @@ pts_add(struct pts *p, double lon, double lat)
 	p->x[p->n] = (lon - LON0) * kx();
 	p->y[p->n] = (lat - LAT0) * M_PER_DEG_LAT;
 	p->n++;
+}
+
+static void
+pts_free(struct pts *p)
+{
+	free(p->x);
+	free(p->y);
+	free(p->lon);
+	free(p->lat);
 }
 
 /* Column `name` of a comma-separated header line, -1 if absent. */
@@ -708,6 +721,18 @@ seq_init(struct seq *s, size_t n)
 	if (!s->send_open || !s->send_cancel || !s->got_open ||
 	    !s->got_cancel || !s->rejected || !s->affected || !s->incident)
 		fail("out of memory");
+}
+
+static void
+seq_free(struct seq *s)
+{
+	free(s->send_open);
+	free(s->send_cancel);
+	free(s->got_open);
+	free(s->got_cancel);
+	free(s->rejected);
+	free(s->affected);
+	free(s->incident);
 }
 
 /* The text after `key` (e.g. "\"incident\":") in buf[0..len), or NULL. */
@@ -1357,6 +1382,7 @@ struct sus_result {
 	double seconds_sending, seconds_total, per_s;
 	double p50, p99; /* send -> accepted (or echoed), ms */
 	long got, rejected;
+	int64_t t_start, t_sent; /* first send, last send */
 	long long queued_at_timeout;
 	size_t answered;
 	int drained;
@@ -1442,6 +1468,8 @@ sustained_run(struct run *R, int push, int req, int echo,
 	out->opens = nopen;
 	out->cancels = ncancel;
 	out->seconds_sending = (double)(tsent - t0) / NS;
+	out->t_start = t0;
+	out->t_sent = tsent;
 
 	/* drain: every report answered, or (events dropped on the way to
 	 * us) poskod idle with everything read and published.  A daemon
@@ -1731,6 +1759,7 @@ main(int argc, char **argv)
 	printf("bench=daemon\n");
 	printf("data=%s\nhouseholds=%zu\nshelters=%zu\n", source, hh.n, sh.n);
 	printf("poskod_start_s=%.2f\n", start_s);
+	printf("rss_ready_mb=%.1f\n", rss_kb((pid_t)g_poskod) / 1024.0);
 
 	/* 1. latency */
 	struct lat_result L, EL;
@@ -1775,6 +1804,9 @@ main(int argc, char **argv)
 		bad = 1;
 	}
 
+	need_poskod("after the latency run");
+	printf("rss_after_latency_mb=%.1f\n", rss_kb((pid_t)g_poskod) / 1024.0);
+
 	/* 2. sustained ingest */
 	struct sus_result S, ES;
 	struct sampler smp = {0};
@@ -1791,12 +1823,17 @@ main(int argc, char **argv)
 	sustained_run(&R, push, req, 0, small, o.rate, o.duration, &S);
 	smp.stop = 1;
 	pthread_join(smp.th, NULL);
-	long rss0 = smp.n ? smp.kb[0] : -1,
-	     rss1 = smp.n ? smp.kb[smp.n - 1] : -1, rssmax = 0, rss_half = -1,
-	     rss_half_max = 0;
-	int64_t mid = smp.n ? smp.t[0] + (smp.t[smp.n - 1] - smp.t[0]) / 2 : 0;
+	/* memory over the sending window (a daemon that queues what it
+	 * cannot decide grows there, not in the drain after it) */
+	long rss0 = -1, rss1 = -1, rssmax = 0, rss_half = -1, rss_half_max = 0;
+	int64_t mid = S.t_start + (S.t_sent - S.t_start) / 2;
 	for (size_t i = 0; i < smp.n; i++) {
 		rssmax = smp.kb[i] > rssmax ? smp.kb[i] : rssmax;
+		if (smp.t[i] < S.t_start || smp.t[i] > S.t_sent + NS)
+			continue;
+		if (rss0 < 0)
+			rss0 = smp.kb[i];
+		rss1 = smp.kb[i];
 		if (smp.t[i] >= mid) {
 			if (rss_half < 0)
 				rss_half = smp.kb[i];
@@ -1831,6 +1868,8 @@ main(int argc, char **argv)
 	printf("throughput_ratio_vs_echo=%.3f\n", S.per_s / ES.per_s);
 	printf("rss_start_mb=%.1f\nrss_end_mb=%.1f\nrss_max_mb=%.1f\n",
 	       rss0 / 1024.0, rss1 / 1024.0, rssmax / 1024.0);
+	printf("rss_after_drain_mb=%.1f\n",
+	       smp.n ? smp.kb[smp.n - 1] / 1024.0 : NAN);
 	printf("rss_second_half_growth_pct=%.1f\n",
 	       rss_half > 0 ? 100.0 * (rss_half_max - rss_half) / rss_half
 	                    : NAN);
@@ -1892,6 +1931,19 @@ main(int argc, char **argv)
 		bad = 1;
 	}
 	printf("ok=%s\n", yesno(!bad));
+	seq_free(&R.lat);
+	seq_free(&R.elat);
+	seq_free(&R.sus);
+	seq_free(&R.esus);
+	free(R.first_assign);
+	free(smp.t);
+	free(smp.kb);
+	free(big);
+	free(small);
+	free(grid.start);
+	free(grid.idx);
+	pts_free(&hh);
+	pts_free(&sh);
 	if (bad) {
 		say("kept %s (poskod.log, state/posko.db)", E.dir);
 		return 1;

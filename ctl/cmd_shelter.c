@@ -431,7 +431,9 @@ cmd_capacity(ctl_ctx *ctx, int argc, char **argv)
 	else {
 		char msg[256], n[OUT_NUMLEN];
 		snprintf(msg, sizeof msg,
-		         _("Shelter %s now holds %s persons. Nobody is moved."),
+		         _("Shelter %s now holds %s persons. Families that no "
+		           "longer fit are moved to other shelters or listed "
+		           "without one (`poskoctl watch`)."),
 		         argv[optind], out_num(n, sizeof n, cap));
 		print_after(d, msg);
 	}

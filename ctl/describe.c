@@ -259,9 +259,18 @@ describe_assign(char *buf, size_t len, const json_t *ev)
 	char who[96] = "";
 	if (op)
 		snprintf(who, sizeof who, _(", by %s"), op);
-	snprintf(buf, len, _("household %s (%s persons) %s in %s (%s), incident %s%s"),
+	/* protocol.md 3.2: for released (and checked out) `shelter` is the
+	 * one the family was in: it has left it. */
+	const char *st = cj_str(ev, "status");
+	int left = st && (strcmp(st, "released") == 0 ||
+	                  strcmp(st, "checked_out") == 0);
+	snprintf(buf, len,
+	         left ? _("household %s (%s persons) %s from %s (%s), "
+	                  "incident %s%s")
+	              : _("household %s (%s persons) %s in %s (%s), incident "
+	                  "%s%s"),
 	         cj_text(ev, "household"), num(a, cj_int(ev, "persons", 0)),
-	         describe_status(cj_str(ev, "status")), cj_text(ev, "shelter"),
+	         describe_status(st), cj_text(ev, "shelter"),
 	         LOOKUP(how, cj_str(ev, "reason")), cj_text(ev, "incident"),
 	         who);
 	return buf;

@@ -46,6 +46,12 @@ events_open(const char *url, const char *const *prefixes, size_t n,
 	int unlimited = -1;
 	nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVMAXSIZE, &unlimited,
 	              sizeof unlimited);
+	/* PUB drops what a slow subscriber's buffer cannot hold: an incident
+	 * publishes ~1,200 events in one burst on the sample (and the board
+	 * is busy asking poskod meanwhile), which overflows the default
+	 * 128 kB.  16 MiB holds a city-wide burst. */
+	int rcvbuf = 16 * 1024 * 1024;
+	nn_setsockopt(s, NN_SOL_SOCKET, NN_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (n == 0)
 		nn_setsockopt(s, NN_SUB, NN_SUB_SUBSCRIBE, "", 0);
 	for (size_t i = 0; i < n; i++)

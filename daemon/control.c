@@ -860,13 +860,15 @@ cmd_report_spm(creq *c)
 		spm_add_shelter(r, sh);
 	}
 	sqlite3_reset(st);
-	qsort(kel, nkel, sizeof(*kel), spm_kel_cmp);
+	if (nkel > 1)
+		qsort(kel, nkel, sizeof(*kel), spm_kel_cmp);
 	for (size_t i = 0; i < nkel; i++) {
 		spm_row *cr = spm_get(&city, &ncity, kel[i].code / 1000000);
 		if (cr)
 			spm_merge(cr, &kel[i]);
 	}
-	qsort(city, ncity, sizeof(*city), spm_kel_cmp);
+	if (ncity > 1)
+		qsort(city, ncity, sizeof(*city), spm_kel_cmp);
 	for (size_t i = 0; i < ncity; i++)
 		spm_merge(&total, &city[i]);
 	json_t *ka = json_array(), *ca = json_array();

@@ -99,6 +99,7 @@ work_cb(uv_work_t *w)
 {
 	posko *P = w->data;
 	char err[512];
+	P->t_decide = uv_hrtime();
 	/* Token held: this thread owns the plan and the decision
 	 * connection. One transaction for the batch (group commit). */
 	if (store_begin(P->wdb)) {
@@ -129,6 +130,7 @@ work_cb(uv_work_t *w)
 			return;
 		}
 	}
+	P->t_commit = uv_hrtime();
 	if (store_commit(P->wdb)) {
 		log_warnx("commit: %s", store_errmsg(P->wdb));
 		store_rollback(P->wdb);
@@ -198,7 +200,15 @@ after_work_cb(uv_work_t *w, int status)
 		qitem_free(q);
 	}
 next:
-	publish_pending(P);
+	{
+		uint64_t t_pub = uv_hrtime();
+		publish_pending(P);
+		log_debug("batch: decided in %.1f ms, committed in %.1f ms, "
+			  "published in %.1f ms",
+			  (P->t_commit - P->t_decide) / 1e6,
+			  (t_pub - P->t_commit) / 1e6,
+			  (uv_hrtime() - t_pub) / 1e6);
+	}
 	if (P->reload_pending && !P->stopping)
 		reload(P);
 	run_pending_control(P);

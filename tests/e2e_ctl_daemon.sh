@@ -196,7 +196,14 @@ if [ "$board" = 1 ]; then
 	[ "$(grep '^SH-' "$T/screen.before" | grep -c '  full')" = 0 ] ||
 		fail "a shelter was full on the board before the flood"
 	has "Incidents 2" "$T/screen"
-	echo "   $fullsh turned full on the board ($reg/$cap)"
+	# every event of the burst reached the board (none dropped by PUB)
+	last=$(pk_status_field last_event_id)
+	for _ in $(seq 100); do
+		shot; n=$(sed -n 's/.*last event #\([0-9]*\).*/\1/p' "$T/screen")
+		[ "${n:-0}" -ge "$last" ] && break; sleep 0.2
+	done
+	[ "${n:-0}" -ge "$last" ] || fail "board: last event #${n:-none}, poskod committed $last"
+	echo "   $fullsh turned full on the board ($reg/$cap); events up to #$n"
 	tm send-keys -t board q
 fi
 
@@ -565,14 +572,24 @@ s2=$(sq "select r.shelter from ($REG_BY_SHELTER) r where r.persons>=2 and r.shel
 	(select shelter from assignments where incident=$fire) order by r.persons desc limit 1")
 cap2=$(sq "select capacity from shelters where id='$s2'")
 reg2=$(sq "select persons from ($REG_BY_SHELTER) where shelter='$s2'")
+# protocol.md 2.3 (revised): lowering below the head count re-homes the
+# families that no longer fit, or reports them unplaced; nobody is lost.
+inside=$(sq "select group_concat(household) from assignments where shelter='$s2' and status in ('registered','present')")
+evac_before=$(pk_status_field evacuating)
 if try shelter.set_capacity shelter set-capacity "$s2" 1 --reason "aula ditutup"; then
 	eq "set-capacity --json: capacity" "$(jget "$T/out" '$.capacity')" 1
-	eq "set-capacity --json: nobody moved" "$(jget "$T/out" '$.registered')" "$reg2"
-	eq "set-capacity --json: state" "$(jget "$T/out" '$.state')" full
+	[ "$(jget "$T/out" '$.registered')" -le 1 ] || fail "set-capacity: still over capacity"
+	eq "set-capacity --json: registered" "$(jget "$T/out" '$.registered')" \
+		"$(sq "select coalesce(sum(persons),0) from ($REG_BY_SHELTER) where shelter='$s2'")"
 	eq "set-capacity stored" "$(sq "select capacity from shelters where id='$s2'")" 1
-	eq "set-capacity: nobody moved" "$(sq "select persons from ($REG_BY_SHELTER) where shelter='$s2'")" "$reg2"
+	eq "set-capacity: every family placed or listed unplaced" \
+		"$(sq "select count(*) from ref.households h where h.id in ($inside) and
+			(h.id in (select household from assignments where status in ('registered','present'))
+			 or h.id in (select household from unplaced))")" \
+		"$(sq "select count(*) from ref.households where id in ($inside)")"
+	eq "set-capacity: evacuating unchanged" "$(pk_status_field evacuating)" "$evac_before"
 	expect_rc 0 run shelter set-capacity "$s2" "$cap2" --reason "aula dibuka"
-	has "Shelter $s2 now holds $(commas "$cap2") persons. Nobody is moved."
+	has "Shelter $s2 now holds $(commas "$cap2") persons."
 	eq "set-capacity stored" "$(sq "select capacity from shelters where id='$s2'")" "$cap2"
 	expect_rc 2 run shelter set-capacity "$s2" 10
 fi

@@ -161,6 +161,10 @@ echo "ok: report.spm adds up (total evacuees $(jv "$r" '$.data.total.evacuees'))
 pk_eq "report.spm evacuees = persons registered in the flood" "$(jv "$r" '$.data.total.evacuees')" \
 	"$(pk_sql "SELECT sum(persons) FROM assignments WHERE incident=1 AND status IN ('registered','present')")"
 [ "$(jv "$r" '$.data.total.fed_3x1')" -gt 0 ] || echo "note: no shelter fully confirmed on 2007-02-02"
+r=$(want_ok "report.spm of a day without evacuees" '{"v":1,"cmd":"report.spm","args":{"date":"1999-01-01"}}')
+pk_eq "empty report: evacuees" "$(jv "$r" '$.data.total.evacuees')" 0
+pk_eq "empty report: needs met" "$(jv "$r" '$.data.total.needs_met')" 1.0
+want_err "report.spm bad date" bad_argument '{"v":1,"cmd":"report.spm","args":{"date":"2007-13-45"}}' 
 
 # ---- restart: the journal rebuilds the same state
 snap() {

@@ -359,18 +359,22 @@ test_shuffled_input_same_output(void **state)
 	free(o2);
 }
 
-/* Exhaustive optimum (most persons placed, then fewest person-metres) of a
- * tiny instance, by trying every shelter (or none) per household. */
+/* Exhaustive optimum of a tiny instance, by trying every shelter (or none)
+ * per household, in the assignment's own objective: person-metres plus,
+ * per unplaced person, 20 x the distance limit (40 x for a vulnerable
+ * household: they are placed first). *best_placed gets the persons the
+ * optimum places, *best its person-metres. */
 static void
 brute(const struct alloc_household *h, size_t n,
       const struct alloc_shelter *s, size_t m, size_t i, int64_t *freecap,
-      uint64_t placed, double cost, uint64_t *best_placed, double *best)
+      uint64_t placed, double cost, double metres, uint64_t *best_placed,
+      double *best, double *best_metres)
 {
 	if (i == n) {
-		if (placed > *best_placed ||
-		    (placed == *best_placed && cost < *best)) {
+		if (cost < *best) {
 			*best_placed = placed;
 			*best = cost;
+			*best_metres = metres;
 		}
 		return;
 	}
@@ -378,8 +382,12 @@ brute(const struct alloc_household *h, size_t n,
 		double d;
 
 		if (j == m) {
-			brute(h, n, s, m, i + 1, freecap, placed, cost,
-			      best_placed, best);
+			double u = 5000.0 *
+				   (alloc_household_vulnerable(&h[i]) ? 40 : 20);
+
+			brute(h, n, s, m, i + 1, freecap, placed,
+			      cost + h[i].persons * u, metres, best_placed,
+			      best, best_metres);
 			continue;
 		}
 		d = hypot(h[i].x - s[j].x, h[i].y - s[j].y);
@@ -388,7 +396,8 @@ brute(const struct alloc_household *h, size_t n,
 			continue;
 		freecap[j] -= h[i].persons;
 		brute(h, n, s, m, i + 1, freecap, placed + h[i].persons,
-		      cost + h[i].persons * d, best_placed, best);
+		      cost + h[i].persons * d, metres + h[i].persons * d,
+		      best_placed, best, best_metres);
 		freecap[j] += h[i].persons;
 	}
 }
@@ -408,7 +417,7 @@ test_tiny_optimum(void **state)
 		struct alloc_assign_stats st;
 		int64_t fc[3];
 		uint64_t bp = 0;
-		double best = INFINITY;
+		double best = INFINITY, bm = 0;
 
 		rng_state = 777u + (uint64_t)seed * 1000003u;
 		gen(8, 3, 1.3, h, s);
@@ -417,7 +426,7 @@ test_tiny_optimum(void **state)
 			s[j].occupancy = 0;
 			fc[j] = s[j].capacity;
 		}
-		brute(h, 8, s, 3, 0, fc, 0, 0, &bp, &best);
+		brute(h, 8, s, 3, 0, fc, 0, 0, 0, &bp, &best, &bm);
 		alloc_assign_params_default(&p);
 		p.vulnerable_weight = 1.0; /* compare the pure objective */
 		assert_int_equal(alloc_shelter_assign(h, 8, s, 3, &p, o, &st,
@@ -425,25 +434,27 @@ test_tiny_optimum(void **state)
 		/* as many placed as the optimum; whole families make this a
 		 * packing problem, so allow a rare miss of at most one
 		 * family (docs/alloc.md, "Guarantees") */
-		assert_true(st.persons_placed <= bp);
 		if (st.persons_placed < bp) {
 			assert_true(bp - st.persons_placed <= 8);
 			misses++;
 		}
-		if (st.persons_placed == bp && best > 0 &&
-		    st.person_metres / best > worst)
-			worst = st.person_metres / best;
+		if (st.persons_placed == bp && bm > 0 &&
+		    st.person_metres / bm > worst)
+			worst = st.person_metres / bm;
 	}
 	/*
 	 * Whole families on 3 small shelters is a packing problem where
-	 * the price method is weakest (docs/alloc.md, "Limits"): measured
-	 * 2024-11: worst 1.33, 14 of 40 one family short. These bounds
-	 * catch a regression; bench_alloc measures realistic sizes.
+	 * the price method alone is weakest (docs/alloc.md, "Limits"). The
+	 * optimum here is that of the assignment's own objective (vulnerable
+	 * families first). Measured 2024-11 before the repair pass: 14 of 40
+	 * one family short, worst 1.33; with the repair pass (augmenting
+	 * chains of depth 3, then trip-shortening chains): 4 of 40, worst
+	 * 1.3331. These bounds catch a regression.
 	 */
 	print_message("tiny instances: worst ratio %.4f, misses %d\n", worst,
 		      misses);
-	assert_true(worst <= 1.40);
-	assert_true(misses <= 16);
+	assert_true(worst <= 1.34);
+	assert_true(misses <= 4);
 }
 
 int
