@@ -21,7 +21,7 @@ level_colour(const char *level)
 }
 
 static void
-print_list(const json_t *d)
+print_list(const json_t *d, const void *arg)
 {
 	json_t *arr = cj_get(d, "alerts");
 	if (!json_array_size(arr)) {
@@ -69,23 +69,29 @@ print_list(const json_t *d)
 		                 "by itself when its cause goes away."));
 }
 
+/* Who acknowledged which alert, for the message. */
+typedef struct {
+	long long alert;
+	const char *operator;
+} ack;
+
+static void
+print_acked(const json_t *d, const void *arg)
+{
+	const ack *a = arg;
+	printf(_("Alert %lld acknowledged by %s. It stays open until its "
+	         "cause goes away.\n"),
+	       a->alert, a->operator ? a->operator : "?");
+}
+
 static int
 cmd_ack(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"note", required_argument, 0, 'n'},
-		{0, 0, 0, 0},
-	};
 	const char *note = NULL;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'n')
-			note = optarg;
-		else
-			return ctl_usage("alerts", "%s",
-			                 _("alerts ack takes an alert number and "
-			                   "--note TEXT."));
-	}
+	if (ctl_getopt_value(argc, argv, "note", &note))
+		return ctl_usage("alerts", "%s",
+		                 _("alerts ack takes an alert number and "
+		                   "--note TEXT."));
 	if (optind + 1 != argc)
 		return ctl_usage("alerts", "%s",
 		                 _("alerts ack takes one alert number."));
@@ -98,18 +104,8 @@ cmd_ack(ctl_ctx *ctx, int argc, char **argv)
 	json_t *args = json_pack("{s:I}", "alert", (json_int_t)id);
 	if (note)
 		json_object_set_new(args, "note", json_string(note));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "alerts.ack", args, &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		printf(_("Alert %lld acknowledged by %s. It stays open until its "
-		         "cause goes away.\n"),
-		       id, ctx->operator ? ctx->operator : "?");
-	json_decref(d);
-	return CTL_EXIT_OK;
+	ack a = {id, ctx->operator};
+	return ctl_request_print(ctx, "alerts.ack", args, print_acked, &a);
 }
 
 int
@@ -119,43 +115,19 @@ ctl_cmd_alerts(ctl_ctx *ctx, int argc, char **argv)
 		return cmd_ack(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		argc--, argv++;
-	static const struct option opts[] = {
-		{"all", no_argument, 0, 'a'},
-		{"open", no_argument, 0, 'o'},
-		{"acknowledged", no_argument, 0, 'k'},
-		{"cleared", no_argument, 0, 'c'},
-		{0, 0, 0, 0},
-	};
+	static const char *const states[] = {"all", "open", "acknowledged",
+	                                     "cleared", NULL};
 	const char *state = "open";
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'a')
-			state = "all";
-		else if (c == 'o')
-			state = "open";
-		else if (c == 'k')
-			state = "acknowledged";
-		else if (c == 'c')
-			state = "cleared";
-		else
-			return ctl_usage("alerts", "%s",
-			                 _("alerts takes --all, --open, "
-			                   "--acknowledged or --cleared."));
-	}
+	if (ctl_getopt_state(argc, argv, states, &state))
+		return ctl_usage("alerts", "%s",
+		                 _("alerts takes --all, --open, "
+		                   "--acknowledged or --cleared."));
 	if (optind < argc)
 		return ctl_usage("alerts",
 		                 _("alerts has no `%s`; use `alerts` or `alerts "
 		                   "ack ID`."),
 		                 argv[optind]);
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "alerts.list",
-	                     json_pack("{s:s}", "state", state), &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		print_list(d);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "alerts.list",
+	                         json_pack("{s:s}", "state", state), print_list,
+	                         NULL);
 }

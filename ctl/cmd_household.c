@@ -92,13 +92,6 @@ whereabouts(char *buf, size_t len, const json_t *h)
 }
 
 static void
-kv(out_table *t, const char *k, const char *v)
-{
-	out_table_cell(t, k);
-	out_table_cell(t, v);
-}
-
-static void
 print_one(const json_t *h)
 {
 	char buf[512], a[OUT_NUMLEN];
@@ -107,10 +100,11 @@ print_one(const json_t *h)
 	out_table *t = out_table_new();
 	out_table_col(t, "", OUT_LEFT);
 	out_table_col(t, "", OUT_LEFT);
-	kv(t, _("Where"), whereabouts(buf, sizeof buf, h));
-	kv(t, _("Members"), out_num(a, sizeof a, cj_int(h, "members", 0)));
-	kv(t, _("Vulnerable"), vulnerable(buf, sizeof buf, h));
-	kv(t, _("Kelurahan"), cj_text(h, "kelurahan"));
+	out_table_kv(t, _("Where"), whereabouts(buf, sizeof buf, h));
+	out_table_kv(t, _("Members"),
+	             out_num(a, sizeof a, cj_int(h, "members", 0)));
+	out_table_kv(t, _("Vulnerable"), vulnerable(buf, sizeof buf, h));
+	out_table_kv(t, _("Kelurahan"), cj_text(h, "kelurahan"));
 	json_t *aff = cj_get(h, "affected_by");
 	size_t i;
 	json_t *x;
@@ -124,10 +118,11 @@ print_one(const json_t *h)
 			break;
 		o += (size_t)w;
 	}
-	kv(t, _("Affected by incident"), o ? buf : "-");
+	out_table_kv(t, _("Affected by incident"), o ? buf : "-");
 	if (!cj_get(h, "received")) {
 		/* This poskod does not report it: say so, not "0 meals". */
-		kv(t, _("Received"), _("- (not reported by this poskod)"));
+		out_table_kv(t, _("Received"),
+		             _("- (not reported by this poskod)"));
 		out_table_print(t, stdout);
 		out_table_free(t);
 		return;
@@ -140,7 +135,7 @@ print_one(const json_t *h)
 	         cj_int(h, "received.kits.kit_child", 0),
 	         cj_int(h, "received.kits.kit_infant", 0),
 	         cj_int(h, "received.kits.kit_family", 0));
-	kv(t, _("Received"), buf);
+	out_table_kv(t, _("Received"), buf);
 	out_table_print(t, stdout);
 	out_table_free(t);
 }
@@ -192,6 +187,19 @@ print_many(const json_t *d)
 		printf("%s\n", _("→ More with --offset N (and --limit N)."));
 }
 
+/* arg: the kelurahan asked for, or NULL when a household number was. */
+static void
+print_found(const json_t *d, const void *arg)
+{
+	json_t *arr = cj_get(d, "households");
+	if (!json_array_size(arr))
+		printf("%s\n", _("No household found."));
+	else if (!arg && json_array_size(arr) == 1)
+		print_one(json_array_get(arr, 0));
+	else
+		print_many(d);
+}
+
 static int
 cmd_find(ctl_ctx *ctx, int argc, char **argv)
 {
@@ -237,21 +245,7 @@ cmd_find(ctl_ctx *ctx, int argc, char **argv)
 			                 argv[optind]);
 		args = json_pack("{s:I}", "household", (json_int_t)id);
 	}
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "household.find", args, &d);
-	if (rc)
-		return rc;
-	json_t *arr = cj_get(d, "households");
-	if (ctx->json)
-		ctl_print_json(d);
-	else if (!json_array_size(arr))
-		printf("%s\n", _("No household found."));
-	else if (!kel && json_array_size(arr) == 1)
-		print_one(json_array_get(arr, 0));
-	else
-		print_many(d);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "household.find", args, print_found, kel);
 }
 
 int
@@ -266,20 +260,14 @@ ctl_cmd_household(ctl_ctx *ctx, int argc, char **argv)
 
 /* --- checkin / checkout / transfer ------------------------------------- */
 
-static int
-print_moved(ctl_ctx *ctx, json_t *d)
+static void
+print_moved(const json_t *d, const void *arg)
 {
-	if (ctx->json) {
-		ctl_print_json(d);
-	} else {
-		json_t *arr = cj_get(d, "households");
-		const json_t *h = json_is_array(arr) ? json_array_get(arr, 0) : d;
-		char buf[512];
-		printf(_("Household %s: %s\n"), cj_text(h, "household"),
-		       whereabouts(buf, sizeof buf, h));
-	}
-	json_decref(d);
-	return CTL_EXIT_OK;
+	json_t *arr = cj_get(d, "households");
+	const json_t *h = json_is_array(arr) ? json_array_get(arr, 0) : d;
+	char buf[512];
+	printf(_("Household %s: %s\n"), cj_text(h, "household"),
+	       whereabouts(buf, sizeof buf, h));
 }
 
 static int
@@ -323,29 +311,18 @@ ctl_cmd_checkin(ctl_ctx *ctx, int argc, char **argv)
 		json_object_set_new(args, "shelter", json_string(argv[optind + 1]));
 	if (incident > 0)
 		json_object_set_new(args, "incident", json_integer(incident));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "checkin", args, &d);
-	return rc ? rc : print_moved(ctx, d);
+	return ctl_request_print(ctx, "checkin", args, print_moved, NULL);
 }
 
 int
 ctl_cmd_checkout(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"reason", required_argument, 0, 'r'},
-		{0, 0, 0, 0},
-	};
 	const char *reason = NULL;
 	long long id;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'r')
-			reason = optarg;
-		else
-			return ctl_usage("checkout", "%s",
-			                 _("checkout takes a household number and "
-			                   "--reason TEXT."));
-	}
+	if (ctl_getopt_value(argc, argv, "reason", &reason))
+		return ctl_usage("checkout", "%s",
+		                 _("checkout takes a household number and "
+		                   "--reason TEXT."));
 	if (optind + 1 != argc)
 		return ctl_usage("checkout", "%s",
 		                 _("checkout takes one household number."));
@@ -354,29 +331,18 @@ ctl_cmd_checkout(ctl_ctx *ctx, int argc, char **argv)
 	json_t *args = json_pack("{s:I}", "household", (json_int_t)id);
 	if (reason)
 		json_object_set_new(args, "reason", json_string(reason));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "checkout", args, &d);
-	return rc ? rc : print_moved(ctx, d);
+	return ctl_request_print(ctx, "checkout", args, print_moved, NULL);
 }
 
 int
 ctl_cmd_transfer(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"reason", required_argument, 0, 'r'},
-		{0, 0, 0, 0},
-	};
 	const char *reason = NULL;
 	long long id;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'r')
-			reason = optarg;
-		else
-			return ctl_usage("transfer", "%s",
-			                 _("transfer takes a household number, a "
-			                   "shelter id and --reason TEXT."));
-	}
+	if (ctl_getopt_value(argc, argv, "reason", &reason))
+		return ctl_usage("transfer", "%s",
+		                 _("transfer takes a household number, a "
+		                   "shelter id and --reason TEXT."));
 	if (optind + 2 != argc)
 		return ctl_usage("transfer", "%s",
 		                 _("transfer takes a household number and the "
@@ -387,7 +353,5 @@ ctl_cmd_transfer(ctl_ctx *ctx, int argc, char **argv)
 	                         "shelter", argv[optind + 1]);
 	if (reason)
 		json_object_set_new(args, "reason", json_string(reason));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "transfer", args, &d);
-	return rc ? rc : print_moved(ctx, d);
+	return ctl_request_print(ctx, "transfer", args, print_moved, NULL);
 }

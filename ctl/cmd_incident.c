@@ -42,7 +42,7 @@ persons(const json_t *o, const char *key)
 /* --- list -------------------------------------------------------------- */
 
 static void
-print_list(const json_t *d)
+print_list(const json_t *d, const void *arg)
 {
 	json_t *arr = cj_get(d, "incidents");
 	if (!json_array_size(arr)) {
@@ -97,53 +97,24 @@ print_list(const json_t *d)
 static int
 cmd_list(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, 0, 'a'},
-		{"closed", no_argument, 0, 'c'},
-		{"open", no_argument, 0, 'o'},
-		{0, 0, 0, 0},
-	};
+	static const char *const states[] = {"all", "closed", "open", NULL};
 	const char *state = "open";
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'a')
-			state = "all";
-		else if (c == 'c')
-			state = "closed";
-		else if (c == 'o')
-			state = "open";
-		else
-			return ctl_usage("incident", "%s",
-			                 _("incident list takes --all, --open or "
-			                   "--closed."));
-	}
+	if (ctl_getopt_state(argc, argv, states, &state))
+		return ctl_usage("incident", "%s",
+		                 _("incident list takes --all, --open or "
+		                   "--closed."));
 	if (optind < argc)
 		return ctl_usage("incident", _("unexpected argument `%s`."),
 		                 argv[optind]);
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "incident.list",
-	                     json_pack("{s:s}", "state", state), &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		print_list(d);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "incident.list",
+	                         json_pack("{s:s}", "state", state), print_list,
+	                         NULL);
 }
 
 /* --- show -------------------------------------------------------------- */
 
 static void
-kv(out_table *t, const char *k, const char *v)
-{
-	out_table_cell(t, k);
-	out_table_cell(t, v);
-}
-
-static void
-print_show(const json_t *d)
+print_show(const json_t *d, const void *arg)
 {
 	char buf[256], sev[96], when[64];
 	const char *title = cj_str(d, "title");
@@ -153,28 +124,32 @@ print_show(const json_t *d)
 	out_table *t = out_table_new();
 	out_table_col(t, "", OUT_LEFT);
 	out_table_col(t, "", OUT_LEFT);
-	kv(t, _("Type"), describe_type(cj_str(d, "type")));
-	kv(t, _("Severity"),
-	   describe_severity(sev, sizeof sev, cj_get(d, "severity")));
+	out_table_kv(t, _("Type"), describe_type(cj_str(d, "type")));
+	out_table_kv(t, _("Severity"),
+	             describe_severity(sev, sizeof sev, cj_get(d, "severity")));
 	snprintf(buf, sizeof buf, "%s%s", describe_state(cj_str(d, "state")),
 	         cj_bool(d, "exercise", 0) ? _(" (exercise: nothing is "
 	                                       "allocated)")
 	                                   : "");
-	kv(t, _("State"), buf);
+	out_table_kv(t, _("State"), buf);
 	snprintf(buf, sizeof buf, "%s/%s", cj_text(d, "source"),
 	         cj_text(d, "source_id"));
-	kv(t, _("Source"), buf);
-	kv(t, _("Revision"), cj_text(d, "revision"));
+	out_table_kv(t, _("Source"), buf);
+	out_table_kv(t, _("Revision"), cj_text(d, "revision"));
 	snprintf(buf, sizeof buf, _("%s days"), cj_text(d, "days"));
-	kv(t, _("Emergency period"), buf);
-	kv(t, _("Opened"), out_time_str(when, sizeof when, cj_str(d, "opened")));
+	out_table_kv(t, _("Emergency period"), buf);
+	out_table_kv(t, _("Opened"),
+	             out_time_str(when, sizeof when, cj_str(d, "opened")));
 	if (cj_str(d, "closed"))
-		kv(t, _("Closed"),
-		   out_time_str(when, sizeof when, cj_str(d, "closed")));
-	kv(t, _("Affected"), counts(buf, sizeof buf, d, "affected"));
-	kv(t, _("Evacuating"), counts(buf, sizeof buf, d, "evacuees"));
-	kv(t, _("Placed in a shelter"), counts(buf, sizeof buf, d, "placed"));
-	kv(t, _("Without a shelter"), counts(buf, sizeof buf, d, "unplaced"));
+		out_table_kv(t, _("Closed"), out_time_str(when, sizeof when,
+		                                          cj_str(d, "closed")));
+	out_table_kv(t, _("Affected"), counts(buf, sizeof buf, d, "affected"));
+	out_table_kv(t, _("Evacuating"),
+	             counts(buf, sizeof buf, d, "evacuees"));
+	out_table_kv(t, _("Placed in a shelter"),
+	             counts(buf, sizeof buf, d, "placed"));
+	out_table_kv(t, _("Without a shelter"),
+	             counts(buf, sizeof buf, d, "unplaced"));
 	out_table_print(t, stdout);
 	out_table_free(t);
 
@@ -234,35 +209,30 @@ print_show(const json_t *d)
 static int
 show_incident(ctl_ctx *ctx, json_t *args)
 {
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "incident.show", args, &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		print_show(d);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "incident.show", args, print_show, NULL);
+}
+
+static int
+parse_incident_id(const char *s, long long *id)
+{
+	*id = ctl_parse_id(s);
+	if (*id < 0) {
+		ctl_usage("incident",
+		          _("`%s` is not an incident number; `poskoctl incident "
+		            "list` shows them."),
+		          s);
+		return -1;
+	}
+	return 0;
 }
 
 static int
 cmd_show(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"source", required_argument, 0, 's'},
-		{0, 0, 0, 0},
-	};
 	const char *source = NULL;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 's')
-			source = optarg;
-		else
-			return ctl_usage("incident", "%s",
-			                 _("incident show takes an incident "
-			                   "number."));
-	}
+	if (ctl_getopt_value(argc, argv, "source", &source))
+		return ctl_usage("incident", "%s",
+		                 _("incident show takes an incident number."));
 	if (optind + 1 != argc)
 		return ctl_usage("incident", "%s",
 		                 _("incident show takes one incident number "
@@ -271,12 +241,9 @@ cmd_show(ctl_ctx *ctx, int argc, char **argv)
 		return show_incident(ctx, json_pack("{s:s,s:s}", "source",
 		                                    source, "source_id",
 		                                    argv[optind]));
-	long long id = ctl_parse_id(argv[optind]);
-	if (id < 0)
-		return ctl_usage("incident",
-		                 _("`%s` is not an incident number; `poskoctl "
-		                   "incident list` shows them."),
-		                 argv[optind]);
+	long long id;
+	if (parse_incident_id(argv[optind], &id))
+		return CTL_EXIT_USAGE;
 	return show_incident(ctx, json_pack("{s:I}", "incident", (json_int_t)id));
 }
 
@@ -468,20 +435,6 @@ footprint_from_file(const char *path)
 	             strcmp(type, "MultiPolygon") == 0))
 		return json_pack("{s:o}", "geometry", j);
 	return j;
-}
-
-static int
-parse_incident_id(const char *s, long long *id)
-{
-	*id = ctl_parse_id(s);
-	if (*id < 0) {
-		ctl_usage("incident",
-		          _("`%s` is not an incident number; `poskoctl incident "
-		            "list` shows them."),
-		          s);
-		return -1;
-	}
-	return 0;
 }
 
 static int

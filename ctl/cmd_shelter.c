@@ -45,9 +45,11 @@ shelter_bar(char *buf, size_t len, const json_t *s, int width)
 	               cj_int(s, "capacity", 0), width);
 }
 
+/* arg: the kelurahan code to show, or NULL for all. */
 static void
-print_list(const json_t *d, const char *kelurahan)
+print_list(const json_t *d, const void *arg)
 {
+	const char *kelurahan = arg;
 	json_t *arr = cj_get(d, "shelters");
 	out_table *t = out_table_new();
 	out_table_col(t, _("ID"), OUT_LEFT);
@@ -142,28 +144,13 @@ cmd_list(ctl_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return ctl_usage("shelter", _("unexpected argument `%s`."),
 		                 argv[optind]);
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "shelter.list",
-	                     json_pack("{s:s}", "state", state), &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		print_list(d, kel);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "shelter.list",
+	                         json_pack("{s:s}", "state", state), print_list,
+	                         kel);
 }
 
 static void
-kv(out_table *t, const char *k, const char *v)
-{
-	out_table_cell(t, k);
-	out_table_cell(t, v);
-}
-
-static void
-print_show(const json_t *d)
+print_show(const json_t *d, const void *arg)
 {
 	char buf[512], bar[256], a[OUT_NUMLEN], b[OUT_NUMLEN], pct[OUT_NUMLEN];
 	printf(_("Shelter %s: %s"), cj_text(d, "shelter"), cj_text(d, "name"));
@@ -174,20 +161,23 @@ print_show(const json_t *d)
 	long long r = cj_int(d, "registered", 0), c = cj_int(d, "capacity", 0);
 	snprintf(buf, sizeof buf, "%s  %s  %s", shelter_bar(bar, sizeof bar, d, 30),
 	         out_pct(pct, sizeof pct, r, c), shelter_word(d));
-	kv(t, _("Occupancy"), buf);
+	out_table_kv(t, _("Occupancy"), buf);
 	snprintf(buf, sizeof buf, _("%s of %s persons (%s)"),
 	         out_num(a, sizeof a, r), out_num(b, sizeof b, c),
 	         cj_text(d, "capacity_source"));
-	kv(t, _("Registered"), buf);
-	kv(t, _("Present now"), out_num(a, sizeof a, cj_int(d, "present", 0)));
-	kv(t, _("Free places"), out_num(a, sizeof a, cj_int(d, "free", 0)));
-	kv(t, _("State"), describe_state(cj_str(d, "state")));
-	kv(t, _("Kind"), cj_text(d, "kind"));
-	kv(t, _("Kelurahan"), cj_text(d, "kelurahan"));
-	kv(t, _("Accessible"), cj_bool(d, "accessible", 0) ? _("yes") : _("no"));
+	out_table_kv(t, _("Registered"), buf);
+	out_table_kv(t, _("Present now"),
+	             out_num(a, sizeof a, cj_int(d, "present", 0)));
+	out_table_kv(t, _("Free places"),
+	             out_num(a, sizeof a, cj_int(d, "free", 0)));
+	out_table_kv(t, _("State"), describe_state(cj_str(d, "state")));
+	out_table_kv(t, _("Kind"), cj_text(d, "kind"));
+	out_table_kv(t, _("Kelurahan"), cj_text(d, "kelurahan"));
+	out_table_kv(t, _("Accessible"),
+	             cj_bool(d, "accessible", 0) ? _("yes") : _("no"));
 	snprintf(buf, sizeof buf, "%.5f, %.5f", cj_real(d, "lon", 0),
 	         cj_real(d, "lat", 0));
-	kv(t, _("Location (lon, lat)"), buf);
+	out_table_kv(t, _("Location (lon, lat)"), buf);
 	out_table_print(t, stdout);
 	out_table_free(t);
 
@@ -278,24 +268,14 @@ need_id(int argc, char **argv, const char *what)
 static int
 cmd_show(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{0, 0, 0, 0}};
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1)
+	if (ctl_getopt_none(argc, argv))
 		return ctl_usage("shelter", "%s",
 		                 _("shelter show takes a shelter id."));
 	if (need_id(argc, argv, "show"))
 		return CTL_EXIT_USAGE;
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "shelter.show",
-	                     json_pack("{s:s}", "shelter", argv[optind]), &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		print_show(d);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "shelter.show",
+	                         json_pack("{s:s}", "shelter", argv[optind]),
+	                         print_show, NULL);
 }
 
 /* open / close / set-capacity: the shelter after the change. */
@@ -311,51 +291,53 @@ print_after(const json_t *d, const char *what)
 	       out_num(a, sizeof a, r), out_num(b, sizeof b, c));
 }
 
+/* arg: the shelter id. */
+static void
+print_opened(const json_t *d, const void *arg)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg,
+	         _("Shelter %s is open. Evacuees without a shelter are "
+	           "placed now (follow with `poskoctl watch`)."),
+	         (const char *)arg);
+	print_after(d, msg);
+}
+
 static int
 cmd_open(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{0, 0, 0, 0}};
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1)
+	if (ctl_getopt_none(argc, argv))
 		return ctl_usage("shelter", "%s",
 		                 _("shelter open takes a shelter id."));
 	if (need_id(argc, argv, "open"))
 		return CTL_EXIT_USAGE;
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "shelter.open",
-	                     json_pack("{s:s}", "shelter", argv[optind]), &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else {
-		char msg[256];
-		snprintf(msg, sizeof msg,
-		         _("Shelter %s is open. Evacuees without a shelter are "
-		           "placed now (follow with `poskoctl watch`)."),
-		         argv[optind]);
-		print_after(d, msg);
-	}
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "shelter.open",
+	                         json_pack("{s:s}", "shelter", argv[optind]),
+	                         print_opened, argv[optind]);
+}
+
+/* arg: the shelter id. */
+static void
+print_closed(const json_t *d, const void *arg)
+{
+	char a[OUT_NUMLEN], b[OUT_NUMLEN];
+	long long un = cj_int(d, "unplaced", 0);
+	printf(_("Shelter %s is closed. %s households moved to other "
+	         "shelters, %s without a shelter.\n"),
+	       (const char *)arg, out_num(a, sizeof a, cj_int(d, "rehomed", 0)),
+	       out_num(b, sizeof b, un));
+	if (un > 0)
+		printf("%s\n", _("→ Open another shelter or raise a "
+		                 "capacity: `poskoctl shelter list`."));
 }
 
 static int
 cmd_close(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"reason", required_argument, 0, 'r'},
-		{0, 0, 0, 0},
-	};
 	const char *reason = NULL;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'r')
-			reason = optarg;
-		else
-			return ctl_usage("shelter", "%s",
-			                 _("shelter close takes --reason TEXT."));
-	}
+	if (ctl_getopt_value(argc, argv, "reason", &reason))
+		return ctl_usage("shelter", "%s",
+		                 _("shelter close takes --reason TEXT."));
 	if (need_id(argc, argv, "close"))
 		return CTL_EXIT_USAGE;
 	if (!reason || !*reason)
@@ -363,47 +345,38 @@ cmd_close(ctl_ctx *ctx, int argc, char **argv)
 		                 _("say why the shelter closes: --reason \"atap "
 		                   "bocor\" (its families are moved, and the "
 		                   "journal keeps the reason)."));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "shelter.close",
-	                     json_pack("{s:s,s:s}", "shelter", argv[optind],
-	                               "reason", reason),
-	                     &d);
-	if (rc)
-		return rc;
-	if (ctx->json) {
-		ctl_print_json(d);
-	} else {
-		char a[OUT_NUMLEN], b[OUT_NUMLEN];
-		long long un = cj_int(d, "unplaced", 0);
-		printf(_("Shelter %s is closed. %s households moved to other "
-		         "shelters, %s without a shelter.\n"),
-		       argv[optind], out_num(a, sizeof a, cj_int(d, "rehomed", 0)),
-		       out_num(b, sizeof b, un));
-		if (un > 0)
-			printf("%s\n", _("→ Open another shelter or raise a "
-			                 "capacity: `poskoctl shelter list`."));
-	}
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "shelter.close",
+	                         json_pack("{s:s,s:s}", "shelter", argv[optind],
+	                                   "reason", reason),
+	                         print_closed, argv[optind]);
+}
+
+/* What set-capacity asked for, for its message. */
+typedef struct {
+	const char *shelter;
+	long long capacity;
+} capacity_change;
+
+static void
+print_capacity(const json_t *d, const void *arg)
+{
+	const capacity_change *cc = arg;
+	char msg[256], n[OUT_NUMLEN];
+	snprintf(msg, sizeof msg,
+	         _("Shelter %s now holds %s persons. Families that no "
+	           "longer fit are moved to other shelters or listed "
+	           "without one (`poskoctl watch`)."),
+	         cc->shelter, out_num(n, sizeof n, cc->capacity));
+	print_after(d, msg);
 }
 
 static int
 cmd_capacity(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"reason", required_argument, 0, 'r'},
-		{0, 0, 0, 0},
-	};
 	const char *reason = NULL;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'r')
-			reason = optarg;
-		else
-			return ctl_usage("shelter", "%s",
-			                 _("shelter set-capacity takes --reason "
-			                   "TEXT."));
-	}
+	if (ctl_getopt_value(argc, argv, "reason", &reason))
+		return ctl_usage("shelter", "%s",
+		                 _("shelter set-capacity takes --reason TEXT."));
 	if (optind + 2 != argc)
 		return ctl_usage("shelter", "%s",
 		                 _("shelter set-capacity takes a shelter id and "
@@ -418,27 +391,12 @@ cmd_capacity(ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage("shelter", "%s",
 		                 _("say why the capacity changes: --reason "
 		                   "TEXT (it goes into the journal)."));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "shelter.set_capacity",
-	                     json_pack("{s:s,s:I,s:s}", "shelter", argv[optind],
-	                               "capacity", (json_int_t)cap, "reason",
-	                               reason),
-	                     &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else {
-		char msg[256], n[OUT_NUMLEN];
-		snprintf(msg, sizeof msg,
-		         _("Shelter %s now holds %s persons. Families that no "
-		           "longer fit are moved to other shelters or listed "
-		           "without one (`poskoctl watch`)."),
-		         argv[optind], out_num(n, sizeof n, cap));
-		print_after(d, msg);
-	}
-	json_decref(d);
-	return CTL_EXIT_OK;
+	capacity_change cc = {argv[optind], cap};
+	return ctl_request_print(ctx, "shelter.set_capacity",
+	                         json_pack("{s:s,s:I,s:s}", "shelter", cc.shelter,
+	                                   "capacity", (json_int_t)cap,
+	                                   "reason", reason),
+	                         print_capacity, &cc);
 }
 
 int

@@ -51,7 +51,7 @@ valid_date(const char *s)
 }
 
 static void
-print_list(const json_t *d)
+print_list(const json_t *d, const void *arg)
 {
 	json_t *depots = cj_get(d, "depots");
 	char buf[256], a[OUT_NUMLEN];
@@ -162,16 +162,27 @@ cmd_list(ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage("stock", _("unexpected argument `%s`."),
 		                 argv[optind]);
 	}
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "stock.list", args, &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		print_list(d);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "stock.list", args, print_list, NULL);
+}
+
+/* What stock receive took in, for its message. */
+typedef struct {
+	const char *depot, *item;
+	long long qty;
+} receipt;
+
+static void
+print_received(const json_t *d, const void *arg)
+{
+	const receipt *r = arg;
+	char n[OUT_NUMLEN];
+	const char *l = cj_str(d, "lot");
+	printf(_("Received %s %s at %s"), out_num(n, sizeof n, r->qty),
+	       describe_item(r->item), r->depot);
+	if (l)
+		printf(_(" (lot %s)"), l);
+	printf(".\n%s\n", _("Shortages of open incidents are planned "
+	                     "again from this stock."));
 }
 
 static int
@@ -218,24 +229,24 @@ cmd_receive(ctl_ctx *ctx, int argc, char **argv)
 		json_object_set_new(args, "lot", json_string(lot));
 	if (expires)
 		json_object_set_new(args, "expires", json_string(expires));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "stock.receive", args, &d);
-	if (rc)
-		return rc;
-	if (ctx->json) {
-		ctl_print_json(d);
-	} else {
-		char n[OUT_NUMLEN];
-		const char *l = cj_str(d, "lot");
-		printf(_("Received %s %s at %s"), out_num(n, sizeof n, qty),
-		       describe_item(item), depot);
-		if (l)
-			printf(_(" (lot %s)"), l);
-		printf(".\n%s\n", _("Shortages of open incidents are planned "
-		                     "again from this stock."));
-	}
-	json_decref(d);
-	return CTL_EXIT_OK;
+	receipt r = {depot, item, qty};
+	return ctl_request_print(ctx, "stock.receive", args, print_received, &r);
+}
+
+/* What stock adjust changed, for its message. */
+typedef struct {
+	const char *depot, *lot;
+	long long delta;
+} adjustment;
+
+static void
+print_adjusted(const json_t *d, const void *arg)
+{
+	const adjustment *a = arg;
+	char n[OUT_NUMLEN];
+	printf(_("Lot %s at %s changed by %s%s.\n"), a->lot, a->depot,
+	       a->delta > 0 ? "+" : "-",
+	       out_num(n, sizeof n, a->delta > 0 ? a->delta : -a->delta));
 }
 
 static int
@@ -280,24 +291,12 @@ cmd_adjust(ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage("stock", "%s",
 		                 _("a stock correction needs a reason: --reason "
 		                   "\"damaged\", \"counted\", \"expired\" ..."));
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "stock.adjust",
-	                     json_pack("{s:s,s:s,s:I,s:s}", "depot", ops[0],
-	                               "lot", ops[1], "delta",
-	                               (json_int_t)delta, "reason", reason),
-	                     &d);
-	if (rc)
-		return rc;
-	if (ctx->json) {
-		ctl_print_json(d);
-	} else {
-		char n[OUT_NUMLEN];
-		printf(_("Lot %s at %s changed by %s%s.\n"), ops[1], ops[0],
-		       delta > 0 ? "+" : "-",
-		       out_num(n, sizeof n, delta > 0 ? delta : -delta));
-	}
-	json_decref(d);
-	return CTL_EXIT_OK;
+	adjustment a = {ops[0], ops[1], delta};
+	return ctl_request_print(ctx, "stock.adjust",
+	                         json_pack("{s:s,s:s,s:I,s:s}", "depot", a.depot,
+	                                   "lot", a.lot, "delta",
+	                                   (json_int_t)delta, "reason", reason),
+	                         print_adjusted, &a);
 }
 
 int
@@ -318,19 +317,26 @@ ctl_cmd_stock(ctl_ctx *ctx, int argc, char **argv)
 	                 sub);
 }
 
+/* arg: the dispatch number (long long). */
+static void
+print_confirmed(const json_t *d, const void *arg)
+{
+	printf(_("Dispatch %lld confirmed as delivered; its stock is "
+	         "now consumed.\n"),
+	       *(const long long *)arg);
+}
+
 int
 ctl_cmd_dispatch(ctl_ctx *ctx, int argc, char **argv)
 {
 	/* protocol.md 2.5: a line is confirmed whole; partial delivery is
 	 * not in protocol v1 (what did not arrive: stock adjust, and the
 	 * shortage is planned again). */
-	static const struct option opts[] = {{0, 0, 0, 0}};
 	if (argc < 2 || strcmp(argv[1], "confirm") != 0)
 		return ctl_usage("dispatch", "%s",
 		                 _("dispatch needs: confirm ID."));
 	argc--, argv++;
-	int c;
-	while ((c = ctl_getopt(argc, argv, "", opts)) != -1)
+	if (ctl_getopt_none(argc, argv))
 		return ctl_usage("dispatch", "%s",
 		                 _("dispatch confirm takes only the dispatch "
 		                   "number: a line is confirmed whole."));
@@ -343,17 +349,7 @@ ctl_cmd_dispatch(ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage("dispatch",
 		                 _("`%s` is not a dispatch number."),
 		                 argv[optind]);
-	json_t *d = NULL;
-	int rc = ctl_request(ctx, "dispatch.confirm",
-	                     json_pack("{s:I}", "dispatch", (json_int_t)id), &d);
-	if (rc)
-		return rc;
-	if (ctx->json)
-		ctl_print_json(d);
-	else
-		printf(_("Dispatch %lld confirmed as delivered; its stock is "
-		         "now consumed.\n"),
-		       id);
-	json_decref(d);
-	return CTL_EXIT_OK;
+	return ctl_request_print(ctx, "dispatch.confirm",
+	                         json_pack("{s:I}", "dispatch", (json_int_t)id),
+	                         print_confirmed, &id);
 }

@@ -8,6 +8,7 @@
 #include "ctl/lang.h"
 #include "ctl/out.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -82,6 +83,22 @@ ctl_print_json(const json_t *data)
 }
 
 int
+ctl_request_print(ctl_ctx *ctx, const char *cmd, json_t *args,
+                  ctl_print_fn print, const void *arg)
+{
+	json_t *d = NULL;
+	int rc = ctl_request(ctx, cmd, args, &d);
+	if (rc)
+		return rc;
+	if (ctx->json)
+		ctl_print_json(d);
+	else
+		print(d, arg);
+	json_decref(d);
+	return CTL_EXIT_OK;
+}
+
+int
 ctl_usage(const char *cmd, const char *fmt, ...)
 {
 	char msg[1024];
@@ -124,6 +141,50 @@ ctl_getopt(int argc, char **argv, const char *shortopts,
 		c = '?';
 	}
 	return c;
+}
+
+int
+ctl_getopt_value(int argc, char **argv, const char *name, const char **value)
+{
+	/* name NULL: the table is empty and every option is unknown. */
+	const struct option opts[] = {
+		{name, required_argument, 0, 'v'},
+		{0, 0, 0, 0},
+	};
+	int c;
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
+		if (c != 'v')
+			return -1;
+		*value = optarg;
+	}
+	return 0;
+}
+
+int
+ctl_getopt_none(int argc, char **argv)
+{
+	return ctl_getopt_value(argc, argv, NULL, NULL);
+}
+
+int
+ctl_getopt_state(int argc, char **argv, const char *const *states,
+                 const char **state)
+{
+	/* Values from 256 up: clear of '?', ':' and every option letter. */
+	enum { FIRST = 256 };
+	struct option opts[CTL_MAX_STATES + 1] = {{0}};
+	int n = 0;
+	for (; states[n]; n++) {
+		assert(n < CTL_MAX_STATES);
+		opts[n] = (struct option){states[n], no_argument, 0, FIRST + n};
+	}
+	int c;
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
+		if (c < FIRST || c >= FIRST + n)
+			return -1;
+		*state = states[c - FIRST];
+	}
+	return 0;
 }
 
 json_t *

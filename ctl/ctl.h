@@ -66,6 +66,14 @@ int ctl_request_err(ctl_ctx *ctx, const char *cmd, json_t *args,
 /* Print data as JSON on stdout (--json). */
 void ctl_print_json(const json_t *data);
 
+/* Shows a reply in words; arg is what the command passed along. */
+typedef void (*ctl_print_fn)(const json_t *data, const void *arg);
+
+/* ctl_request, then the reply on stdout: as JSON with --json, otherwise
+ * in words by print(data, arg).  args is stolen.  Returns an exit code. */
+int ctl_request_print(ctl_ctx *ctx, const char *cmd, json_t *args,
+                      ctl_print_fn print, const void *arg);
+
 /* Usage error: message, then "try `poskoctl help CMD`". Returns 2. */
 int ctl_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -76,6 +84,24 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 struct option;
 int ctl_getopt(int argc, char **argv, const char *shortopts,
                const struct option *longopts);
+
+/* The options of a subcommand whose only option is --NAME VALUE: *value
+ * gets the last one given (untouched when none is).  0, or -1 on any
+ * other option (already reported; the caller adds its usage). */
+int ctl_getopt_value(int argc, char **argv, const char *name,
+                     const char **value);
+
+/* The same for a subcommand that takes no options at all. */
+int ctl_getopt_none(int argc, char **argv);
+
+/* The options of a list filtered by state, where each flag is the state
+ * poskod is asked for: states {"all", "open", NULL} means --all and
+ * --open.  *state gets the last one given (untouched when none is).
+ * 0, or -1 on any other option (already reported).  At most
+ * CTL_MAX_STATES states. */
+#define CTL_MAX_STATES 8
+int ctl_getopt_state(int argc, char **argv, const char *const *states,
+                     const char **state);
 
 /* --- JSON helpers: dotted paths ("people.present"), NULL-safe --------- */
 

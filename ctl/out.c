@@ -484,6 +484,13 @@ out_table_num(out_table *t, long long v)
 }
 
 void
+out_table_kv(out_table *t, const char *label, const char *value)
+{
+	out_table_cell(t, label);
+	out_table_cell(t, value);
+}
+
+void
 out_table_rule(out_table *t)
 {
 	if (t)

@@ -114,6 +114,8 @@ void out_table_cell(out_table *t, const char *text);
 void out_table_cellf(out_table *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void out_table_num(out_table *t, long long v);
+/* A row of a two-column table: a label and its value. */
+void out_table_kv(out_table *t, const char *label, const char *value);
 /* A rule before the next row (totals). */
 void out_table_rule(out_table *t);
 size_t out_table_rows(const out_table *t);

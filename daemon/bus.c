@@ -20,6 +20,7 @@ struct bus_sock {
 	int nn;
 	uv_poll_t poll;
 	int polling;
+	int paused; /* the callback asked to stop reading (bus_pause) */
 	bus_recv_fn fn;
 	void *arg;
 	char endpoint[256];
@@ -42,6 +43,10 @@ on_readable(uv_poll_t *h, int status, int events)
 		}
 		s->fn(s, msg, (size_t)n, s->arg);
 		nn_freemsg(msg);
+		/* a REP socket whose reply waits must not take the next
+		 * request: nanomsg would drop the one waiting */
+		if (s->paused)
+			return;
 	}
 }
 
@@ -145,15 +150,19 @@ bus_close(bus_sock *s)
 void
 bus_pause(bus_sock *s)
 {
-	if (s && s->polling)
+	if (s && s->polling) {
+		s->paused = 1;
 		uv_poll_stop(&s->poll);
+	}
 }
 
 void
 bus_resume(bus_sock *s)
 {
-	if (s && s->polling)
+	if (s && s->polling && s->paused) {
+		s->paused = 0;
 		uv_poll_start(&s->poll, UV_READABLE, on_readable);
+	}
 }
 
 const char *

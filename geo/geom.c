@@ -959,12 +959,9 @@ read_gpkg(geo_ctx *ctx, const char *path, const char *layer, geo_feat_cb cb,
 	char src[512];
 	int rc;
 
-	rc = geo_gpkg_open(path, &g, err, errlen);
+	rc = geo_gpkg_open_layers(path, layer, &g, &ls, &nl, err, errlen);
 	if (rc != 0)
 		return rc;
-	rc = geo_gpkg_layers(g, layer, &ls, &nl, err, errlen);
-	if (rc != 0)
-		goto out;
 	c.rd = GEOSWKBReader_create_r(ctx->geos);
 	if (c.rd == NULL) {
 		rc = geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");

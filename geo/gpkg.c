@@ -184,6 +184,26 @@ nomem:
 	return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
 }
 
+int
+geo_gpkg_open_layers(const char *path, const char *only, geo_gpkg **g,
+                     geo_gpkg_layer **out, size_t *n, char *err,
+                     size_t errlen)
+{
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = geo_gpkg_open(path, g, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = geo_gpkg_layers(*g, only, out, n, err, errlen);
+	if (rc != 0) {
+		geo_gpkg_close(*g);
+		*g = NULL;
+	}
+	return rc;
+}
+
 static char *
 quote_ident(const char *s)
 {

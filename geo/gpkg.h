@@ -34,6 +34,12 @@ int geo_gpkg_layers(geo_gpkg *g, const char *only, geo_gpkg_layer **out,
                     size_t *n, char *err, size_t errlen);
 void geo_gpkg_layers_free(geo_gpkg_layer *l, size_t n);
 
+/* geo_gpkg_open, then geo_gpkg_layers(only): what a reader does first.
+ * On failure nothing is left open and *g, *out are NULL. */
+int geo_gpkg_open_layers(const char *path, const char *only, geo_gpkg **g,
+                         geo_gpkg_layer **out, size_t *n, char *err,
+                         size_t errlen);
+
 /* Per row: index (0-based scan position), attributes (borrowed object of
  * every non-geometry column), geometry blob (NULL when SQL NULL). Return
  * nonzero to stop (that value is returned by geo_gpkg_scan). */

@@ -281,6 +281,24 @@ row_complete(const rowsrc *r, char *why, size_t whylen)
 	return 1;
 }
 
+/* ---- kinds of point record ------------------------------------------------ */
+
+/* The attributes of one record (not its position) from a row; self is the
+ * reader's state (the ids seen so far, for duplicates). 0, or -1 and why. */
+typedef int (*attrs_fn)(void *self, rowsrc *rs, void *rec, char *why,
+                        size_t whylen);
+
+/* What the point readers need to know about one kind of record. */
+typedef struct layout {
+	const char *const *cols; /* column names, by key */
+	int ncols;
+	unsigned required; /* keys a CSV header must have (bitmask) */
+	int klon, klat;    /* keys of the lon/lat columns of a CSV */
+	size_t stride;     /* sizeof the record */
+	size_t xoff;       /* offsetof its x; y follows */
+	attrs_fn attrs;
+} layout;
+
 /* ---- batched projection ---------------------------------------------------
  */
 
@@ -376,6 +394,36 @@ recs_commit(recs *r)
 	r->n++;
 	if (++r->pend == CHUNK)
 		recs_flush(r);
+}
+
+/* An empty array for lo's records (heap: where[] is large), or NULL. */
+static recs *
+recs_new(const layout *lo, geo_diag *diag)
+{
+	recs *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	r->stride = lo->stride;
+	r->xoff = lo->xoff;
+	r->diag = diag;
+	return r;
+}
+
+/* Free r; when rc is 0, first project what is pending and hand the records
+ * to the caller (*out, *n). Returns rc. */
+static int
+recs_end(recs *r, int rc, void **out, size_t *n)
+{
+	if (rc == 0) {
+		recs_flush(r);
+		*out = r->v;
+		*n = r->n;
+		r->v = NULL;
+	}
+	free(r->v);
+	free(r);
+	return rc;
 }
 
 /* ---- string set (duplicate ids) ------------------------------------------ */
@@ -476,8 +524,9 @@ count_field(rowsrc *r, int key, unsigned max, uint8_t *out, char *why,
 
 /* Attributes of a household (not the position). */
 static int
-hh_attrs(rowsrc *r, geo_household *h, char *why, size_t whylen)
+hh_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 {
+	geo_household *h = rec;
 	const char *s;
 	uint64_t v;
 	int k;
@@ -532,6 +581,17 @@ hh_attrs(rowsrc *r, geo_household *h, char *why, size_t whylen)
 	return 0;
 }
 
+static const layout hh_layout = {
+	.cols = hh_cols,
+	.ncols = H_N,
+	.required = (1u << H_ID) | (1u << H_LON) | (1u << H_LAT) | (1u << H_MEM),
+	.klon = H_LON,
+	.klat = H_LAT,
+	.stride = sizeof(geo_household),
+	.xoff = offsetof(geo_household, x),
+	.attrs = hh_attrs,
+};
+
 /* lon/lat fields -> h (unprojected). */
 static int
 lonlat(rowsrc *r, int klon, int klat, double *x, double *y, char *why,
@@ -549,15 +609,6 @@ lonlat(rowsrc *r, int klon, int klat, double *x, double *y, char *why,
 		return -1;
 	}
 	return 0;
-}
-
-static void
-give(recs *r, void **out, size_t *n)
-{
-	recs_flush(r);
-	*out = r->v;
-	*n = r->n;
-	r->v = NULL;
 }
 
 /* Open a CSV and map its header. */
@@ -605,47 +656,46 @@ csv_row(geo_csv *c, const char *path, geo_diag *diag, char *err, size_t errlen)
 	}
 }
 
-int
-geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
-                        size_t *n, geo_diag *diag, char *err, size_t errlen)
+/* Read a CSV of lo's records: rows that fail are reported in diag and
+ * left out, the rest projected to the metric CRS. */
+static int
+read_csv_points(geo_ctx *ctx, const char *path, const layout *lo, void *self,
+                void **out, size_t *n, geo_diag *diag, char *err,
+                size_t errlen)
 {
-	rowsrc rs = {.names = hh_cols, .ncols = H_N};
+	rowsrc rs = {.names = lo->cols, .ncols = lo->ncols};
 	recs *r;
 	geo_csv c;
-	char why[200];
+	char why[300];
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	r = calloc(1, sizeof *r);
+	r = recs_new(lo, diag);
 	if (r == NULL)
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	rc = csv_start(&c, &rs, path,
-	               (1u << H_ID) | (1u << H_LON) | (1u << H_LAT) |
-	                   (1u << H_MEM),
-	               err, errlen);
+	rc = csv_start(&c, &rs, path, lo->required, err, errlen);
 	if (rc != 0) {
 		free(r);
 		return rc;
 	}
-	r->stride = sizeof(geo_household);
-	r->xoff = offsetof(geo_household, x);
 	r->P = ctx->to_metric;
 	r->path = path;
 	r->unit = "line";
-	r->diag = diag;
 	while ((rc = csv_row(&c, path, diag, err, errlen)) == 1) {
-		geo_household *h = recs_add(r, c.lineno);
+		char *rec = recs_add(r, c.lineno);
+		double *xy;
 
-		if (h == NULL) {
+		if (rec == NULL) {
 			rc = geo_seterr(err, errlen, GEO_ENOMEM,
 			                "out of memory");
 			break;
 		}
+		xy = (double *)(void *)(rec + lo->xoff);
 		if (!row_complete(&rs, why, sizeof why) ||
-		    lonlat(&rs, H_LON, H_LAT, &h->x, &h->y, why, sizeof why) !=
-		        0 ||
-		    hh_attrs(&rs, h, why, sizeof why) != 0) {
+		    lonlat(&rs, lo->klon, lo->klat, &xy[0], &xy[1], why,
+		           sizeof why) != 0 ||
+		    lo->attrs(self, &rs, rec, why, sizeof why) != 0) {
 			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
 			             "%s: line %ld: %s", path, c.lineno, why);
 			continue;
@@ -653,11 +703,15 @@ geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
 		recs_commit(r);
 	}
 	geo_csv_close(&c);
-	if (rc == 0)
-		give(r, (void **)out, n);
-	free(r->v);
-	free(r);
-	return rc;
+	return recs_end(r, rc, out, n);
+}
+
+int
+geo_households_read_csv(geo_ctx *ctx, const char *path, geo_household **out,
+                        size_t *n, geo_diag *diag, char *err, size_t errlen)
+{
+	return read_csv_points(ctx, path, &hh_layout, NULL, (void **)out, n,
+	                       diag, err, errlen);
 }
 
 /* ---- GeoPackage point layers --------------------------------------------- */
@@ -666,10 +720,8 @@ typedef struct gprow {
 	recs *r;
 	rowsrc *rs;
 	const char *src;
-	int (*attrs)(void *self, rowsrc *rs, void *rec, char *why,
-	             size_t whylen);
+	const layout *lo;
 	void *self;
-	size_t xoff;
 } gprow;
 
 static int
@@ -689,7 +741,7 @@ gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
 	rec = recs_add(g->r, index);
 	if (rec == NULL)
 		return GEO_ENOMEM;
-	xy = (double *)(void *)(rec + g->xoff);
+	xy = (double *)(void *)(rec + g->lo->xoff);
 	if (blob == NULL) {
 		snprintf(why, sizeof why, "no geometry");
 		goto reject;
@@ -708,7 +760,7 @@ gp_point_row(void *ud, long index, json_t *props, const uint8_t *blob,
 		         xy[0], xy[1]);
 		goto reject;
 	}
-	if (g->attrs(g->self, g->rs, rec, why, sizeof why) != 0)
+	if (g->lo->attrs(g->self, g->rs, rec, why, sizeof why) != 0)
 		goto reject;
 	recs_commit(g->r);
 	return 0;
@@ -717,8 +769,9 @@ reject:
 	                    "%s: feature %ld: %s", g->src, index, why);
 }
 
+/* Scan the point layer (the only one when layer is NULL) into r. */
 static int
-read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer, recs *r,
+scan_gpkg_points(geo_ctx *ctx, const char *path, const char *layer, recs *r,
                  gprow *gp, char *err, size_t errlen)
 {
 	geo_gpkg *g = NULL;
@@ -727,12 +780,9 @@ read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer, recs *r,
 	char src[512];
 	int rc;
 
-	rc = geo_gpkg_open(path, &g, err, errlen);
+	rc = geo_gpkg_open_layers(path, layer, &g, &ls, &nl, err, errlen);
 	if (rc != 0)
 		return rc;
-	rc = geo_gpkg_layers(g, layer, &ls, &nl, err, errlen);
-	if (rc != 0)
-		goto out;
 	if (nl > 1) {
 		rc = geo_seterr(err, errlen, GEO_EINVAL,
 		                "%s: %zu features layers, name one", path, nl);
@@ -767,11 +817,24 @@ out:
 	return rc;
 }
 
+/* Read a GeoPackage point layer of lo's records, like read_csv_points. */
 static int
-hh_gp_attrs(void *self, rowsrc *rs, void *rec, char *why, size_t whylen)
+read_gpkg_points(geo_ctx *ctx, const char *path, const char *layer,
+                 const layout *lo, void *self, void **out, size_t *n,
+                 geo_diag *diag, char *err, size_t errlen)
 {
-	(void)self;
-	return hh_attrs(rs, rec, why, whylen);
+	rowsrc rs = {.names = lo->cols, .ncols = lo->ncols};
+	gprow gp = {.rs = &rs, .lo = lo, .self = self};
+	recs *r;
+
+	*out = NULL;
+	*n = 0;
+	r = recs_new(lo, diag);
+	if (r == NULL)
+		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
+	return recs_end(r,
+	                scan_gpkg_points(ctx, path, layer, r, &gp, err, errlen),
+	                out, n);
 }
 
 int
@@ -779,26 +842,8 @@ geo_households_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
                          geo_household **out, size_t *n, geo_diag *diag,
                          char *err, size_t errlen)
 {
-	rowsrc rs = {.names = hh_cols, .ncols = H_N};
-	gprow gp = {.rs = &rs,
-	            .attrs = hh_gp_attrs,
-	            .xoff = offsetof(geo_household, x)};
-	recs *r = calloc(1, sizeof *r);
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	r->stride = sizeof(geo_household);
-	r->xoff = offsetof(geo_household, x);
-	r->diag = diag;
-	rc = read_gpkg_points(ctx, path, layer, r, &gp, err, errlen);
-	if (rc == 0)
-		give(r, (void **)out, n);
-	free(r->v);
-	free(r);
-	return rc;
+	return read_gpkg_points(ctx, path, layer, &hh_layout, NULL,
+	                        (void **)out, n, diag, err, errlen);
 }
 
 static int
@@ -934,59 +979,26 @@ sh_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 	return rc < 0 ? -1 : 0;
 }
 
+static const layout sh_layout = {
+	.cols = sh_cols,
+	.ncols = S_N,
+	.required = (1u << S_ID) | (1u << S_LON) | (1u << S_LAT),
+	.klon = S_LON,
+	.klat = S_LAT,
+	.stride = sizeof(geo_shelter),
+	.xoff = offsetof(geo_shelter, x),
+	.attrs = sh_attrs,
+};
+
 int
 geo_shelters_read_csv(geo_ctx *ctx, const char *path, geo_shelter **out,
                       size_t *n, geo_diag *diag, char *err, size_t errlen)
 {
-	rowsrc rs = {.names = sh_cols, .ncols = S_N};
 	strset ids = {0};
-	recs *r;
-	geo_csv c;
-	char why[300];
-	int rc;
+	int rc = read_csv_points(ctx, path, &sh_layout, &ids, (void **)out, n,
+	                         diag, err, errlen);
 
-	*out = NULL;
-	*n = 0;
-	r = calloc(1, sizeof *r);
-	if (r == NULL)
-		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	rc = csv_start(&c, &rs, path,
-	               (1u << S_ID) | (1u << S_LON) | (1u << S_LAT), err,
-	               errlen);
-	if (rc != 0) {
-		free(r);
-		return rc;
-	}
-	r->stride = sizeof(geo_shelter);
-	r->xoff = offsetof(geo_shelter, x);
-	r->P = ctx->to_metric;
-	r->path = path;
-	r->unit = "line";
-	r->diag = diag;
-	while ((rc = csv_row(&c, path, diag, err, errlen)) == 1) {
-		geo_shelter *s = recs_add(r, c.lineno);
-
-		if (s == NULL) {
-			rc = geo_seterr(err, errlen, GEO_ENOMEM,
-			                "out of memory");
-			break;
-		}
-		if (!row_complete(&rs, why, sizeof why) ||
-		    lonlat(&rs, S_LON, S_LAT, &s->x, &s->y, why, sizeof why) !=
-		        0 ||
-		    sh_attrs(&ids, &rs, s, why, sizeof why) != 0) {
-			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
-			             "%s: line %ld: %s", path, c.lineno, why);
-			continue;
-		}
-		recs_commit(r);
-	}
-	geo_csv_close(&c);
 	strset_free(&ids);
-	if (rc == 0)
-		give(r, (void **)out, n);
-	free(r->v);
-	free(r);
 	return rc;
 }
 
@@ -995,28 +1007,11 @@ geo_shelters_read_gpkg(geo_ctx *ctx, const char *path, const char *layer,
                        geo_shelter **out, size_t *n, geo_diag *diag, char *err,
                        size_t errlen)
 {
-	rowsrc rs = {.names = sh_cols, .ncols = S_N};
 	strset ids = {0};
-	gprow gp = {.rs = &rs,
-	            .attrs = sh_attrs,
-	            .self = &ids,
-	            .xoff = offsetof(geo_shelter, x)};
-	recs *r = calloc(1, sizeof *r);
-	int rc;
+	int rc = read_gpkg_points(ctx, path, layer, &sh_layout, &ids,
+	                          (void **)out, n, diag, err, errlen);
 
-	*out = NULL;
-	*n = 0;
-	if (r == NULL)
-		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	r->stride = sizeof(geo_shelter);
-	r->xoff = offsetof(geo_shelter, x);
-	r->diag = diag;
-	rc = read_gpkg_points(ctx, path, layer, r, &gp, err, errlen);
 	strset_free(&ids);
-	if (rc == 0)
-		give(r, (void **)out, n);
-	free(r->v);
-	free(r);
 	return rc;
 }
 
@@ -1038,8 +1033,10 @@ static const char *const dp_cols[D_N] = {"id",  "name",      "lon",
                                          "lat", "kelurahan", "city"};
 
 static int
-dp_attrs(strset *ids, rowsrc *r, geo_depot *d, char *why, size_t whylen)
+dp_attrs(void *self, rowsrc *r, void *rec, char *why, size_t whylen)
 {
+	strset *ids = self;
+	geo_depot *d = rec;
 	const char *v;
 	int rc;
 
@@ -1066,59 +1063,26 @@ dp_attrs(strset *ids, rowsrc *r, geo_depot *d, char *why, size_t whylen)
 	return rc < 0 ? -1 : 0;
 }
 
+static const layout dp_layout = {
+	.cols = dp_cols,
+	.ncols = D_N,
+	.required = (1u << D_ID) | (1u << D_LON) | (1u << D_LAT),
+	.klon = D_LON,
+	.klat = D_LAT,
+	.stride = sizeof(geo_depot),
+	.xoff = offsetof(geo_depot, x),
+	.attrs = dp_attrs,
+};
+
 int
 geo_depots_read_csv(geo_ctx *ctx, const char *path, geo_depot **out, size_t *n,
                     geo_diag *diag, char *err, size_t errlen)
 {
-	rowsrc rs = {.names = dp_cols, .ncols = D_N};
 	strset ids = {0};
-	recs *r;
-	geo_csv c;
-	char why[300];
-	int rc;
+	int rc = read_csv_points(ctx, path, &dp_layout, &ids, (void **)out, n,
+	                         diag, err, errlen);
 
-	*out = NULL;
-	*n = 0;
-	r = calloc(1, sizeof *r);
-	if (r == NULL)
-		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
-	rc = csv_start(&c, &rs, path,
-	               (1u << D_ID) | (1u << D_LON) | (1u << D_LAT), err,
-	               errlen);
-	if (rc != 0) {
-		free(r);
-		return rc;
-	}
-	r->stride = sizeof(geo_depot);
-	r->xoff = offsetof(geo_depot, x);
-	r->P = ctx->to_metric;
-	r->path = path;
-	r->unit = "line";
-	r->diag = diag;
-	while ((rc = csv_row(&c, path, diag, err, errlen)) == 1) {
-		geo_depot *d = recs_add(r, c.lineno);
-
-		if (d == NULL) {
-			rc = geo_seterr(err, errlen, GEO_ENOMEM,
-			                "out of memory");
-			break;
-		}
-		if (!row_complete(&rs, why, sizeof why) ||
-		    lonlat(&rs, D_LON, D_LAT, &d->x, &d->y, why, sizeof why) !=
-		        0 ||
-		    dp_attrs(&ids, &rs, d, why, sizeof why) != 0) {
-			geo_diag_add(diag, GEO_DIAG_REJECT, c.lineno,
-			             "%s: line %ld: %s", path, c.lineno, why);
-			continue;
-		}
-		recs_commit(r);
-	}
-	geo_csv_close(&c);
 	strset_free(&ids);
-	if (rc == 0)
-		give(r, (void **)out, n);
-	free(r->v);
-	free(r);
 	return rc;
 }
 

@@ -166,6 +166,16 @@ pk_eq "empty report: evacuees" "$(jv "$r" '$.data.total.evacuees')" 0
 pk_eq "empty report: needs met" "$(jv "$r" '$.data.total.needs_met')" 1.0
 want_err "report.spm bad date" bad_argument '{"v":1,"cmd":"report.spm","args":{"date":"2007-13-45"}}' 
 
+# ---- a desk write while a decision runs waits for it (the desk socket
+# pauses) and is answered after it; reads go on meanwhile
+pk_push_data '{"v":1,"kind":"incident.report","source":"bpbd-dki","source_id":"2007-02-banjir","action":"update","days":6}'
+want_ok "set_capacity during the flood update" "{\"v\":1,\"cmd\":\"shelter.set_capacity\",\"operator\":\"t\",\"args\":{\"shelter\":\"$sh2\",\"capacity\":400,\"reason\":\"x\"}}" >/dev/null
+want_ok "status during the flood update" '{"v":1,"cmd":"status"}' >/dev/null
+pk_wait_grep "$ev" '^incident.updated' 1 60 || pk_fail "the flood update was not decided"
+pk_settle "$ev"
+pk_eq "capacity after the concurrent write" "$(pk_sql "SELECT capacity FROM shelters WHERE id='$sh2'")" 400
+adds_up "after the concurrent write"
+
 # ---- restart: the journal rebuilds the same state
 snap() {
 	{

@@ -11,6 +11,7 @@ trap pk_cleanup EXIT
 POSKOD=${POSKOD_REL:-$PK_ROOT/build/rel/poskod}
 [ -x "$POSKOD" ] || pk_fail "$POSKOD is not built"
 PK_TIMEOUT=120
+PK_REQ_TIMEOUT=90 # a desk write waits for the decision in flight
 PK_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --log-file=${TMPDIR:-/tmp}/posko/valgrind.log"
 pk_setup
 pk_start
@@ -41,7 +42,8 @@ pk_req '{"v":1,"cmd":"household.find","args":{"household":1}}' | grep -q '"ok":t
 kill -HUP "$PK_PID"
 pk_wait_grep "$PK_DIR/poskod.log" 'SIGHUP: configuration .* reloaded' 1 120 || pk_fail "no reload"
 pk_push_data "{\"v\":1,\"kind\":\"incident.report\",\"source\":\"$fsrc\",\"source_id\":\"$fsid\",\"action\":\"cancel\"}"
-pk_req '{"v":1,"cmd":"checkout","operator":"vg","args":{"household":1,"reason":"x"}}' >/dev/null
+pk_req '{"v":1,"cmd":"checkout","operator":"vg","args":{"household":1,"reason":"x"}}' >/dev/null ||
+	pk_fail "no reply to checkout"
 pk_req '{"v":1,"cmd":"report.spm","args":{"date":"2007-02-02"}}' | grep -q '"ok":true' || pk_fail "report.spm"
 pk_req '{"v":1,"cmd":"stock.list"}' | grep -q '"ok":true' || pk_fail "stock.list"
 pk_wait_grep "$ev" '^incident.closed' 1 120 || pk_fail "no close"
