@@ -109,7 +109,8 @@ check: deps-test
 .PHONY: check-build
 check-build: $(PROGS_asan) $(TESTS_asan) $(BENCHES_asan) $(PROGS_rel) locale
 
-demo: deps
+demo:
+	@tools/deps.sh demo
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
 

@@ -353,22 +353,28 @@ csi_len(const char *s)
 	return s[i] ? i + 1 : i;
 }
 
+/* The next character of s that is shown, colour sequences skipped: where
+ * it starts (the final NUL when there is none), its length in *n and its
+ * code point in *cp. */
+static const char *
+next_shown(const char *s, size_t *n, long *cp)
+{
+	size_t e;
+	while ((e = csi_len(s)) != 0)
+		s += e;
+	*n = *s ? utf8_next((const unsigned char *)s, cp) : 0;
+	return s;
+}
+
 size_t
 out_width(const char *s)
 {
-	size_t w = 0;
+	size_t w = 0, n;
+	long cp;
 	if (!s)
 		return 0;
-	while (*s) {
-		size_t e = csi_len(s);
-		if (e) {
-			s += e;
-			continue;
-		}
-		long cp;
-		s += utf8_next((const unsigned char *)s, &cp);
+	for (s = next_shown(s, &n, &cp); *s; s = next_shown(s + n, &n, &cp))
 		w += (size_t)cp_width(cp);
-	}
 	return w;
 }
 
@@ -382,20 +388,14 @@ out_fit(char *buf, size_t len, const char *s, size_t cols)
 		return buf;
 	}
 	const char *ell = style.utf8 ? "\u2026" : "~";
-	size_t o = 0, w = 0;
-	while (*s) {
-		size_t e = csi_len(s);
-		if (e) {
-			s += e;
-			continue;
-		}
-		long cp;
-		size_t n = utf8_next((const unsigned char *)s, &cp);
+	size_t o = 0, w = 0, n;
+	long cp;
+	for (s = next_shown(s, &n, &cp); *s; s = next_shown(s + n, &n, &cp)) {
 		size_t cw = (size_t)cp_width(cp);
 		if (w + cw + 1 > cols || o + n + 4 >= len)
 			break;
 		memcpy(buf + o, s, n);
-		o += n, w += cw, s += n;
+		o += n, w += cw;
 	}
 	buf[o] = '\0';
 	if (cols > 0)

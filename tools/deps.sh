@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages posko needs, only those that are missing.
 #   tools/deps.sh build [--quiet]   what `make` needs
+#   tools/deps.sh demo              what `make demo` needs too
 #   tools/deps.sh test              what `make check` and `make bench` need
 # As root it runs apt-get; otherwise it prints the exact apt-get line and
 # fails, so nothing is ever downloaded from anywhere but Debian's mirrors.
@@ -36,9 +37,13 @@ need_pc libxml-2.0 libxml2-dev
 need_pc libsystemd libsystemd-dev
 need_cmd xmllint libxml2-utils
 
+if [ "$mode" = demo ] || [ "$mode" = test ]; then
+	# tools/demo.sh talks to poskod with Debian's nanomsg client.
+	need_cmd nanocat nanomsg-utils
+	need_cmd jq jq
+fi
 if [ "$mode" = test ]; then
 	need_pc cmocka libcmocka-dev
-	need_cmd nanocat nanomsg-utils
 	need_cmd ogr2ogr gdal-bin
 	need_cmd sqlite3 sqlite3
 	need_cmd tmux tmux
