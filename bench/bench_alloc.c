@@ -14,7 +14,10 @@
  * opened as one incident in a plan (policy, assignment, meals for 7 days
  * and kits from depot lots), one core; ms and peak_rss_mb.
  *
- * Usage: bench_alloc [--quick] [--seed N]
+ * Plan steps (issue 5): plan_steps_per_s, plan_open_1000_ms_after_N,
+ * plan_mixed_steps_per_s; see plan_steps().
+ *
+ * Usage: bench_alloc [--quick] [--seed N] [--speed NAME|all] [--steps]
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -437,6 +440,214 @@ speed(const struct scase *c, uint64_t seed)
 }
 
 /*
+ * Plan steps in a long-running plan (issue 5: the daemon keeps one plan
+ * for every incident and applies one step per report). The instance:
+ * 100,000 households over 1,000 shelters (speed_100k's city), 20 depots
+ * with stock for everyone for 7 days.
+ *
+ * plan_steps_per_s: 5,000 small incidents (5 households each, the next
+ * ones of the instance) opened one after another, the day moving on every
+ * 500; time per step over the last 500 against the same 500 steps on an
+ * empty plan (the baseline: what one small step costs when the plan holds
+ * nothing else). A step that costs in proportion to what it touches has a
+ * ratio near 1. Stops after `budget_s` seconds (a plan that walks
+ * everything on every step would take hours): plan_steps_done says how
+ * far it got.
+ *
+ * plan_open_1000_ms_after_N: open an incident of 1,000 households when
+ * 1,000 small incidents are already open, against the same open on an
+ * empty plan.
+ *
+ * plan_mixed_steps_per_s: after the 5,000 opens, 2,000 mixed steps
+ * (check-out, more households, a close, days changed, stock received).
+ */
+struct psetup {
+	struct inst in;
+	struct alloc_depot dep[20];
+	struct alloc_params par;
+	uint64_t persons;
+};
+
+static void
+psetup_make(struct psetup *ps, uint64_t seed)
+{
+	struct gen_rng r;
+
+	gen(&ps->in, 100000, 1000, 2.0, 30000, 40, 8, seed);
+	ps->persons = 0;
+	for (size_t i = 0; i < ps->in.n; i++)
+		ps->persons += ps->in.h[i].persons;
+	gen_rng_seed(&r, seed, 79);
+	for (uint32_t d = 0; d < 20; d++) {
+		ps->dep[d].id = d + 1;
+		ps->dep[d].x = gen_rng_unit(&r) * 30000;
+		ps->dep[d].y = gen_rng_unit(&r) * 30000;
+	}
+	alloc_params_default(&ps->par);
+}
+
+static void
+plan_start(const struct psetup *ps, struct alloc_plan *pl,
+	   struct alloc_ledger *led)
+{
+	alloc_ledger_init(led);
+	for (uint32_t d = 0; d < 20; d++) {
+		for (uint32_t lot = 0; lot < 4; lot++)
+			alloc_ledger_receive(led, d + 1, lot, ALLOC_ITEM_MEAL,
+					     (int64_t)(ps->persons * 3 * 14 /
+						       60) + 1,
+					     D0 + 60 + (alloc_day)lot * 3, NULL,
+					     NULL, 0);
+		for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
+			alloc_ledger_receive(led, d + 1, 9, it,
+					     (int64_t)(ps->persons / 10) + 1,
+					     ALLOC_DAY_NEVER, NULL, NULL, 0);
+	}
+	alloc_plan_init(pl, &ps->par, ps->in.s, ps->in.m, ps->dep, 20, led,
+			NULL, 0);
+}
+
+/* Open incident id with households [from, from + n) on day today. */
+static int
+open_small(const struct psetup *ps, struct alloc_plan *pl, uint32_t id,
+	   size_t from, size_t n, alloc_day today)
+{
+	struct alloc_incident_spec sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.id = id;
+	sp.type = ALLOC_INC_FLOOD;
+	sp.severity.kind = ALLOC_SEV_SIAGA;
+	sp.severity.value = 1;
+	sp.start = today;
+	return alloc_plan_open(pl, &sp, ps->in.h + from, n, NULL, 0, today,
+			       NULL, 0);
+}
+
+static void
+plan_steps(uint64_t seed, int quick)
+{
+	struct psetup ps;
+	struct alloc_plan pl;
+	struct alloc_ledger led;
+	size_t nsteps = quick ? 1000 : 5000, done = 0, last = 500;
+	double budget_ms = quick ? 10000 : 60000, t0, tlast = 0, base, big,
+	       bigbase, ms;
+	int fails = 0;
+
+	psetup_make(&ps, seed);
+	/* baseline: the last 500 steps' households on an empty plan */
+	plan_start(&ps, &pl, &led);
+	t0 = cpu_ms();
+	for (size_t k = nsteps - last; k < nsteps; k++)
+		fails += open_small(&ps, &pl, (uint32_t)k + 1, k * 5, 5,
+				    D0 + (alloc_day)(k / 500)) != 0;
+	base = (cpu_ms() - t0) / (double)last;
+	alloc_plan_free(&pl);
+	alloc_ledger_free(&led);
+	/* open_1000 on an empty plan */
+	plan_start(&ps, &pl, &led);
+	t0 = cpu_ms();
+	fails += open_small(&ps, &pl, 900000, 90000, 1000, D0 + 2) != 0;
+	bigbase = cpu_ms() - t0;
+	alloc_plan_free(&pl);
+	alloc_ledger_free(&led);
+
+	plan_start(&ps, &pl, &led);
+	big = -1;
+	t0 = cpu_ms();
+	for (size_t k = 0; k < nsteps; k++) {
+		double tk = cpu_ms();
+
+		if (k == 1000 && big < 0) {
+			/* 1,000 small incidents are open */
+			double tb = cpu_ms();
+
+			fails += open_small(&ps, &pl, 900000, 90000, 1000,
+					    D0 + 2) != 0;
+			big = cpu_ms() - tb;
+			t0 += big; /* not a small step */
+			tk = cpu_ms();
+		}
+		if (tk - t0 > budget_ms)
+			break;
+		if (k == nsteps - last)
+			tlast = tk;
+		fails += open_small(&ps, &pl, (uint32_t)k + 1, k * 5, 5,
+				    D0 + (alloc_day)(k / 500)) != 0;
+		done++;
+	}
+	ms = cpu_ms() - t0;
+	printf("plan_steps_done=%zu\nplan_steps_target=%zu\n", done, nsteps);
+	printf("plan_steps_per_s=%.0f\n", done / (ms / 1e3));
+	if (done == nsteps) {
+		double per = (cpu_ms() - tlast) / (double)last;
+
+		printf("plan_step_last500_us=%.1f\n", per * 1e3);
+		printf("plan_step_empty_plan_us=%.1f\n", base * 1e3);
+		printf("plan_step_ratio_to_empty=%.2f\n", per / base);
+	}
+	if (big >= 0) {
+		printf("plan_open_1000_ms_after_N=%.1f\nplan_open_1000_N=1000\n",
+		       big);
+		printf("plan_open_1000_ms_empty=%.1f\n", bigbase);
+		printf("plan_open_1000_ratio_to_empty=%.2f\n", big / bigbase);
+	}
+	if (done == nsteps) {
+		struct gen_rng r;
+		size_t nmix = 2000, nok = 0;
+
+		gen_rng_seed(&r, seed, 80);
+		t0 = cpu_ms();
+		for (size_t k = 0; k < nmix; k++) {
+			uint32_t op = gen_rng_below(&r, 10);
+			uint32_t inc = 1 + gen_rng_below(&r, (uint32_t)nsteps);
+			alloc_day today = D0 + (alloc_day)(nsteps / 500);
+			int rc;
+
+			if (op < 4) {
+				size_t e = gen_rng_below(
+					&r, (uint32_t)pl.nevacuees);
+
+				rc = alloc_plan_checkout(
+					&pl, pl.evacuees[e].incident,
+					pl.evacuees[e].hh.id, today, NULL, 0);
+			} else if (op < 6) {
+				size_t from = 25000 + 5 * (size_t)gen_rng_below(
+							      &r, 10000);
+
+				rc = alloc_plan_add_households(
+					&pl, inc, ps.in.h + from, 3, today,
+					NULL, 0);
+			} else if (op < 7) {
+				rc = alloc_plan_close(&pl, inc, today, NULL, 0);
+			} else if (op < 9) {
+				rc = alloc_plan_set_days(
+					&pl, inc, 5 + gen_rng_below(&r, 6),
+					today, NULL, 0);
+			} else {
+				rc = alloc_plan_receive_stock(
+					&pl, 1 + gen_rng_below(&r, 20), 50,
+					ALLOC_ITEM_MEAL, 100, ALLOC_DAY_NEVER,
+					today, NULL, 0);
+			}
+			nok += rc == 0;
+			if (cpu_ms() - t0 > budget_ms)
+				break;
+		}
+		ms = cpu_ms() - t0;
+		printf("plan_mixed_steps_per_s=%.0f\nplan_mixed_ok=%zu\n",
+		       nmix / (ms / 1e3), nok);
+	}
+	printf("plan_incidents=%zu\nplan_evacuees=%zu\nplan_dispatches=%zu\n",
+	       pl.nincidents, pl.nevacuees, pl.ndispatches);
+	printf("plan_step_failures=%d\n", fails);
+	alloc_plan_free(&pl);
+	alloc_ledger_free(&led);
+	inst_free(&ps.in);
+}
+
+/*
  * Speed cases. speed_10k and speed_100k: the easy instance (40 flooded
  * neighbourhoods over 30 km, capacity 2 x need). speed_100k_crowded: the
  * same city flooded in 8 neighbourhoods (households within ~2 km of their
@@ -459,7 +670,7 @@ static const struct scase speed_quick[] = {
 int
 main(int argc, char **argv)
 {
-	int quick = 0, rc, noquality = 0, slow = 0;
+	int quick = 0, rc, noquality = 0, slow = 0, steps_only = 0;
 	const char *only = NULL;
 	uint64_t seed = 20240204;
 	const struct scase *sc;
@@ -475,7 +686,8 @@ main(int argc, char **argv)
 			noquality = 1;
 		} else {
 			fprintf(stderr, "usage: bench_alloc [--quick] "
-					"[--seed N] [--speed NAME|all]\n");
+					"[--seed N] [--speed NAME|all] "
+					"[--steps]\n");
 			return 2;
 		}
 	}
@@ -484,12 +696,14 @@ main(int argc, char **argv)
 	sc = quick ? speed_quick : speed_full;
 	nsc = quick ? sizeof(speed_quick) / sizeof(speed_quick[0])
 		    : sizeof(speed_full) / sizeof(speed_full[0]);
-	for (size_t k = 0; k < nsc; k++) {
+	for (size_t k = 0; k < nsc && !steps_only; k++) {
 		if (only && strcmp(only, "all") != 0 &&
 		    strcmp(only, sc[k].name) != 0)
 			continue;
 		slow += !speed(&sc[k], seed);
 	}
+	if (!only)
+		plan_steps(seed, quick);
 	printf("speed_cases_over_limit=%d\n", slow);
 	printf("peak_rss_mb=%.1f\n", peak_rss_mb());
 	return rc;

@@ -115,10 +115,15 @@ ctl_cmd_alerts(ctl_ctx *ctx, int argc, char **argv)
 		return cmd_ack(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "list") == 0)
 		argc--, argv++;
-	static const char *const states[] = {"all", "open", "acknowledged",
-	                                     "cleared", NULL};
+	static const struct option opts[] = {
+		{"all", no_argument, 0, 'a'},
+		{"open", no_argument, 0, 'o'},
+		{"acknowledged", no_argument, 0, 'k'},
+		{"cleared", no_argument, 0, 'c'},
+		{0, 0, 0, 0},
+	};
 	const char *state = "open";
-	if (ctl_getopt_state(argc, argv, states, &state))
+	if (ctl_getopt_state(argc, argv, opts, &state))
 		return ctl_usage("alerts", "%s",
 		                 _("alerts takes --all, --open, "
 		                   "--acknowledged or --cleared."));

@@ -97,9 +97,14 @@ print_list(const json_t *d, const void *arg)
 static int
 cmd_list(ctl_ctx *ctx, int argc, char **argv)
 {
-	static const char *const states[] = {"all", "closed", "open", NULL};
+	static const struct option opts[] = {
+		{"all", no_argument, 0, 'a'},
+		{"closed", no_argument, 0, 'c'},
+		{"open", no_argument, 0, 'o'},
+		{0, 0, 0, 0},
+	};
 	const char *state = "open";
-	if (ctl_getopt_state(argc, argv, states, &state))
+	if (ctl_getopt_state(argc, argv, opts, &state))
 		return ctl_usage("incident", "%s",
 		                 _("incident list takes --all, --open or "
 		                   "--closed."));

@@ -8,7 +8,6 @@
 #include "ctl/lang.h"
 #include "ctl/out.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -146,14 +145,17 @@ ctl_getopt(int argc, char **argv, const char *shortopts,
 int
 ctl_getopt_value(int argc, char **argv, const char *name, const char **value)
 {
-	/* name NULL: the table is empty and every option is unknown. */
+	/* name NULL: the table is empty and every option is unknown.  The
+	 * option's letter is its name's first, the one ctl_getopt shows
+	 * when the value is missing. */
+	const int letter = name ? name[0] : 0;
 	const struct option opts[] = {
-		{name, required_argument, 0, 'v'},
+		{name, required_argument, 0, letter},
 		{0, 0, 0, 0},
 	};
 	int c;
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c != 'v')
+		if (c != letter)
 			return -1;
 		*value = optarg;
 	}
@@ -167,22 +169,17 @@ ctl_getopt_none(int argc, char **argv)
 }
 
 int
-ctl_getopt_state(int argc, char **argv, const char *const *states,
+ctl_getopt_state(int argc, char **argv, const struct option *opts,
                  const char **state)
 {
-	/* Values from 256 up: clear of '?', ':' and every option letter. */
-	enum { FIRST = 256 };
-	struct option opts[CTL_MAX_STATES + 1] = {{0}};
-	int n = 0;
-	for (; states[n]; n++) {
-		assert(n < CTL_MAX_STATES);
-		opts[n] = (struct option){states[n], no_argument, 0, FIRST + n};
-	}
 	int c;
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
-		if (c < FIRST || c >= FIRST + n)
+		const struct option *o = opts;
+		while (o->name && o->val != c)
+			o++;
+		if (!o->name)
 			return -1;
-		*state = states[c - FIRST];
+		*state = o->name;
 	}
 	return 0;
 }

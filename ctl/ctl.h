@@ -94,13 +94,11 @@ int ctl_getopt_value(int argc, char **argv, const char *name,
 /* The same for a subcommand that takes no options at all. */
 int ctl_getopt_none(int argc, char **argv);
 
-/* The options of a list filtered by state, where each flag is the state
- * poskod is asked for: states {"all", "open", NULL} means --all and
- * --open.  *state gets the last one given (untouched when none is).
- * 0, or -1 on any other option (already reported).  At most
- * CTL_MAX_STATES states. */
-#define CTL_MAX_STATES 8
-int ctl_getopt_state(int argc, char **argv, const char *const *states,
+/* The options of a list filtered by state, where every option in opts is
+ * a flag named after the state poskod is asked for (--all, --open...):
+ * *state gets the name of the last one given (untouched when none is).
+ * 0, or -1 on any other option (already reported). */
+int ctl_getopt_state(int argc, char **argv, const struct option *opts,
                      const char **state);
 
 /* --- JSON helpers: dotted paths ("people.present"), NULL-safe --------- */

@@ -1,0 +1,523 @@
+/* tests/test_alloc_replay.c - a long seeded sequence of plan steps (every
+ * kind of step, shortages and refills, a day going back now and then, the
+ * ledger lowered by the caller before a replan) gives exactly the plan the
+ * straightforward implementation gave: every field of every record, the
+ * ledger and each step's return code are hashed after every step and the
+ * chained hash is compared with the one recorded from the plan.c that
+ * recomputed everything on every step (before the incremental rework).
+ * Invariants are checked after each step as well. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "alloc/alloc.h"
+#include "alloc/internal.h"
+
+#define D0 20000
+
+/* Chained hashes recorded from the full-recompute plan.c (git 06a5f3d),
+ * one per seed of test_replay_matches_reference. */
+static const uint64_t reference[] = {
+	0xead952730046edc4ull,
+	0x9fb46696562d64f2ull,
+	0x59acd7eea5d764abull,
+};
+
+struct rng {
+	uint64_t s;
+};
+
+static uint32_t
+rnd(struct rng *r, uint32_t below)
+{
+	r->s = r->s * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)((r->s >> 33) % below);
+}
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+#define H(x)                                                                   \
+	do {                                                                   \
+		__typeof__(x) v_ = (x);                                        \
+		h = fnv(h, &v_, sizeof(v_));                                   \
+	} while (0)
+
+static uint64_t
+plan_hash(const struct alloc_plan *pl, uint64_t h)
+{
+	H(pl->rev);
+	H(pl->nincidents);
+	for (size_t i = 0; i < pl->nincidents; i++) {
+		const struct alloc_incident *x = &pl->incidents[i];
+
+		H(x->id);
+		H(x->open);
+		H(x->severity.kind);
+		H(x->severity.value);
+		H(x->start);
+		H(x->days);
+		H(x->closed);
+		H(x->nunusable);
+		for (size_t k = 0; k < x->nunusable; k++)
+			H(x->unusable[k]);
+		H(x->rev);
+	}
+	H(pl->nshelters);
+	for (size_t i = 0; i < pl->nshelters; i++) {
+		const struct alloc_plan_shelter *x = &pl->shelters[i];
+
+		H(x->s.id);
+		H(x->s.capacity);
+		H(x->s.open);
+		H(x->placed);
+		H(x->rev);
+	}
+	H(pl->nevacuees);
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		const struct alloc_evacuee *x = &pl->evacuees[i];
+
+		H(x->hh.id);
+		H(x->incident);
+		H(x->evacuate);
+		H(x->status);
+		H(x->reason);
+		H(x->moves);
+		H(x->shelter);
+		H(x->distance_m);
+		H(x->since);
+		H(x->first_day);
+		H(x->stay);
+		H(x->kit_shelter);
+		H(x->rev);
+	}
+	H(pl->nstays);
+	for (size_t i = 0; i < pl->nstays; i++) {
+		const struct alloc_stay *x = &pl->stays[i];
+
+		H(x->incident);
+		H(x->household);
+		H(x->shelter);
+		H(x->persons);
+		H(x->day_in);
+		H(x->day_out);
+		H(x->rev);
+	}
+	H(pl->ndispatches);
+	for (size_t i = 0; i < pl->ndispatches; i++) {
+		const struct alloc_dispatch *x = &pl->dispatches[i];
+
+		H(x->incident);
+		H(x->shelter);
+		H(x->depot);
+		H(x->lot);
+		H(x->lot_index);
+		H(x->day);
+		H(x->expires);
+		H(x->item);
+		H(x->state);
+		H(x->qty);
+		H(x->distance_m);
+		H(x->rev);
+	}
+	H(pl->nshortages);
+	for (size_t i = 0; i < pl->nshortages; i++) {
+		const struct alloc_shortage *x = &pl->shortages[i];
+
+		H(x->incident);
+		H(x->shelter);
+		H(x->day);
+		H(x->item);
+		H(x->deficit);
+		H(x->peak);
+		H(x->rev);
+	}
+	H(pl->ledger->n);
+	for (size_t i = 0; i < pl->ledger->n; i++) {
+		H(pl->ledger->lots[i].qty);
+		H(pl->ledger->lots[i].reserved);
+	}
+	return h;
+}
+
+/* The invariants of alloc/plan.h that hold after any step. */
+static void
+check(const struct alloc_plan *pl)
+{
+	uint64_t *placed = calloc(pl->nshelters + 1, sizeof(*placed));
+	int64_t *res = calloc(pl->ledger->n + 1, sizeof(*res));
+
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		const struct alloc_evacuee *e = &pl->evacuees[i];
+		long si;
+
+		if (e->evacuate && e->status != ALLOC_ST_LEFT)
+			assert_true(e->status == ALLOC_ST_PLACED ||
+				    (e->status == ALLOC_ST_UNPLACED &&
+				     e->reason != ALLOC_PLACED));
+		if (e->status != ALLOC_ST_PLACED)
+			continue;
+		si = alloc_plan_shelter_find(pl, e->shelter);
+		assert_true(si >= 0);
+		placed[si] += e->hh.persons;
+		assert_true(e->distance_m <= pl->params.assign.max_distance_m);
+		assert_int_equal(pl->stays[e->stay].shelter, e->shelter);
+		assert_int_equal(pl->stays[e->stay].day_out, ALLOC_DAY_NEVER);
+	}
+	for (size_t j = 0; j < pl->nshelters; j++) {
+		assert_int_equal(placed[j], pl->shelters[j].placed);
+		assert_true(placed[j] == 0 ||
+			    placed[j] + pl->shelters[j].s.occupancy <=
+				    pl->shelters[j].s.capacity);
+	}
+	for (size_t d = 0; d < pl->ndispatches; d++) {
+		const struct alloc_dispatch *x = &pl->dispatches[d];
+
+		assert_true(x->qty >= 0);
+		assert_true(x->expires >= x->day);
+		if (x->state == ALLOC_DISPATCH_PLANNED)
+			res[x->lot_index] += x->qty;
+	}
+	for (size_t l = 0; l < pl->ledger->n; l++) {
+		assert_true(pl->ledger->lots[l].qty >= 0);
+		assert_true(pl->ledger->lots[l].reserved <=
+			    pl->ledger->lots[l].qty);
+		assert_int_equal(res[l], pl->ledger->lots[l].reserved);
+	}
+	free(placed);
+	free(res);
+}
+
+struct world {
+	struct alloc_household *pool;
+	size_t npool;
+	struct alloc_shelter *sh;
+	size_t nsh;
+	struct alloc_depot dep[5];
+};
+
+static void
+world_make(struct world *w, struct rng *r)
+{
+	w->npool = 900;
+	w->pool = calloc(w->npool, sizeof(*w->pool));
+	for (size_t i = 0; i < w->npool; i++) {
+		struct alloc_household *h = &w->pool[i];
+
+		h->id = (uint32_t)(i * 13 + 5);
+		h->x = rnd(r, 12000);
+		h->y = rnd(r, 12000);
+		h->persons = (uint16_t)(1 + rnd(r, 7));
+		h->elderly = rnd(r, 10) < 3;
+		h->under5 = rnd(r, 10) < 2;
+		h->disabled = rnd(r, 20) == 0;
+		h->pregnant = rnd(r, 20) == 0;
+		h->kelurahan = 3171011001u + (uint32_t)rnd(r, 5);
+		h->flood_class = (uint8_t)rnd(r, 4);
+		h->fire_class = (uint8_t)rnd(r, 4);
+	}
+	w->nsh = 30;
+	w->sh = calloc(w->nsh, sizeof(*w->sh));
+	for (size_t j = 0; j < w->nsh; j++) {
+		struct alloc_shelter *s = &w->sh[j];
+
+		s->id = (uint32_t)(j * 7 + 2);
+		s->x = rnd(r, 12000);
+		s->y = rnd(r, 12000);
+		s->capacity = 15 + rnd(r, 70);
+		s->occupancy = rnd(r, 4) == 0 ? rnd(r, 10) : 0;
+		s->accessible = rnd(r, 10) < 8;
+		s->open = 1;
+		s->usable = 1;
+	}
+	for (uint32_t d = 0; d < 5; d++) {
+		w->dep[d].id = d * 11 + 3;
+		w->dep[d].x = rnd(r, 12000);
+		w->dep[d].y = rnd(r, 12000);
+	}
+}
+
+static void
+world_free(struct world *w)
+{
+	free(w->pool);
+	free(w->sh);
+}
+
+/* An open incident's id, or 0 when none. */
+static uint32_t
+some_open(const struct alloc_plan *pl, struct rng *r)
+{
+	size_t k;
+
+	if (pl->nincidents == 0)
+		return 0;
+	k = rnd(r, (uint32_t)pl->nincidents);
+	for (size_t t = 0; t < pl->nincidents; t++) {
+		const struct alloc_incident *x =
+			&pl->incidents[(k + t) % pl->nincidents];
+
+		if (x->open || rnd(r, 8) == 0)
+			return x->id;
+	}
+	return pl->incidents[k].id;
+}
+
+static int
+step(struct alloc_plan *pl, struct world *w, struct rng *r, alloc_day today)
+{
+	uint32_t op = rnd(r, 100), inc;
+	struct alloc_household hh[40];
+	uint32_t ids[4];
+	size_t n;
+
+	if (op < 20) { /* open */
+		struct alloc_incident_spec sp;
+
+		memset(&sp, 0, sizeof(sp));
+		sp.id = 1 + rnd(r, 400);
+		sp.type = rnd(r, 3) == 0 ? ALLOC_INC_FIRE : ALLOC_INC_FLOOD;
+		if (rnd(r, 4) == 0) {
+			sp.severity.kind = ALLOC_SEV_EVACUATE;
+			sp.severity.value = 1;
+		} else {
+			sp.severity.kind = ALLOC_SEV_SIAGA;
+			sp.severity.value = 1 + (int32_t)rnd(r, 4);
+		}
+		sp.start = today - (alloc_day)rnd(r, 2);
+		sp.days = rnd(r, 3) == 0 ? 0 : 2 + rnd(r, 9);
+		n = 1 + rnd(r, rnd(r, 5) == 0 ? 40 : 8);
+		for (size_t i = 0; i < n; i++)
+			hh[i] = w->pool[rnd(r, (uint32_t)w->npool)];
+		/* a household given twice is an error: keep the first */
+		for (size_t i = 1; i < n; i++)
+			for (size_t k = 0; k < i; k++)
+				if (hh[k].id == hh[i].id) {
+					hh[i] = hh[--n];
+					i--;
+					break;
+				}
+		for (size_t k = 0, nu = rnd(r, 3); k < nu; k++)
+			ids[k] = w->sh[rnd(r, (uint32_t)w->nsh)].id;
+		return alloc_plan_open(pl, &sp, hh, n, ids, rnd(r, 3), today,
+				       NULL, 0);
+	}
+	if (op < 32) { /* add households */
+		inc = some_open(pl, r);
+		n = 1 + rnd(r, 10);
+		for (size_t i = 0; i < n; i++)
+			hh[i] = w->pool[rnd(r, (uint32_t)w->npool)];
+		for (size_t i = 1; i < n; i++)
+			for (size_t k = 0; k < i; k++)
+				if (hh[k].id == hh[i].id) {
+					hh[i] = hh[--n];
+					i--;
+					break;
+				}
+		return alloc_plan_add_households(pl, inc, hh, n, today, NULL,
+						 0);
+	}
+	if (op < 38) { /* severity */
+		struct alloc_severity sev = { ALLOC_SEV_SIAGA,
+					      1 + (int32_t)rnd(r, 4) };
+
+		return alloc_plan_set_severity(pl, some_open(pl, r), &sev,
+					       today, NULL, 0);
+	}
+	if (op < 44) /* days */
+		return alloc_plan_set_days(pl, some_open(pl, r),
+					   1 + rnd(r, 12), today, NULL, 0);
+	if (op < 48) { /* exclude */
+		ids[0] = w->sh[rnd(r, (uint32_t)w->nsh)].id;
+		ids[1] = w->sh[rnd(r, (uint32_t)w->nsh)].id;
+		return alloc_plan_exclude_shelters(pl, some_open(pl, r), ids,
+						   1 + rnd(r, 2), today, NULL,
+						   0);
+	}
+	if (op < 55) { /* shelter changes */
+		struct alloc_shelter s;
+		uint32_t what = rnd(r, 8);
+
+		if (what == 0 || pl->nshelters == 0) {
+			memset(&s, 0, sizeof(s));
+			s.id = 1000 + rnd(r, 50);
+			s.x = rnd(r, 12000);
+			s.y = rnd(r, 12000);
+			s.capacity = 10 + rnd(r, 60);
+			s.accessible = rnd(r, 2);
+			s.open = 1;
+			s.usable = 1;
+		} else {
+			s = pl->shelters[rnd(r, (uint32_t)pl->nshelters)].s;
+			if (what == 1)
+				s.open = !s.open;
+			else if (what == 2)
+				s.capacity = s.capacity / 2;
+			else if (what == 3)
+				s.capacity += 20 + rnd(r, 40);
+			else if (what == 4)
+				s.accessible = !s.accessible;
+			else if (what == 5)
+				s.usable = !s.usable;
+			else if (what == 6) {
+				s.x += (double)rnd(r, 4000) - 2000;
+				s.y += (double)rnd(r, 4000) - 2000;
+			} else
+				s.occupancy = rnd(r, 8);
+		}
+		return alloc_plan_update_shelter(pl, &s, today, NULL, 0);
+	}
+	if (op < 67) { /* check-out */
+		const struct alloc_evacuee *e;
+
+		if (pl->nevacuees == 0)
+			return -100;
+		e = &pl->evacuees[rnd(r, (uint32_t)pl->nevacuees)];
+		return alloc_plan_checkout(pl, e->incident, e->hh.id, today,
+					   NULL, 0);
+	}
+	if (op < 75) { /* stock arrives */
+		uint32_t it = rnd(r, 3) == 0 ? 1 + rnd(r, ALLOC_ITEM_COUNT - 1)
+					    : ALLOC_ITEM_MEAL;
+
+		return alloc_plan_receive_stock(
+			pl, w->dep[rnd(r, 5)].id, 100 + rnd(r, 6), (int)it,
+			1 + rnd(r, it == ALLOC_ITEM_MEAL ? 900 : 60),
+			rnd(r, 4) == 0 ? ALLOC_DAY_NEVER
+				       : D0 + 40 + (alloc_day)rnd(r, 4) * 7,
+			today, NULL, 0);
+	}
+	if (op < 85) { /* confirm */
+		if (pl->ndispatches == 0)
+			return -100;
+		return alloc_plan_confirm(
+			pl, rnd(r, (uint32_t)pl->ndispatches), NULL, 0);
+	}
+	if (op < 88) /* replan */
+		return alloc_plan_replan(pl, today, NULL, 0);
+	if (op < 90) { /* the caller lowers a lot, then re-plans */
+		struct alloc_lot *l;
+
+		if (pl->ledger->n == 0)
+			return -100;
+		l = &pl->ledger->lots[rnd(r, (uint32_t)pl->ledger->n)];
+		l->qty -= (l->qty - l->reserved) / 2;
+		return alloc_plan_replan(pl, today, NULL, 0);
+	}
+	return alloc_plan_close(pl, some_open(pl, r), today, NULL, 0);
+}
+
+static uint64_t
+replay(uint64_t seed, size_t nsteps, int verbose)
+{
+	struct rng r = { seed * 0x9e3779b97f4a7c15ull + 1 };
+	struct world w;
+	struct alloc_params par;
+	struct alloc_ledger led;
+	struct alloc_plan pl;
+	alloc_day today = D0;
+	uint64_t h = 1469598103934665603ull;
+
+	world_make(&w, &r);
+	alloc_params_default(&par);
+	if (seed % 3 == 1)
+		par.supply.max_depot_distance_m = 7000;
+	alloc_ledger_init(&led);
+	for (uint32_t d = 0; d < 5; d++) {
+		for (uint32_t lot = 0; lot < 3; lot++)
+			assert_int_equal(
+				alloc_ledger_receive(
+					&led, w.dep[d].id, lot, ALLOC_ITEM_MEAL,
+					300 + rnd(&r, 900),
+					D0 + 3 + (alloc_day)rnd(&r, 20), NULL,
+					NULL, 0),
+				0);
+		for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
+			assert_int_equal(alloc_ledger_receive(
+						 &led, w.dep[d].id, 9, it,
+						 20 + rnd(&r, 60),
+						 ALLOC_DAY_NEVER, NULL, NULL,
+						 0),
+					 0);
+	}
+	assert_int_equal(alloc_plan_init(&pl, &par, w.sh, w.nsh, w.dep, 5,
+					 &led, NULL, 0),
+			 0);
+	for (size_t t = 0; t < nsteps; t++) {
+		int rc;
+		uint32_t dd = rnd(&r, 100);
+
+		if (dd < 12)
+			today++;
+		else if (dd < 14)
+			today--;
+		rc = step(&pl, &w, &r, today);
+		h = fnv(h, &rc, sizeof(rc));
+		h = plan_hash(&pl, h);
+		check(&pl);
+		if (verbose > 1)
+			printf("step %zu rc %d hash %016llx\n", t, rc,
+			       (unsigned long long)h);
+	}
+	if (verbose)
+		printf("seed %llu: %zu incidents %zu evacuees %zu stays %zu "
+		       "dispatches %zu shortages, hash 0x%016llxull\n",
+		       (unsigned long long)seed, pl.nincidents, pl.nevacuees,
+		       pl.nstays, pl.ndispatches, pl.nshortages,
+		       (unsigned long long)h);
+	alloc_plan_free(&pl);
+	alloc_ledger_free(&led);
+	world_free(&w);
+	return h;
+}
+
+static void
+test_replay_matches_reference(void **state)
+{
+	const char *v = getenv("REPLAY_VERBOSE");
+
+	(void)state;
+	for (uint64_t s = 0; s < sizeof(reference) / sizeof(reference[0]);
+	     s++) {
+		uint64_t h = replay(s + 1, 700, v ? atoi(v) : 0);
+
+		if (reference[s] != 0)
+			assert_true(h == reference[s]);
+	}
+}
+
+/* The same steps in the same order give the same plan, twice over. */
+static void
+test_replay_deterministic(void **state)
+{
+	(void)state;
+	assert_true(replay(11, 300, 0) == replay(11, 300, 0));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_matches_reference),
+		cmocka_unit_test(test_replay_deterministic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
