@@ -3,12 +3,27 @@
  * dispatches with their reservations, shortages, and the steps that change
  * them.
  *
- * Every step ends with reconcile(): the needs (meals per shelter per day,
- * kits per shelter per arrival day) are recomputed from the stays, and the
- * dispatch lines are brought to them - surplus released first, then the
- * missing units planned day by day, oldest day first, from the nearest
- * depot with stock, first-expiring usable lot first; what cannot be planned
- * is a shortage.
+ * Every step ends with reconcile(): the dispatch lines are brought to the
+ * needs (meals per shelter per day, kits per shelter per arrival day) -
+ * surplus released first, then the missing units planned day by day, oldest
+ * day first, from the nearest depot with stock, first-expiring usable lot
+ * first; what cannot be planned is a shortage.
+ *
+ * Incremental (issue 5: one plan holds every incident of months, one step
+ * per report): the needs are kept up to date as stays begin and end, kits
+ * are first owed and periods change, and each cell whose need changed is
+ * marked dirty. reconcile() then works on the dirty cells plus, only when
+ * some lot has more units available than at the end of the previous step
+ * (released, received, or raised by the caller), the cells with an open
+ * shortage of that item - in the same (day, incident, shelter, item) order
+ * as a full pass, stopping at the first point where every such lot is
+ * empty again. Every other cell would be left as it is by a full pass:
+ * its need is unchanged, so it is either fully planned or short with
+ * every lot it may use empty at the end of the previous step, and those
+ * lots have not gained anything since. A day earlier than the previous
+ * step's, a shelter that moved, or alloc_plan_replan do a full pass.
+ * Per-incident lists of evacuees, stays, cells and unplaced evacuees keep
+ * the other steps to the incident they name.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -47,9 +62,39 @@ struct cell {
 	uint32_t incident, shelter;
 	alloc_day day;
 	uint8_t item;
+	uint8_t dirty;     /* 1: need changed since the last reconcile; 2:
+			      taken into this reconcile for its shortage */
+	uint8_t inshort;   /* in the open-shortage set of its item */
 	int64_t need;
 	uint32_t first;    /* first dispatch line, chained by line_next */
 	uint32_t shortage; /* index in shortages or NOPE */
+	uint32_t spos;     /* position in the open-shortage set */
+};
+
+/* A growable list of indexes. */
+struct ulist {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+/* Per incident, parallel to pl->incidents (moved with it). */
+struct incx {
+	struct ulist ev;   /* its evacuees, ascending */
+	struct ulist stay; /* its stays, ascending */
+	struct ulist cell; /* its cells */
+	struct ulist unpl; /* evacuees that became UNPLACED (may be stale) */
+};
+
+struct supply;
+
+/* The plan's shelters in a uniform grid (cell max_distance / 2), so that
+ * placing a few families looks at the shelters near them only. Rebuilt when
+ * a shelter is added or moves. Items of a cell in index (= id) order. */
+struct sgrid {
+	double minx, miny, cell;
+	long nx, ny;
+	uint32_t *start, *item;
+	uint8_t ok;
 };
 
 struct alloc_plan_priv {
@@ -62,7 +107,38 @@ struct alloc_plan_priv {
 	uint32_t *line_next; /* per dispatch */
 	size_t capnext;
 	uint32_t *excl;      /* scratch per shelter */
+	struct incx *incx;   /* parallel to incidents */
+	size_t capincx;
+	struct ulist dirty;  /* cells whose need changed */
+	struct ulist shortset[ALLOC_ITEM_COUNT]; /* cells with deficit > 0 */
+	struct supply *sup;  /* lot index and depot order, kept */
+	int64_t *snap;       /* per ledger lot: available at the end of the
+				last reconcile */
+	size_t nsnap, capsnap;
+	struct sgrid grid;
+	struct ulist *shstay; /* per shelter (parallel to shelters): its stays,
+				 ended ones dropped lazily */
+	size_t capshstay;
+	alloc_day last_today;
+	uint8_t have_today;
+	uint8_t force_full;  /* next reconcile is a full pass */
 };
+
+static int
+ulist_push(struct ulist *l, uint32_t x)
+{
+	if (alloc_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return ALLOC_ENOMEM;
+	l->v[l->n++] = x;
+	return ALLOC_OK;
+}
+
+static void
+ulist_free(struct ulist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
 
 static uint64_t
 evkey(uint32_t incident, uint32_t household)
@@ -354,11 +430,20 @@ depot_cmp(const void *a, const void *b)
 	return alloc_cmp_u32(x->id, y->id);
 }
 
+static void supply_destroy(struct supply *s);
+
 void
 alloc_plan_free(struct alloc_plan *pl)
 {
 	if (pl == NULL)
 		return;
+	if (pl->priv && pl->priv->incx)
+		for (size_t i = 0; i < pl->nincidents; i++) {
+			ulist_free(&pl->priv->incx[i].ev);
+			ulist_free(&pl->priv->incx[i].stay);
+			ulist_free(&pl->priv->incx[i].cell);
+			ulist_free(&pl->priv->incx[i].unpl);
+		}
 	for (size_t i = 0; i < pl->nincidents; i++)
 		free(pl->incidents[i].unusable);
 	free(pl->incidents);
@@ -375,6 +460,18 @@ alloc_plan_free(struct alloc_plan *pl)
 		free(pl->priv->cellmap.slot);
 		free(pl->priv->line_next);
 		free(pl->priv->excl);
+		free(pl->priv->incx);
+		ulist_free(&pl->priv->dirty);
+		for (int it = 0; it < ALLOC_ITEM_COUNT; it++)
+			ulist_free(&pl->priv->shortset[it]);
+		supply_destroy(pl->priv->sup);
+		free(pl->priv->grid.start);
+		free(pl->priv->grid.item);
+		if (pl->priv->shstay)
+			for (size_t j = 0; j < pl->nshelters; j++)
+				ulist_free(&pl->priv->shstay[j]);
+		free(pl->priv->shstay);
+		free(pl->priv->snap);
 		free(pl->priv);
 	}
 	memset(pl, 0, sizeof(*pl));
@@ -409,6 +506,14 @@ alloc_plan_init(struct alloc_plan *pl, const struct alloc_params *params,
 				    "plan: out of memory");
 	}
 	pl->priv->capsh = nsh ? nsh : 1;
+	pl->priv->capshstay = nsh ? nsh : 1;
+	pl->priv->shstay = calloc(pl->priv->capshstay,
+				  sizeof(*pl->priv->shstay));
+	if (pl->priv->shstay == NULL) {
+		alloc_plan_free(pl);
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "plan: out of memory");
+	}
 	for (size_t i = 0; i < nsh; i++)
 		pl->shelters[i].s = sh[i];
 	pl->nshelters = nsh;
@@ -489,14 +594,91 @@ exclude_add(struct alloc_incident *inc, const uint32_t *ids, size_t n)
 	return ALLOC_OK;
 }
 
+/* ---- needs, kept up to date ---------------------------------------------------- */
+
+/* need += delta for the cell (incident k, shelter, day, item), which is
+ * created when new and marked dirty. */
 static int
-stay_add(struct alloc_plan *pl, uint32_t incident, uint32_t household,
+need_add(struct alloc_plan *pl, size_t k, uint32_t shelter, alloc_day day,
+	 int item, int64_t delta)
+{
+	struct alloc_plan_priv *pv = pl->priv;
+	uint32_t id = pl->incidents[k].id;
+	long c = cell_find(pv, id, shelter, day, item);
+
+	if (c < 0) {
+		c = cell_get(pv, id, shelter, day, item);
+		if (c < 0 || ulist_push(&pv->incx[k].cell, (uint32_t)c))
+			return ALLOC_ENOMEM;
+	}
+	pv->cells[c].need += delta;
+	if (!pv->cells[c].dirty) {
+		if (ulist_push(&pv->dirty, (uint32_t)c))
+			return ALLOC_ENOMEM;
+		pv->cells[c].dirty = 1;
+	}
+	return ALLOC_OK;
+}
+
+/* Meals of stay st (incident k) for days [a, b), times sign. */
+static int
+need_meals(struct alloc_plan *pl, size_t k, const struct alloc_stay *st,
+	   alloc_day a, alloc_day b, int sign)
+{
+	int64_t q = (int64_t)st->persons * pl->params.supply.meals_per_day *
+		    sign;
+
+	for (alloc_day d = a; d < b; d++) {
+		int rc = need_add(pl, k, st->shelter, d, ALLOC_ITEM_MEAL, q);
+
+		if (rc != ALLOC_OK)
+			return rc;
+	}
+	return ALLOC_OK;
+}
+
+/* The days stay st is fed by incident inc: [*lo, *hi) (may be empty). */
+static void
+stay_days(const struct alloc_incident *inc, const struct alloc_stay *st,
+	  alloc_day *lo, alloc_day *hi)
+{
+	alloc_day end = inc->start + (alloc_day)inc->days;
+
+	*lo = st->day_in > inc->start ? st->day_in : inc->start;
+	*hi = st->day_out < end ? st->day_out : end;
+}
+
+/* Kits owed to evacuee e of incident k (first placed). */
+static int
+need_kits(struct alloc_plan *pl, size_t k, const struct alloc_evacuee *e)
+{
+	int64_t q[ALLOC_ITEM_COUNT];
+
+	alloc_supply_kits(&pl->params.supply, &e->hh, q);
+	for (int it = 1; it < ALLOC_ITEM_COUNT; it++) {
+		int rc;
+
+		if (q[it] == 0)
+			continue;
+		rc = need_add(pl, k, e->kit_shelter, e->first_day, it, q[it]);
+		if (rc != ALLOC_OK)
+			return rc;
+	}
+	return ALLOC_OK;
+}
+
+static int
+stay_add(struct alloc_plan *pl, size_t k, uint32_t household,
 	 uint32_t shelter, uint32_t persons, alloc_day day, uint32_t *index)
 {
 	struct alloc_stay *s;
+	uint32_t incident = pl->incidents[k].id;
+	alloc_day lo, hi;
+	long si;
 
 	if (alloc_grow((void **)&pl->stays, &pl->priv->capstay,
-		       pl->nstays + 1, sizeof(*pl->stays)))
+		       pl->nstays + 1, sizeof(*pl->stays)) ||
+	    ulist_push(&pl->priv->incx[k].stay, (uint32_t)pl->nstays))
 		return ALLOC_ENOMEM;
 	s = &pl->stays[pl->nstays];
 	s->incident = incident;
@@ -507,20 +689,28 @@ stay_add(struct alloc_plan *pl, uint32_t incident, uint32_t household,
 	s->day_out = ALLOC_DAY_NEVER;
 	s->rev = pl->rev;
 	*index = (uint32_t)pl->nstays++;
-	return ALLOC_OK;
+	si = alloc_plan_shelter_find(pl, shelter);
+	if (si >= 0 && ulist_push(&pl->priv->shstay[si], *index))
+		return ALLOC_ENOMEM;
+	stay_days(&pl->incidents[k], s, &lo, &hi);
+	return need_meals(pl, k, s, lo, hi, 1);
 }
 
 /* End evacuee e's current stay on day (its places are free). */
-static void
+static int
 stay_end(struct alloc_plan *pl, struct alloc_evacuee *e, alloc_day day)
 {
 	struct alloc_stay *s;
-	long si;
+	long si, k;
+	alloc_day lo, hi, lo2, hi2;
 
 	if (e->status != ALLOC_ST_PLACED || e->stay == NOPE)
-		return;
+		return ALLOC_OK;
 	s = &pl->stays[e->stay];
+	k = alloc_plan_incident_find(pl, s->incident);
+	stay_days(&pl->incidents[k], s, &lo, &hi);
 	s->day_out = day < s->day_in ? s->day_in : day;
+	stay_days(&pl->incidents[k], s, &lo2, &hi2);
 	s->rev = pl->rev;
 	si = alloc_plan_shelter_find(pl, s->shelter);
 	if (si >= 0) {
@@ -528,9 +718,131 @@ stay_end(struct alloc_plan *pl, struct alloc_evacuee *e, alloc_day day)
 		pl->shelters[si].rev = pl->rev;
 	}
 	e->stay = NOPE;
+	/* fed [lo, hi) before, [lo, hi2) now */
+	return need_meals(pl, (size_t)k, s, hi2 > lo ? hi2 : lo, hi, -1);
 }
 
 /* ---- placing ---------------------------------------------------------------------- */
+
+static void
+sgrid_reset(struct alloc_plan *pl)
+{
+	struct sgrid *g = &pl->priv->grid;
+
+	free(g->start);
+	free(g->item);
+	memset(g, 0, sizeof(*g));
+}
+
+static int
+sgrid_build(struct alloc_plan *pl)
+{
+	struct sgrid *g = &pl->priv->grid;
+	double maxx = -INFINITY, maxy = -INFINITY, c;
+	size_t ncell;
+	uint32_t *fill;
+
+	sgrid_reset(pl);
+	g->minx = INFINITY;
+	g->miny = INFINITY;
+	for (size_t j = 0; j < pl->nshelters; j++) {
+		const struct alloc_shelter *s = &pl->shelters[j].s;
+
+		g->minx = s->x < g->minx ? s->x : g->minx;
+		g->miny = s->y < g->miny ? s->y : g->miny;
+		maxx = s->x > maxx ? s->x : maxx;
+		maxy = s->y > maxy ? s->y : maxy;
+	}
+	if (pl->nshelters == 0) {
+		g->ok = 1;
+		return ALLOC_OK;
+	}
+	c = pl->params.assign.max_distance_m / 2;
+	if (c < (maxx - g->minx) / 512)
+		c = (maxx - g->minx) / 512;
+	if (c < (maxy - g->miny) / 512)
+		c = (maxy - g->miny) / 512;
+	if (c < 1)
+		c = 1;
+	g->cell = c;
+	g->nx = (long)((maxx - g->minx) / c) + 1;
+	g->ny = (long)((maxy - g->miny) / c) + 1;
+	ncell = (size_t)g->nx * (size_t)g->ny;
+	g->start = calloc(ncell + 1, sizeof(*g->start));
+	g->item = malloc(pl->nshelters * sizeof(*g->item));
+	fill = calloc(ncell, sizeof(*fill));
+	if (g->start == NULL || g->item == NULL || fill == NULL) {
+		free(fill);
+		sgrid_reset(pl);
+		return ALLOC_ENOMEM;
+	}
+	for (size_t j = 0; j < pl->nshelters; j++) {
+		const struct alloc_shelter *s = &pl->shelters[j].s;
+		long cx = (long)((s->x - g->minx) / c),
+		     cy = (long)((s->y - g->miny) / c);
+
+		g->start[(size_t)cy * (size_t)g->nx + (size_t)cx + 1]++;
+	}
+	for (size_t k = 0; k < ncell; k++)
+		g->start[k + 1] += g->start[k];
+	for (size_t j = 0; j < pl->nshelters; j++) {
+		const struct alloc_shelter *s = &pl->shelters[j].s;
+		long cx = (long)((s->x - g->minx) / c),
+		     cy = (long)((s->y - g->miny) / c);
+		size_t k = (size_t)cy * (size_t)g->nx + (size_t)cx;
+
+		g->item[g->start[k] + fill[k]++] = (uint32_t)j;
+	}
+	free(fill);
+	g->ok = 1;
+	return ALLOC_OK;
+}
+
+/* Indexes (ascending) of the shelters whose grid cells meet the box
+ * [x0, x1] x [y0, y1]; into out (room for nshelters), mark is nshelters
+ * zeroed bytes (left zeroed). Returns the count. */
+static size_t
+sgrid_query(const struct alloc_plan *pl, double x0, double x1, double y0,
+	    double y1, uint32_t *out, uint8_t *mark)
+{
+	const struct sgrid *g = &pl->priv->grid;
+	long cx0, cx1, cy0, cy1;
+	size_t n = 0;
+
+	if (pl->nshelters == 0)
+		return 0;
+	cx0 = (long)floor((x0 - g->minx) / g->cell);
+	cx1 = (long)floor((x1 - g->minx) / g->cell);
+	cy0 = (long)floor((y0 - g->miny) / g->cell);
+	cy1 = (long)floor((y1 - g->miny) / g->cell);
+	cx0 = cx0 < 0 ? 0 : cx0;
+	cy0 = cy0 < 0 ? 0 : cy0;
+	cx1 = cx1 >= g->nx ? g->nx - 1 : cx1;
+	cy1 = cy1 >= g->ny ? g->ny - 1 : cy1;
+	for (long cy = cy0; cy <= cy1; cy++)
+		for (long cx = cx0; cx <= cx1; cx++) {
+			size_t k = (size_t)cy * (size_t)g->nx + (size_t)cx;
+
+			for (uint32_t t = g->start[k]; t < g->start[k + 1];
+			     t++)
+				out[n++] = g->item[t];
+		}
+	if (n * 16 < pl->nshelters) {
+		if (n > 1)
+			qsort(out, n, sizeof(*out), u32_cmp);
+		return n;
+	}
+	/* many: in index order by a pass over all */
+	for (size_t t = 0; t < n; t++)
+		mark[out[t]] = 1;
+	n = 0;
+	for (size_t j = 0; j < pl->nshelters; j++)
+		if (mark[j]) {
+			mark[j] = 0;
+			out[n++] = (uint32_t)j;
+		}
+	return n;
+}
 
 /*
  * Place the evacuees listed in idx[0..n) (all of one incident, none
@@ -545,6 +857,11 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 	struct alloc_household *hh = NULL;
 	struct alloc_shelter *sh = NULL;
 	struct alloc_assignment *out = NULL;
+	size_t k = (size_t)(inc - pl->incidents), m = 0, ncand;
+	uint32_t *cand = NULL;
+	uint8_t *mark = NULL;
+	double minx = INFINITY, maxx = -INFINITY, miny = INFINITY,
+	       maxy = -INFINITY, reach;
 	int rc = ALLOC_ENOMEM;
 
 	if (n == 0)
@@ -554,18 +871,53 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 	sh = malloc((pl->nshelters ? pl->nshelters : 1) * sizeof(*sh));
 	if (hh == NULL || out == NULL || sh == NULL)
 		goto fail;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		hh[i] = pl->evacuees[idx[i]].hh;
-	for (size_t j = 0; j < pl->nshelters; j++) {
-		sh[j] = pl->shelters[j].s;
-		sh[j].occupancy += pl->shelters[j].placed;
-		if (sh[j].occupancy > sh[j].capacity)
-			sh[j].occupancy = sh[j].capacity;
-		if (excluded(inc, sh[j].id))
-			sh[j].usable = 0;
+		minx = hh[i].x < minx ? hh[i].x : minx;
+		maxx = hh[i].x > maxx ? hh[i].x : maxx;
+		miny = hh[i].y < miny ? hh[i].y : miny;
+		maxy = hh[i].y > maxy ? hh[i].y : maxy;
 	}
-	rc = alloc_shelter_assign(hh, n, sh, pl->nshelters,
-				  &pl->params.assign, out, NULL, NULL, 0);
+	/*
+	 * Only the shelters that may take one of them: open, usable for the
+	 * incident, within reach of the group's bounding box. The assignment
+	 * never looks at the others (not even for the reason of the
+	 * unplaced), and keeps the id order of those it is given, so the
+	 * result is the same as over every shelter of the plan; a small
+	 * incident no longer pays for the whole province
+	 * (tests/test_alloc_replay.c checks the equality).
+	 */
+	reach = pl->params.assign.max_distance_m + 1.0;
+	cand = malloc((pl->nshelters ? pl->nshelters : 1) * sizeof(*cand));
+	mark = calloc(pl->nshelters ? pl->nshelters : 1, 1);
+	if (cand == NULL || mark == NULL ||
+	    (!pl->priv->grid.ok && sgrid_build(pl) != ALLOC_OK))
+		goto fail;
+	ncand = sgrid_query(pl, minx - reach, maxx + reach, miny - reach,
+			    maxy + reach, cand, mark);
+	for (size_t t = 0; t < ncand; t++) {
+		size_t j = cand[t];
+		const struct alloc_shelter *src = &pl->shelters[j].s;
+		double dx = src->x < minx   ? minx - src->x
+			    : src->x > maxx ? src->x - maxx
+					    : 0,
+		       dy = src->y < miny   ? miny - src->y
+			    : src->y > maxy ? src->y - maxy
+					    : 0;
+
+		if (dx > reach || dy > reach ||
+		    dx * dx + dy * dy > reach * reach || !src->open ||
+		    !src->usable || src->capacity == 0 ||
+		    excluded(inc, src->id))
+			continue;
+		sh[m] = *src;
+		sh[m].occupancy += pl->shelters[j].placed;
+		if (sh[m].occupancy > sh[m].capacity)
+			sh[m].occupancy = sh[m].capacity;
+		m++;
+	}
+	rc = alloc_shelter_assign(hh, n, sh, m, &pl->params.assign, out, NULL,
+				  NULL, 0);
 	if (rc != ALLOC_OK)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -578,10 +930,14 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 			e->status = ALLOC_ST_UNPLACED;
 			e->reason = out[i].reason;
 			e->distance_m = 0;
+			if (ulist_push(&pl->priv->incx[k].unpl, idx[i])) {
+				rc = ALLOC_ENOMEM;
+				goto fail;
+			}
 			continue;
 		}
-		rc = stay_add(pl, inc->id, e->hh.id, out[i].shelter,
-			      e->hh.persons, day, &e->stay);
+		rc = stay_add(pl, k, e->hh.id, out[i].shelter, e->hh.persons,
+			      day, &e->stay);
 		if (rc != ALLOC_OK)
 			goto fail;
 		if (e->status == ALLOC_ST_PLACED || e->shelter != ALLOC_NONE)
@@ -591,49 +947,60 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 		e->reason = ALLOC_PLACED;
 		e->shelter = out[i].shelter;
 		e->distance_m = out[i].distance_m;
-		if (e->first_day == ALLOC_DAY_NEVER) {
-			e->first_day = day;
-			e->kit_shelter = out[i].shelter;
-		}
 		si = alloc_plan_shelter_find(pl, out[i].shelter);
 		pl->shelters[si].placed += e->hh.persons;
 		pl->shelters[si].rev = pl->rev;
+		if (e->first_day == ALLOC_DAY_NEVER) {
+			e->first_day = day;
+			e->kit_shelter = out[i].shelter;
+			rc = need_kits(pl, k, e);
+			if (rc != ALLOC_OK)
+				goto fail;
+		}
 	}
 	rc = ALLOC_OK;
 fail:
 	free(hh);
 	free(out);
 	free(sh);
+	free(cand);
+	free(mark);
 	return rc;
 }
 
-/* Give UNPLACED evacuees of every open incident a place if one is free. */
+/*
+ * Give UNPLACED evacuees of every open incident a place if one is free
+ * (incident by incident in id order, each incident's in evacuee order).
+ * The incident's unpl list holds every evacuee that became UNPLACED, and
+ * some that have been placed or have left since: those are dropped here.
+ */
 static int
 place_unplaced(struct alloc_plan *pl, alloc_day today)
 {
+	struct alloc_plan_priv *pv = pl->priv;
 	uint32_t *idx = NULL;
 	size_t cap = 0;
 	int rc = ALLOC_OK;
 
 	for (size_t k = 0; k < pl->nincidents && rc == ALLOC_OK; k++) {
 		const struct alloc_incident *inc = &pl->incidents[k];
+		struct ulist *u = &pv->incx[k].unpl;
 		size_t n = 0;
 
-		if (!inc->open)
+		if (!inc->open || u->n == 0)
 			continue;
-		for (size_t i = 0; i < pl->nevacuees; i++) {
-			if (pl->evacuees[i].incident != inc->id ||
-			    pl->evacuees[i].status != ALLOC_ST_UNPLACED)
-				continue;
-			if (alloc_grow((void **)&idx, &cap, n + 1,
-				       sizeof(*idx))) {
-				rc = ALLOC_ENOMEM;
-				break;
-			}
-			idx[n++] = (uint32_t)i;
+		if (alloc_grow((void **)&idx, &cap, u->n, sizeof(*idx))) {
+			rc = ALLOC_ENOMEM;
+			break;
 		}
-		if (rc == ALLOC_OK)
-			rc = place_group(pl, inc, idx, n, today);
+		qsort(u->v, u->n, sizeof(*u->v), u32_cmp);
+		for (size_t t = 0; t < u->n; t++)
+			if ((n == 0 || u->v[t] != idx[n - 1]) &&
+			    pl->evacuees[u->v[t]].status == ALLOC_ST_UNPLACED)
+				idx[n++] = u->v[t];
+		/* place_group lists again those it cannot place */
+		u->n = 0;
+		rc = place_group(pl, inc, idx, n, today);
 	}
 	free(idx);
 	return rc;
@@ -679,21 +1046,45 @@ depotref_cmp(const void *a, const void *b)
 	return alloc_cmp_u32(x->depot, y->depot);
 }
 
+/* Kept between steps: the lot index is rebuilt when the ledger gains a lot,
+ * the depot order of all shelters when a shelter is added, of one shelter
+ * when it moves. */
 struct supply {
 	struct lotref *lots;  /* sorted by depot, item, expiry, lot */
 	size_t nlots;
 	uint32_t *range;      /* per depot*ITEM_COUNT: start; +1: end */
+	size_t ledger_n;      /* ledger->n the index was built for */
+	uint8_t lots_ok;
 	struct depotref *near; /* per shelter: depots by distance (lazy) */
 	uint8_t *near_done;
+	size_t near_nsh;      /* shelters near/near_done are sized for */
 };
 
 static void
-supply_free(struct supply *s)
+supply_destroy(struct supply *s)
 {
+	if (s == NULL)
+		return;
 	free(s->lots);
 	free(s->range);
 	free(s->near);
 	free(s->near_done);
+	free(s);
+}
+
+/* Forget the depot order of every shelter (shelter indexes moved). */
+static void
+supply_near_reset(struct alloc_plan *pl)
+{
+	struct supply *s = pl->priv->sup;
+
+	if (s == NULL)
+		return;
+	free(s->near);
+	free(s->near_done);
+	s->near = NULL;
+	s->near_done = NULL;
+	s->near_nsh = 0;
 }
 
 static int
@@ -701,13 +1092,29 @@ supply_build(struct alloc_plan *pl, struct supply *s)
 {
 	size_t nd = pl->ndepots, nr = nd * ALLOC_ITEM_COUNT;
 
-	memset(s, 0, sizeof(*s));
+	if (s->near == NULL) {
+		s->near = malloc((pl->nshelters * nd > 0 ? pl->nshelters * nd
+							 : 1) *
+				 sizeof(*s->near));
+		s->near_done = calloc(pl->nshelters ? pl->nshelters : 1, 1);
+		if (!s->near || !s->near_done) {
+			free(s->near);
+			free(s->near_done);
+			s->near = NULL;
+			s->near_done = NULL;
+			return ALLOC_ENOMEM;
+		}
+		s->near_nsh = pl->nshelters;
+	}
+	if (s->lots_ok && s->ledger_n == pl->ledger->n)
+		return ALLOC_OK;
+	free(s->lots);
+	free(s->range);
+	s->lots_ok = 0;
+	s->nlots = 0;
 	s->lots = malloc((pl->ledger->n ? pl->ledger->n : 1) * sizeof(*s->lots));
 	s->range = calloc(nr + 1, sizeof(*s->range));
-	s->near = malloc((pl->nshelters * nd > 0 ? pl->nshelters * nd : 1) *
-			 sizeof(*s->near));
-	s->near_done = calloc(pl->nshelters ? pl->nshelters : 1, 1);
-	if (!s->lots || !s->range || !s->near || !s->near_done)
+	if (!s->lots || !s->range)
 		return ALLOC_ENOMEM;
 	for (size_t i = 0; i < pl->ledger->n; i++) {
 		const struct alloc_lot *l = &pl->ledger->lots[i];
@@ -728,6 +1135,8 @@ supply_build(struct alloc_plan *pl, struct supply *s)
 			 s->lots[i].item + 1]++;
 	for (size_t r = 0; r < nr; r++)
 		s->range[r + 1] += s->range[r];
+	s->ledger_n = pl->ledger->n;
+	s->lots_ok = 1;
 	return ALLOC_OK;
 }
 
@@ -827,6 +1236,32 @@ line_add(struct alloc_plan *pl, struct cell *c, const struct lotref *lr,
 	return ALLOC_OK;
 }
 
+/* The open-shortage set of each item: cells whose deficit is > 0. */
+static int
+shortset_add(struct alloc_plan_priv *pv, struct cell *c)
+{
+	struct ulist *l = &pv->shortset[c->item];
+
+	if (ulist_push(l, (uint32_t)(c - pv->cells)))
+		return ALLOC_ENOMEM;
+	c->spos = (uint32_t)(l->n - 1);
+	c->inshort = 1;
+	return ALLOC_OK;
+}
+
+static void
+shortset_del(struct alloc_plan_priv *pv, struct cell *c)
+{
+	struct ulist *l = &pv->shortset[c->item];
+	uint32_t last = l->v[--l->n];
+
+	if (last != (uint32_t)(c - pv->cells)) {
+		l->v[c->spos] = last;
+		pv->cells[last].spos = c->spos;
+	}
+	c->inshort = 0;
+}
+
 static int
 shortage_set(struct alloc_plan *pl, struct cell *c, int64_t deficit)
 {
@@ -855,6 +1290,10 @@ shortage_set(struct alloc_plan *pl, struct cell *c, int64_t deficit)
 	}
 	if (deficit > s->peak)
 		s->peak = deficit;
+	if (deficit > 0 && !c->inshort)
+		return shortset_add(pl->priv, c);
+	if (deficit == 0 && c->inshort)
+		shortset_del(pl->priv, c);
 	return ALLOC_OK;
 }
 
@@ -944,111 +1383,298 @@ sort_cells(uint32_t *o, uint32_t *tmp, size_t n, const struct cell *cells)
 	memcpy(o, tmp, n * sizeof(*o));
 }
 
-/* Needs of one incident from its stays and evacuees, added to the cells. */
+/* A cell a reconcile on `today` works on: its incident is open, and a meal
+ * cell of a day before today is history. */
 static int
-needs_incident(struct alloc_plan *pl, const struct alloc_incident *inc)
+cell_live(const struct alloc_plan *pl, const struct cell *c, alloc_day today)
 {
-	struct alloc_plan_priv *pv = pl->priv;
-	const struct alloc_supply_params *sp = &pl->params.supply;
-	alloc_day end = inc->start + (alloc_day)inc->days;
+	long k;
 
-	for (size_t i = 0; i < pl->nstays; i++) {
-		const struct alloc_stay *st = &pl->stays[i];
-		alloc_day lo, hi;
+	if (c->item == ALLOC_ITEM_MEAL && c->day < today)
+		return 0;
+	k = alloc_plan_incident_find(pl, c->incident);
+	return k >= 0 && pl->incidents[k].open;
+}
 
-		if (st->incident != inc->id)
-			continue;
-		lo = st->day_in > inc->start ? st->day_in : inc->start;
-		hi = st->day_out < end ? st->day_out : end;
-		for (alloc_day d = lo; d < hi; d++) {
-			long c = cell_get(pv, inc->id, st->shelter, d,
-					  ALLOC_ITEM_MEAL);
+/* Does one of the lots gain[0..n) of this item still have units? */
+static int
+gain_left(const struct alloc_plan *pl, const uint32_t *gain, size_t n,
+	  int item)
+{
+	for (size_t t = 0; t < n; t++) {
+		const struct alloc_lot *l = &pl->ledger->lots[gain[t]];
 
-			if (c < 0)
-				return ALLOC_ENOMEM;
-			pv->cells[c].need +=
-				(int64_t)st->persons * sp->meals_per_day;
-		}
+		if (l->item == item && l->qty - l->reserved > 0)
+			return 1;
 	}
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		const struct alloc_evacuee *e = &pl->evacuees[i];
-		int64_t k[ALLOC_ITEM_COUNT];
-
-		if (e->incident != inc->id || e->first_day == ALLOC_DAY_NEVER)
-			continue;
-		alloc_supply_kits(sp, &e->hh, k);
-		for (int it = 1; it < ALLOC_ITEM_COUNT; it++) {
-			long c;
-
-			if (k[it] == 0)
-				continue;
-			c = cell_get(pv, inc->id, e->kit_shelter, e->first_day,
-				     it);
-			if (c < 0)
-				return ALLOC_ENOMEM;
-			pv->cells[c].need += k[it];
-		}
-	}
-	return ALLOC_OK;
+	return 0;
 }
 
 /*
- * Bring every open incident's dispatch lines to its needs from today on:
- * recompute the needs, release the surplus of cells that need less, then
- * fill the cells that need more in order (day, incident, shelter, item),
- * recording shortages. Meal cells of days before today are history and
- * stay as they are; kit cells are filled whatever their day.
+ * Bring the open incidents' dispatch lines to their needs from today on:
+ * release the surplus of cells that need less, then fill the cells that
+ * need more in order (day, incident, shelter, item), recording shortages.
+ * Meal cells of days before today are history and stay as they are; kit
+ * cells are filled whatever their day. full: every live cell; else the
+ * dirty ones and the open shortages that lots which gained units may fill
+ * (see the top of this file: the result is the full pass's).
  */
 static int
-reconcile(struct alloc_plan *pl, alloc_day today)
+reconcile_pass(struct alloc_plan *pl, alloc_day today, int full)
 {
 	struct alloc_plan_priv *pv = pl->priv;
-	struct supply s;
-	uint32_t *order = NULL, *tmp = NULL;
-	size_t n = 0;
-	int rc;
+	struct ulist cand = { 0 };
+	uint32_t *tmp = NULL, *gain = NULL;
+	size_t ngain = 0, nl = pl->ledger->n;
+	uint8_t gained[ALLOC_ITEM_COUNT] = { 0 };
+	int rc = ALLOC_ENOMEM;
 
-	for (size_t c = 0; c < pv->ncells; c++)
-		pv->cells[c].need = 0;
-	for (size_t k = 0; k < pl->nincidents; k++)
-		if (pl->incidents[k].open) {
-			rc = needs_incident(pl, &pl->incidents[k]);
-			if (rc != ALLOC_OK)
-				return rc;
-		}
-	rc = supply_build(pl, &s);
-	order = malloc((pv->ncells ? pv->ncells : 1) * sizeof(*order));
-	tmp = malloc((pv->ncells ? pv->ncells : 1) * sizeof(*tmp));
-	if (rc != ALLOC_OK || order == NULL || tmp == NULL) {
-		rc = ALLOC_ENOMEM;
+	if (pv->force_full || (pv->have_today && today < pv->last_today))
+		full = 1;
+	pv->force_full = 1; /* until this pass is through */
+	if (pv->sup == NULL &&
+	    (pv->sup = calloc(1, sizeof(*pv->sup))) == NULL)
 		goto out;
-	}
-	for (size_t c = 0; c < pv->ncells; c++) {
-		struct cell *cl = &pv->cells[c];
-		const struct alloc_incident *inc =
-			incident_get(pl, cl->incident);
-		int64_t planned;
+	if ((rc = supply_build(pl, pv->sup)) != ALLOC_OK)
+		goto out;
+	rc = ALLOC_ENOMEM;
+	if (full) {
+		/* the cells of the open incidents */
+		for (size_t k = 0; k < pl->nincidents; k++) {
+			const struct ulist *cl = &pv->incx[k].cell;
 
-		if (inc == NULL || !inc->open)
-			continue;
-		if (cl->item == ALLOC_ITEM_MEAL && cl->day < today)
-			continue;
-		planned = cell_planned(pl, cl);
+			if (!pl->incidents[k].open)
+				continue;
+			for (size_t t = 0; t < cl->n; t++)
+				if (cell_live(pl, &pv->cells[cl->v[t]],
+					      today) &&
+				    ulist_push(&cand, cl->v[t]))
+					goto out;
+		}
+	} else {
+		for (size_t t = 0; t < pv->dirty.n; t++)
+			if (cell_live(pl, &pv->cells[pv->dirty.v[t]], today) &&
+			    ulist_push(&cand, pv->dirty.v[t]))
+				goto out;
+	}
+	for (size_t t = 0; t < cand.n; t++) {
+		struct cell *cl = &pv->cells[cand.v[t]];
+		int64_t planned = cell_planned(pl, cl);
+
 		if (planned > cl->need)
 			cell_release(pl, cl, planned - cl->need);
-		order[n++] = (uint32_t)c;
 	}
-	sort_cells(order, tmp, n, pv->cells);
-	for (size_t t = 0; t < n; t++) {
-		rc = cell_fill(pl, &s, &pv->cells[order[t]], today);
+	/* lots with more units available than at the end of the last pass
+	 * (released above or by a step, received, raised by the caller) */
+	if (alloc_grow((void **)&pv->snap, &pv->capsnap, nl ? nl : 1,
+		       sizeof(*pv->snap)))
+		goto out;
+	gain = malloc((nl ? nl : 1) * sizeof(*gain));
+	if (gain == NULL)
+		goto out;
+	for (size_t i = 0; i < nl; i++) {
+		const struct alloc_lot *l = &pl->ledger->lots[i];
+		int64_t avail = l->qty - l->reserved,
+			prev = i < pv->nsnap ? pv->snap[i] : 0;
+
+		if (avail > 0 && avail > prev && l->item < ALLOC_ITEM_COUNT) {
+			gain[ngain++] = (uint32_t)i;
+			gained[l->item] = 1;
+		}
+	}
+	for (int it = 0; it < ALLOC_ITEM_COUNT && !full; it++) {
+		struct ulist *l = &pv->shortset[it];
+
+		if (!gained[it])
+			continue;
+		for (size_t t = 0; t < l->n;) {
+			struct cell *cl = &pv->cells[l->v[t]];
+
+			if (!cell_live(pl, cl, today)) {
+				/* history or closed: out of the set (a day
+				 * going back is a full pass) */
+				shortset_del(pv, cl);
+				continue;
+			}
+			if (!cl->dirty) {
+				cl->dirty = 2;
+				if (ulist_push(&cand, l->v[t]))
+					goto out;
+			}
+			t++;
+		}
+	}
+	tmp = malloc((cand.n ? cand.n : 1) * sizeof(*tmp));
+	if (tmp == NULL)
+		goto out;
+	sort_cells(cand.v, tmp, cand.n, pv->cells);
+	for (size_t t = 0; t < cand.n; t++) {
+		struct cell *cl = &pv->cells[cand.v[t]];
+
+		/* an open shortage whose need did not change can only take
+		 * from the lots that gained */
+		if (cl->dirty == 2 && !gain_left(pl, gain, ngain, cl->item))
+			continue;
+		rc = cell_fill(pl, pv->sup, cl, today);
 		if (rc != ALLOC_OK)
 			goto out;
 	}
+	for (size_t i = 0; i < nl; i++)
+		pv->snap[i] = pl->ledger->lots[i].qty -
+			      pl->ledger->lots[i].reserved;
+	pv->nsnap = nl;
+	pv->last_today = today;
+	pv->have_today = 1;
+	pv->force_full = 0;
 	rc = ALLOC_OK;
 out:
-	supply_free(&s);
-	free(order);
+	for (size_t t = 0; t < cand.n; t++)
+		pv->cells[cand.v[t]].dirty = 0;
+	if (rc == ALLOC_OK) {
+		for (size_t t = 0; t < pv->dirty.n; t++)
+			pv->cells[pv->dirty.v[t]].dirty = 0;
+		pv->dirty.n = 0;
+	}
+	ulist_free(&cand);
 	free(tmp);
+	free(gain);
+	return rc;
+}
+
+static int
+reconcile(struct alloc_plan *pl, alloc_day today)
+{
+	return reconcile_pass(pl, today, 0);
+}
+
+/*
+ * Self-check for tests (alloc/internal.h): the needs kept up to date equal
+ * the needs recomputed from the stays and evacuees, the per-incident lists
+ * and the open-shortage sets hold what they should.
+ */
+int
+alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
+{
+	const struct alloc_plan_priv *pv = pl->priv;
+	const struct alloc_supply_params *sp = &pl->params.supply;
+	int64_t *want = calloc(pv->ncells ? pv->ncells : 1, sizeof(*want));
+	size_t nev = 0, nst = 0;
+	int rc = ALLOC_OK;
+
+	if (want == NULL)
+		return ALLOC_ENOMEM;
+	for (size_t i = 0; i < pl->nstays && rc == ALLOC_OK; i++) {
+		const struct alloc_stay *st = &pl->stays[i];
+		long k = alloc_plan_incident_find(pl, st->incident);
+		alloc_day lo, hi;
+
+		if (k < 0) {
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "stay %zu: no incident", i);
+			break;
+		}
+		stay_days(&pl->incidents[k], st, &lo, &hi);
+		for (alloc_day d = lo; d < hi; d++) {
+			long c = cell_find(pv, st->incident, st->shelter, d,
+					   ALLOC_ITEM_MEAL);
+
+			if (c < 0) {
+				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+						  "stay %zu day %d: no cell",
+						  i, (int)d);
+				break;
+			}
+			want[c] += (int64_t)st->persons * sp->meals_per_day;
+		}
+	}
+	for (size_t i = 0; i < pl->nevacuees && rc == ALLOC_OK; i++) {
+		const struct alloc_evacuee *e = &pl->evacuees[i];
+		int64_t q[ALLOC_ITEM_COUNT];
+
+		if (e->first_day == ALLOC_DAY_NEVER)
+			continue;
+		alloc_supply_kits(sp, &e->hh, q);
+		for (int it = 1; it < ALLOC_ITEM_COUNT; it++) {
+			long c;
+
+			if (q[it] == 0)
+				continue;
+			c = cell_find(pv, e->incident, e->kit_shelter,
+				      e->first_day, it);
+			if (c < 0) {
+				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+						  "evacuee %zu: no kit cell",
+						  i);
+				break;
+			}
+			want[c] += q[it];
+		}
+	}
+	for (size_t c = 0; c < pv->ncells && rc == ALLOC_OK; c++) {
+		const struct cell *cl = &pv->cells[c];
+
+		if (want[c] != cl->need)
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "cell %zu (incident %u shelter %u "
+					  "day %d item %d): need %lld, "
+					  "recomputed %lld",
+					  c, cl->incident, cl->shelter,
+					  (int)cl->day, cl->item,
+					  (long long)cl->need,
+					  (long long)want[c]);
+		else if (cl->dirty)
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "cell %zu dirty after a step", c);
+		else if (cl->shortage != NOPE &&
+			 pl->shortages[cl->shortage].deficit > 0 &&
+			 cell_live(pl, cl, pv->last_today) && !cl->inshort)
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "cell %zu short, not in the set", c);
+		else if (cl->inshort &&
+			 pv->shortset[cl->item].v[cl->spos] != (uint32_t)c)
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "cell %zu: bad set position", c);
+	}
+	for (size_t k = 0; k < pl->nincidents && rc == ALLOC_OK; k++) {
+		const struct incx *x = &pv->incx[k];
+
+		nev += x->ev.n;
+		nst += x->stay.n;
+		for (size_t t = 0; t < x->ev.n; t++)
+			if (pl->evacuees[x->ev.v[t]].incident !=
+				    pl->incidents[k].id ||
+			    (t > 0 && x->ev.v[t] <= x->ev.v[t - 1]))
+				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+						  "incident %u: evacuee list",
+						  pl->incidents[k].id);
+		for (size_t t = 0; t < x->stay.n; t++)
+			if (pl->stays[x->stay.v[t]].incident !=
+			    pl->incidents[k].id)
+				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+						  "incident %u: stay list",
+						  pl->incidents[k].id);
+	}
+	if (rc == ALLOC_OK && (nev != pl->nevacuees || nst != pl->nstays))
+		rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+				  "per-incident lists: %zu/%zu evacuees, "
+				  "%zu/%zu stays",
+				  nev, pl->nevacuees, nst, pl->nstays);
+	for (size_t i = 0; i < pl->nevacuees && rc == ALLOC_OK; i++) {
+		const struct alloc_evacuee *e = &pl->evacuees[i];
+		long k = alloc_plan_incident_find(pl, e->incident);
+		const struct ulist *u = &pv->incx[k].unpl;
+		size_t t = 0;
+
+		if (e->status != ALLOC_ST_UNPLACED || !pl->incidents[k].open)
+			continue;
+		while (t < u->n && u->v[t] != (uint32_t)i)
+			t++;
+		if (t == u->n)
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "evacuee %zu unplaced, not listed",
+					  i);
+	}
+	free(want);
 	return rc;
 }
 
@@ -1142,6 +1768,9 @@ add_households(struct alloc_plan *pl, struct alloc_incident *inc,
 		e->first_day = ALLOC_DAY_NEVER;
 		e->stay = NOPE;
 		e->rev = pl->rev;
+		if (ulist_push(&pl->priv->incx[inc - pl->incidents].ev,
+			       (uint32_t)pl->nevacuees))
+			goto fail;
 		pl->priv->evkey[pl->nevacuees] = evkey(inc->id, h->id);
 		ev_insert_slot(&pl->priv->evmap, pl->priv->evkey,
 			       (uint32_t)pl->nevacuees);
@@ -1186,12 +1815,17 @@ incident_insert(struct alloc_plan *pl, const struct alloc_incident_spec *sp,
 	struct alloc_incident *inc;
 
 	if (alloc_grow((void **)&pl->incidents, &pl->priv->capinc,
-		       pl->nincidents + 1, sizeof(*pl->incidents)))
+		       pl->nincidents + 1, sizeof(*pl->incidents)) ||
+	    alloc_grow((void **)&pl->priv->incx, &pl->priv->capincx,
+		       pl->nincidents + 1, sizeof(*pl->priv->incx)))
 		return ALLOC_ENOMEM;
 	while (at < pl->nincidents && pl->incidents[at].id < sp->id)
 		at++;
 	memmove(&pl->incidents[at + 1], &pl->incidents[at],
 		(pl->nincidents - at) * sizeof(*pl->incidents));
+	memmove(&pl->priv->incx[at + 1], &pl->priv->incx[at],
+		(pl->nincidents - at) * sizeof(*pl->priv->incx));
+	memset(&pl->priv->incx[at], 0, sizeof(*pl->priv->incx));
 	inc = &pl->incidents[at];
 	memset(inc, 0, sizeof(*inc));
 	inc->id = sp->id;
@@ -1292,6 +1926,7 @@ alloc_plan_set_severity(struct alloc_plan *pl, uint32_t incident,
 			char *err, size_t errlen)
 {
 	struct alloc_incident *inc;
+	const struct incx *x;
 	alloc_classmask m;
 	uint32_t *go = NULL;
 	size_t ngo = 0;
@@ -1309,15 +1944,17 @@ alloc_plan_set_severity(struct alloc_plan *pl, uint32_t incident,
 	pl->rev++;
 	inc->severity = *sev;
 	inc->rev = pl->rev;
-	go = malloc((pl->nevacuees ? pl->nevacuees : 1) * sizeof(*go));
+	x = &pl->priv->incx[inc - pl->incidents];
+	go = malloc((x->ev.n ? x->ev.n : 1) * sizeof(*go));
 	if (go == NULL)
 		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
 				    "plan: out of memory");
-	for (size_t i = 0; i < pl->nevacuees; i++) {
+	for (size_t t = 0; t < x->ev.n; t++) {
+		uint32_t i = x->ev.v[t];
 		struct alloc_evacuee *e = &pl->evacuees[i];
 		uint8_t d;
 
-		if (e->incident != incident || e->status != ALLOC_ST_AFFECTED)
+		if (e->status != ALLOC_ST_AFFECTED)
 			continue;
 		alloc_policy_decide(&pl->params.policy, inc->type, sev, &e->hh,
 				    1, &d, NULL, 0);
@@ -1341,6 +1978,8 @@ alloc_plan_set_days(struct alloc_plan *pl, uint32_t incident, uint32_t days,
 		    alloc_day today, char *err, size_t errlen)
 {
 	struct alloc_incident *inc;
+	const struct incx *x;
+	alloc_day end0, end1;
 	int rc;
 
 	if (pl == NULL)
@@ -1352,38 +1991,91 @@ alloc_plan_set_days(struct alloc_plan *pl, uint32_t incident, uint32_t days,
 		return alloc_seterr(err, errlen, ALLOC_EINVAL,
 				    "plan: days must be 1..366");
 	pl->rev++;
+	x = &pl->priv->incx[inc - pl->incidents];
+	end0 = inc->start + (alloc_day)inc->days;
+	end1 = inc->start + (alloc_day)days;
 	inc->days = days;
 	inc->rev = pl->rev;
-	return reconcile(pl, today);
+	/* meals of the days added or removed, stay by stay */
+	for (size_t t = 0; t < x->stay.n && rc == ALLOC_OK; t++) {
+		const struct alloc_stay *st = &pl->stays[x->stay.v[t]];
+		alloc_day lo = st->day_in > inc->start ? st->day_in
+						       : inc->start,
+			  h0 = st->day_out < end0 ? st->day_out : end0,
+			  h1 = st->day_out < end1 ? st->day_out : end1;
+
+		if (h1 > h0)
+			rc = need_meals(pl, (size_t)(inc - pl->incidents), st,
+					h0 > lo ? h0 : lo, h1, 1);
+		else if (h0 > h1)
+			rc = need_meals(pl, (size_t)(inc - pl->incidents), st,
+					h1 > lo ? h1 : lo, h0, -1);
+	}
+	return rc == ALLOC_OK ? reconcile(pl, today) : rc;
 }
 
 /* Families of evacuees idx[0..n) leave their shelter today and are placed
  * again (per incident, in incident order). */
+static void
+sort_by_incident(uint32_t *o, uint32_t *tmp, size_t n,
+		 const struct alloc_plan *pl)
+{
+	size_t a, b, k;
+
+	if (n < 2)
+		return;
+	sort_by_incident(o, tmp, n / 2, pl);
+	sort_by_incident(o + n / 2, tmp, n - n / 2, pl);
+	for (a = 0, b = n / 2, k = 0; a < n / 2 && b < n;)
+		tmp[k++] = pl->evacuees[o[b]].incident <
+					   pl->evacuees[o[a]].incident
+				   ? o[b++]
+				   : o[a++];
+	while (a < n / 2)
+		tmp[k++] = o[a++];
+	while (b < n)
+		tmp[k++] = o[b++];
+	memcpy(o, tmp, n * sizeof(*o));
+}
+
 static int
 rehome(struct alloc_plan *pl, uint32_t *idx, size_t n, alloc_day today)
 {
 	int rc = ALLOC_OK;
+	uint32_t *sub, *tmp;
 
-	for (size_t t = 0; t < n; t++) {
+	for (size_t t = 0; t < n && rc == ALLOC_OK; t++) {
 		struct alloc_evacuee *e = &pl->evacuees[idx[t]];
+		long k = alloc_plan_incident_find(pl, e->incident);
 
-		stay_end(pl, e, today);
+		rc = stay_end(pl, e, today);
 		e->status = ALLOC_ST_UNPLACED;
 		e->rev = pl->rev;
+		if (rc == ALLOC_OK)
+			rc = ulist_push(&pl->priv->incx[k].unpl, idx[t]);
 	}
-	for (size_t k = 0; k < pl->nincidents && rc == ALLOC_OK; k++) {
-		const struct alloc_incident *inc = &pl->incidents[k];
-		size_t m = 0;
-		uint32_t *sub = malloc((n ? n : 1) * sizeof(*sub));
-
-		if (sub == NULL)
-			return ALLOC_ENOMEM;
-		for (size_t t = 0; t < n; t++)
-			if (pl->evacuees[idx[t]].incident == inc->id)
-				sub[m++] = idx[t];
-		rc = place_group(pl, inc, sub, m, today);
+	if (rc != ALLOC_OK || n == 0)
+		return rc;
+	/* by incident in id order, each in the given order */
+	sub = malloc(n * sizeof(*sub));
+	tmp = malloc(n * sizeof(*tmp));
+	if (sub == NULL || tmp == NULL) {
 		free(sub);
+		free(tmp);
+		return ALLOC_ENOMEM;
 	}
+	memcpy(sub, idx, n * sizeof(*sub));
+	sort_by_incident(sub, tmp, n, pl);
+	for (size_t a = 0, b; a < n && rc == ALLOC_OK; a = b) {
+		uint32_t id = pl->evacuees[sub[a]].incident;
+
+		for (b = a; b < n && pl->evacuees[sub[b]].incident == id; b++)
+			;
+		rc = place_group(pl, incident_get(pl, id), sub + a, b - a,
+				 today);
+	}
+	free(sub);
+	free(tmp);
 	return rc;
 }
 
@@ -1393,6 +2085,7 @@ alloc_plan_exclude_shelters(struct alloc_plan *pl, uint32_t incident,
 			    char *err, size_t errlen)
 {
 	struct alloc_incident *inc;
+	const struct incx *x;
 	uint32_t *idx;
 	size_t k = 0;
 	int rc;
@@ -1406,16 +2099,16 @@ alloc_plan_exclude_shelters(struct alloc_plan *pl, uint32_t incident,
 	if ((rc = exclude_add(inc, ids, n)) != ALLOC_OK)
 		return alloc_seterr(err, errlen, rc, "plan: out of memory");
 	inc->rev = pl->rev;
-	idx = malloc((pl->nevacuees ? pl->nevacuees : 1) * sizeof(*idx));
+	x = &pl->priv->incx[inc - pl->incidents];
+	idx = malloc((x->ev.n ? x->ev.n : 1) * sizeof(*idx));
 	if (idx == NULL)
 		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
 				    "plan: out of memory");
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		const struct alloc_evacuee *e = &pl->evacuees[i];
+	for (size_t t = 0; t < x->ev.n; t++) {
+		const struct alloc_evacuee *e = &pl->evacuees[x->ev.v[t]];
 
-		if (e->incident == incident && e->status == ALLOC_ST_PLACED &&
-		    excluded(inc, e->shelter))
-			idx[k++] = (uint32_t)i;
+		if (e->status == ALLOC_ST_PLACED && excluded(inc, e->shelter))
+			idx[k++] = x->ev.v[t];
 	}
 	rc = rehome(pl, idx, k, today);
 	free(idx);
@@ -1463,12 +2156,17 @@ shelter_insert(struct alloc_plan *pl, const struct alloc_shelter *s)
 	size_t at = 0;
 
 	if (alloc_grow((void **)&pl->shelters, &pl->priv->capsh,
-		       pl->nshelters + 1, sizeof(*pl->shelters)))
+		       pl->nshelters + 1, sizeof(*pl->shelters)) ||
+	    alloc_grow((void **)&pl->priv->shstay, &pl->priv->capshstay,
+		       pl->nshelters + 1, sizeof(*pl->priv->shstay)))
 		return ALLOC_ENOMEM;
 	while (at < pl->nshelters && pl->shelters[at].s.id < s->id)
 		at++;
 	memmove(&pl->shelters[at + 1], &pl->shelters[at],
 		(pl->nshelters - at) * sizeof(*pl->shelters));
+	memmove(&pl->priv->shstay[at + 1], &pl->priv->shstay[at],
+		(pl->nshelters - at) * sizeof(*pl->priv->shstay));
+	memset(&pl->priv->shstay[at], 0, sizeof(*pl->priv->shstay));
 	memset(&pl->shelters[at], 0, sizeof(pl->shelters[at]));
 	pl->shelters[at].s = *s;
 	pl->shelters[at].rev = pl->rev;
@@ -1482,6 +2180,7 @@ alloc_plan_update_shelter(struct alloc_plan *pl,
 			  char *err, size_t errlen)
 {
 	struct alloc_plan_shelter *ps;
+	struct ulist *sl;
 	uint32_t *idx = NULL, *tmp = NULL;
 	size_t k = 0, go = 0;
 	int64_t excess;
@@ -1498,25 +2197,50 @@ alloc_plan_update_shelter(struct alloc_plan *pl,
 		if ((rc = shelter_insert(pl, s)) != ALLOC_OK)
 			return alloc_seterr(err, errlen, rc,
 					    "plan: out of memory");
+		supply_near_reset(pl); /* shelter indexes moved */
+		sgrid_reset(pl);
 		rc = place_unplaced(pl, today);
 		return rc == ALLOC_OK ? reconcile(pl, today) : rc;
 	}
 	ps = &pl->shelters[si];
+	if (ps->s.x != s->x || ps->s.y != s->y) {
+		/* its depots in another order: a full pass */
+		if (pl->priv->sup && pl->priv->sup->near_done &&
+		    (size_t)si < pl->priv->sup->near_nsh)
+			pl->priv->sup->near_done[si] = 0;
+		pl->priv->force_full = 1;
+		sgrid_reset(pl);
+	}
 	ps->s = *s;
 	ps->rev = pl->rev;
-	idx = malloc((pl->nevacuees ? pl->nevacuees : 1) * sizeof(*idx));
-	tmp = malloc((pl->nevacuees ? pl->nevacuees : 1) * sizeof(*tmp));
+	/* its families: the current stays of its list (the leave order is
+	 * total, so the order they are found in does not matter) */
+	sl = &pl->priv->shstay[si];
+	idx = malloc((sl->n ? sl->n : 1) * sizeof(*idx));
+	tmp = malloc((sl->n ? sl->n : 1) * sizeof(*tmp));
 	if (idx == NULL || tmp == NULL) {
 		free(idx);
 		free(tmp);
 		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
 				    "plan: out of memory");
 	}
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		const struct alloc_evacuee *e = &pl->evacuees[i];
+	{
+		size_t w = 0;
 
-		if (e->status == ALLOC_ST_PLACED && e->shelter == s->id)
-			idx[k++] = (uint32_t)i;
+		for (size_t t = 0; t < sl->n; t++) {
+			const struct alloc_stay *st = &pl->stays[sl->v[t]];
+			long ei;
+
+			if (st->day_out != ALLOC_DAY_NEVER)
+				continue;
+			sl->v[w++] = sl->v[t];
+			ei = ev_find(pl, st->incident, st->household);
+			if (ei >= 0 &&
+			    pl->evacuees[ei].status == ALLOC_ST_PLACED &&
+			    pl->evacuees[ei].stay == sl->v[t])
+				idx[k++] = (uint32_t)ei;
+		}
+		sl->n = w;
 	}
 	sort_leave(idx, tmp, k, pl);
 	if (!s->open || !s->usable) {
@@ -1576,11 +2300,12 @@ alloc_plan_checkout(struct alloc_plan *pl, uint32_t incident,
 				    "plan: household %u is %s", household,
 				    alloc_status_name(e->status));
 	pl->rev++;
-	stay_end(pl, e, today);
+	rc = stay_end(pl, e, today);
 	e->status = ALLOC_ST_LEFT;
 	e->since = today;
 	e->rev = pl->rev;
-	rc = place_unplaced(pl, today);
+	if (rc == ALLOC_OK)
+		rc = place_unplaced(pl, today);
 	if (rc == ALLOC_OK)
 		rc = reconcile(pl, today);
 	return rc;
@@ -1642,7 +2367,7 @@ alloc_plan_replan(struct alloc_plan *pl, alloc_day today, char *err,
 	pl->rev++;
 	rc = place_unplaced(pl, today);
 	if (rc == ALLOC_OK)
-		rc = reconcile(pl, today);
+		rc = reconcile_pass(pl, today, 1);
 	if (rc != ALLOC_OK)
 		alloc_seterr(err, errlen, rc, "plan: out of memory");
 	return rc;
@@ -1654,6 +2379,7 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 {
 	struct alloc_incident *inc;
 	struct alloc_plan_priv *pv;
+	struct incx *x;
 	int rc;
 
 	if (pl == NULL)
@@ -1662,38 +2388,43 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 	if ((rc = open_incident(pl, incident, &inc, err, errlen)) != 0)
 		return rc;
 	pv = pl->priv;
+	x = &pv->incx[inc - pl->incidents];
 	pl->rev++;
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		struct alloc_evacuee *e = &pl->evacuees[i];
+	for (size_t t = 0; t < x->ev.n; t++) {
+		struct alloc_evacuee *e = &pl->evacuees[x->ev.v[t]];
 
-		if (e->incident != incident ||
-		    (e->status != ALLOC_ST_PLACED &&
-		     e->status != ALLOC_ST_UNPLACED))
+		if (e->status != ALLOC_ST_PLACED &&
+		    e->status != ALLOC_ST_UNPLACED)
 			continue;
-		stay_end(pl, e, today);
+		stay_end(pl, e, today); /* its needs no longer count */
 		e->status = ALLOC_ST_LEFT;
 		e->since = today;
 		e->rev = pl->rev;
 	}
+	x->unpl.n = 0;
 	/* every reservation of the incident goes back to the depots */
-	for (size_t d = 0; d < pl->ndispatches; d++) {
-		struct alloc_dispatch *dp = &pl->dispatches[d];
+	for (size_t t = 0; t < x->cell.n; t++) {
+		struct cell *cl = &pv->cells[x->cell.v[t]];
 
-		if (dp->incident != incident ||
-		    dp->state != ALLOC_DISPATCH_PLANNED)
-			continue;
-		alloc_ledger_release(pl->ledger, dp->lot_index, dp->qty);
-		dp->qty = 0;
-		dp->state = ALLOC_DISPATCH_RELEASED;
-		dp->rev = pl->rev;
-	}
-	for (size_t c = 0; c < pv->ncells; c++)
-		if (pv->cells[c].incident == incident &&
-		    pv->cells[c].shortage != NOPE &&
-		    pl->shortages[pv->cells[c].shortage].deficit != 0) {
-			pl->shortages[pv->cells[c].shortage].deficit = 0;
-			pl->shortages[pv->cells[c].shortage].rev = pl->rev;
+		for (uint32_t l = cl->first; l != NOPE; l = pv->line_next[l]) {
+			struct alloc_dispatch *dp = &pl->dispatches[l];
+
+			if (dp->state != ALLOC_DISPATCH_PLANNED)
+				continue;
+			alloc_ledger_release(pl->ledger, dp->lot_index,
+					     dp->qty);
+			dp->qty = 0;
+			dp->state = ALLOC_DISPATCH_RELEASED;
+			dp->rev = pl->rev;
 		}
+		if (cl->shortage != NOPE &&
+		    pl->shortages[cl->shortage].deficit != 0) {
+			pl->shortages[cl->shortage].deficit = 0;
+			pl->shortages[cl->shortage].rev = pl->rev;
+		}
+		if (cl->inshort)
+			shortset_del(pv, cl);
+	}
 	inc->open = 0;
 	inc->closed = today;
 	inc->rev = pl->rev;

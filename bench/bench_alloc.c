@@ -468,12 +468,30 @@ struct psetup {
 	uint64_t persons;
 };
 
+static int
+hh_near_cmp(const void *a, const void *b)
+{
+	const struct alloc_household *x = a, *y = b;
+	long rx = (long)floor(x->y / 1000), ry = (long)floor(y->y / 1000);
+
+	if (x->kelurahan != y->kelurahan)
+		return x->kelurahan < y->kelurahan ? -1 : 1;
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	if (x->x != y->x)
+		return x->x < y->x ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static void
 psetup_make(struct psetup *ps, uint64_t seed)
 {
 	struct gen_rng r;
 
 	gen(&ps->in, 100000, 1000, 2.0, 30000, 40, 8, seed);
+	/* a report's households live together (a footprint): neighbourhood,
+	 * then 1 km row, then x, so that 5 consecutive ones are neighbours */
+	qsort(ps->in.h, ps->in.n, sizeof(*ps->in.h), hh_near_cmp);
 	ps->persons = 0;
 	for (size_t i = 0; i < ps->in.n; i++)
 		ps->persons += ps->in.h[i].persons;
@@ -681,7 +699,10 @@ main(int argc, char **argv)
 			quick = 1;
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc) {
+		else if (strcmp(argv[i], "--steps") == 0) {
+			steps_only = 1;
+			noquality = 1;
+		} else if (strcmp(argv[i], "--speed") == 0 && i + 1 < argc) {
 			only = argv[++i];
 			noquality = 1;
 		} else {

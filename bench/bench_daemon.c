@@ -1555,11 +1555,36 @@ journal_count(const char *db, const char *like, const char *action)
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(h, 10000);
-	if (sqlite3_prepare_v2(h,
-	                       "SELECT count(*) FROM journal WHERE source = ?1"
-	                       " AND source_id LIKE ?2"
-	                       " AND (?3 IS NULL OR action = ?3)",
-	                       -1, &st, NULL) != SQLITE_OK)
+	/* accepted = decided (journal) or journaled on receipt and still
+	 * pending (state_dir/inbox.db, above posko.db's inbox_decided) */
+	char ib[PATH_MAX + 32], *sl;
+	snprintf(ib, sizeof(ib), "%s", db);
+	if ((sl = strrchr(ib, '/')) != NULL)
+		snprintf(sl + 1, sizeof(ib) - (size_t)(sl + 1 - ib), "inbox.db");
+	int has_inbox = is_file(ib);
+	if (has_inbox) {
+		if (sqlite3_prepare_v2(h, "ATTACH ?1 AS ib", -1, &st, NULL) !=
+		        SQLITE_OK)
+			goto out;
+		sqlite3_bind_text(st, 1, ib, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (sqlite3_prepare_v2(
+	        h,
+	        has_inbox
+	            ? "SELECT (SELECT count(*) FROM journal WHERE source = ?1"
+	              " AND source_id LIKE ?2 AND (?3 IS NULL OR action = ?3))"
+	              " + (SELECT count(*) FROM ib.inbox WHERE source = ?1"
+	              " AND source_id LIKE ?2 AND id > (SELECT"
+	              " CAST(value AS INTEGER) FROM meta"
+	              " WHERE key = 'inbox_decided') AND (?3 IS NULL OR"
+	              " json_extract(CAST(raw AS TEXT), '$.action') = ?3))"
+	            : "SELECT count(*) FROM journal WHERE source = ?1"
+	              " AND source_id LIKE ?2"
+	              " AND (?3 IS NULL OR action = ?3)",
+	        -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, SRC, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);

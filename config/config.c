@@ -47,6 +47,11 @@ const struct cfg_key cfg_keys[] = {
     KEY("daemon", "watchdog", K_BOOL, daemon.watchdog, 0, 0, NULL),
     KEY("daemon", "max_message_bytes", K_SIZE, daemon.max_message_bytes, 1024,
         1024.0 * 1024 * 1024, NULL),
+    KEY("daemon", "max_pending", K_INT, daemon.max_pending, 1, 10000000, NULL),
+    KEY("daemon", "outbox_keep_days", K_INT, daemon.outbox_keep_days, 0, 3660,
+        NULL),
+    KEY("daemon", "outbox_keep_rows", K_INT, daemon.outbox_keep_rows, 1000,
+        1000000000, NULL),
 
     KEY("bus", "ingest", K_ENDPOINT, bus.ingest, 0, 0, NULL),
     KEY("bus", "control", K_ENDPOINT, bus.control, 0, 0, NULL),
@@ -204,6 +209,9 @@ cfg_default_raw(void)
 	bad |= set_str(&c->daemon.metric_crs, GEO_DEFAULT_METRIC_CRS);
 	c->daemon.watchdog = 1;
 	c->daemon.max_message_bytes = 4u * 1024 * 1024;
+	c->daemon.max_pending = 10000;
+	c->daemon.outbox_keep_days = 7;
+	c->daemon.outbox_keep_rows = 500000;
 
 	bad |= set_str(&c->bus.ingest, "ipc://%r/ingest.ipc");
 	bad |= set_str(&c->bus.control, "ipc://%r/control.ipc");

@@ -118,6 +118,11 @@ typedef struct posko_config {
 		                      (WATCHDOG_USEC set); 0: never */
 		size_t max_message_bytes; /* ingest messages above this are
 		                             rejected (4 MiB) */
+		int max_pending;      /* reports accepted and not yet decided
+		                         above which ingest stops reading
+		                         (10000) */
+		int outbox_keep_days; /* published events kept this long (7) */
+		int outbox_keep_rows; /* and at most this many (500000) */
 	} daemon;
 
 	/* nanomsg endpoints: ipc://PATH, tcp://HOST:PORT or ws://HOST:PORT.

@@ -1741,13 +1741,17 @@ feedwire_flush(posko *P)
 	if (nalerts)
 		F->cap_seen = seen;
 	F->sitrep_due = 0;
+	/* one fsync of the directory per cycle, not one per file */
 	for (capfile *c = files; c; c = c->next) {
 		char err[256];
-		if (spool_write_atomic(P->cfg->cap.outbox_dir, c->name, c->xml,
+		if (spool_write_nosync(P->cfg->cap.outbox_dir, c->name, c->xml,
 				       c->len, err, sizeof(err)))
 			log_warnx("CAP outbox: %s", err);
 		else
 			log_info("CAP out: %s", c->name);
+		if (c->next == NULL &&
+		    spool_sync_dir(P->cfg->cap.outbox_dir, err, sizeof(err)))
+			log_warnx("CAP outbox: %s", err);
 	}
 	goto out;
 fail:

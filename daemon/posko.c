@@ -34,6 +34,8 @@ struct qitem {
 	char *operator_;
 	engine_result res;
 	int failed;
+	int skipped;	  /* not decided: the job stopped before it */
+	int64_t inbox_id; /* its inbox row (0: not journaled) */
 };
 
 #define BATCH_MAX 256
@@ -91,8 +93,32 @@ posko_publish(posko *P)
 /* ---- the decision queue -------------------------------------------------- */
 
 static void run_next(posko *P);
+static void ingest_flow(posko *P);
 static void run_pending_control(posko *P);
 static void reload(posko *P);
+
+/* Published outbox rows beyond the kept window go, a slice at a time, in
+ * the decision's transaction (the worker holds the write lock anyway). */
+#define TRIM_SLICE 50000
+static void
+trim_outbox(posko *P)
+{
+	uint64_t now = uv_hrtime();
+	char cut[32];
+	long n;
+
+	if (now < P->trim_at)
+		return;
+	store_time((int64_t)time(NULL) -
+			   (int64_t)P->cfg->daemon.outbox_keep_days * 86400,
+		   cut);
+	n = store_outbox_trim(P->wdb, cut, P->cfg->daemon.outbox_keep_rows,
+			      TRIM_SLICE);
+	if (n < 0)
+		log_warnx("outbox trim: %s", store_errmsg(P->wdb));
+	/* again at the next batch while a backlog is left, else in 10 s */
+	P->trim_at = now + (n == TRIM_SLICE ? 0 : 10 * (uint64_t)1000000000);
+}
 
 static void
 work_cb(uv_work_t *w)
@@ -107,8 +133,17 @@ work_cb(uv_work_t *w)
 			q->failed = 1;
 		return;
 	}
+	int64_t upto = 0;
 	for (qitem *q = P->batch; q; q = q->next) {
 		err[0] = '\0';
+		if (atomic_load(&P->halt)) {
+			/* stopping: the rest stay pending in the inbox */
+			for (; q; q = q->next)
+				q->skipped = 1;
+			break;
+		}
+		if (q->inbox_id > upto)
+			upto = q->inbox_id;
 		if (q->m.json == NULL && q->res.rejected) {
 			/* rejected at parse time, queued to keep order */
 			if (engine_reject(&P->E, &q->res.e, q->rawlen,
@@ -130,6 +165,15 @@ work_cb(uv_work_t *w)
 			return;
 		}
 	}
+	/* decided exactly once: the inbox mark commits with the decisions */
+	if (upto && store_inbox_set_decided(P->wdb, upto)) {
+		log_warnx("inbox: %s", store_errmsg(P->wdb));
+		store_rollback(P->wdb);
+		for (qitem *q = P->batch; q; q = q->next)
+			q->failed = 1;
+		return;
+	}
+	trim_outbox(P);
 	P->t_commit = uv_hrtime();
 	if (store_commit(P->wdb)) {
 		log_warnx("commit: %s", store_errmsg(P->wdb));
@@ -150,7 +194,7 @@ after_work_cb(uv_work_t *w, int status)
 		any_failed |= x->failed;
 	P->batch = NULL;
 	P->busy = 0;
-	if (any_failed && q && q->next) {
+	if (any_failed && q && q->next && !P->stopping) {
 		/* The batch was rolled back: decide again one at a time, so
 		 * only the failing message is dropped. */
 		qitem *last = q;
@@ -171,6 +215,11 @@ after_work_cb(uv_work_t *w, int status)
 	}
 	for (; q; q = next) {
 		next = q->next;
+		if (q->skipped) {
+			/* still pending in the inbox for the next start */
+			qitem_free(q);
+			continue;
+		}
 		if (q->failed) {
 			log_warnx("incident report %s/%s not decided (see "
 				  "above); the sender may resend it",
@@ -221,11 +270,14 @@ run_next(posko *P)
 	qitem *q, *last = NULL;
 	size_t n = 0;
 
-	if (P->busy || P->head == NULL) {
-		if (P->stopping && !P->busy)
+	if (P->stopping) {
+		/* the queued reports stay pending in the inbox */
+		if (!P->busy)
 			posko_stop(P);
 		return;
 	}
+	if (P->busy || P->head == NULL)
+		return;
 	/* a batch of consecutive reports (one after a failure) */
 	q = P->head;
 	size_t max = P->single ? 1 : BATCH_MAX;
@@ -240,10 +292,34 @@ run_next(posko *P)
 	if (P->head == NULL)
 		P->tail = NULL;
 	P->queued -= n;
+	ingest_flow(P);
 	P->batch = q;
 	P->busy = 1;
 	P->work.data = P;
 	uv_queue_work(P->loop, &P->work, work_cb, after_work_cb);
+}
+
+/* Backpressure: reports accepted and not decided above max_pending stop
+ * the reading of the ingest socket, so nanomsg's buffers fill and the
+ * senders' nn_send waits; reading resumes below three quarters. */
+static void
+ingest_flow(posko *P)
+{
+	size_t pending = P->queued + P->received_n;
+	size_t hi = (size_t)P->cfg->daemon.max_pending;
+	size_t lo = hi - hi / 4;
+
+	if (P->ingest == NULL)
+		return;
+	if (!P->ingest_paused && pending >= hi) {
+		bus_pause(P->ingest);
+		P->ingest_paused = 1;
+		log_info("ingest paused: %zu reports pending", pending);
+	} else if (P->ingest_paused && pending < lo && !P->stopping) {
+		bus_resume(P->ingest);
+		P->ingest_paused = 0;
+		log_info("ingest resumed: %zu reports pending", pending);
+	}
 }
 
 static void
@@ -258,13 +334,15 @@ enqueue(posko *P, qitem *q)
 	run_next(P);
 }
 
-size_t
-posko_queue_message(posko *P, ingest_msg *m, const char *raw, size_t rawlen,
-		    const char *origin, const char *operator_)
+static qitem *
+make_item(ingest_msg *m, const char *raw, size_t rawlen, const char *origin,
+	  const char *operator_)
 {
 	qitem *q = calloc(1, sizeof(*q));
-	if (q == NULL)
-		return 0;
+	if (q == NULL) {
+		ingest_msg_clear(m);
+		return NULL;
+	}
 	q->m = *m;
 	memset(m, 0, sizeof(*m));
 	q->raw = malloc(rawlen + 1);
@@ -275,7 +353,89 @@ posko_queue_message(posko *P, ingest_msg *m, const char *raw, size_t rawlen,
 	q->rawlen = rawlen;
 	snprintf(q->origin, sizeof(q->origin), "%s", origin);
 	q->operator_ = operator_ ? strdup(operator_) : NULL;
-	enqueue(P, q);
+	return q;
+}
+
+/* Commit the reports journaled since the last wakeup, then queue them for
+ * deciding (in arrival order, behind what is queued). A failed commit
+ * leaves them undurable, but they are still decided. */
+static void
+inbox_flush(posko *P)
+{
+	qitem *q = P->rhead;
+
+	if (P->inbox_txn) {
+		P->inbox_txn = 0;
+		if (store_commit(P->inbox)) {
+			log_warnx("inbox: commit: %s; %zu reports are only in "
+				  "memory until decided",
+				  store_errmsg(P->inbox), P->received_n);
+			store_rollback(P->inbox);
+		}
+	}
+	if (q == NULL)
+		return;
+	if (P->tail)
+		P->tail->next = q;
+	else
+		P->head = q;
+	P->tail = P->rtail;
+	P->queued += P->received_n;
+	P->rhead = P->rtail = NULL;
+	P->received_n = 0;
+	run_next(P);
+}
+
+static void
+on_inbox_check(uv_check_t *h)
+{
+	inbox_flush(h->data);
+}
+
+/* A report received: journal it in the inbox (committed by inbox_flush
+ * at the end of this loop wakeup, before it is queued). Items without a
+ * report (rejections kept in order) are only held. */
+static void
+receive(posko *P, qitem *q)
+{
+	if (q->m.json) {
+		if (!P->inbox_txn && store_begin(P->inbox) == 0)
+			P->inbox_txn = 1;
+		q->inbox_id = P->inbox_next++;
+		if (!P->inbox_txn ||
+		    store_inbox_add(P->inbox, q->inbox_id, q->origin,
+				    q->m.rep.source, q->m.rep.source_id,
+				    q->operator_, q->raw ? q->raw : "",
+				    q->raw ? q->rawlen : 0))
+			log_warnx("inbox: %s/%s not journaled: %s",
+				  q->m.rep.source, q->m.rep.source_id,
+				  store_errmsg(P->inbox));
+	}
+	if (P->rtail)
+		P->rtail->next = q;
+	else
+		P->rhead = q;
+	P->rtail = q;
+	P->received_n++;
+	ingest_flow(P);
+}
+
+size_t
+posko_queue_message(posko *P, ingest_msg *m, const char *raw, size_t rawlen,
+		    const char *origin, const char *operator_)
+{
+	qitem *q = make_item(m, raw, rawlen, origin, operator_);
+	if (q == NULL)
+		return 0;
+	if (strcmp(origin, "control") == 0) {
+		/* a desk submission is durable before its reply */
+		receive(P, q);
+		inbox_flush(P);
+	} else {
+		/* the feed's own (spool files are its journal) */
+		inbox_flush(P); /* keep arrival order */
+		enqueue(P, q);
+	}
 	return P->queued + (size_t)P->busy;
 }
 
@@ -288,8 +448,6 @@ on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
 	ingest_msg m;
 	ingest_error e;
 
-	if (P->stopping)
-		return;
 	P->received++;
 	if (feedwire_ingest(P, msg, len))
 		return; /* CAP, RW states, gate levels */
@@ -302,7 +460,8 @@ on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
 		/* Rejections write only an outbox row; when no decision is
 		 * running the loop's connection may write. Otherwise queue
 		 * it behind the decisions as a rejection item. */
-		if (!P->busy && P->head == NULL) {
+		if (!P->busy && P->head == NULL && P->rhead == NULL &&
+		    !P->stopping) {
 			/* no job holds the token: the loop may use the
 			 * decision connection the engine writes through */
 			if (store_begin(P->wdb) == 0 &&
@@ -325,13 +484,19 @@ on_ingest(bus_sock *s, void *msg, size_t len, void *arg)
 				q->res.e = e;
 				q->rawlen = len;
 				snprintf(q->origin, sizeof(q->origin), "json");
-				enqueue(P, q);
+				receive(P, q);
 			}
 		}
 		return;
 	}
-	posko_queue_message(P, &m, msg, len,
-			    m.rep.origin == ORIGIN_CAP ? "cap" : "json", NULL);
+	qitem *q = make_item(&m, msg, len,
+			     m.rep.origin == ORIGIN_CAP ? "cap" : "json", NULL);
+	if (q)
+		receive(P, q);
+	else
+		log_warnx("ingest: out of memory, a report of %zu bytes "
+			  "dropped",
+			  len);
 }
 
 /* ---- control sockets ------------------------------------------------------ */
@@ -411,9 +576,13 @@ static void
 on_stop_signal(uv_signal_t *h, int signum)
 {
 	posko *P = h->data;
-	log_info("signal %d: stopping after the decision in flight", signum);
+	log_info("signal %d: stopping after the report in flight; %zu "
+		 "pending reports stay in the inbox for the next start",
+		 signum, P->queued + P->received_n);
 	sd_notify(0, "STOPPING=1");
 	P->stopping = 1;
+	atomic_store(&P->halt, 1);
+	bus_pause(P->ingest);
 	if (!P->busy)
 		posko_stop(P);
 }
@@ -482,9 +651,9 @@ on_watchdog(uv_timer_t *t)
 	posko *P = t->data;
 	char st[128];
 	snprintf(st, sizeof(st),
-		 "WATCHDOG=1\nSTATUS=%llu accepted, %llu rejected, %zu queued",
+		 "WATCHDOG=1\nSTATUS=%llu accepted, %llu rejected, %zu pending",
 		 (unsigned long long)P->accepted,
-		 (unsigned long long)P->rejected, P->queued);
+		 (unsigned long long)P->rejected, P->queued + P->received_n);
 	sd_notify(0, st);
 }
 
@@ -513,6 +682,95 @@ make_dir(const char *path, mode_t mode, char *err, size_t errlen)
 fail:
 	snprintf(err, errlen, "mkdir %s: %s", buf, strerror(errno));
 	return -1;
+}
+
+/* A pending report read back from the inbox at start. */
+static void
+load_pending(int64_t id, const char *origin, const char *operator_,
+	     const char *raw, size_t rawlen, void *arg)
+{
+	posko *P = arg;
+	ingest_msg m;
+	ingest_error e;
+	qitem *q;
+	int bad;
+
+	memset(&m, 0, sizeof(m));
+	if (strcmp(origin, "control") == 0) {
+		json_error_t je;
+		json_t *o = json_loadb(raw, rawlen, 0, &je);
+		bad = o == NULL || ingest_parse_object(o, "args.report.", &m,
+						       &e);
+		if (o == NULL)
+			snprintf(e.message, sizeof(e.message), "%s", je.text);
+		json_decref(o);
+	} else {
+		bad = ingest_parse(raw, rawlen, P->cfg->daemon.max_message_bytes,
+				   P->cfg, P->cap, &m, &e);
+	}
+	if (bad) {
+		/* accepted under the config of its arrival, not under this
+		 * one: rejected now, in its place */
+		log_warnx("inbox: pending report %lld no longer valid: %s",
+			  (long long)id, e.message);
+		ingest_msg_clear(&m);
+		q = calloc(1, sizeof(*q));
+		if (q == NULL)
+			return;
+		q->res.rejected = 1;
+		q->res.e = e;
+		q->rawlen = rawlen;
+		snprintf(q->origin, sizeof(q->origin), "%s", origin);
+	} else if ((q = make_item(&m, raw, rawlen, origin, operator_)) ==
+		   NULL) {
+		return;
+	}
+	q->inbox_id = id;
+	if (P->tail)
+		P->tail->next = q;
+	else
+		P->head = q;
+	P->tail = q;
+	P->queued++;
+}
+
+/* Open the inbox next to the store and queue its pending reports, in
+ * arrival order, ahead of anything received from now on. */
+static int
+inbox_start(posko *P, char *err, size_t errlen)
+{
+	char path[4096];
+	int64_t decided, last;
+	long n;
+
+	if (snprintf(path, sizeof(path), "%s/inbox.db",
+		     P->cfg->daemon.state_dir) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "%s: name too long",
+			 P->cfg->daemon.state_dir);
+		return -1;
+	}
+	if (store_inbox_open(path, &P->inbox, err, errlen))
+		return -1;
+	decided = store_inbox_decided(P->wdb);
+	last = store_inbox_last(P->inbox);
+	if (decided < 0 || last < 0 ||
+	    store_inbox_trim(P->inbox, decided)) {
+		snprintf(err, errlen, "inbox: %s",
+			 store_errmsg(decided < 0 ? P->wdb : P->inbox));
+		return -1;
+	}
+	/* ids never go back, even if the inbox file was lost */
+	P->inbox_next = (decided > last ? decided : last) + 1;
+	n = store_inbox_pending(P->inbox, decided, load_pending, P);
+	if (n < 0) {
+		snprintf(err, errlen, "inbox: %s", store_errmsg(P->inbox));
+		return -1;
+	}
+	if (n)
+		log_info("inbox: %ld reports accepted before the restart and "
+			 "not yet decided; deciding them first",
+			 n);
+	return 0;
 }
 
 static void
@@ -560,6 +818,8 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 		 n);
 	if (feedwire_start(P, err, errlen))
 		return -1;
+	if (inbox_start(P, err, errlen))
+		return -1;
 	P->published = 0;
 	P->ingest = bus_open(P->loop, NN_PULL, cfg->bus.ingest,
 			     cfg->bus.socket_mode, grp, on_ingest, P, err,
@@ -605,10 +865,16 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 			       wd_usec / 2000);
 		P->watchdog_on = 1;
 	}
+	uv_check_init(P->loop, &P->inbox_check);
+	P->inbox_check.data = P;
+	uv_check_start(&P->inbox_check, on_inbox_check);
+	P->inbox_check_on = 1;
 	log_info("poskod %s ready: ingest %s, control %s, events %s",
 		 POSKO_VERSION, cfg->bus.ingest, cfg->bus.control,
 		 cfg->bus.events);
 	sd_notify(0, "READY=1\nSTATUS=ready");
+	ingest_flow(P);
+	run_next(P); /* the pending reports first */
 	return 0;
 }
 
@@ -616,8 +882,32 @@ void
 posko_stop(posko *P)
 {
 	P->stopping = 1;
+	atomic_store(&P->halt, 1);
 	if (P->busy)
 		return; /* after_work_cb calls back here */
+	/* what was received stays pending in the inbox */
+	if (P->inbox_txn) {
+		P->inbox_txn = 0;
+		if (store_commit(P->inbox)) {
+			log_warnx("inbox: commit: %s", store_errmsg(P->inbox));
+			store_rollback(P->inbox);
+		}
+	}
+	if (P->queued + P->received_n)
+		log_info("%zu reports stay pending in the inbox for the next "
+			 "start",
+			 P->queued + P->received_n);
+	while (P->rhead) {
+		qitem *q = P->rhead;
+		P->rhead = q->next;
+		qitem_free(q);
+	}
+	P->rtail = NULL;
+	P->received_n = 0;
+	if (P->inbox_check_on) {
+		uv_close((uv_handle_t *)&P->inbox_check, NULL);
+		P->inbox_check_on = 0;
+	}
 	publish_pending(P);
 	bus_close(P->ingest);
 	bus_close(P->control);
@@ -646,6 +936,7 @@ posko_stop(posko *P)
 		qitem_free(q);
 	}
 	P->tail = NULL;
+	P->queued = 0;
 }
 
 void
@@ -653,6 +944,7 @@ posko_free(posko *P)
 {
 	feedwire_free(P);
 	engine_free(&P->E);
+	store_close(P->inbox);
 	store_close(P->rdb);
 	store_close(P->wdb);
 #ifdef HAVE_CAP

@@ -5,6 +5,7 @@
 #ifndef POSKO_DAEMON_POSKO_H
 #define POSKO_DAEMON_POSKO_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -31,6 +32,16 @@ typedef struct posko {
 	int watchdog_on;
 	uv_timer_t republish; /* the outbox after a restart */
 	int republish_on;
+	/* the inbox (store.h): reports journaled on receipt */
+	store *inbox;
+	int64_t inbox_next;    /* id of the next report received */
+	int inbox_txn;	       /* an inbox transaction is open */
+	qitem *rhead, *rtail;  /* received this wakeup, queued at commit */
+	size_t received_n;     /* in rhead */
+	uv_check_t inbox_check; /* commits the inbox after each wakeup */
+	int inbox_check_on;
+	int ingest_paused;     /* backpressure: the ingest socket not read */
+	uint64_t trim_at;      /* uv_hrtime of the next outbox trim */
 	/* the decision queue: reports in arrival order */
 	qitem *head, *tail;
 	size_t queued;
@@ -39,6 +50,7 @@ typedef struct posko {
 	qitem *batch;
 	size_t single; /* decide this many next ones alone (after a failure) */
 	int stopping;
+	atomic_int halt; /* the job stops after the report it is on */
 	int reload_pending; /* SIGHUP arrived while a decision ran */
 	char *ctl_pending;  /* a desk write waiting for the token */
 	size_t ctl_pending_len;

@@ -91,9 +91,9 @@ path_join(const char *a, const char *b, const char *c)
 
 /* ---- atomic write ------------------------------------------------------- */
 
-int
-spool_write_atomic(const char *dir, const char *name, const char *buf,
-                   size_t len, char *err, size_t errlen)
+static int
+write_file(const char *dir, const char *name, const char *buf, size_t len,
+           int dosync, char *err, size_t errlen)
 {
 	char *tmp = NULL, *dst = NULL;
 	int fd = -1, rc = SPOOL_EIO;
@@ -128,7 +128,7 @@ spool_write_atomic(const char *dir, const char *name, const char *buf,
 		off += (size_t)w;
 	}
 	/* 0644: outbox files are read by other users (BPBD's collector). */
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0644) != 0 || (dosync && fsync(fd) != 0)) {
 		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -151,6 +151,34 @@ out:
 	free(tmp);
 	free(dst);
 	return rc;
+}
+
+int
+spool_write_atomic(const char *dir, const char *name, const char *buf,
+                   size_t len, char *err, size_t errlen)
+{
+	return write_file(dir, name, buf, len, 1, err, errlen);
+}
+
+int
+spool_write_nosync(const char *dir, const char *name, const char *buf,
+                   size_t len, char *err, size_t errlen)
+{
+	return write_file(dir, name, buf, len, 0, err, errlen);
+}
+
+int
+spool_sync_dir(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || fsync(fd) != 0) {
+		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SPOOL_EIO;
+	}
+	close(fd);
+	return 0;
 }
 
 /* ---- lists ------------------------------------------------------------------

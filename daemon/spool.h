@@ -108,5 +108,13 @@ void spool_close(spool *s);
  */
 int spool_write_atomic(const char *dir, const char *name, const char *buf,
                        size_t len, char *err, size_t errlen);
+/* The same without the fsync of the file: for many files in one cycle,
+ * followed by one spool_sync_dir() (a process crash loses nothing; a power
+ * loss may lose the last cycle's files, never leave a partial one under
+ * its final name on ext4 with its default auto_da_alloc). */
+int spool_write_nosync(const char *dir, const char *name, const char *buf,
+                       size_t len, char *err, size_t errlen);
+/* fsync the directory dir (the names written into it). */
+int spool_sync_dir(const char *dir, char *err, size_t errlen);
 
 #endif

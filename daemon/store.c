@@ -129,9 +129,21 @@ static const char *const migrations[] = {
 	" time TEXT NOT NULL, body TEXT NOT NULL,"
 	" published INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX outbox_unpub ON outbox (id) WHERE published = 0;",
+	/* 1 -> 2: the inbox (store_inbox_open) holds the reports accepted on
+	 * receipt; the highest inbox id decided is committed here in the
+	 * transaction that decided it, so each is decided exactly once. */
+	"INSERT OR IGNORE INTO meta (key, value) VALUES ('inbox_decided', 0);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+/* The inbox file's own migrations (its own user_version). */
+static const char *const inbox_migrations[] = {
+	/* 0 -> 1: id is the arrival order and the idempotency key. */
+	"CREATE TABLE inbox ("
+	" id INTEGER PRIMARY KEY, time TEXT NOT NULL, origin TEXT NOT NULL,"
+	" source TEXT, source_id TEXT, operator TEXT, raw BLOB NOT NULL);",
+};
 
 static int
 seterr(char *err, size_t errlen, const char *what, sqlite3 *db)
@@ -156,25 +168,26 @@ store_version(store *s)
 }
 
 static int
-migrate(store *s, char *err, size_t errlen)
+migrate(store *s, const char *const *mig, size_t nmig, char *err,
+	size_t errlen)
 {
 	int v = store_version(s);
 	char sql[64];
 
 	if (v < 0)
 		return seterr(err, errlen, "reading user_version", s->db);
-	if (v > (int)NMIGRATIONS) {
+	if (v > (int)nmig) {
 		snprintf(err, errlen,
 			 "database schema version %d is newer than this "
 			 "poskod (%d); use the newer poskod or a backup",
-			 v, (int)NMIGRATIONS);
+			 v, (int)nmig);
 		return -1;
 	}
-	for (; v < (int)NMIGRATIONS; v++) {
+	for (; v < (int)nmig; v++) {
 		if (store_exec(s, "BEGIN IMMEDIATE"))
 			return seterr(err, errlen, "migration begin", s->db);
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if (store_exec(s, migrations[v]) || store_exec(s, sql)) {
+		if (store_exec(s, mig[v]) || store_exec(s, sql)) {
 			seterr(err, errlen, "migration", s->db);
 			store_exec(s, "ROLLBACK");
 			return -1;
@@ -185,8 +198,9 @@ migrate(store *s, char *err, size_t errlen)
 	return 0;
 }
 
-int
-store_open(const char *path, store **out, char *err, size_t errlen)
+static int
+open_file(const char *path, const char *const *mig, size_t nmig, store **out,
+	  char *err, size_t errlen)
 {
 	store *s = calloc(1, sizeof(*s));
 
@@ -210,13 +224,27 @@ store_open(const char *path, store **out, char *err, size_t errlen)
 		seterr(err, errlen, path, s->db);
 		goto fail;
 	}
-	if (migrate(s, err, errlen))
+	if (migrate(s, mig, nmig, err, errlen))
 		goto fail;
 	*out = s;
 	return 0;
 fail:
 	store_close(s);
 	return -1;
+}
+
+int
+store_open(const char *path, store **out, char *err, size_t errlen)
+{
+	return open_file(path, migrations, NMIGRATIONS, out, err, errlen);
+}
+
+int
+store_inbox_open(const char *path, store **out, char *err, size_t errlen)
+{
+	return open_file(path, inbox_migrations,
+			 sizeof(inbox_migrations) / sizeof(inbox_migrations[0]),
+			 out, err, errlen);
 }
 
 void
@@ -442,4 +470,159 @@ store_last_event_id(store *s)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return v;
+}
+
+/* ---- inbox ------------------------------------------------------------------ */
+
+int
+store_inbox_add(store *s, int64_t id, const char *origin, const char *source,
+		const char *source_id, const char *operator_, const char *raw,
+		size_t rawlen)
+{
+	static const char sql[] = "INSERT INTO inbox (id, time, origin,"
+				  " source, source_id, operator, raw)"
+				  " VALUES (?,?,?,?,?,?,?)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	char now[32];
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, store_now(now));
+	bind_text(st, 3, origin);
+	bind_text(st, 4, source);
+	bind_text(st, 5, source_id);
+	bind_text(st, 6, operator_);
+	sqlite3_bind_blob(st, 7, raw ? raw : "", (int)rawlen, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+long
+store_inbox_pending(store *s, int64_t after, store_inbox_fn fn, void *arg)
+{
+	static const char sql[] = "SELECT id, origin, operator, raw FROM inbox"
+				  " WHERE id > ? ORDER BY id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	long n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *raw = sqlite3_column_blob(st, 3);
+		size_t len = (size_t)sqlite3_column_bytes(st, 3);
+		fn(sqlite3_column_int64(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2), raw ? raw : "",
+		   len, arg);
+		n++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+store_inbox_trim(store *s, int64_t upto)
+{
+	static const char sql[] = "DELETE FROM inbox WHERE id <= ?";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, upto);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+store_inbox_last(store *s)
+{
+	static const char sql[] = "SELECT coalesce(max(id), 0) FROM inbox";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t v = -1;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int64_t
+store_inbox_decided(store *s)
+{
+	static const char sql[] =
+		"SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+		" WHERE key = 'inbox_decided'), 0)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t v = -1;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+store_inbox_set_decided(store *s, int64_t id)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO meta (key, value)"
+				  " VALUES ('inbox_decided', ?)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- outbox trimming ---------------------------------------------------------- */
+
+long
+store_outbox_trim(store *s, const char *before, int64_t keep_rows,
+		  size_t max)
+{
+	/* Ids grow with time, so the first row at or after the cut is where
+	 * the kept part starts; only published rows go. */
+	static const char q_time[] = "SELECT coalesce((SELECT id FROM outbox"
+				     " WHERE time >= ? ORDER BY id LIMIT 1),"
+				     " (SELECT max(id) + 1 FROM outbox), 0)";
+	static const char q_rows[] = "SELECT coalesce(max(id), 0) - ? + 1"
+				     " FROM outbox";
+	static const char q_first[] = "SELECT coalesce(min(id), 0) FROM outbox";
+	static const char del[] = "DELETE FROM outbox WHERE id < ? AND id < ?"
+				  " AND published = 1";
+	sqlite3_stmt *st;
+	int64_t cut_t = 0, cut_r = 0, first = 0, cut;
+
+	if ((st = store_stmt(s, q_time)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		cut_t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = store_stmt(s, q_rows)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, keep_rows);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		cut_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = store_stmt(s, q_first)) == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		first = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	/* a row goes when it is too old or beyond the last keep_rows */
+	cut = cut_t > cut_r ? cut_t : cut_r;
+	if (cut <= first)
+		return 0;
+	if ((st = store_stmt(s, del)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cut);
+	sqlite3_bind_int64(st, 2, first + (int64_t)max);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return (long)sqlite3_changes(s->db);
 }

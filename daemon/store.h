@@ -27,7 +27,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store;
 
@@ -87,6 +87,44 @@ long store_outbox_unpublished(store *s, int64_t after, size_t max,
 int store_outbox_mark(store *s, int64_t upto);
 /* Highest event id committed (0 when none). */
 int64_t store_last_event_id(store *s);
+
+/*
+ * Inbox: every report that passes validation is journaled here on receipt,
+ * before it is queued for deciding (docs/protocol.md "Acceptance"). It is a
+ * file of its own (state_dir/inbox.db, own user_version) with its own
+ * connection used by the loop only: the decision worker holds posko.db's
+ * write lock for a whole batch, and receipts must never wait for it.
+ * An inbox id is the arrival order and the report's idempotency key:
+ * posko.db's meta 'inbox_decided' is the highest id decided, written in
+ * the decision's transaction (store_inbox_set_decided), so a report is
+ * decided exactly once; those above it are pending at the next start.
+ */
+int store_inbox_open(const char *path, store **out, char *err, size_t errlen);
+/* Add one report (inside the caller's transaction on the inbox). */
+int store_inbox_add(store *s, int64_t id, const char *origin,
+		    const char *source, const char *source_id,
+		    const char *operator_, const char *raw, size_t rawlen);
+/* Call fn for every inbox row with id > after, in id order. Returns the
+ * number visited or -1. raw is not NUL-terminated. */
+typedef void (*store_inbox_fn)(int64_t id, const char *origin,
+			       const char *operator_, const char *raw,
+			       size_t rawlen, void *arg);
+long store_inbox_pending(store *s, int64_t after, store_inbox_fn fn,
+			 void *arg);
+/* Delete inbox rows with id <= upto (decided). */
+int store_inbox_trim(store *s, int64_t upto);
+/* Highest inbox id held (0 when empty), or -1. */
+int64_t store_inbox_last(store *s);
+/* posko.db: the highest inbox id decided (0 when none), or -1; and set it
+ * (inside the decision's transaction). */
+int64_t store_inbox_decided(store *s);
+int store_inbox_set_decided(store *s, int64_t id);
+
+/* Delete published outbox rows older than before (RFC 3339 UTC, as
+ * store_now) or beyond the last keep_rows, at most max of them. Returns
+ * the number deleted or -1. */
+long store_outbox_trim(store *s, const char *before, int64_t keep_rows,
+		       size_t max);
 
 /* "now" as RFC 3339 UTC with seconds ("2007-02-01T23:00:06Z"). buf >= 32. */
 char *store_now(char *buf);

@@ -472,6 +472,16 @@ replay(uint64_t seed, size_t nsteps, int verbose)
 		h = fnv(h, &rc, sizeof(rc));
 		h = plan_hash(&pl, h);
 		check(&pl);
+#ifndef REPLAY_NO_SELFCHECK /* to build against another plan.c */
+		{
+			char err[200] = "";
+			int sc = alloc_plan_selfcheck(&pl, err, sizeof(err));
+
+			if (sc != 0)
+				fail_msg("seed %llu step %zu: %s",
+					 (unsigned long long)seed, t, err);
+		}
+#endif
 		if (verbose > 1)
 			printf("step %zu rc %d hash %016llx\n", t, rc,
 			       (unsigned long long)h);
@@ -493,12 +503,15 @@ test_replay_matches_reference(void **state)
 {
 	const char *v = getenv("REPLAY_VERBOSE");
 
+	const char *ns = getenv("REPLAY_SEEDS"); /* more, printed only */
+	uint64_t nref = sizeof(reference) / sizeof(reference[0]),
+		 n = ns ? strtoull(ns, NULL, 10) : nref;
+
 	(void)state;
-	for (uint64_t s = 0; s < sizeof(reference) / sizeof(reference[0]);
-	     s++) {
+	for (uint64_t s = 0; s < n || s < nref; s++) {
 		uint64_t h = replay(s + 1, 700, v ? atoi(v) : 0);
 
-		if (reference[s] != 0)
+		if (s < nref)
 			assert_true(h == reference[s]);
 	}
 }
@@ -511,12 +524,78 @@ test_replay_deterministic(void **state)
 	assert_true(replay(11, 300, 0) == replay(11, 300, 0));
 }
 
+/*
+ * place_group gives the assignment only the shelters within reach of the
+ * families' bounding box; that must decide exactly as over every shelter
+ * (ids kept in order, reasons of the unplaced included).
+ */
+static void
+test_assign_over_shelters_in_reach(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		struct rng r = { seed * 7919 };
+		struct world w;
+		struct alloc_assign_params p;
+		struct alloc_household hh[60];
+		struct alloc_shelter near[64];
+		struct alloc_assignment a[60], b[60];
+		size_t n = 1 + rnd(&r, 60), m = 0;
+		double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300,
+		       reach;
+
+		world_make(&w, &r);
+		alloc_assign_params_default(&p);
+		if (seed % 2)
+			p.max_distance_m = 1500 + rnd(&r, 4000);
+		reach = p.max_distance_m + 1.0;
+		/* a footprint: households around one of them */
+		for (size_t i = 0; i < n; i++) {
+			hh[i] = w.pool[rnd(&r, (uint32_t)w.npool)];
+			hh[i].id = (uint32_t)i + 1;
+			if (i > 0 && seed % 3) {
+				hh[i].x = hh[0].x + rnd(&r, 1500);
+				hh[i].y = hh[0].y + rnd(&r, 1500);
+			}
+		}
+		for (size_t j = 0; j < w.nsh; j++)
+			w.sh[j].occupancy = rnd(&r, 3) ? 0 : w.sh[j].capacity;
+		for (size_t i = 0; i < n; i++) {
+			x0 = fmin(x0, hh[i].x);
+			x1 = fmax(x1, hh[i].x);
+			y0 = fmin(y0, hh[i].y);
+			y1 = fmax(y1, hh[i].y);
+		}
+		for (size_t j = 0; j < w.nsh; j++) {
+			double dx = fmax(0, fmax(x0 - w.sh[j].x, w.sh[j].x - x1)),
+			       dy = fmax(0, fmax(y0 - w.sh[j].y, w.sh[j].y - y1));
+
+			if (dx * dx + dy * dy <= reach * reach)
+				near[m++] = w.sh[j];
+		}
+		assert_int_equal(alloc_shelter_assign(hh, n, w.sh, w.nsh, &p,
+						      a, NULL, NULL, 0),
+				 0);
+		assert_int_equal(alloc_shelter_assign(hh, n, near, m, &p, b,
+						      NULL, NULL, 0),
+				 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(a[i].household, b[i].household);
+			assert_int_equal(a[i].shelter, b[i].shelter);
+			assert_int_equal(a[i].reason, b[i].reason);
+			assert_true(a[i].distance_m == b[i].distance_m);
+		}
+		world_free(&w);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_matches_reference),
 		cmocka_unit_test(test_replay_deterministic),
+		cmocka_unit_test(test_assign_over_shelters_in_reach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
