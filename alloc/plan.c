@@ -868,8 +868,7 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 		return ALLOC_OK;
 	hh = malloc(n * sizeof(*hh));
 	out = malloc(n * sizeof(*out));
-	sh = malloc((pl->nshelters ? pl->nshelters : 1) * sizeof(*sh));
-	if (hh == NULL || out == NULL || sh == NULL)
+	if (hh == NULL || out == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		hh[i] = pl->evacuees[idx[i]].hh;
@@ -895,6 +894,9 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 		goto fail;
 	ncand = sgrid_query(pl, minx - reach, maxx + reach, miny - reach,
 			    maxy + reach, cand, mark);
+	sh = malloc((ncand ? ncand : 1) * sizeof(*sh));
+	if (sh == NULL)
+		goto fail;
 	for (size_t t = 0; t < ncand; t++) {
 		size_t j = cand[t];
 		const struct alloc_shelter *src = &pl->shelters[j].s;
