@@ -122,6 +122,10 @@ struct alloc_plan_priv {
 	alloc_day last_today;
 	uint8_t have_today;
 	uint8_t force_full;  /* next reconcile is a full pass */
+	/* change log (alloc_plan_changes): indexes stamped since the last
+	 * alloc_plan_changes_clear, per enum alloc_change_kind */
+	struct ulist chg[ALLOC_CHG_KINDS];
+	uint8_t chg_lost;    /* a push failed: the log is incomplete */
 };
 
 static int
@@ -138,6 +142,17 @@ ulist_free(struct ulist *l)
 {
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* Stamp a record with the current rev and log its index once per rev
+ * (the change log never changes the plan; on ENOMEM it is marked lost). */
+static void
+chg_stamp(struct alloc_plan *pl, int kind, size_t index, uint32_t *rev)
+{
+	if (*rev != pl->rev && !pl->priv->chg_lost &&
+	    ulist_push(&pl->priv->chg[kind], (uint32_t)index))
+		pl->priv->chg_lost = 1;
+	*rev = pl->rev;
 }
 
 static uint64_t
@@ -472,6 +487,8 @@ alloc_plan_free(struct alloc_plan *pl)
 				ulist_free(&pl->priv->shstay[j]);
 		free(pl->priv->shstay);
 		free(pl->priv->snap);
+		for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+			ulist_free(&pl->priv->chg[k]);
 		free(pl->priv);
 	}
 	memset(pl, 0, sizeof(*pl));
@@ -926,7 +943,7 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 		struct alloc_evacuee *e = &pl->evacuees[idx[i]];
 		long si;
 
-		e->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 		e->since = day;
 		if (out[i].shelter == ALLOC_NONE) {
 			e->status = ALLOC_ST_UNPLACED;
@@ -1192,7 +1209,7 @@ cell_release(struct alloc_plan *pl, struct cell *c, int64_t surplus)
 		surplus -= q;
 		if (d->qty == 0)
 			d->state = ALLOC_DISPATCH_RELEASED;
-		d->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_DISPATCH, (size_t)(d - pl->dispatches), &d->rev);
 	}
 }
 
@@ -1209,7 +1226,7 @@ line_add(struct alloc_plan *pl, struct cell *c, const struct lotref *lr,
 		if (d->state == ALLOC_DISPATCH_PLANNED &&
 		    d->lot_index == lr->index && d->day == day) {
 			d->qty += q;
-			d->rev = pl->rev;
+			chg_stamp(pl, ALLOC_CHG_DISPATCH, (size_t)(d - pl->dispatches), &d->rev);
 			return ALLOC_OK;
 		}
 	}
@@ -1232,7 +1249,7 @@ line_add(struct alloc_plan *pl, struct cell *c, const struct lotref *lr,
 	d->state = ALLOC_DISPATCH_PLANNED;
 	d->qty = q;
 	d->distance_m = dist;
-	d->rev = pl->rev;
+	chg_stamp(pl, ALLOC_CHG_DISPATCH, (size_t)(d - pl->dispatches), &d->rev);
 	pl->priv->line_next[idx] = c->first;
 	c->first = idx;
 	return ALLOC_OK;
@@ -1288,7 +1305,7 @@ shortage_set(struct alloc_plan *pl, struct cell *c, int64_t deficit)
 		deficit = 0;
 	if (s->deficit != deficit || s->rev == 0) {
 		s->deficit = deficit;
-		s->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_SHORTAGE, (size_t)(s - pl->shortages), &s->rev);
 	}
 	if (deficit > s->peak)
 		s->peak = deficit;
@@ -1769,7 +1786,7 @@ add_households(struct alloc_plan *pl, struct alloc_incident *inc,
 		e->since = today;
 		e->first_day = ALLOC_DAY_NEVER;
 		e->stay = NOPE;
-		e->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 		if (ulist_push(&pl->priv->incx[inc - pl->incidents].ev,
 			       (uint32_t)pl->nevacuees))
 			goto fail;
@@ -1963,7 +1980,7 @@ alloc_plan_set_severity(struct alloc_plan *pl, uint32_t incident,
 		if (!d)
 			continue;
 		e->evacuate = 1;
-		e->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 		go[ngo++] = (uint32_t)i;
 	}
 	if (today < inc->start)
@@ -2052,7 +2069,7 @@ rehome(struct alloc_plan *pl, uint32_t *idx, size_t n, alloc_day today)
 
 		rc = stay_end(pl, e, today);
 		e->status = ALLOC_ST_UNPLACED;
-		e->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 		if (rc == ALLOC_OK)
 			rc = ulist_push(&pl->priv->incx[k].unpl, idx[t]);
 	}
@@ -2305,7 +2322,7 @@ alloc_plan_checkout(struct alloc_plan *pl, uint32_t incident,
 	rc = stay_end(pl, e, today);
 	e->status = ALLOC_ST_LEFT;
 	e->since = today;
-	e->rev = pl->rev;
+	chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 	if (rc == ALLOC_OK)
 		rc = place_unplaced(pl, today);
 	if (rc == ALLOC_OK)
@@ -2353,7 +2370,7 @@ alloc_plan_confirm(struct alloc_plan *pl, size_t index, char *err,
 				    "hold its reservation", index);
 	pl->rev++;
 	d->state = ALLOC_DISPATCH_CONFIRMED;
-	d->rev = pl->rev;
+	chg_stamp(pl, ALLOC_CHG_DISPATCH, (size_t)(d - pl->dispatches), &d->rev);
 	return ALLOC_OK;
 }
 
@@ -2401,7 +2418,7 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 		stay_end(pl, e, today); /* its needs no longer count */
 		e->status = ALLOC_ST_LEFT;
 		e->since = today;
-		e->rev = pl->rev;
+		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 	}
 	x->unpl.n = 0;
 	/* every reservation of the incident goes back to the depots */
@@ -2417,12 +2434,12 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 					     dp->qty);
 			dp->qty = 0;
 			dp->state = ALLOC_DISPATCH_RELEASED;
-			dp->rev = pl->rev;
+			chg_stamp(pl, ALLOC_CHG_DISPATCH, (size_t)(dp - pl->dispatches), &dp->rev);
 		}
 		if (cl->shortage != NOPE &&
 		    pl->shortages[cl->shortage].deficit != 0) {
 			pl->shortages[cl->shortage].deficit = 0;
-			pl->shortages[cl->shortage].rev = pl->rev;
+			chg_stamp(pl, ALLOC_CHG_SHORTAGE, cl->shortage, &pl->shortages[cl->shortage].rev);
 		}
 		if (cl->inshort)
 			shortset_del(pv, cl);
@@ -2434,4 +2451,38 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 	if (rc == ALLOC_OK)
 		rc = reconcile(pl, today);
 	return rc;
+}
+
+long
+alloc_plan_changes(const struct alloc_plan *pl, int kind,
+		   const uint32_t **idx)
+{
+	*idx = NULL;
+	if (pl->priv == NULL || kind < 0 || kind >= ALLOC_CHG_KINDS ||
+	    pl->priv->chg_lost)
+		return -1;
+	*idx = pl->priv->chg[kind].v;
+	return (long)pl->priv->chg[kind].n;
+}
+
+void
+alloc_plan_changes_clear(struct alloc_plan *pl)
+{
+	if (pl->priv == NULL)
+		return;
+	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+		pl->priv->chg[k].n = 0;
+	pl->priv->chg_lost = 0;
+}
+
+size_t
+alloc_plan_incident_evacuees(const struct alloc_plan *pl, uint32_t incident,
+			     const uint32_t **idx)
+{
+	long k = alloc_plan_incident_find(pl, incident);
+	*idx = NULL;
+	if (k < 0 || pl->priv == NULL || pl->priv->incx == NULL)
+		return 0;
+	*idx = pl->priv->incx[k].ev.v;
+	return pl->priv->incx[k].ev.n;
 }

@@ -345,4 +345,30 @@ long alloc_plan_evacuee_find(const struct alloc_plan *pl, uint32_t incident,
 /* Free places of shelters[index]: capacity - occupancy - placed, >= 0. */
 uint32_t alloc_plan_shelter_free(const struct alloc_plan *pl, size_t index);
 
+/* Indexes (ascending) of the evacuees of one incident, owned by the plan and
+ * valid until the next step; 0 and *idx NULL when the id is unknown. */
+size_t alloc_plan_incident_evacuees(const struct alloc_plan *pl,
+				    uint32_t incident, const uint32_t **idx);
+
+/* ---- change log ------------------------------------------------------------
+ * So that a caller need not scan the append-only arrays for rev: every
+ * time a step stamps an evacuee, dispatch or shortage with plan->rev, its
+ * index is logged (once per rev; in stamp order; an index may appear again
+ * in a later step). The log only grows until the caller clears it (do so
+ * when taking the rev to compare against); it never affects the plan. */
+enum alloc_change_kind {
+	ALLOC_CHG_EVACUEE = 0,
+	ALLOC_CHG_DISPATCH = 1,
+	ALLOC_CHG_SHORTAGE = 2,
+	ALLOC_CHG_KINDS = 3
+};
+
+/* The logged indexes of one kind in *idx (owned by the plan, valid until
+ * the next step or clear) and their count; -1 when the log is incomplete
+ * (a step ran out of memory logging): scan the array by rev instead. */
+long alloc_plan_changes(const struct alloc_plan *pl, int kind,
+			const uint32_t **idx);
+/* Empty the change log. */
+void alloc_plan_changes_clear(struct alloc_plan *pl);
+
 #endif

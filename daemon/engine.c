@@ -2,6 +2,7 @@
 #include "daemon/engine.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,7 @@ engine_free(engine *E)
 	free(E->lots);
 	free(E->ev_status);
 	free(E->ev_shelter);
+	free(E->meal_live);
 	free(E->sh_level);
 	free(E->sh_alert);
 	free(E->sh_closed);
@@ -734,6 +736,76 @@ hp(int64_t h, int64_t p)
 			 (json_int_t)p);
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* One array's records with rev > rev0 and index >= from, ascending and
+ * once each, from the plan's change log (cleared when rev0 was taken, so
+ * it holds at least these); a full scan when the log is incomplete. */
+static int
+changed_kind(const struct alloc_plan *pl, int kind, const void *arr,
+	     size_t nrec, size_t recsz, size_t revoff, uint32_t rev0,
+	     size_t from, uint32_t **out, size_t *nout)
+{
+	const uint32_t *log;
+	long nlog = alloc_plan_changes(pl, kind, &log);
+	size_t cap = nlog >= 0 ? (size_t)nlog : (nrec > from ? nrec - from : 0);
+	uint32_t *v = malloc((cap ? cap : 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return -1;
+#define REV_AT(i)                                                        \
+	(*(const uint32_t *)((const char *)arr + (size_t)(i) * recsz + revoff))
+	if (nlog >= 0) {
+		for (long k = 0; k < nlog; k++)
+			if (log[k] >= from && log[k] < nrec &&
+			    REV_AT(log[k]) > rev0)
+				v[n++] = log[k];
+		qsort(v, n, sizeof(*v), cmp_u32);
+		size_t u = 0;
+		for (size_t k = 0; k < n; k++)
+			if (u == 0 || v[u - 1] != v[k])
+				v[u++] = v[k];
+		n = u;
+	} else {
+		for (size_t i = from; i < nrec; i++)
+			if (REV_AT(i) > rev0)
+				v[n++] = (uint32_t)i;
+	}
+#undef REV_AT
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* The evacuees, dispatches and shortages this step changed (write_changes
+ * writes them in index order, as a scan of the arrays would). */
+static int
+changed_since(engine *E, uint32_t rev0, size_t from_ev, size_t from_disp,
+	      uint32_t **ch, size_t *nch)
+{
+	const struct alloc_plan *pl = &E->plan;
+	if (changed_kind(pl, ALLOC_CHG_EVACUEE, pl->evacuees, pl->nevacuees,
+			 sizeof(*pl->evacuees),
+			 offsetof(struct alloc_evacuee, rev), rev0, from_ev,
+			 &ch[ALLOC_CHG_EVACUEE], &nch[ALLOC_CHG_EVACUEE]) ||
+	    changed_kind(pl, ALLOC_CHG_DISPATCH, pl->dispatches,
+			 pl->ndispatches, sizeof(*pl->dispatches),
+			 offsetof(struct alloc_dispatch, rev), rev0, from_disp,
+			 &ch[ALLOC_CHG_DISPATCH], &nch[ALLOC_CHG_DISPATCH]) ||
+	    changed_kind(pl, ALLOC_CHG_SHORTAGE, pl->shortages,
+			 pl->nshortages, sizeof(*pl->shortages),
+			 offsetof(struct alloc_shortage, rev), rev0, 0,
+			 &ch[ALLOC_CHG_SHORTAGE], &nch[ALLOC_CHG_SHORTAGE]))
+		return -1;
+	return 0;
+}
+
 /*
  * Store and publish every plan record this step changed. from_*: the
  * array lengths before the step; when tail_only, older records are known
@@ -749,15 +821,29 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 	char now[32], day[ALLOC_DAY_BUFLEN];
 	json_t *op = operator_ ? json_string(operator_) : json_null();
 
+	uint32_t *ch[ALLOC_CHG_KINDS] = {NULL};
+	size_t nch[ALLOC_CHG_KINDS] = {0};
+
 	store_now(now);
 	if (shadow_grow(E))
 		goto fail;
-	for (size_t i = tail_only ? from_ev : 0; i < pl->nevacuees; i++) {
+	if (changed_since(E, rev0, tail_only ? from_ev : 0,
+			  tail_only ? from_disp : 0, ch, nch))
+		goto fail;
+	/* the incident's totals: over its own evacuees only */
+	if (tail_only) {
+		for (size_t i = from_ev; i < pl->nevacuees; i++)
+			if (pl->evacuees[i].incident == inc)
+				count_evacuee(cnt, &pl->evacuees[i]);
+	} else {
+		const uint32_t *iv;
+		size_t niv = alloc_plan_incident_evacuees(pl, inc, &iv);
+		for (size_t k = 0; k < niv; k++)
+			count_evacuee(cnt, &pl->evacuees[iv[k]]);
+	}
+	for (size_t k = 0; k < nch[ALLOC_CHG_EVACUEE]; k++) {
+		size_t i = ch[ALLOC_CHG_EVACUEE][k];
 		const struct alloc_evacuee *e = &pl->evacuees[i];
-		if (e->incident == inc)
-			count_evacuee(cnt, e);
-		if (e->rev <= rev0)
-			continue;
 		uint8_t old = E->ev_status[i];
 		uint32_t oldsh = E->ev_shelter[i];
 		if (old == e->status && oldsh == e->shelter)
@@ -873,10 +959,9 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 				   "operator", op)))
 			goto fail;
 	}
-	for (size_t i = tail_only ? from_disp : 0; i < pl->ndispatches; i++) {
+	for (size_t k = 0; k < nch[ALLOC_CHG_DISPATCH]; k++) {
+		size_t i = ch[ALLOC_CHG_DISPATCH][k];
 		const struct alloc_dispatch *d = &pl->dispatches[i];
-		if (d->rev <= rev0)
-			continue;
 		const char *st_name = alloc_dispatch_state_name(d->state);
 		const char *dep = d->depot >= 1 && d->depot <= E->ndep
 					  ? E->dep[d->depot - 1].id
@@ -936,10 +1021,9 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 		(*ndisp)++;
 	}
 	/* shortages: one alert per (incident, shelter, item kind) */
-	for (size_t i = 0; i < pl->nshortages; i++) {
-		const struct alloc_shortage *s = &pl->shortages[i];
-		if (s->rev <= rev0)
-			continue;
+	for (size_t k = 0; k < nch[ALLOC_CHG_SHORTAGE]; k++) {
+		const struct alloc_shortage *s =
+			&pl->shortages[ch[ALLOC_CHG_SHORTAGE][k]];
 		sqlite3_stmt *st = store_stmt(
 			E->db, "INSERT OR REPLACE INTO shortages (incident,"
 			       " shelter, day, item, deficit, peak) VALUES"
@@ -958,9 +1042,17 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
 	}
+	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+		free(ch[k]);
+	/* consumed: the next steps log afresh (whatever is logged before the
+	 * next caller takes its rev0 is filtered by rev) */
+	alloc_plan_changes_clear(pl);
 	json_decref(op);
 	return 0;
 fail:
+	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+		free(ch[k]);
+	alloc_plan_changes_clear(pl);
 	json_decref(op);
 	return -1;
 }
@@ -1053,6 +1145,43 @@ unplaced_alert(engine *E, int64_t inc, const counts *c)
 	return 0;
 }
 
+/* Bring E->meal_live up to date: drop the lines no longer PLANNED, add the
+ * new PLANNED meal lines. supply_alerts then looks at these only. */
+static int
+meal_live_update(engine *E)
+{
+	const struct alloc_plan *pl = &E->plan;
+	size_t u = 0;
+
+	if (E->meal_seen > pl->ndispatches) {
+		E->nmeal_live = 0;
+		E->meal_seen = 0;
+	}
+	for (size_t k = 0; k < E->nmeal_live; k++)
+		if (pl->dispatches[E->meal_live[k]].state ==
+		    ALLOC_DISPATCH_PLANNED)
+			E->meal_live[u++] = E->meal_live[k];
+	E->nmeal_live = u;
+	for (size_t i = E->meal_seen; i < pl->ndispatches; i++) {
+		const struct alloc_dispatch *d = &pl->dispatches[i];
+		if (d->item != ALLOC_ITEM_MEAL ||
+		    d->state != ALLOC_DISPATCH_PLANNED)
+			continue;
+		if (E->nmeal_live == E->meal_live_cap) {
+			size_t cap = E->meal_live_cap ? E->meal_live_cap * 2
+						      : 1024;
+			uint32_t *v = realloc(E->meal_live, cap * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			E->meal_live = v;
+			E->meal_live_cap = cap;
+		}
+		E->meal_live[E->nmeal_live++] = (uint32_t)i;
+	}
+	E->meal_seen = pl->ndispatches;
+	return 0;
+}
+
 /*
  * Depot alerts after a step whose day is `today`:
  *  - alert.depot (meal_cover): meals not yet reserved in a depot against
@@ -1071,7 +1200,7 @@ supply_alerts(engine *E, int32_t today)
 	int64_t *best = calloc(E->ndep + 1, sizeof(int64_t));
 	int rc = 0;
 
-	if (!best) {
+	if (!best || meal_live_update(E)) {
 		rc = -1;
 		goto out;
 	}
@@ -1079,8 +1208,9 @@ supply_alerts(engine *E, int32_t today)
 	 * table over the days that have any (a period is at most 90 days) */
 	{
 		int32_t hi = today;
-		for (size_t i = 0; i < pl->ndispatches; i++) {
-			const struct alloc_dispatch *d = &pl->dispatches[i];
+		for (size_t k = 0; k < E->nmeal_live; k++) {
+			const struct alloc_dispatch *d =
+				&pl->dispatches[E->meal_live[k]];
 			if (d->item == ALLOC_ITEM_MEAL &&
 			    d->state == ALLOC_DISPATCH_PLANNED && d->qty > 0 &&
 			    d->day >= today && d->day > hi)
@@ -1094,8 +1224,9 @@ supply_alerts(engine *E, int32_t today)
 			rc = -1;
 			goto out;
 		}
-		for (size_t i = 0; i < pl->ndispatches; i++) {
-			const struct alloc_dispatch *d = &pl->dispatches[i];
+		for (size_t k = 0; k < E->nmeal_live; k++) {
+			const struct alloc_dispatch *d =
+				&pl->dispatches[E->meal_live[k]];
 			if (d->item != ALLOC_ITEM_MEAL ||
 			    d->state != ALLOC_DISPATCH_PLANNED || d->qty <= 0 ||
 			    d->day < today || (size_t)(d->day - today) >= span ||
@@ -1374,6 +1505,9 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 	 * has a rev above the one before it */
 	uint32_t rev0 = E->plan.rev;
 	counts cnt = {0};
+
+	/* write_changes finds what changed from here in the change log */
+	alloc_plan_changes_clear(&E->plan);
 
 	memset(res, 0, sizeof(*res));
 	memset(&eff, 0, sizeof(eff));
@@ -1681,6 +1815,8 @@ engine_replay(engine *E, char *err, size_t errlen)
 			      sizeof(e2)))
 			log_warnx("replay: incident %lld: %s", (long long)inc,
 				  e2);
+		/* nobody reads the change log of a replayed step */
+		alloc_plan_changes_clear(&E->plan);
 		json_decref(o);
 		ingest_msg_clear(&m);
 		n++;

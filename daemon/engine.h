@@ -52,6 +52,11 @@ typedef struct engine {
 	uint8_t *ev_status;   /* per plan evacuee: status last written */
 	uint32_t *ev_shelter; /* per plan evacuee: shelter last written */
 	size_t ev_cap;
+	/* plan dispatches [0, meal_seen) looked at by supply_alerts; of them
+	 * the PLANNED meal lines (ascending; a line never becomes PLANNED
+	 * again once released or confirmed, so the rest need no look) */
+	uint32_t *meal_live;
+	size_t nmeal_live, meal_live_cap, meal_seen;
 	uint8_t *sh_level; /* per shelter: 0 none, 1 warn, 2 critical, 3 full */
 	int64_t *sh_alert; /* per shelter: open alert id or 0 */
 	uint8_t *sh_closed;
