@@ -449,6 +449,10 @@ struct rwstate_table {
 	size_t nrw, caprw;
 	struct group *g;
 	size_t ng, capg;
+	/* Latest time an episode closed: an episode that reopens in the same
+	 * second must not reuse the closed one's source_id (its key carries
+	 * the opening second), so a new opening is kept strictly after it. */
+	time_t last_close;
 };
 
 rwstate_table *
@@ -636,6 +640,7 @@ table_clone(const rwstate_table *t)
 	if (c == NULL)
 		return NULL;
 	c->grouping = t->grouping;
+	c->last_close = t->last_close;
 	c->caprw = c->nrw = t->nrw;
 	c->capg = c->ng = t->ng;
 	c->rw = t->nrw ? malloc(t->nrw * sizeof(*c->rw)) : NULL;
@@ -769,6 +774,8 @@ group_report(const rwstate_table *t, rwstate_table *c, const struct touched *tg,
 		return 0;
 	if (omax == 0) {
 		/* opened: a new episode, a new key */
+		if (when <= c->last_close)
+			when = c->last_close + 1;
 		if (g == NULL) {
 			if ((rc = group_add(c, tg->source, tg->key, when)) != 0)
 				return rc;
@@ -783,6 +790,10 @@ group_report(const rwstate_table *t, rwstate_table *c, const struct touched *tg,
 	if (nmax == 0) {
 		*have = 1;
 		rc = fill_report(c, g, nlo, nhi, 0, REPORT_CANCEL, when, out);
+		if (when > c->last_close)
+			c->last_close = when;
+		if (g->opened > c->last_close)
+			c->last_close = g->opened;
 		group_remove(c, g);
 		return rc;
 	}
