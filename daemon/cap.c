@@ -9,6 +9,7 @@
  * anchors.md 3.3.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "daemon/report.h"
 #include "daemon/cap.h"
 
 #include <ctype.h>
@@ -33,17 +34,6 @@ struct cap_ctx {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 ieq(const char *a, const char *b)
@@ -235,13 +225,13 @@ read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 	size_t n;
 
 	if (f == NULL) {
-		seterr(err, errlen, "cap schema %s: %s", path, strerror(errno));
+		posko_seterr(err, errlen, "cap schema %s: %s", path, strerror(errno));
 		return CAP_EIO;
 	}
 	buf = malloc((1u << 20) + 1);
 	n = buf ? fread(buf, 1, 1u << 20, f) : 0;
 	if (buf == NULL || ferror(f) || n == 0 || !feof(f)) {
-		seterr(err, errlen, "cap schema %s: %s", path,
+		posko_seterr(err, errlen, "cap schema %s: %s", path,
 		       buf == NULL ? "out of memory"
 		       : n == 0    ? "empty or unreadable"
 		                   : "larger than 1 MiB");
@@ -267,7 +257,7 @@ cap_ctx_new(const char *xsd_path, char *err, size_t errlen)
 	xmlInitParser();
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL) {
-		seterr(err, errlen, "cap schema: out of memory");
+		posko_seterr(err, errlen, "cap schema: out of memory");
 		return NULL;
 	}
 	/* Read the file here rather than xmlSchemaNewParserCtxt(path):
@@ -283,7 +273,7 @@ cap_ctx_new(const char *xsd_path, char *err, size_t errlen)
 		                               (int)strlen(cap_schema_text()));
 	}
 	if (pc == NULL) {
-		seterr(err, errlen, "cap schema %s: cannot create parser",
+		posko_seterr(err, errlen, "cap schema %s: cannot create parser",
 		       xsd_path ? xsd_path : "(built-in)");
 		free(text);
 		free(ctx);
@@ -294,7 +284,7 @@ cap_ctx_new(const char *xsd_path, char *err, size_t errlen)
 	xmlSchemaFreeParserCtxt(pc);
 	free(text);
 	if (ctx->schema == NULL) {
-		seterr(err, errlen, "cap schema %s: %s",
+		posko_seterr(err, errlen, "cap schema %s: %s",
 		       xsd_path ? xsd_path : "(built-in)",
 		       ec.have ? ec.msg : "cannot be read or compiled");
 		free(ctx);
@@ -445,7 +435,7 @@ schema_error(const struct errcap *ec, char *err, size_t errlen)
 		node_path(n->parent, path, sizeof(path));
 		if (n->parent == NULL || n->parent->type != XML_ELEMENT_NODE)
 			snprintf(path, sizeof(path), "alert");
-		seterr(err, errlen,
+		posko_seterr(err, errlen,
 		       "%s: missing or misplaced element: %s, found %s "
 		       "(line %d)",
 		       path, want, (const char *)n->name, ec->line);
@@ -453,11 +443,11 @@ schema_error(const struct errcap *ec, char *err, size_t errlen)
 	}
 	node_path(ec->have ? ec->node : NULL, path, sizeof(path));
 	if (exp && strncmp(m, missing, sizeof(missing) - 1) == 0) {
-		seterr(err, errlen, "%s: missing element: %s (line %d)", path,
+		posko_seterr(err, errlen, "%s: missing element: %s (line %d)", path,
 		       want, ec->line);
 		return;
 	}
-	seterr(err, errlen, "%s: %s (line %d)", path, m, ec->line);
+	posko_seterr(err, errlen, "%s: %s (line %d)", path, m, ec->line);
 }
 
 static int
@@ -471,20 +461,20 @@ load_doc(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
 
 	*docp = NULL;
 	if (ctx == NULL || xml == NULL || len == 0) {
-		seterr(err, errlen, "alert: empty message");
+		posko_seterr(err, errlen, "alert: empty message");
 		return CAP_EINVAL;
 	}
 	if (max_bytes == 0)
 		max_bytes = CAP_MAX_BYTES_DEFAULT;
 	if (len > max_bytes || len > (size_t)INT32_MAX) {
-		seterr(err, errlen,
+		posko_seterr(err, errlen,
 		       "alert: message is %zu bytes, over the limit of %zu",
 		       len, max_bytes);
 		return CAP_ETOOLARGE;
 	}
 	pc = xmlNewParserCtxt();
 	if (pc == NULL) {
-		seterr(err, errlen, "alert: out of memory");
+		posko_seterr(err, errlen, "alert: out of memory");
 		return CAP_ENOMEM;
 	}
 	/* No XML_PARSE_NOENT (no entity substitution), no DTDLOAD, no HUGE;
@@ -501,27 +491,27 @@ load_doc(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
 			while (n > 0 && msg[n - 1] == '\n')
 				msg[--n] = '\0';
 		}
-		seterr(err, errlen, "alert: not well-formed XML (line %d): %s",
+		posko_seterr(err, errlen, "alert: not well-formed XML (line %d): %s",
 		       e ? e->line : 0, msg[0] ? msg : "cannot parse");
 		xmlFreeParserCtxt(pc);
 		return CAP_EXML;
 	}
 	xmlFreeParserCtxt(pc);
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		seterr(err, errlen,
+		posko_seterr(err, errlen,
 		       "alert: a DOCTYPE is not allowed in CAP (no DTD, no "
 		       "entities)");
 		goto schema_fail_xml;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || strcmp((const char *)root->name, "alert") != 0) {
-		seterr(err, errlen, "%s: the root element must be <alert>",
+		posko_seterr(err, errlen, "%s: the root element must be <alert>",
 		       root ? (const char *)root->name : "alert");
 		goto schema_fail;
 	}
 	if (root->ns == NULL ||
 	    strcmp((const char *)root->ns->href, CAP_NS) != 0) {
-		seterr(err, errlen,
+		posko_seterr(err, errlen,
 		       "alert: namespace \"%s\" is not CAP 1.2 (%s)",
 		       root->ns ? (const char *)root->ns->href : "", CAP_NS);
 		goto schema_fail;
@@ -529,7 +519,7 @@ load_doc(const cap_ctx *ctx, const char *xml, size_t len, size_t max_bytes,
 	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(ctx->schema);
 	if (vc == NULL) {
 		xmlFreeDoc(doc);
-		seterr(err, errlen, "alert: out of memory");
+		posko_seterr(err, errlen, "alert: out of memory");
 		return CAP_ENOMEM;
 	}
 	xmlSchemaSetValidStructuredErrors(vc, errcap_fn, &ec);
@@ -651,14 +641,14 @@ fail_at(struct parse *p, xmlNodePtr n, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	seterr(p->err, p->errlen, "%s: %s", path, msg);
+	posko_seterr(p->err, p->errlen, "%s: %s", path, msg);
 	return rc;
 }
 
 static int
 oom(struct parse *p)
 {
-	seterr(p->err, p->errlen, "alert: out of memory");
+	posko_seterr(p->err, p->errlen, "alert: out of memory");
 	return CAP_ENOMEM;
 }
 
@@ -1593,7 +1583,7 @@ parse_alert(struct parse *p, xmlNodePtr root)
 		key_node = child(root, "sender");
 	} else {
 		if (p->m.nrefs == 0) {
-			seterr(p->err, p->errlen,
+			posko_seterr(p->err, p->errlen,
 			       "references: an %s needs <references> naming "
 			       "the alert it %s",
 			       p->m.msg_type,
@@ -1663,7 +1653,7 @@ cap_parse_ex(const cap_ctx *ctx, const char *xml, size_t len,
 	int rc;
 
 	if (out == NULL) {
-		seterr(err, errlen, "alert: no report to fill");
+		posko_seterr(err, errlen, "alert: no report to fill");
 		return CAP_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -1958,7 +1948,7 @@ check_out(const cap_alert_out *a, char *err, size_t errlen)
 			bad = "references: an identifier is empty or has "
 			      "spaces, commas, < or &";
 	if (bad) {
-		seterr(err, errlen, "%s", bad);
+		posko_seterr(err, errlen, "%s", bad);
 		return CAP_EINVAL;
 	}
 	return 0;
@@ -1977,7 +1967,7 @@ cap_write_alert(const cap_alert_out *a, char **xml, size_t *len, char *err,
 	char *refs = NULL;
 
 	if (a == NULL || xml == NULL || len == NULL) {
-		seterr(err, errlen, "cap_write_alert: NULL argument");
+		posko_seterr(err, errlen, "cap_write_alert: NULL argument");
 		return CAP_EINVAL;
 	}
 	*xml = NULL;
@@ -2029,7 +2019,7 @@ cap_write_alert(const cap_alert_out *a, char **xml, size_t *len, char *err,
 	rc = 0;
 out:
 	if (rc != 0)
-		seterr(err, errlen, "cap_write_alert: out of memory");
+		posko_seterr(err, errlen, "cap_write_alert: out of memory");
 	xmlFree(buf);
 	xmlFreeDoc(doc);
 	free(refs);

@@ -3,6 +3,7 @@
  * (see gate.h and docs/feed.md, "Water-gate levels").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "daemon/report.h"
 #include "daemon/gate.h"
 
 #include <ctype.h>
@@ -35,17 +36,6 @@ struct gate_table {
 	size_t n;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- names ------------------------------------------------------------------
  */
@@ -132,13 +122,13 @@ gate_table_new(const char *const *names, size_t n, char *err, size_t errlen)
 	if (t == NULL || (n && ((t->g = calloc(n, sizeof(*t->g))) == NULL ||
 	                        (t->s = calloc(n, sizeof(*t->s))) == NULL))) {
 		gate_table_free(t);
-		seterr(err, errlen, "gates: out of memory");
+		posko_seterr(err, errlen, "gates: out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct gate *g = &t->g[i];
 		if (names[i] == NULL || strlen(names[i]) >= GATE_NAME_LEN) {
-			seterr(err, errlen,
+			posko_seterr(err, errlen,
 			       "gates[%zu]: name missing or "
 			       "longer than %d bytes",
 			       i, GATE_NAME_LEN - 1);
@@ -149,13 +139,13 @@ gate_table_new(const char *const *names, size_t n, char *err, size_t errlen)
 		normalise(names[i], g->core, sizeof(g->core));
 		slugify(names[i], g->slug, sizeof(g->slug));
 		if (g->core[0] == '\0') {
-			seterr(err, errlen, "gates[%zu]: empty name", i);
+			posko_seterr(err, errlen, "gates[%zu]: empty name", i);
 			gate_table_free(t);
 			return NULL;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(t->g[j].core, g->core) == 0) {
-				seterr(err, errlen,
+				posko_seterr(err, errlen,
 				       "gates[%zu]: \"%s\" is the same gate as "
 				       "gates[%zu] \"%s\"",
 				       i, g->name, j, t->g[j].name);
@@ -180,12 +170,12 @@ gate_table_load(const char *path, gate_table **out, char *err, size_t errlen)
 	*out = NULL;
 	root = json_load_file(path, 0, &je);
 	if (root == NULL) {
-		seterr(err, errlen, "%s:%d: %s", path, je.line, je.text);
+		posko_seterr(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return GATE_EIO;
 	}
 	features = json_object_get(root, "features");
 	if (!json_is_array(features) || json_array_size(features) == 0) {
-		seterr(err, errlen, "%s: features: a non-empty array needed",
+		posko_seterr(err, errlen, "%s: features: a non-empty array needed",
 		       path);
 		goto out;
 	}
@@ -199,7 +189,7 @@ gate_table_load(const char *path, gate_table **out, char *err, size_t errlen)
 		names[i] = json_string_value(
 		    json_object_get(json_object_get(f, "properties"), "name"));
 		if (names[i] == NULL) {
-			seterr(err, errlen,
+			posko_seterr(err, errlen,
 			       "%s: features[%zu].properties.name: missing",
 			       path, i);
 			goto out;
@@ -208,7 +198,7 @@ gate_table_load(const char *path, gate_table **out, char *err, size_t errlen)
 	char e2[200];
 	*out = gate_table_new(names, n, e2, sizeof(e2));
 	if (*out == NULL) {
-		seterr(err, errlen, "%s: %s", path, e2);
+		posko_seterr(err, errlen, "%s: %s", path, e2);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -354,7 +344,7 @@ parse_entry(const gate_table *t, json_t *o, const char *path, gate_msg *m,
 		size_t nc = *cap ? *cap * 2 : 8;
 		gate_entry *v = realloc(m->v, nc * sizeof(*v));
 		if (v == NULL) {
-			seterr(err, errlen, "out of memory");
+			posko_seterr(err, errlen, "out of memory");
 			return GATE_ENOMEM;
 		}
 		m->v = v;
@@ -403,7 +393,7 @@ parse_root(json_t *root, const gate_table *t, gate_msg *m, char *err,
 		            "source: 1..64 characters of A-Z a-z 0-9 . _ : -");
 	if ((m->source = strdup(src ? json_string_value(src) : "gate")) ==
 	    NULL) {
-		seterr(err, errlen, "out of memory");
+		posko_seterr(err, errlen, "out of memory");
 		return GATE_ENOMEM;
 	}
 	if (tm && !json_is_null(tm) &&
@@ -439,7 +429,7 @@ gate_parse(const char *json, size_t len, const gate_table *t, gate_msg *out,
 	int rc;
 
 	if (out == NULL || json == NULL || t == NULL) {
-		seterr(err, errlen, "message: missing");
+		posko_seterr(err, errlen, "message: missing");
 		return GATE_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -447,7 +437,7 @@ gate_parse(const char *json, size_t len, const gate_table *t, gate_msg *out,
 		len--;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		seterr(err, errlen, "message: not JSON (%d:%d): %s", je.line,
+		posko_seterr(err, errlen, "message: not JSON (%d:%d): %s", je.line,
 		       je.column, je.text);
 		return GATE_EJSON;
 	}
@@ -624,16 +614,16 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 	int rc = GATE_ENOMEM;
 
 	if (out == NULL) {
-		seterr(err, errlen, "gate_ingest: NULL argument");
+		posko_seterr(err, errlen, "gate_ingest: NULL argument");
 		return GATE_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	if (t == NULL || m == NULL || m->source == NULL) {
-		seterr(err, errlen, "gate_ingest: NULL argument");
+		posko_seterr(err, errlen, "gate_ingest: NULL argument");
 		return GATE_EINVAL;
 	}
 	if (t->n == 0) {
-		seterr(err, errlen, "gates: no gate layer loaded");
+		posko_seterr(err, errlen, "gates: no gate layer loaded");
 		return GATE_EINVAL;
 	}
 	if ((ns = malloc(t->n * sizeof(*ns))) == NULL)
@@ -649,7 +639,7 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 		const gate_entry *e = &m->v[k];
 		size_t i = e->gate;
 		if (i >= t->n || e->level < 1 || e->level > 4) {
-			seterr(err, errlen, "levels[%zu]: bad gate or level",
+			posko_seterr(err, errlen, "levels[%zu]: bad gate or level",
 			       k);
 			rc = GATE_EINVAL;
 			goto fail;
@@ -694,7 +684,7 @@ gate_ingest(gate_table *t, const gate_msg *m, const struct posko_config *cfg,
 	return 0;
 fail:
 	if (rc == GATE_ENOMEM)
-		seterr(err, errlen, "out of memory");
+		posko_seterr(err, errlen, "out of memory");
 	gate_result_clear(out);
 	free(ns);
 	free(before);

@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "daemon/report.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,4 +56,16 @@ incident_type_parse(const char *s)
 		if (strcmp(s, type_names[i]) == 0)
 			return i;
 	return -1;
+}
+
+void
+posko_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

@@ -104,4 +104,9 @@ const char *report_action_name(report_action a);
 /* Parse a type name ("flood", "fire", ...); returns -1 if unknown. */
 int incident_type_parse(const char *s);
 
+/* Format an error message into err (errlen bytes); no-op when err is NULL
+ * or errlen is 0. The one helper the daemon's parsers share. */
+void posko_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

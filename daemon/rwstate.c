@@ -4,6 +4,7 @@
  * docs/feed.md, "RW flood states").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "daemon/report.h"
 #include "daemon/rwstate.h"
 
 #include <ctype.h>
@@ -16,17 +17,6 @@
 
 #include "daemon/cap.h"
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- ids ------------------------------------------------------------------
  */
@@ -159,7 +149,7 @@ add_entry(struct pctx *p, const char *rw, int state, time_t t)
 		size_t nc = p->cap ? p->cap * 2 : 16;
 		rwstate_entry *v = realloc(m->v, nc * sizeof(*v));
 		if (v == NULL) {
-			seterr(p->err, p->errlen, "out of memory");
+			posko_seterr(p->err, p->errlen, "out of memory");
 			return RWSTATE_ENOMEM;
 		}
 		m->v = v;
@@ -269,7 +259,7 @@ get_source(struct pctx *p, json_t *root, const char *fallback, int required)
 		            "-, got \"%.80s\"",
 		            v);
 	if ((p->m->source = strdup(v)) == NULL) {
-		seterr(p->err, p->errlen, "out of memory");
+		posko_seterr(p->err, p->errlen, "out of memory");
 		return RWSTATE_ENOMEM;
 	}
 	return 0;
@@ -374,7 +364,7 @@ rwstate_parse(const char *json, size_t len, const char *default_source,
 	int rc;
 
 	if (out == NULL || json == NULL) {
-		seterr(err, errlen, "message: missing");
+		posko_seterr(err, errlen, "message: missing");
 		return RWSTATE_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -383,7 +373,7 @@ rwstate_parse(const char *json, size_t len, const char *default_source,
 		len--;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		seterr(err, errlen, "message: not JSON (%d:%d): %s", je.line,
+		posko_seterr(err, errlen, "message: not JSON (%d:%d): %s", je.line,
 		       je.column, je.text);
 		return RWSTATE_EJSON;
 	}
@@ -822,7 +812,7 @@ apply_msg(rwstate_table *c, const rwstate_msg *m, struct touched **tv,
 		rc =
 		    rwstate_apply(c, m->source, m->v[i].rw, m->v[i].state, &ch);
 		if (rc != 0) {
-			seterr(err, errlen, "states[%zu]: cannot apply %s=%d",
+			posko_seterr(err, errlen, "states[%zu]: cannot apply %s=%d",
 			       i, m->v[i].rw, m->v[i].state);
 			return rc;
 		}
@@ -882,13 +872,13 @@ rwstate_ingest(rwstate_table *t, const rwstate_msg *m, time_t now,
 	int rc = RWSTATE_ENOMEM;
 
 	if (reports == NULL || nreports == NULL) {
-		seterr(err, errlen, "rwstate_ingest: NULL argument");
+		posko_seterr(err, errlen, "rwstate_ingest: NULL argument");
 		return RWSTATE_EINVAL;
 	}
 	*reports = NULL;
 	*nreports = 0;
 	if (t == NULL || m == NULL || !valid_source(m->source)) {
-		seterr(err, errlen, "source: missing or invalid");
+		posko_seterr(err, errlen, "source: missing or invalid");
 		return RWSTATE_EINVAL;
 	}
 	if ((c = table_clone(t)) == NULL)
@@ -920,7 +910,7 @@ rwstate_ingest(rwstate_table *t, const rwstate_msg *m, time_t now,
 	return 0;
 fail:
 	if (rc == RWSTATE_ENOMEM)
-		seterr(err, errlen, "out of memory");
+		posko_seterr(err, errlen, "out of memory");
 	rwstate_reports_free(r, nr);
 	rwstate_table_free(c);
 	free(tv);

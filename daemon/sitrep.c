@@ -3,6 +3,7 @@
  * sitrep.h and docs/feed.md, "Situation report").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "daemon/report.h"
 #include "daemon/sitrep.h"
 
 #include <math.h>
@@ -13,17 +14,6 @@
 
 #include <jansson.h>
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 char *
 sitrep_kelurahan_code(uint32_t c, char *buf, size_t n)
@@ -97,19 +87,19 @@ int
 sitrep_check(const sitrep *s, char *err, size_t errlen)
 {
 	if (s == NULL || s->generated <= 0) {
-		seterr(err, errlen, "generated: required");
+		posko_seterr(err, errlen, "generated: required");
 		return SITREP_EINVAL;
 	}
 	if ((s->nincidents && !s->incidents) ||
 	    (s->nkelurahan && !s->kelurahan) ||
 	    (s->nshelters && !s->shelters) || (s->nneeds && !s->needs)) {
-		seterr(err, errlen, "an array is NULL but its count is not 0");
+		posko_seterr(err, errlen, "an array is NULL but its count is not 0");
 		return SITREP_EINVAL;
 	}
 	for (size_t i = 0; i < s->nincidents; i++) {
 		if (!s->incidents[i].source || !s->incidents[i].source_id ||
 		    incident_type_name(s->incidents[i].type) == NULL) {
-			seterr(err, errlen,
+			posko_seterr(err, errlen,
 			       "incidents[%zu]: source, source_id and a known "
 			       "type are required",
 			       i);
@@ -118,7 +108,7 @@ sitrep_check(const sitrep *s, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < s->nkelurahan; i++) {
 		if (!valid_code(s->kelurahan[i].code)) {
-			seterr(err, errlen,
+			posko_seterr(err, errlen,
 			       "kelurahan[%zu].code: %u is not a 10-digit "
 			       "kelurahan code",
 			       i, s->kelurahan[i].code);
@@ -131,7 +121,7 @@ sitrep_check(const sitrep *s, char *err, size_t errlen)
 		    sh->lon < -180 || sh->lon > 180 || sh->lat < -90 ||
 		    sh->lat > 90 ||
 		    (sh->kelurahan && !valid_code(sh->kelurahan))) {
-			seterr(err, errlen,
+			posko_seterr(err, errlen,
 			       "shelters[%zu]: id, a WGS84 lon/lat and a "
 			       "kelurahan code (or 0) are required",
 			       i);
@@ -140,7 +130,7 @@ sitrep_check(const sitrep *s, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < s->nneeds; i++) {
 		if (!s->needs[i].item) {
-			seterr(err, errlen, "needs[%zu].item: required", i);
+			posko_seterr(err, errlen, "needs[%zu].item: required", i);
 			return SITREP_EINVAL;
 		}
 	}
@@ -318,7 +308,7 @@ dump(json_t *root, char **out, size_t *len, char *err, size_t errlen)
 	*out = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	if (*out == NULL) {
-		seterr(err, errlen, "out of memory");
+		posko_seterr(err, errlen, "out of memory");
 		return SITREP_ENOMEM;
 	}
 	*len = strlen(*out);
@@ -367,7 +357,7 @@ sitrep_json(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 	return dump(root, out, len, err, errlen);
 fail:
 	json_decref(root);
-	seterr(err, errlen, "out of memory");
+	posko_seterr(err, errlen, "out of memory");
 	return SITREP_ENOMEM;
 }
 
@@ -402,6 +392,6 @@ sitrep_geojson(const sitrep *s, char **out, size_t *len, char *err,
 	return dump(root, out, len, err, errlen);
 fail:
 	json_decref(root);
-	seterr(err, errlen, "out of memory");
+	posko_seterr(err, errlen, "out of memory");
 	return SITREP_ENOMEM;
 }

@@ -3,6 +3,7 @@
  * spool.h and docs/feed.md, "Spool directory").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "daemon/report.h"
 #include "daemon/spool.h"
 
 #include <ctype.h>
@@ -48,17 +49,6 @@ struct spool {
 	size_t nstuck;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 report(spool *s, const char *name, const char *fmt, ...)
@@ -101,20 +91,20 @@ write_file(const char *dir, const char *name, const char *buf, size_t len,
 
 	if (dir == NULL || name == NULL || (buf == NULL && len > 0) ||
 	    strchr(name, '/') != NULL || name[0] == '\0') {
-		seterr(err, errlen, "spool_write_atomic: bad argument");
+		posko_seterr(err, errlen, "spool_write_atomic: bad argument");
 		return SPOOL_EINVAL;
 	}
 	size_t tn = strlen(dir) + strlen(name) + 16;
 	tmp = malloc(tn);
 	dst = path_join(dir, name, NULL);
 	if (tmp == NULL || dst == NULL) {
-		seterr(err, errlen, "out of memory");
+		posko_seterr(err, errlen, "out of memory");
 		rc = SPOOL_ENOMEM;
 		goto out;
 	}
 	snprintf(tmp, tn, "%s/.%s.XXXXXX", dir, name);
 	if ((fd = mkstemp(tmp)) < 0) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		posko_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
@@ -122,24 +112,24 @@ write_file(const char *dir, const char *name, const char *buf, size_t len,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+			posko_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;
 	}
 	/* 0644: outbox files are read by other users (BPBD's collector). */
 	if (fchmod(fd, 0644) != 0 || (dosync && fsync(fd) != 0)) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		posko_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		posko_seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, dst) != 0) {
-		seterr(err, errlen, "%s: %s", dst, strerror(errno));
+		posko_seterr(err, errlen, "%s: %s", dst, strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -172,7 +162,7 @@ spool_sync_dir(const char *dir, char *err, size_t errlen)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0 || fsync(fd) != 0) {
-		seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		posko_seterr(err, errlen, "%s: %s", dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return SPOOL_EIO;
@@ -622,13 +612,13 @@ spool_new(uv_loop_t *loop, const spool_opts *o, char *err, size_t errlen)
 	spool *s;
 
 	if (loop == NULL || o == NULL || o->dir == NULL || o->on_file == NULL) {
-		seterr(err, errlen, "spool: loop, dir and on_file required");
+		posko_seterr(err, errlen, "spool: loop, dir and on_file required");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->dir = strdup(o->dir)) == NULL) {
 		free(s);
-		seterr(err, errlen, "spool: out of memory");
+		posko_seterr(err, errlen, "spool: out of memory");
 		return NULL;
 	}
 	s->loop = loop;
@@ -650,7 +640,7 @@ mkdir_p1(const char *path, char *err, size_t errlen)
 		return 0;
 	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
-	seterr(err, errlen, "%s: %s", path,
+	posko_seterr(err, errlen, "%s: %s", path,
 	       errno == EEXIST ? "exists and is not a directory"
 	                       : strerror(errno));
 	return SPOOL_EIO;
@@ -662,7 +652,7 @@ spool_start(spool *s, char *err, size_t errlen)
 	int rc;
 
 	if (s == NULL || s->started) {
-		seterr(err, errlen, "spool: not started twice");
+		posko_seterr(err, errlen, "spool: not started twice");
 		return SPOOL_EINVAL;
 	}
 	char *done = path_join(s->dir, "done", NULL);
