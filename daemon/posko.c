@@ -72,6 +72,11 @@ static void
 publish_pending(posko *P)
 {
 	long n;
+	/* Right after a start, subscribers are still reconnecting: a report
+	 * decided from the inbox in the first milliseconds would otherwise
+	 * publish (and lose) the backlog before anyone is listening. */
+	if (P->publish_hold)
+		return;
 	feedwire_flush(P); /* the feed's waiting events, CAP out, sitrep */
 	do {
 		n = store_outbox_unpublished(P->rdb, P->published, 4096,
@@ -777,6 +782,7 @@ static void
 on_republish(uv_timer_t *t)
 {
 	posko *P = t->data;
+	P->publish_hold = 0;
 	if (!P->busy && !P->stopping)
 		publish_pending(P);
 }
@@ -821,6 +827,7 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 	if (inbox_start(P, err, errlen))
 		return -1;
 	P->published = 0;
+	P->publish_hold = 1;
 	P->ingest = bus_open(P->loop, NN_PULL, cfg->bus.ingest,
 			     cfg->bus.socket_mode, grp, on_ingest, P, err,
 			     errlen);

@@ -32,6 +32,7 @@ typedef struct posko {
 	int watchdog_on;
 	uv_timer_t republish; /* the outbox after a restart */
 	int republish_on;
+	int publish_hold; /* nothing goes out until the republish timer */
 	/* the inbox (store.h): reports journaled on receipt */
 	store *inbox;
 	int64_t inbox_next;    /* id of the next report received */
