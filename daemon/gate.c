@@ -424,7 +424,6 @@ int
 gate_parse(const char *json, size_t len, const gate_table *t, gate_msg *out,
            char *err, size_t errlen)
 {
-	json_error_t je;
 	json_t *root;
 	int rc;
 
@@ -433,14 +432,9 @@ gate_parse(const char *json, size_t len, const gate_table *t, gate_msg *out,
 		return GATE_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
-	if (len > 0 && json[len - 1] == '\0')
-		len--;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		posko_seterr(err, errlen, "message: not JSON (%d:%d): %s", je.line,
-		       je.column, je.text);
+	root = posko_json_message(json, len, err, errlen);
+	if (root == NULL)
 		return GATE_EJSON;
-	}
 	rc = parse_root(root, t, out, err, errlen);
 	json_decref(root);
 	if (rc != 0)

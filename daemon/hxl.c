@@ -115,6 +115,23 @@ check(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Every table: check the arguments, open the buffer, write the header
+ * row and the HXL hashtag row under it. */
+static int
+begin(struct csv *c, const sitrep *s, const char *const *head,
+      const char *const *tags, size_t ncol, char **out, size_t *len,
+      char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = check(s, out, len, err, errlen)) != 0 ||
+	    (rc = csv_open(c)) != 0)
+		return rc;
+	row(c, head, ncol);
+	row(c, tags, ncol);
+	return 0;
+}
+
 static void
 admin_codes(uint32_t code, char *kel, char *kec, char *city)
 {
@@ -159,12 +176,10 @@ hxl_kelurahan(const sitrep *s, char **out, size_t *len, char *err,
 	char date[16], kel[16], kec[12], city[8];
 	int rc;
 
-	if ((rc = check(s, out, len, err, errlen)) != 0 ||
-	    (rc = csv_open(&c)) != 0)
+	if ((rc = begin(&c, s, head, tags, N(head), out, len, err,
+			 errlen)) != 0)
 		return rc;
 	sitrep_date(s, date, sizeof(date));
-	row(&c, head, N(head));
-	row(&c, tags, N(tags));
 	for (size_t i = 0; i < s->nkelurahan; i++) {
 		const sitrep_kelurahan *k = &s->kelurahan[i];
 		admin_codes(k->code, kel, kec, city);
@@ -224,12 +239,10 @@ hxl_shelters(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 	char date[16], kel[16];
 	int rc;
 
-	if ((rc = check(s, out, len, err, errlen)) != 0 ||
-	    (rc = csv_open(&c)) != 0)
+	if ((rc = begin(&c, s, head, tags, N(head), out, len, err,
+			 errlen)) != 0)
 		return rc;
 	sitrep_date(s, date, sizeof(date));
-	row(&c, head, N(head));
-	row(&c, tags, N(tags));
 	for (size_t i = 0; i < s->nshelters; i++) {
 		const sitrep_shelter *sh = &s->shelters[i];
 		field(&c, date);
@@ -272,12 +285,10 @@ hxl_needs(const sitrep *s, char **out, size_t *len, char *err, size_t errlen)
 	char date[16], kel[16];
 	int rc;
 
-	if ((rc = check(s, out, len, err, errlen)) != 0 ||
-	    (rc = csv_open(&c)) != 0)
+	if ((rc = begin(&c, s, head, tags, N(head), out, len, err,
+			 errlen)) != 0)
 		return rc;
 	sitrep_date(s, date, sizeof(date));
-	row(&c, head, N(head));
-	row(&c, tags, N(tags));
 	for (size_t i = 0; i < s->nneeds; i++) {
 		const sitrep_need *n = &s->needs[i];
 		field(&c, date);
@@ -345,11 +356,9 @@ hxl_incidents(const sitrep *s, char **out, size_t *len, char *err,
 	struct csv c;
 	int rc;
 
-	if ((rc = check(s, out, len, err, errlen)) != 0 ||
-	    (rc = csv_open(&c)) != 0)
+	if ((rc = begin(&c, s, head, tags, N(head), out, len, err,
+			 errlen)) != 0)
 		return rc;
-	row(&c, head, N(head));
-	row(&c, tags, N(tags));
 	for (size_t i = 0; i < s->nincidents; i++) {
 		const sitrep_incident *in = &s->incidents[i];
 		fieldu(&c, in->id);

@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "daemon/report.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,4 +69,19 @@ posko_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+json_t *
+posko_json_message(const char *json, size_t len, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root;
+
+	if (len > 0 && json[len - 1] == '\0')
+		len--;
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL)
+		posko_seterr(err, errlen, "message: not JSON (%d:%d): %s",
+			     je.line, je.column, je.text);
+	return root;
 }

@@ -109,4 +109,11 @@ int incident_type_parse(const char *s);
 void posko_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Parse one JSON message of len bytes (one trailing NUL tolerated, as
+ * docs/protocol.md says; duplicate keys refused). Returns the root, or
+ * NULL with "message: not JSON (line:column): why" in err. */
+struct json_t;
+struct json_t *posko_json_message(const char *json, size_t len, char *err,
+				  size_t errlen);
+
 #endif

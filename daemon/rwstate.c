@@ -359,7 +359,6 @@ rwstate_parse(const char *json, size_t len, const char *default_source,
               size_t errlen)
 {
 	struct pctx p = {err, errlen, out, 0};
-	json_error_t je;
 	json_t *root;
 	int rc;
 
@@ -368,15 +367,9 @@ rwstate_parse(const char *json, size_t len, const char *default_source,
 		return RWSTATE_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
-	/* docs/protocol.md: one trailing NUL is tolerated. */
-	if (len > 0 && json[len - 1] == '\0')
-		len--;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		posko_seterr(err, errlen, "message: not JSON (%d:%d): %s", je.line,
-		       je.column, je.text);
+	root = posko_json_message(json, len, err, errlen);
+	if (root == NULL)
 		return RWSTATE_EJSON;
-	}
 	rc = parse_root(&p, root, default_source, resolve, data);
 	json_decref(root);
 	if (rc != 0)
