@@ -18,9 +18,14 @@ struct ingest_msg;
 char *control_handle(struct posko *P, const char *req, size_t len,
 		     int readonly, size_t *rlen, int *deferred);
 
-/* Queue a parsed report (posko.c); returns its position. */
+/* Queue a parsed report (posko.c), journaled in the inbox first;
+ * returns its position. */
 size_t posko_queue_message(struct posko *P, struct ingest_msg *m,
 			   const char *raw, size_t rawlen, const char *origin,
 			   const char *operator_);
+/* The same for a report read from a spool file, which stays on disk until
+ * decided (its journal): not written to the inbox. */
+size_t posko_queue_spooled(struct posko *P, struct ingest_msg *m,
+			   const char *raw, size_t rawlen, const char *origin);
 
 #endif

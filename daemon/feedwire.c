@@ -347,8 +347,24 @@ queue_msg(feedwire *F, ingest_msg *m, const char *raw, size_t rawlen,
 		ingest_msg_clear(m);
 		return -1;
 	}
-	posko_queue_message(F->P, m, raw, rawlen, origin, NULL);
+	if (sf)
+		posko_queue_spooled(F->P, m, raw, rawlen, origin);
+	else
+		posko_queue_message(F->P, m, raw, rawlen, origin, NULL);
 	return 0;
+}
+
+/* Record (t > 0) or end (t == 0) a CAP expiry watch, written with the
+ * feed's other waiting rows. */
+static void
+expiry_later(feedwire *F, const char *src, const char *sid, time_t t)
+{
+	pend *p = pend_add(F, P_EXPIRY);
+	if (p) {
+		p->src = xstrdup(src);
+		p->sid = xstrdup(sid);
+		p->t = t;
+	}
 }
 
 void
@@ -362,8 +378,17 @@ feedwire_decided(posko *P, const ingest_msg *m, const engine_result *res,
 	for (t = F->tickets; t; prev = t, t = t->next)
 		if (t->key == (const void *)m->json)
 			break;
-	if (t == NULL)
+	if (t == NULL) {
+		/* a CAP report read back from the inbox after a restart: no
+		 * ticket, but its expiry (or the end of it) counts the same */
+		if (m->rep.origin == ORIGIN_CAP && !failed && !res->rejected &&
+		    (m->rep.expires || m->rep.action == REPORT_CANCEL))
+			expiry_later(F, m->rep.source, m->rep.source_id,
+				     m->rep.action == REPORT_CANCEL
+					 ? 0
+					 : m->rep.expires);
 		return;
+	}
 	if (prev)
 		prev->next = t->next;
 	else
@@ -371,14 +396,8 @@ feedwire_decided(posko *P, const ingest_msg *m, const engine_result *res,
 	if (F->tickets_tail == t)
 		F->tickets_tail = prev;
 	if (!failed && !res->rejected && t->src && t->sid &&
-	    (t->expires || t->cancel)) {
-		pend *p = pend_add(F, P_EXPIRY);
-		if (p) {
-			p->src = xstrdup(t->src);
-			p->sid = xstrdup(t->sid);
-			p->t = t->cancel ? 0 : t->expires;
-		}
-	}
+	    (t->expires || t->cancel))
+		expiry_later(F, t->src, t->sid, t->cancel ? 0 : t->expires);
 	if (t->file) {
 		sfile *sf = t->file;
 		sf->left--;
@@ -585,13 +604,14 @@ take_rw(feedwire *F, const char *buf, size_t len, sfile *sf, char *reason,
 			m.has = INGEST_HAS_TYPE | INGEST_HAS_SEVERITY |
 				INGEST_HAS_FOOTPRINT | INGEST_HAS_TIME |
 				(m.rep.title ? INGEST_HAS_TITLE : 0);
-		/* the journal keeps the message; a batch keeps each report's
-		 * own JSON so a 3,000-RW snapshot is not stored 3,000 times */
-		char *own = n > 1 ? json_dumps(m.json, JSON_COMPACT) : NULL;
+		/* the journal and the inbox keep each report's own JSON (what
+		 * the inbox decides again after a crash), so a 3,000-RW
+		 * snapshot is not stored 3,000 times either */
+		char *own = json_dumps(m.json, JSON_COMPACT);
 		if (own)
 			queue_msg(F, &m, own, strlen(own), "rw_state", sf, NULL);
 		else
-			queue_msg(F, &m, buf, len, "rw_state", sf, NULL);
+			ingest_msg_clear(&m);
 		free(own);
 	}
 	rwstate_reports_free(reps, n);

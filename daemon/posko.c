@@ -432,15 +432,25 @@ posko_queue_message(posko *P, ingest_msg *m, const char *raw, size_t rawlen,
 	qitem *q = make_item(m, raw, rawlen, origin, operator_);
 	if (q == NULL)
 		return 0;
-	if (strcmp(origin, "control") == 0) {
-		/* a desk submission is durable before its reply */
-		receive(P, q);
-		inbox_flush(P);
-	} else {
-		/* the feed's own (spool files are its journal) */
-		inbox_flush(P); /* keep arrival order */
-		enqueue(P, q);
-	}
+	receive(P, q);
+	if (strcmp(origin, "control") == 0)
+		inbox_flush(P); /* a desk submission is durable before its reply */
+	/* the feed's (CAP, RW states from the socket, expiries) are committed
+	 * with this wakeup's other reports, by the uv_check */
+	return P->queued + P->received_n + (size_t)P->busy;
+}
+
+size_t
+posko_queue_spooled(posko *P, ingest_msg *m, const char *raw, size_t rawlen,
+		    const char *origin)
+{
+	/* a spool file stays until its reports are decided: it is their
+	 * journal, so they skip the inbox */
+	qitem *q = make_item(m, raw, rawlen, origin, NULL);
+	if (q == NULL)
+		return 0;
+	inbox_flush(P); /* keep arrival order */
+	enqueue(P, q);
 	return P->queued + (size_t)P->busy;
 }
 
@@ -712,6 +722,13 @@ load_pending(int64_t id, const char *origin, const char *operator_,
 	} else {
 		bad = ingest_parse(raw, rawlen, P->cfg->daemon.max_message_bytes,
 				   P->cfg, P->cap, &m, &e);
+		/* the feed journals what it derived as an incident.report
+		 * (an RW state's report, a CAP expiry's cancel): keep where
+		 * it came from, as feedwire_decided looks at it */
+		if (!bad && strcmp(origin, "rw_state") == 0)
+			m.rep.origin = ORIGIN_RW_STATE;
+		else if (!bad && strcmp(origin, "cap") == 0)
+			m.rep.origin = ORIGIN_CAP;
 	}
 	if (bad) {
 		/* accepted under the config of its arrival, not under this

@@ -6,7 +6,11 @@
 #     ones are decided first, each exactly once, nothing twice;
 #  2. the same with SIGTERM: poskod exits within a few seconds (the backlog
 #     is not decided first), exit 0, and after the restart the rest is
-#     decided, each once.
+#     decided, each once;
+#  3. the feed's messages on the socket (an RW flood state, a CAP alert)
+#     behind a heavy report, then kill -9: they are in the inbox, and the
+#     restart decides each once (the RW state is not lost because its RW
+#     table row was already written).
 set -euo pipefail
 . "$(dirname "$0")/fixtures/daemon/lib.sh"
 pk_need nanocat sqlite3
@@ -126,6 +130,49 @@ echo "SIGTERM: exited in $ms ms; $(journaled term) decided, $p2 pending of $N"
 check_once term "$N"
 pk_start
 after_restart term "$N"
+
+# ---- 3. the feed's messages on the socket ------------------------------------
+RW=3175081004-11
+nanocat --push --connect "$PK_INGEST" -D "$(heavy heavy-3)" -i 3600 >/dev/null 2>&1 &
+PUSHERS+=($!)
+sleep 0.05
+before=$(pk_received)
+nanocat --push --connect "$PK_INGEST" -D "{\"v\":1,\"kind\":\"rw.state\",\"source\":\"petabencana\",\"rw\":\"$RW\",\"state\":2}" -i 3600 >/dev/null 2>&1 &
+PUSHERS+=($!)
+nanocat --push --connect "$PK_INGEST" -D "$(cat "$PK_ROOT/tests/fixtures/cap/e2e/alert.xml")" -i 3600 >/dev/null 2>&1 &
+PUSHERS+=($!)
+for _ in $(seq 1 $((PK_TIMEOUT * 20))); do
+	[ "$(pk_received)" -ge $((before + 2)) ] && break
+	sleep 0.05
+done
+pk_kill9
+stop_pushers
+feed_q() { # decided|pending origin
+	if [ "$1" = decided ]; then
+		pk_sql "SELECT count(*) FROM journal WHERE origin='$2'"
+	else
+		sqlite3 -batch -bail "$PK_DB" "ATTACH '$INBOX' AS i;
+			SELECT count(*) FROM i.inbox WHERE origin='$2' AND id >
+			(SELECT CAST(value AS INTEGER) FROM meta WHERE key='inbox_decided')"
+	fi
+}
+for o in rw_state cap; do
+	d=$(feed_q decided $o) p=$(feed_q pending $o)
+	echo "killed: $o $d decided, $p pending"
+	pk_eq "$o: decided + pending before the restart" $((d + p)) 1
+done
+pk_start
+for o in rw_state cap; do
+	for _ in $(seq 1 $((PK_TIMEOUT * 10 + 600))); do
+		[ "$(feed_q decided $o)" -ge 1 ] && break
+		sleep 0.1
+	done
+	pk_eq "$o: decided once after the restart" "$(feed_q decided $o)" 1
+	pk_eq "$o: nothing pending" "$(feed_q pending $o)" 0
+done
+pk_eq "the RW flood has its incident" \
+	"$(pk_sql "SELECT count(*) FROM incidents WHERE source='petabencana' AND source_id LIKE 'rwflood-$RW-%'")" 1
+pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok
 
 pk_stop || pk_fail "poskod did not stop cleanly"
 echo PASS
