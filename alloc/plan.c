@@ -28,6 +28,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "alloc/plan.h"
+#include "alloc/alloc.h" /* alloc_plan_place (desk step) */
 #include "alloc/internal.h"
 
 #include <math.h>
@@ -2485,4 +2486,186 @@ alloc_plan_incident_evacuees(const struct alloc_plan *pl, uint32_t incident,
 		return 0;
 	*idx = pl->priv->incx[k].ev.v;
 	return pl->priv->incx[k].ev.n;
+}
+
+/* ---- the desk places a family in a named shelter (alloc.h) ------------- */
+
+int
+alloc_plan_place_check(const struct alloc_plan *pl, uint32_t incident,
+                       const struct alloc_household *hh, uint32_t shelter,
+                       uint32_t *free_places)
+{
+	long k, si, at;
+	const struct alloc_plan_shelter *ps;
+	const struct alloc_household *h = hh;
+
+	if (free_places)
+		*free_places = 0;
+	k = alloc_plan_incident_find(pl, incident);
+	if (k < 0)
+		return ALLOC_PLACE_NO_INCIDENT;
+	if (!pl->incidents[k].open)
+		return ALLOC_PLACE_INCIDENT_CLOSED;
+	si = alloc_plan_shelter_find(pl, shelter);
+	if (si < 0)
+		return ALLOC_PLACE_NO_SHELTER;
+	ps = &pl->shelters[si];
+	if (free_places)
+		*free_places = alloc_plan_shelter_free(pl, (size_t)si);
+	at = ev_find(pl, incident, hh->id);
+	if (at >= 0)
+		h = &pl->evacuees[at].hh; /* the incident's own record */
+	if (at >= 0 && pl->evacuees[at].status == ALLOC_ST_PLACED &&
+	    pl->evacuees[at].shelter == shelter)
+		return ALLOC_PLACE_ALREADY_THERE;
+	if (!ps->s.open)
+		return ALLOC_PLACE_SHELTER_CLOSED;
+	if (!ps->s.usable || excluded(&pl->incidents[k], shelter))
+		return ALLOC_PLACE_UNUSABLE;
+	if (h->disabled && !ps->s.accessible)
+		return ALLOC_PLACE_INACCESSIBLE;
+	if (alloc_plan_shelter_free(pl, (size_t)si) < h->persons)
+		return ALLOC_PLACE_FULL;
+	return ALLOC_PLACE_OK;
+}
+
+const char *
+alloc_place_refusal_name(int why)
+{
+	switch (why) {
+	case ALLOC_PLACE_OK:
+		return "ok";
+	case ALLOC_PLACE_NO_INCIDENT:
+		return "no such incident";
+	case ALLOC_PLACE_INCIDENT_CLOSED:
+		return "incident closed";
+	case ALLOC_PLACE_NO_SHELTER:
+		return "no such shelter";
+	case ALLOC_PLACE_SHELTER_CLOSED:
+		return "shelter closed";
+	case ALLOC_PLACE_UNUSABLE:
+		return "shelter unusable for the incident";
+	case ALLOC_PLACE_INACCESSIBLE:
+		return "shelter not accessible";
+	case ALLOC_PLACE_FULL:
+		return "not enough free places";
+	case ALLOC_PLACE_ALREADY_THERE:
+		return "already in that shelter";
+	}
+	return "?";
+}
+
+/* A household the incident does not know yet (it came to the desk from
+ * outside the footprint): a new evacuee record that evacuates, not yet
+ * placed. */
+static int
+evacuee_new(struct alloc_plan *pl, struct alloc_incident *inc,
+            const struct alloc_household *hh, alloc_day today, long *at)
+{
+	struct alloc_evacuee *e;
+	size_t i = pl->nevacuees;
+
+	if (alloc_grow((void **)&pl->evacuees, &pl->priv->capev, i + 1,
+	               sizeof(*pl->evacuees)) ||
+	    alloc_grow((void **)&pl->priv->evkey, &pl->priv->capevkey, i + 1,
+	               sizeof(*pl->priv->evkey)) ||
+	    ev_map_grow(pl, i + 1) != ALLOC_OK ||
+	    ulist_push(&pl->priv->incx[inc - pl->incidents].ev, (uint32_t)i))
+		return ALLOC_ENOMEM;
+	e = &pl->evacuees[i];
+	memset(e, 0, sizeof(*e));
+	e->hh = *hh;
+	e->incident = inc->id;
+	e->evacuate = 1;
+	e->status = ALLOC_ST_AFFECTED;
+	e->shelter = ALLOC_NONE;
+	e->kit_shelter = ALLOC_NONE;
+	e->since = today;
+	e->first_day = ALLOC_DAY_NEVER;
+	e->stay = NOPE;
+	chg_stamp(pl, ALLOC_CHG_EVACUEE, i, &e->rev);
+	pl->priv->evkey[i] = evkey(inc->id, hh->id);
+	ev_insert_slot(&pl->priv->evmap, pl->priv->evkey, (uint32_t)i);
+	pl->nevacuees++;
+	*at = (long)i;
+	return ALLOC_OK;
+}
+
+int
+alloc_plan_place(struct alloc_plan *pl, uint32_t incident,
+                 const struct alloc_household *hh, uint32_t shelter,
+                 alloc_day today, char *err, size_t errlen)
+{
+	struct alloc_incident *inc;
+	struct alloc_evacuee *e;
+	struct alloc_plan_shelter *ps;
+	long k, si, at;
+	double dx, dy;
+	int why, rc;
+
+	if (pl == NULL || hh == NULL)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+		                    "plan: NULL argument");
+	why = alloc_plan_place_check(pl, incident, hh, shelter, NULL);
+	if (why == ALLOC_PLACE_NO_INCIDENT || why == ALLOC_PLACE_NO_SHELTER)
+		return alloc_seterr(err, errlen, ALLOC_ENOENT,
+		                    "plan: place household %u in shelter %u "
+		                    "(incident %u): %s",
+		                    hh->id, shelter, incident,
+		                    alloc_place_refusal_name(why));
+	if (why != ALLOC_PLACE_OK)
+		return alloc_seterr(err, errlen, ALLOC_ESTATE,
+		                    "plan: place household %u in shelter %u "
+		                    "(incident %u): %s",
+		                    hh->id, shelter, incident,
+		                    alloc_place_refusal_name(why));
+	at = ev_find(pl, incident, hh->id);
+	if (at < 0 && (rc = hh_check(hh, 1, err, errlen)) != ALLOC_OK)
+		return rc;
+	k = alloc_plan_incident_find(pl, incident);
+	inc = &pl->incidents[k];
+	if (today < inc->start)
+		today = inc->start;
+	pl->rev++;
+	if (at < 0 && (rc = evacuee_new(pl, inc, hh, today, &at)) != ALLOC_OK)
+		goto out;
+	e = &pl->evacuees[at];
+	/* a placed family leaves its shelter today, as a re-home does: its
+	 * meals from today are released there and planned here */
+	if ((rc = stay_end(pl, e, today)) != ALLOC_OK)
+		goto out;
+	rc = stay_add(pl, (size_t)k, e->hh.id, shelter, e->hh.persons, today,
+	              &e->stay);
+	if (rc != ALLOC_OK)
+		goto out;
+	if ((e->status == ALLOC_ST_PLACED || e->shelter != ALLOC_NONE) &&
+	    e->moves < UINT8_MAX)
+		e->moves++;
+	si = alloc_plan_shelter_find(pl, shelter);
+	ps = &pl->shelters[si];
+	dx = e->hh.x - ps->s.x;
+	dy = e->hh.y - ps->s.y;
+	e->status = ALLOC_ST_PLACED;
+	e->reason = ALLOC_PLACED;
+	e->evacuate = 1;
+	e->shelter = shelter;
+	e->distance_m = sqrt(dx * dx + dy * dy);
+	e->since = today;
+	chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)at, &e->rev);
+	ps->placed += e->hh.persons;
+	ps->rev = pl->rev;
+	if (e->first_day == ALLOC_DAY_NEVER) {
+		e->first_day = today;
+		e->kit_shelter = shelter;
+		if ((rc = need_kits(pl, (size_t)k, e)) != ALLOC_OK)
+			goto out;
+	}
+	/* the places it left go to unplaced families, as after a check-out */
+	rc = place_unplaced(pl, today);
+	if (rc == ALLOC_OK)
+		rc = reconcile(pl, today);
+out:
+	if (rc == ALLOC_ENOMEM)
+		alloc_seterr(err, errlen, rc, "plan: out of memory");
+	return rc;
 }

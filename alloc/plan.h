@@ -22,6 +22,9 @@
  *                              vulnerable first; who cannot fit becomes
  *                              unplaced with a reason
  *   alloc_plan_checkout        a family leaves: places and meals freed
+ *   alloc_plan_place           the desk puts a family in a named shelter
+ *                              (walk-in check-in, transfer): meals move
+ *                              with it, kits are not issued twice
  *   alloc_plan_receive_stock   stock arrives: open shortages filled, oldest
  *                              day first
  *   alloc_plan_confirm         a dispatch left the depot: stock consumed
@@ -370,5 +373,59 @@ long alloc_plan_changes(const struct alloc_plan *pl, int kind,
 			const uint32_t **idx);
 /* Empty the change log. */
 void alloc_plan_changes_clear(struct alloc_plan *pl);
+
+/*
+ * The desk places one household of an open incident in a named shelter
+ * (docs/protocol.md 2.4): a walk-in check-in, or a transfer between
+ * shelters.
+ *
+ * hh: the household as the register has it. Used only when the incident
+ * does not know it yet (the family came from outside the footprint): it is
+ * then added as an evacuee that evacuates. When the incident knows it, its
+ * own record (persons, disabled members) is used.
+ *
+ * The family arrives today (not before the incident's start). A PLACED
+ * family leaves its shelter today as a re-home does: its meals from today
+ * are released there and planned at the new shelter; the places it leaves
+ * go to UNPLACED families in reach, as after a check-out. A family that was
+ * AFFECTED, UNPLACED or LEFT is placed. Kits are owed at this shelter only
+ * if the family never had a shelter (kits are issued once). The distance
+ * limit is not applied: the desk decided.
+ *
+ * Refused before anything changes (plan as before, rev included), with
+ * the reason of alloc_plan_place_check in err: ALLOC_ENOENT for an unknown
+ * incident or shelter, ALLOC_ESTATE for the other refusals; ALLOC_EINVAL
+ * for bad counts of a household new to the incident.
+ */
+enum alloc_place_refusal {
+	ALLOC_PLACE_OK = 0,
+	ALLOC_PLACE_NO_INCIDENT = 1,     /* unknown incident */
+	ALLOC_PLACE_INCIDENT_CLOSED = 2, /* incident closed */
+	ALLOC_PLACE_NO_SHELTER = 3,      /* unknown shelter */
+	ALLOC_PLACE_SHELTER_CLOSED = 4,  /* shelter not open */
+	ALLOC_PLACE_UNUSABLE = 5,        /* unusable, or excluded for this
+	                                    incident (in its footprint or a
+	                                    high zone of its hazard) */
+	ALLOC_PLACE_INACCESSIBLE = 6,    /* a disabled member, shelter not
+	                                    accessible */
+	ALLOC_PLACE_FULL = 7,         /* free places < the family's persons */
+	ALLOC_PLACE_ALREADY_THERE = 8 /* already placed in that shelter */
+};
+
+int alloc_plan_place(struct alloc_plan *pl, uint32_t incident,
+                     const struct alloc_household *hh, uint32_t shelter,
+                     alloc_day today, char *err, size_t errlen);
+
+/* Would alloc_plan_place accept? Returns enum alloc_place_refusal (the
+ * first that applies, in the enum's order, except that ALREADY_THERE is
+ * found before the shelter's state); *free_places (when not NULL) gets the
+ * shelter's free places (0 when unknown). Changes nothing. */
+int alloc_plan_place_check(const struct alloc_plan *pl, uint32_t incident,
+                           const struct alloc_household *hh, uint32_t shelter,
+                           uint32_t *free_places);
+
+/* Short English text of an enum alloc_place_refusal ("shelter closed",
+ * "not enough free places", ...); "?" else. */
+const char *alloc_place_refusal_name(int why);
 
 #endif

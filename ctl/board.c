@@ -185,39 +185,19 @@ refresh(struct board *b, int visible)
 	}
 	replace(&b->alerts,
 	        fetch(b, "alerts.list", json_pack("{s:s}", "state", "open")));
-	/* Meals due per shelter come from shelter.show (today's
-	 * dispatches); only the occupied rows on screen are asked. */
+	/* Meals due per shelter: shelter.list's meals_due_today (meals
+	 * planned for today, not yet confirmed), one request for the whole
+	 * board. A poskod that does not send it gets "-", never a made-up 0. */
 	json_t *due = json_object();
 	size_t i;
 	json_t *s;
 	json_array_foreach(b->shelters, i, s)
 	{
-		if ((int)i >= visible)
-			break;
-		if (cj_int(s, "registered", 0) <= 0)
-			continue;
 		const char *id = cj_str(s, "shelter");
-		json_t *d = fetch(b, "shelter.show",
-		                  json_pack("{s:s}", "shelter", id ? id : ""));
-		if (!d)
-			continue;
-		/* A poskod that does not list today's meals in shelter.show
-		 * gets "-", never a made-up 0. */
-		if (!json_is_array(cj_get(d, "meals"))) {
-			json_decref(d);
-			continue;
-		}
-		long long meals = 0;
-		size_t k;
-		json_t *m;
-		json_array_foreach(cj_get(d, "meals"), k, m)
-		{
-			const char *status = cj_str(m, "status");
-			if (status && strcmp(status, "planned") == 0)
-				meals += cj_int(m, "meals", 0);
-		}
-		json_object_set_new(due, id, json_integer(meals));
-		json_decref(d);
+		json_t *m = json_object_get(s, "meals_due_today");
+		if (id && json_is_integer(m))
+			json_object_set_new(due, id, json_integer(
+			                                     json_integer_value(m)));
 	}
 	replace(&b->meals_due, due);
 	if (!b->error[0])

@@ -1,6 +1,7 @@
 /*
- * cmd_household.c — `poskoctl household find`, `checkin`, `checkout`,
- * `transfer`: where a family is, since when, what it has received.
+ * cmd_household.c — `poskoctl household find`, `checkin` (a walk-in with
+ * SHELTER --incident ID), `checkout`, `transfer`: where a family is, since
+ * when, what it has received (protocol.md 2.4).
  */
 #define _GNU_SOURCE
 #include "ctl/ctl.h"
@@ -304,6 +305,12 @@ ctl_cmd_checkin(ctl_ctx *ctx, int argc, char **argv)
 		return ctl_usage("checkin", "%s",
 		                 _("checkin takes a household number and "
 		                   "optionally a shelter id."));
+	/* protocol.md 2.4: a walk-in is placed where it came to */
+	if (incident > 0 && argc - optind != 2)
+		return ctl_usage("checkin", "%s",
+		                 _("a walk-in (--incident) needs the shelter "
+		                   "the family came to: checkin HOUSEHOLD "
+		                   "SHELTER --incident ID."));
 	if (parse_household("checkin", argv[optind], &id))
 		return CTL_EXIT_USAGE;
 	json_t *args = json_pack("{s:I}", "household", (json_int_t)id);

@@ -2,10 +2,12 @@
  * cmd_import.c — `poskoctl import households|shelters|depots|stock FILE`.
  *
  * The CSV is read here, checked for shape (header, number of fields), and
- * sent in batches (protocol.md §2.8); poskod validates every value and says
- * which rows it rejected and why.  Rejections are reported by the file's
- * own line numbers, so the operator can open the file at that line.  Rows
- * are upserts by id: running an import again after fixing the file is safe.
+ * sent in batches (protocol.md §2.8); poskod validates every value and
+ * refuses a whole batch when one of its rows is bad, naming the row and
+ * the field: that row is reported by the file's own line number, so the
+ * operator can open the file at that line.  Batches before it stay stored.
+ * Rows are upserts by id: running an import again after fixing the file is
+ * safe (rows that did not change are counted as unchanged).
  */
 #define _GNU_SOURCE
 #include "ctl/ctl.h"
@@ -74,6 +76,8 @@ struct import {
 	const char *path;
 	int map[16];     /* file column of each kind column */
 	long long rows, accepted, rejected, total;
+	long long added, updated, unchanged; /* of the accepted */
+	long long waiting; /* depots planned after a restart; -1 unknown */
 	long long sent;  /* rows sent so far (for progress) */
 	long long rows_in_file;
 	struct rejection *rej;
@@ -187,6 +191,17 @@ send_batch(struct import *im, json_t *rows, const long *lines, int batch,
 	int rc = ctl_request_err(im->ctx, im->kind->cmd, args, &d, &im->err, 0);
 	if (rc) {
 		char n[OUT_NUMLEN];
+		int row = -1;
+		/* "args.rows[3].members": the row at fault, by file line */
+		if (im->err.code[0] &&
+		    sscanf(im->err.field, "args.rows[%d]", &row) == 1 &&
+		    row >= 0 && (size_t)row < json_array_size(rows)) {
+			const char *f = strchr(im->err.field, ']');
+			f = f && f[1] == '.' ? f + 2 : "";
+			reject(im, lines[row], f, im->err.message);
+			out_err(_("%s:%ld: %s"), im->path, lines[row],
+			        im->err.message);
+		}
 		out_err(_("batch %d was not stored; %s rows before it were. Fix "
 		          "the cause and run the import again (rows are "
 		          "updated by id, so nothing is doubled)."),
@@ -194,6 +209,11 @@ send_batch(struct import *im, json_t *rows, const long *lines, int batch,
 		return rc;
 	}
 	im->accepted += cj_int(d, "accepted", 0);
+	im->added += cj_int(d, "added", 0);
+	im->updated += cj_int(d, "updated", 0);
+	im->unchanged += cj_int(d, "unchanged", 0);
+	if (cj_get(d, "planned_after_restart"))
+		im->waiting = cj_int(d, "planned_after_restart", 0);
 	im->total = cj_int(d, "total", im->total);
 	json_t *rej = cj_get(d, "rejected");
 	size_t i;
@@ -295,11 +315,24 @@ run(struct import *im, FILE *f, int batch_size)
 			rc = send_batch(im, rows, lines, ++batch, last);
 			im->sent = im->rows;
 			json_array_clear(rows);
-			if (!im->ctx->json)
-				out_progress(im->kind->name, im->sent,
+			if (!im->ctx->json) {
+				/* poskod's counts so far beside the bar */
+				char label[160], a[OUT_NUMLEN], b[OUT_NUMLEN],
+					t[OUT_NUMLEN];
+				snprintf(label, sizeof label,
+				         _("%s (%s new, %s updated; poskod "
+				           "holds %s)"),
+				         im->kind->name,
+				         out_num(a, sizeof a, im->added),
+				         out_num(b, sizeof b, im->updated),
+				         im->total >= 0
+				                 ? out_num(t, sizeof t, im->total)
+				                 : "?");
+				out_progress(label, im->sent,
 				             im->rows_in_file > im->sent
 				                     ? im->rows_in_file
 				                     : im->sent);
+			}
 			if (rc)
 				break;
 		}
@@ -323,12 +356,28 @@ static void
 summary(const struct import *im)
 {
 	char a[OUT_NUMLEN], b[OUT_NUMLEN], c[OUT_NUMLEN], d[OUT_NUMLEN];
-	printf(_("%s: %s rows read, %s accepted, %s rejected. poskod now "
-	         "holds %s %s.\n"),
-	       im->path, out_num(a, sizeof a, im->rows),
-	       out_num(b, sizeof b, im->accepted),
-	       out_num(c, sizeof c, im->rejected),
-	       out_num(d, sizeof d, im->total), im->kind->name);
+	if (im->total >= 0)
+		printf(_("%s: %s rows read, %s accepted, %s rejected. poskod "
+		         "now holds %s %s.\n"),
+		       im->path, out_num(a, sizeof a, im->rows),
+		       out_num(b, sizeof b, im->accepted),
+		       out_num(c, sizeof c, im->rejected),
+		       out_num(d, sizeof d, im->total), im->kind->name);
+	else
+		printf(_("%s: %s rows read, %s accepted, %s rejected.\n"),
+		       im->path, out_num(a, sizeof a, im->rows),
+		       out_num(b, sizeof b, im->accepted),
+		       out_num(c, sizeof c, im->rejected));
+	if (im->accepted)
+		printf(_("  %s new, %s updated, %s unchanged.\n"),
+		       out_num(a, sizeof a, im->added),
+		       out_num(b, sizeof b, im->updated),
+		       out_num(c, sizeof c, im->unchanged));
+	if (im->waiting > 0)
+		printf(_("  %s depots are planned from poskod's next start "
+		         "(systemctl restart poskod); their stock can be "
+		         "imported then.\n"),
+		       out_num(a, sizeof a, im->waiting));
 	for (size_t i = 0; i < im->nrej; i++) {
 		const struct rejection *r = &im->rej[i];
 		if (r->field[0] && !strstr(r->message, r->field))
@@ -358,11 +407,19 @@ summary_json(const struct import *im)
 			               im->rej[i].field, "message",
 			               im->rej[i].message));
 	json_t *o = json_pack(
-		"{s:s,s:s,s:I,s:I,s:I,s:o,s:I}", "kind", im->kind->name, "file",
-		im->path, "rows", (json_int_t)im->rows, "accepted",
-		(json_int_t)im->accepted, "rejected_count",
-		(json_int_t)im->rejected, "rejected", rej, "total",
-		(json_int_t)im->total);
+		"{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "kind", im->kind->name,
+		"file", im->path, "rows", (json_int_t)im->rows, "accepted",
+		(json_int_t)im->accepted, "added", (json_int_t)im->added,
+		"updated", (json_int_t)im->updated, "unchanged",
+		(json_int_t)im->unchanged, "rejected_count",
+		(json_int_t)im->rejected, "rejected", rej);
+	if (im->waiting >= 0)
+		json_object_set_new(o, "planned_after_restart",
+		                    json_integer(im->waiting));
+	/* null when no batch was stored: poskod did not say */
+	json_object_set_new(o, "total", im->total >= 0
+	                                        ? json_integer(im->total)
+	                                        : json_null());
 	if (im->err.code[0])
 		json_object_set_new(o, "error",
 		                    json_pack("{s:s,s:s,s:s}", "code", im->err.code,
@@ -383,11 +440,11 @@ ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv)
 	int c;
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		if (c == 'b' && (batch = out_parse_count(optarg)) > 0 &&
-		    batch <= 100000)
+		    batch <= 20000)
 			continue;
 		return ctl_usage("import", "%s",
 		                 _("import takes --batch N (rows per request, "
-		                   "default 2000)."));
+		                   "1 to 20000, default 2000)."));
 	}
 	if (optind + 2 != argc)
 		return ctl_usage("import", "%s",
@@ -419,7 +476,8 @@ ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv)
 	/* The last batch waits for the household index to be rebuilt. */
 	if (ctx->conn.timeout_ms < 120000)
 		ctx->conn.timeout_ms = 120000;
-	struct import im = {.ctx = ctx, .kind = k, .path = path};
+	struct import im = {.ctx = ctx, .kind = k, .path = path, .total = -1,
+	                    .waiting = -1};
 	int rc = run(&im, f, (int)batch);
 	if (f != stdin)
 		fclose(f);

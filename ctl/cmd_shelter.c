@@ -60,11 +60,13 @@ print_list(const json_t *d, const void *arg)
 	out_table_col(t, _("CAPACITY"), OUT_RIGHT);
 	out_table_col(t, _("FREE"), OUT_RIGHT);
 	out_table_col(t, _("PRESENT"), OUT_RIGHT);
+	out_table_col(t, _("MEALS DUE"), OUT_RIGHT);
 	out_table_col(t, _("ACCESS"), OUT_LEFT);
 	out_table_col(t, _("STATE"), OUT_LEFT);
 	size_t i, shown = 0;
 	json_t *s;
-	long long reg = 0, cap = 0, fr = 0, pres = 0;
+	long long reg = 0, cap = 0, fr = 0, pres = 0, due = 0;
+	int due_known = 1;
 	json_array_foreach(arr, i, s)
 	{
 		if (kelurahan && strcmp(cj_text(s, "kelurahan"), kelurahan))
@@ -82,6 +84,15 @@ print_list(const json_t *d, const void *arg)
 		out_table_num(t, c);
 		out_table_num(t, closed ? 0 : cj_int(s, "free", 0));
 		out_table_num(t, cj_int(s, "present", 0));
+		/* protocol.md 2.3: meals planned for today, not yet
+		 * confirmed; "-" from a poskod that does not say */
+		if (json_is_integer(cj_get(s, "meals_due_today"))) {
+			out_table_num(t, cj_int(s, "meals_due_today", 0));
+			due += cj_int(s, "meals_due_today", 0);
+		} else {
+			out_table_cell(t, "-");
+			due_known = 0;
+		}
 		out_table_cell(t, cj_bool(s, "accessible", 0) ? _("yes") : "-");
 		out_occupancy lvl = out_occ_level(r, c);
 		out_table_cell(t, out_paint(word, sizeof word,
@@ -107,6 +118,10 @@ print_list(const json_t *d, const void *arg)
 	out_table_num(t, cap);
 	out_table_num(t, fr);
 	out_table_num(t, pres);
+	if (due_known)
+		out_table_num(t, due);
+	else
+		out_table_cell(t, "-");
 	out_table_cell(t, "");
 	out_table_cell(t, "");
 	out_table_print(t, stdout);
@@ -170,6 +185,11 @@ print_show(const json_t *d, const void *arg)
 	             out_num(a, sizeof a, cj_int(d, "present", 0)));
 	out_table_kv(t, _("Free places"),
 	             out_num(a, sizeof a, cj_int(d, "free", 0)));
+	out_table_kv(t, _("Meals due today"),
+	             json_is_integer(cj_get(d, "meals_due_today"))
+	                     ? out_num(a, sizeof a,
+	                               cj_int(d, "meals_due_today", 0))
+	                     : "-");
 	out_table_kv(t, _("State"), describe_state(cj_str(d, "state")));
 	out_table_kv(t, _("Kind"), cj_text(d, "kind"));
 	out_table_kv(t, _("Kelurahan"), cj_text(d, "kelurahan"));

@@ -84,7 +84,7 @@ static const struct ctl_command commands[] = {
 	 N_("checkout HOUSEHOLD [--reason TEXT]"),
 	 N_("a family has left its shelter")},
 	{"transfer", ctl_cmd_transfer,
-	 N_("transfer HOUSEHOLD SHELTER [--reason TEXT]"),
+	 N_("transfer HOUSEHOLD SHELTER --reason TEXT"),
 	 N_("move a whole family to another shelter")},
 	{"stock", ctl_cmd_stock,
 	 N_("stock list [--depot ID] [--item ITEM]\n"

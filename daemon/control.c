@@ -12,7 +12,9 @@
 #include <jansson.h>
 
 #include "daemon/desk.h"
+#include "daemon/engine_int.h" /* shelter_name */
 #include "daemon/feedwire.h"
+#include "daemon/import.h"
 #include "daemon/ingest.h"
 #include "daemon/log.h"
 #include "daemon/posko.h"
@@ -253,7 +255,10 @@ cmd_shelter_list(creq *c)
 		" s.capacity_source, s.accessible, s.state,"
 		" coalesce(sum(a.persons),0),"
 		" coalesce(sum(a.persons) FILTER (WHERE a.status='present'),0),"
-		" count(a.id) FROM shelters s LEFT JOIN assignments a ON"
+		" count(a.id), (SELECT coalesce(sum(d.qty),0) FROM dispatches d"
+		"  WHERE d.shelter=s.id AND d.kind='meals' AND"
+		"  d.status='planned' AND d.day=date('now','+7 hours'))"
+		" FROM shelters s LEFT JOIN assignments a ON"
 		" a.shelter=s.id AND a.status IN ('registered','present')"
 		" WHERE (?='all' OR s.state=?) AND (? IS NULL OR s.id=?)"
 		" GROUP BY s.id ORDER BY s.id");
@@ -275,7 +280,7 @@ cmd_shelter_list(creq *c)
 		json_array_append_new(
 			a,
 			json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:I,s:s,s:b,s:s,"
-				  "s:I,s:I,s:I,s:I,s:f}",
+				  "s:I,s:I,s:I,s:I,s:f,s:I}",
 				  "shelter", sqlite3_column_text(st, 0), "name",
 				  sqlite3_column_text(st, 1), "kind",
 				  sqlite3_column_text(st, 2), "kelurahan",
@@ -295,7 +300,8 @@ cmd_shelter_list(creq *c)
 				  "households",
 				  (json_int_t)sqlite3_column_int64(st, 12),
 				  "free", (json_int_t)(reg < cap ? cap - reg : 0),
-				  "percent", pct));
+				  "percent", pct, "meals_due_today",
+				  (json_int_t)sqlite3_column_int64(st, 13)));
 	}
 	sqlite3_reset(st);
 	if (one) {
@@ -340,6 +346,53 @@ cmd_shelter_show(creq *c)
 				     (json_int_t)sqlite3_column_int64(st, 4)));
 	sqlite3_reset(st);
 	json_object_set_new(c->data, "households", a);
+	/* today's meal lines (Asia/Jakarta day), released ones left out */
+	st = store_stmt(c->P->rdb,
+			"SELECT id, incident, depot, lot, day, qty, status"
+			" FROM dispatches WHERE shelter=? AND kind='meals' AND"
+			" day=date('now','+7 hours') AND status!='released'"
+			" ORDER BY id");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(
+			a, json_pack("{s:I,s:I,s:s?,s:s?,s:s,s:I,s:s}",
+				     "dispatch",
+				     (json_int_t)sqlite3_column_int64(st, 0),
+				     "incident",
+				     (json_int_t)sqlite3_column_int64(st, 1),
+				     "depot", sqlite3_column_text(st, 2),
+				     "lot", sqlite3_column_text(st, 3), "date",
+				     sqlite3_column_text(st, 4), "meals",
+				     (json_int_t)sqlite3_column_int64(st, 5),
+				     "status", sqlite3_column_text(st, 6)));
+	sqlite3_reset(st);
+	json_object_set_new(c->data, "meals", a);
+	/* its open alerts: occupancy (subject = the shelter) and those whose
+	 * detail names it (shortages) */
+	st = store_stmt(c->P->rdb,
+			"SELECT id, topic, kind, subject, level, state, raised,"
+			" detail FROM alerts WHERE state!='cleared' AND (subject=?1 OR"
+			" json_extract(detail,'$.shelter')=?1) ORDER BY id");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *d = json_loads(
+			(const char *)sqlite3_column_text(st, 7), 0, NULL);
+		json_array_append_new(
+			a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o}",
+				     "alert",
+				     (json_int_t)sqlite3_column_int64(st, 0),
+				     "topic", sqlite3_column_text(st, 1),
+				     "kind", sqlite3_column_text(st, 2),
+				     "subject", sqlite3_column_text(st, 3),
+				     "level", sqlite3_column_text(st, 4),
+				     "state", sqlite3_column_text(st, 5),
+				     "raised", sqlite3_column_text(st, 6),
+				     "detail", d ? d : json_object()));
+	}
+	sqlite3_reset(st);
+	json_object_set_new(c->data, "alerts", a);
 	return 0;
 }
 
@@ -383,68 +436,306 @@ cmd_alerts_list(creq *c)
 	return 0;
 }
 
+/* ---- household.find -------------------------------------------------------
+ * affected_by and received need the plan (incidents, stays, kits), which
+ * belongs to the decision-token holder. The loop copies what it needs into
+ * hfacts while no decision runs and the plan changed since the last copy;
+ * while a decision runs it answers from that copy (the plan as it was
+ * before that decision, as the store is until it commits). */
+
+/* One fact about a household: an incident it is affected by (HF_AFFECTED),
+ * a stay (HF_STAY: shelter and the days its incident feeds it [lo, hi)),
+ * its kits (HF_KITS: first shelter, first day lo, units per item). */
+enum { HF_AFFECTED = 0, HF_STAY = 1, HF_KITS = 2 };
+
+typedef struct hfact {
+	uint32_t household, incident, shelter;
+	int32_t lo, hi;
+	uint32_t persons;
+	uint8_t kind;
+	int64_t kits[ALLOC_ITEM_COUNT];
+} hfact;
+
+static struct {
+	hfact *v;
+	size_t n;
+	uint32_t rev;
+	size_t nev, nstay;
+	uint32_t meals_per_day;
+	int ok;
+} hfacts;
+
+static int
+hfact_cmp(const void *a, const void *b)
+{
+	const hfact *x = a, *y = b;
+	if (x->household != y->household)
+		return x->household < y->household ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->incident != y->incident)
+		return x->incident < y->incident ? -1 : 1;
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Copy the facts from the plan (token free only). 0 or -1 (no memory: the
+ * old copy stays). */
+static int
+hfacts_refresh(posko *P)
+{
+	const struct alloc_plan *pl = &P->E.plan;
+	size_t cap = 2 * pl->nevacuees + pl->nstays + 1, n = 0;
+	hfact *v;
+
+	if (P->busy ||
+	    (hfacts.ok && hfacts.rev == pl->rev &&
+	     hfacts.nev == pl->nevacuees && hfacts.nstay == pl->nstays))
+		return 0;
+	v = calloc(cap, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		const struct alloc_evacuee *e = &pl->evacuees[i];
+		hfact *f = &v[n++];
+		f->household = e->hh.id;
+		f->incident = e->incident;
+		f->kind = HF_AFFECTED;
+		if (e->first_day == ALLOC_DAY_NEVER)
+			continue;
+		f = &v[n++];
+		f->household = e->hh.id;
+		f->incident = e->incident;
+		f->shelter = e->kit_shelter;
+		f->lo = e->first_day;
+		f->kind = HF_KITS;
+		alloc_supply_kits(&pl->params.supply, &e->hh, f->kits);
+	}
+	for (size_t i = 0; i < pl->nstays; i++) {
+		const struct alloc_stay *st = &pl->stays[i];
+		long k = alloc_plan_incident_find(pl, st->incident);
+		if (k < 0)
+			continue;
+		const struct alloc_incident *inc = &pl->incidents[k];
+		alloc_day end = inc->start + (alloc_day)inc->days;
+		hfact *f = &v[n++];
+		f->household = st->household;
+		f->incident = st->incident;
+		f->shelter = st->shelter;
+		f->persons = st->persons;
+		f->lo = st->day_in > inc->start ? st->day_in : inc->start;
+		f->hi = st->day_out < end ? st->day_out : end;
+		f->kind = HF_STAY;
+	}
+	qsort(v, n, sizeof(*v), hfact_cmp);
+	free(hfacts.v);
+	hfacts.v = v;
+	hfacts.n = n;
+	hfacts.rev = pl->rev;
+	hfacts.nev = pl->nevacuees;
+	hfacts.nstay = pl->nstays;
+	hfacts.meals_per_day = pl->params.supply.meals_per_day;
+	hfacts.ok = 1;
+	return 0;
+}
+
+/* Index of the first fact of household id, hfacts.n when none. */
+static size_t
+hfacts_first(uint32_t id)
+{
+	size_t lo = 0, hi = hfacts.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (hfacts.v[mid].household < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < hfacts.n && hfacts.v[lo].household == id ? lo : hfacts.n;
+}
+
+/* Days in [lo, hi) whose meal lines to (incident, shelter) are all
+ * confirmed: at least one confirmed with meals, none still planned (the
+ * reading of report.spm's fed_3x1). */
+static int64_t
+confirmed_meal_days(store *s, uint32_t inc, const char *shelter, alloc_day lo,
+                    alloc_day hi)
+{
+	char a[ALLOC_DAY_BUFLEN], b[ALLOC_DAY_BUFLEN];
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (hi <= lo)
+		return 0;
+	st = store_stmt(s, "SELECT count(*) FROM (SELECT day FROM dispatches"
+	                   " WHERE incident=? AND shelter=? AND kind='meals'"
+	                   " AND day >= ? AND day < ? GROUP BY day HAVING"
+	                   " sum(status='confirmed' AND qty > 0) > 0 AND"
+	                   " sum(status='planned' AND qty > 0) = 0)");
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, inc);
+	sqlite3_bind_text(st, 2, shelter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, alloc_day_format(lo, a), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, alloc_day_format(hi, b), -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* 1 when the sandang lines of item to (incident, shelter) dated from day
+ * on are all confirmed (at least one, none still planned). */
+static int
+kits_confirmed(store *s, uint32_t inc, const char *shelter, alloc_day day,
+               int item)
+{
+	char a[ALLOC_DAY_BUFLEN];
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	st = store_stmt(s, "SELECT coalesce(sum(status='confirmed' AND"
+	                   " qty > 0),0), coalesce(sum(status='planned' AND"
+	                   " qty > 0),0) FROM dispatches WHERE incident=? AND"
+	                   " shelter=? AND kind='sandang' AND item=? AND"
+	                   " day >= ?");
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, inc);
+	sqlite3_bind_text(st, 2, shelter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, alloc_item_name(item), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, alloc_day_format(day, a), -1,
+	                  SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int64(st, 0) > 0 &&
+		     sqlite3_column_int64(st, 1) == 0;
+	sqlite3_reset(st);
+	return ok;
+}
+
+/* affected_by and received of household id (protocol.md 2.4). */
+static void
+household_plan_fields(creq *c, uint32_t id, json_t *o)
+{
+	const engine *E = &c->P->E;
+	json_t *aff = json_array(), *kits = json_object();
+	int64_t meals = 0, k[ALLOC_ITEM_COUNT] = {0};
+
+	for (size_t i = hfacts_first(id);
+	     i < hfacts.n && hfacts.v[i].household == id; i++) {
+		const hfact *f = &hfacts.v[i];
+		const char *sh = shelter_name(E, f->shelter);
+		if (f->kind == HF_AFFECTED) {
+			json_array_append_new(aff, json_integer(f->incident));
+		} else if (f->kind == HF_STAY) {
+			meals += (int64_t)hfacts.meals_per_day * f->persons *
+			         confirmed_meal_days(c->P->rdb, f->incident, sh,
+			                             f->lo, f->hi);
+		} else {
+			for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
+				if (f->kits[it] > 0 &&
+				    kits_confirmed(c->P->rdb, f->incident, sh,
+				                   f->lo, it))
+					k[it] += f->kits[it];
+		}
+	}
+	for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
+		json_object_set_new(kits, alloc_item_name(it),
+		                    json_integer(k[it]));
+	json_object_set_new(o, "affected_by", aff);
+	json_object_set_new(
+	    o, "received",
+	    json_pack("{s:I,s:o}", "meals", (json_int_t)meals, "kits", kits));
+}
+
+static json_t *
+household_json(creq *c, const geo_household *h)
+{
+	engine *E = &c->P->E;
+	char kb[GEO_KEL_BUFLEN];
+	double lon = 0, lat = 0;
+	/* geo_ctx is the token holder's: convert only idle */
+	if (!c->P->busy)
+		geo_to_wgs84(E->gctx, h->x, h->y, &lon, &lat);
+	json_t *asg = json_null();
+	sqlite3_stmt *st = store_stmt(
+	    c->P->rdb, "SELECT incident, shelter, status, since, checked_in,"
+	               " checked_out FROM assignments WHERE household=?"
+	               " ORDER BY id DESC LIMIT 1");
+	sqlite3_bind_int64(st, 1, h->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		asg = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?}", "incident",
+		                (json_int_t)sqlite3_column_int64(st, 0),
+		                "shelter", sqlite3_column_text(st, 1), "status",
+		                sqlite3_column_text(st, 2), "since",
+		                sqlite3_column_text(st, 3), "checked_in",
+		                sqlite3_column_text(st, 4), "checked_out",
+		                sqlite3_column_text(st, 5));
+	sqlite3_reset(st);
+	json_t *o = json_pack("{s:I,s:s,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:o}",
+	                      "household", (json_int_t)h->id, "kelurahan",
+	                      geo_kel_format(h->kel, kb), "lon", lon, "lat",
+	                      lat, "members", h->members, "elderly", h->elderly,
+	                      "under5", h->under5, "disabled", h->disabled,
+	                      "pregnant", h->pregnant, "assignment", asg);
+	/* no copy of the plan yet (a decision has run since the start):
+	 * the fields are left out, never a made-up empty list */
+	if (o && hfacts.ok)
+		household_plan_fields(c, h->id, o);
+	return o;
+}
+
 static int
 cmd_household_find(creq *c)
 {
 	json_t *id = json_object_get(c->args, "household");
-	const char *kel = json_string_value(json_object_get(c->args, "kelurahan"));
+	const char *kel =
+	    json_string_value(json_object_get(c->args, "kelurahan"));
+	json_t *jl = json_object_get(c->args, "limit");
+	json_t *jo = json_object_get(c->args, "offset");
 	uint32_t kc = 0;
 	engine *E = &c->P->E;
-	json_t *out = json_array();
+	json_int_t limit = 100, offset = 0, total = 0;
 
-	if (!json_is_integer(id) && (kel == NULL || geo_kel_parse(kel, &kc))) {
-		json_decref(out);
+	if (!json_is_integer(id) && (kel == NULL || geo_kel_parse(kel, &kc)))
 		return cerr(c, "bad_argument", "args.household",
-			    "give household (a number) or kelurahan (a code "
-			    "like 31.71.01.1001)");
+		            "give household (a number) or kelurahan (a code "
+		            "like 31.71.01.1001)");
+	if (jl && (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
+	           json_integer_value(jl) > 1000))
+		return cerr(c, "bad_argument", "args.limit",
+		            "limit must be a whole number from 1 to 1000");
+	if (jo && (!json_is_integer(jo) || json_integer_value(jo) < 0))
+		return cerr(c, "bad_argument", "args.offset",
+		            "offset must be a whole number, 0 or more");
+	if (jl)
+		limit = json_integer_value(jl);
+	if (jo)
+		offset = json_integer_value(jo);
+	if (json_is_integer(id)) {
+		limit = 1000;
+		offset = 0;
 	}
+	if (hfacts_refresh(c->P))
+		return cerr(c, "internal", NULL, "out of memory");
+	json_t *out = json_array();
 	/* reference data is read-only: safe to read from the loop */
-	for (size_t i = 0; i < E->nhh && json_array_size(out) < 1000; i++) {
+	for (size_t i = 0; i < E->nhh; i++) {
 		const geo_household *h = &E->hh[i];
 		if (json_is_integer(id) ? h->id != json_integer_value(id)
-					: h->kel != kc)
+		                        : h->kel != kc)
 			continue;
-		char kb[GEO_KEL_BUFLEN];
-		double lon = 0, lat = 0;
-		/* geo_ctx is the token holder's: convert only idle */
-		if (!c->P->busy)
-			geo_to_wgs84(E->gctx, h->x, h->y, &lon, &lat);
-		json_t *asg = json_null();
-		sqlite3_stmt *st = store_stmt(
-			c->P->rdb,
-			"SELECT incident, shelter, status, since, checked_in,"
-			" checked_out FROM assignments WHERE household=?"
-			" ORDER BY id DESC LIMIT 1");
-		sqlite3_bind_int64(st, 1, h->id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			asg = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?}",
-					"incident",
-					(json_int_t)sqlite3_column_int64(st, 0),
-					"shelter", sqlite3_column_text(st, 1),
-					"status", sqlite3_column_text(st, 2),
-					"since", sqlite3_column_text(st, 3),
-					"checked_in", sqlite3_column_text(st, 4),
-					"checked_out",
-					sqlite3_column_text(st, 5));
-		sqlite3_reset(st);
-		json_array_append_new(
-			out,
-			json_pack("{s:I,s:s,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:o}",
-				  "household", (json_int_t)h->id, "kelurahan",
-				  geo_kel_format(h->kel, kb), "lon", lon, "lat",
-				  lat, "members", h->members, "elderly",
-				  h->elderly, "under5", h->under5, "disabled",
-				  h->disabled, "pregnant", h->pregnant,
-				  "assignment", asg));
+		/* total counts every match; rows are [offset, offset+limit) */
+		if (total++ < offset || total > offset + limit)
+			continue;
+		json_array_append_new(out, household_json(c, h));
 	}
-	if (json_is_integer(id) && json_array_size(out) == 0) {
+	if (json_is_integer(id) && total == 0) {
 		json_decref(out);
 		return cerr(c, "not_found", "args.household",
-			    "no household %lld in the register",
-			    (long long)json_integer_value(id));
+		            "no household %lld in the register",
+		            (long long)json_integer_value(id));
 	}
-	c->data = json_pack("{s:I,s:o}", "total",
-			    (json_int_t)json_array_size(out), "households", out);
+	c->data = json_pack("{s:I,s:o}", "total", total, "households", out);
 	return 0;
 }
 
@@ -908,7 +1199,8 @@ desk_reply(creq *c, const desk_result *r)
 		}
 		return 0;
 	}
-	if (strcmp(cmd, "checkin") == 0 || strcmp(cmd, "checkout") == 0) {
+	if (strcmp(cmd, "checkin") == 0 || strcmp(cmd, "checkout") == 0 ||
+	    strcmp(cmd, "transfer") == 0) {
 		json_t *s = json_object_get(args, "shelter");
 		if (s)
 			json_incref(s);
@@ -1012,6 +1304,18 @@ cmd_feed(creq *c)
 				c->msg, sizeof(c->msg));
 }
 
+/* import.households|shelters|depots|stock: daemon/import.c */
+static int
+cmd_import(creq *c)
+{
+	desk_error de = {0};
+	if (import_control(c->P, c->cmd, c->args, c->op, c->raw, c->rawlen,
+			   &c->deferred, &c->data, &de) == 0)
+		return 0;
+	return cerr(c, de.code, de.field[0] ? de.field : NULL, "%s",
+		    de.message);
+}
+
 static const struct command {
 	const char *name;
 	int write;
@@ -1037,15 +1341,15 @@ static const struct command {
 	{"shelter.set_capacity", 1, cmd_desk},
 	{"checkin", 1, cmd_desk},
 	{"checkout", 1, cmd_desk},
-	{"transfer", 1, NULL},
+	{"transfer", 1, cmd_desk},
 	{"stock.receive", 1, cmd_desk},
 	{"stock.adjust", 1, cmd_desk},
 	{"dispatch.confirm", 1, cmd_desk},
 	{"alerts.ack", 1, cmd_desk},
-	{"import.households", 1, NULL},
-	{"import.shelters", 1, NULL},
-	{"import.depots", 1, NULL},
-	{"import.stock", 1, NULL},
+	{"import.households", 1, cmd_import},
+	{"import.shelters", 1, cmd_import},
+	{"import.depots", 1, cmd_import},
+	{"import.stock", 1, cmd_import},
 };
 
 static int

@@ -1,7 +1,8 @@
 /*
  * desk.c - the desk's write commands that change the plan or the store
- * (docs/protocol.md 2.3 - 2.6): shelter.open/close/set_capacity, checkin,
- * checkout, stock.receive/adjust, dispatch.confirm, alerts.ack.
+ * (docs/protocol.md 2.3 - 2.6): shelter.open/close/set_capacity, checkin
+ * (walk-ins placed through the plan), checkout, transfer,
+ * stock.receive/adjust, dispatch.confirm, alerts.ack.
  *
  * Each runs as the decision-token holder inside the caller's transaction:
  * it validates everything first (a refusal changes nothing), journals the
@@ -267,9 +268,201 @@ assign_event(engine *E, int64_t aid, const char *status, const char *reason,
 			      "reason", reason, "operator", op));
 }
 
+/* The register's record of household id, or -1 (the register may grow
+ * at runtime: look it up each time). */
+static long
+household_index(const engine *E, int64_t id)
+{
+	for (size_t i = 0; i < E->nhh; i++)
+		if (E->hh[i].id == id)
+			return (long)i;
+	return -1;
+}
+
+static void
+household_to_alloc(const geo_household *g, struct alloc_household *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->x = g->x;
+	h->y = g->y;
+	h->id = g->id;
+	h->kelurahan = g->kel;
+	h->persons = g->members;
+	h->elderly = g->elderly;
+	h->under5 = g->under5;
+	h->disabled = g->disabled;
+	h->pregnant = g->pregnant;
+	h->flood_class = g->flood;
+	h->fire_class = g->fire;
+}
+
+/* Why the plan will not place household hh of incident inc in shelter k,
+ * as the desk should read it (protocol.md 2.4). */
 static int
-do_checkin(engine *E, json_t *args, const char *op, json_t **eff,
-	   desk_error *de)
+refuse_place(engine *E, desk_error *de, int why, int64_t hh, int64_t inc,
+             long k, const struct alloc_household *h, uint32_t free_places)
+{
+	const char *sh = k >= 0 ? E->sh[k].id : "?";
+
+	switch (why) {
+	case ALLOC_PLACE_NO_INCIDENT:
+		return refuse(de, "not_found", "args.incident",
+		              "no incident %lld in the plan (unknown, or an "
+		              "exercise); `poskoctl incident list` shows the "
+		              "ids",
+		              (long long)inc);
+	case ALLOC_PLACE_INCIDENT_CLOSED:
+		return refuse(de, "conflict", "args.incident",
+		              "incident %lld is closed: nobody is placed for "
+		              "it any more",
+		              (long long)inc);
+	case ALLOC_PLACE_NO_SHELTER:
+		return refuse(de, "not_found", "args.shelter",
+		              "no shelter %s; `poskoctl shelter list` shows "
+		              "the ids",
+		              sh);
+	case ALLOC_PLACE_SHELTER_CLOSED:
+		return refuse(de, "conflict", "args.shelter",
+		              "shelter %s is closed; open it first "
+		              "(`poskoctl shelter open`) or choose another",
+		              sh);
+	case ALLOC_PLACE_UNUSABLE:
+		return refuse(de, "conflict", "args.shelter",
+		              "shelter %s is not used for incident %lld: it "
+		              "lies in the incident's footprint or in a high "
+		              "zone of its hazard",
+		              sh, (long long)inc);
+	case ALLOC_PLACE_INACCESSIBLE:
+		return refuse(de, "conflict", "args.shelter",
+		              "household %lld has a member with a "
+		              "disability and shelter %s is not accessible",
+		              (long long)hh, sh);
+	case ALLOC_PLACE_FULL:
+		return refuse(de, "conflict", "args.shelter",
+		              "shelter %s has %u free places; household "
+		              "%lld is %u persons (never split)",
+		              sh, free_places, (long long)hh,
+		              (unsigned)h->persons);
+	case ALLOC_PLACE_ALREADY_THERE:
+		return refuse(de, "conflict", "args.shelter",
+		              "household %lld is already in shelter %s",
+		              (long long)hh, sh);
+	}
+	return refuse(de, "conflict", "args.shelter",
+	              "household %lld cannot be placed in shelter %s (%s)",
+	              (long long)hh, sh, alloc_place_refusal_name(why));
+}
+
+/*
+ * Place household hh of incident inc in shelter k through the plan
+ * (alloc_plan_place: a walk-in or a transfer), after the same checks the
+ * plan makes, so that a refusal names the field and changes nothing.
+ * replay: the journaled step again, no checks beyond the plan's own.
+ */
+static int
+place(engine *E, int64_t hh, int64_t inc, long k, int replay, int32_t today,
+      desk_error *de, char *err, size_t errlen)
+{
+	struct alloc_household h;
+	long at =
+	    alloc_plan_evacuee_find(&E->plan, (uint32_t)inc, (uint32_t)hh);
+	long r = household_index(E, hh);
+	uint32_t fr = 0;
+	int why;
+
+	if (at >= 0)
+		h = E->plan.evacuees[at].hh;
+	else if (r >= 0)
+		household_to_alloc(&E->hh[r], &h);
+	else if (replay) {
+		snprintf(err, errlen, "household %lld: not in the register",
+		         (long long)hh);
+		return -1;
+	} else
+		return refuse(de, "not_found", "args.household",
+		              "no household %lld in the register",
+		              (long long)hh);
+	if (!replay) {
+		why = alloc_plan_place_check(&E->plan, (uint32_t)inc, &h,
+		                             (uint32_t)k + 1, &fr);
+		if (why != ALLOC_PLACE_OK)
+			return refuse_place(E, de, why, hh, inc, k, &h, fr);
+	}
+	return alloc_plan_place(&E->plan, (uint32_t)inc, &h, (uint32_t)k + 1,
+	                        today, err, errlen)
+	           ? -1
+	           : 0;
+}
+
+/* Walk-in check-in (a household with no shelter): placed in the shelter
+ * it came to, for the incident named, then marked present by
+ * desk_checkin_present after the step's rows are written. */
+static int
+do_walkin(engine *E, json_t *args, int replay, int32_t today, json_t **eff,
+          int64_t *present, desk_error *de, char *err, size_t errlen)
+{
+	json_t *h = json_object_get(args, "household");
+	json_t *inc = json_object_get(args, "incident");
+	const char *sh = str_arg(args, "shelter");
+	long k, at;
+	int rc;
+
+	if (!json_is_integer(inc))
+		return refuse(de, "bad_argument", "args.incident",
+		              "household %lld has no shelter: a walk-in "
+		              "check-in needs the incident (and the shelter "
+		              "it came to)",
+		              (long long)json_integer_value(h));
+	if (sh == NULL)
+		return refuse(de, "bad_argument", "args.shelter",
+		              "household %lld has no shelter: a walk-in "
+		              "check-in needs the shelter it came to",
+		              (long long)json_integer_value(h));
+	k = engine_shelter_find(E, sh);
+	if (k < 0)
+		return refuse(de, "not_found", "args.shelter",
+		              "no shelter %s; `poskoctl shelter list` shows "
+		              "the ids",
+		              sh);
+	rc = place(E, json_integer_value(h), json_integer_value(inc), k, replay,
+	           today, de, err, errlen);
+	if (rc)
+		return rc;
+	at =
+	    alloc_plan_evacuee_find(&E->plan, (uint32_t)json_integer_value(inc),
+	                            (uint32_t)json_integer_value(h));
+	*present = at + 1; /* assignment id = evacuee index + 1 */
+	*eff = json_pack("{s:s,s:O,s:O,s:s,s:b}", "cmd", "checkin", "household",
+	                 h, "incident", inc, "shelter", sh, "walkin", 1);
+	return 0;
+}
+
+/* A walk-in's assignment (written by the step as registered) is present
+ * from now: the family is at the door. */
+static int
+checkin_present(engine *E, int64_t aid, const char *op)
+{
+	char now[32];
+	sqlite3_stmt *st = store_stmt(
+	    E->db, "UPDATE assignments SET status='present', since=?,"
+	           " checked_in=?, checked_out=NULL, released=NULL"
+	           " WHERE id=?");
+	if (st == NULL)
+		return -1;
+	store_now(now);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, aid);
+	if (sqlite3_step(st) != SQLITE_DONE ||
+	    sqlite3_changes(store_db(E->db)) != 1)
+		return -1;
+	return assign_event(E, aid, "present", "checkin", op);
+}
+
+static int
+do_checkin(engine *E, json_t *args, const char *op, int replay, int32_t today,
+           json_t **eff, int64_t *present, desk_error *de, char *err,
+           size_t errlen)
 {
 	json_t *h = json_object_get(args, "household");
 	const char *sh = str_arg(args, "shelter");
@@ -278,16 +471,19 @@ do_checkin(engine *E, json_t *args, const char *op, json_t **eff,
 	if (!json_is_integer(h))
 		return refuse(de, "bad_argument", "args.household",
 			      "give the household number");
+	if (replay)
+		/* only walk-ins are journaled with their step */
+		return json_is_true(json_object_get(args, "walkin"))
+			       ? do_walkin(E, args, 1, today, eff, present, de,
+					   err, errlen)
+			       : 0;
 	int f = find_assignment(E, json_integer_value(h), &aid, &inc, cur,
 				sizeof(cur), status, sizeof(status));
 	if (f < 0)
 		return -1;
 	if (f == 0)
-		return refuse(de, "conflict", "args.household",
-			      "household %lld has no shelter assigned; "
-			      "walk-in check-in is not supported by this "
-			      "poskod yet (the plan places families)",
-			      (long long)json_integer_value(h));
+		return do_walkin(E, args, 0, today, eff, present, de, err,
+				 errlen);
 	if (strcmp(status, "present") == 0)
 		return refuse(de, "conflict", "args.household",
 			      "household %lld is already checked in at %s",
@@ -348,6 +544,90 @@ do_checkout(engine *E, json_t *args, const char *op, int replay,
 	*eff = json_pack("{s:s,s:O,s:I}", "cmd", "checkout", "household", h,
 			 "incident", (json_int_t)inc);
 	return 0;
+}
+
+/* A placed family moves to another shelter (protocol.md 2.4). The plan
+ * moves it and its meals; its assignment keeps its status, gets the new
+ * shelter, and is published with reason transfer (the step's own writer
+ * would call it a re-home, so it is told the move is written). */
+static int
+do_transfer(engine *E, json_t *args, const char *op, int replay, int32_t today,
+            json_t **eff, desk_error *de, char *err, size_t errlen)
+{
+	json_t *h = json_object_get(args, "household");
+	const char *sh = str_arg(args, "shelter");
+	int64_t aid = 0, inc = 0;
+	char cur[64] = "", status[16] = "", now[32];
+	long k, at;
+
+	if (!json_is_integer(h))
+		return refuse(de, "bad_argument", "args.household",
+		              "give the household number");
+	if (sh == NULL)
+		return refuse(de, "bad_argument", "args.shelter",
+		              "give the shelter the family moves to, e.g. "
+		              "SH-0002");
+	if (replay) {
+		inc = json_integer_value(json_object_get(args, "incident"));
+	} else {
+		const char *reason = str_arg(args, "reason");
+		if (reason == NULL || !*reason)
+			return refuse(de, "bad_argument", "args.reason",
+			              "say why the family moves (reason)");
+		if (household_index(E, json_integer_value(h)) < 0)
+			return refuse(de, "not_found", "args.household",
+			              "no household %lld in the register",
+			              (long long)json_integer_value(h));
+		int f =
+		    find_assignment(E, json_integer_value(h), &aid, &inc, cur,
+		                    sizeof(cur), status, sizeof(status));
+		if (f < 0)
+			return -1;
+		if (f == 0)
+			return refuse(de, "conflict", "args.household",
+			              "household %lld is not in a shelter: "
+			              "only a registered or present family is "
+			              "transferred (a family without a shelter "
+			              "is checked in where it is)",
+			              (long long)json_integer_value(h));
+	}
+	k = engine_shelter_find(E, sh);
+	if (k < 0)
+		return refuse(de, "not_found", "args.shelter",
+		              "no shelter %s; `poskoctl shelter list` shows "
+		              "the ids",
+		              sh);
+	at = alloc_plan_evacuee_find(&E->plan, (uint32_t)inc,
+	                             (uint32_t)json_integer_value(h));
+	if (!replay && (at < 0 || at + 1 != aid)) {
+		/* the store and the plan disagree: change neither */
+		snprintf(err, errlen, "transfer: household %lld: assignment "
+		         "%lld is not the plan's",
+		         (long long)json_integer_value(h), (long long)aid);
+		return -1;
+	}
+	int rc = place(E, json_integer_value(h), inc, k, replay, today, de, err,
+	               errlen);
+	if (rc)
+		return rc;
+	*eff = json_pack("{s:s,s:O,s:I,s:s}", "cmd", "transfer", "household", h,
+	                 "incident", (json_int_t)inc, "shelter", sh);
+	if (replay)
+		return 0;
+	if ((size_t)at < E->ev_cap) {
+		E->ev_status[at] = ALLOC_ST_PLACED;
+		E->ev_shelter[at] = (uint32_t)k + 1;
+	}
+	sqlite3_stmt *st = store_stmt(
+	    E->db, "UPDATE assignments SET shelter=?, since=? WHERE id=?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, E->sh[k].id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store_now(now), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, aid);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	return assign_event(E, aid, status, "transfer", op);
 }
 
 /* ---- stock ----------------------------------------------------------------- */
@@ -689,24 +969,33 @@ desk_is_step(const char *cmd)
 {
 	static const char *const steps[] = {
 		"shelter.open", "shelter.close", "shelter.set_capacity",
-		"checkin",      "checkout",      "stock.receive",
-		"stock.adjust", "dispatch.confirm", "alerts.ack"};
+		"checkin",      "checkout",      "transfer",
+		"stock.receive", "stock.adjust", "dispatch.confirm",
+		"alerts.ack"};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (strcmp(cmd, steps[i]) == 0)
 			return 1;
 	return 0;
 }
 
+/* present: set to a walk-in's assignment id, marked present after the
+ * step's rows are written. */
 static int
 apply(engine *E, const char *cmd, json_t *args, const char *op, int replay,
-      int32_t today, json_t **eff, desk_error *de, char *err, size_t errlen)
+      int32_t today, json_t **eff, int64_t *present, desk_error *de,
+      char *err, size_t errlen)
 {
 	*eff = NULL;
+	*present = 0;
 	if (strncmp(cmd, "shelter.", 8) == 0)
 		return do_shelter(E, cmd, args, replay, today, eff, de, err,
 				  errlen);
 	if (strcmp(cmd, "checkin") == 0)
-		return replay ? 0 : do_checkin(E, args, op, eff, de);
+		return do_checkin(E, args, op, replay, today, eff, present, de,
+				  err, errlen);
+	if (strcmp(cmd, "transfer") == 0)
+		return do_transfer(E, args, op, replay, today, eff, de, err,
+				   errlen);
 	if (strcmp(cmd, "checkout") == 0)
 		return do_checkout(E, args, op, replay, today, eff, de, err,
 				   errlen);
@@ -732,17 +1021,20 @@ desk_run(engine *E, const char *cmd, json_t *args, const char *op,
 	int32_t today = engine_day((int64_t)time(NULL));
 	uint32_t rev0 = E->plan.rev;
 	json_t *eff = NULL;
+	int64_t present = 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(de, 0, sizeof(*de));
-	rc = apply(E, cmd, args, op, 0, today, &eff, de, err, errlen);
+	rc = apply(E, cmd, args, op, 0, today, &eff, &present, de, err,
+		   errlen);
 	if (rc)
 		goto out;
 	if (eff)
 		json_object_set_new(eff, "today", json_integer(today));
 	if (journal(E, cmd, op, raw, rawlen, eff, today) ||
-	    (E->plan.rev != rev0 && after_step(E, rev0, op, today, res)))
+	    (E->plan.rev != rev0 && after_step(E, rev0, op, today, res)) ||
+	    (present && checkin_present(E, present, op)))
 		rc = -1;
 out:
 	if (rc < 0 && err[0] == '\0')
@@ -757,12 +1049,14 @@ desk_replay(engine *E, const char *cmd, const char *effective, int32_t today,
 {
 	json_t *args = json_loads(effective, 0, NULL), *eff = NULL;
 	desk_error de;
+	int64_t present;
 	int rc;
 	if (args == NULL) {
 		snprintf(err, errlen, "journal: %s: not JSON", cmd);
 		return -1;
 	}
-	rc = apply(E, cmd, args, NULL, 1, today, &eff, &de, err, errlen);
+	rc = apply(E, cmd, args, NULL, 1, today, &eff, &present, &de, err,
+		   errlen);
 	if (rc > 0) {
 		snprintf(err, errlen, "%s", de.message);
 		rc = -1;

@@ -10,6 +10,7 @@
 
 #include "daemon/desk.h"
 #include "daemon/engine_int.h"
+#include "daemon/import.h"
 #include "daemon/log.h"
 
 #define WIB_OFFSET_S (7 * 3600)
@@ -28,6 +29,209 @@ engine_shelter_find(const engine *E, const char *id)
 		if (strcmp(E->sh[i].id, id) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* ---- reference data grown at runtime (import.c) -------------------------- */
+
+long
+engine_depot_find(const engine *E, const char *id)
+{
+	for (size_t i = 0; i < E->ndep; i++)
+		if (strcmp(E->dep[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Fibonacci hashing of a household id into a power-of-two table. */
+static size_t
+hmap_slot(uint32_t id, size_t cap)
+{
+	return (size_t)(((uint64_t)id * 11400714819323198485ull) >> 32) &
+	       (cap - 1);
+}
+
+static void
+hmap_put(engine *E, size_t k)
+{
+	size_t i = hmap_slot(E->hh[k].id, E->hmap_cap);
+	while (E->hmap[i]) {
+		if (E->hh[E->hmap[i] - 1].id == E->hh[k].id)
+			return; /* the first of duplicate ids wins */
+		i = (i + 1) & (E->hmap_cap - 1);
+	}
+	E->hmap[i] = (uint32_t)k + 1;
+}
+
+/* Room for n households at a load factor of at most 1/2. */
+static int
+hmap_reserve(engine *E, size_t n)
+{
+	size_t cap = E->hmap_cap ? E->hmap_cap : 1024;
+	if (E->hmap && n * 2 <= E->hmap_cap)
+		return 0;
+	while (cap < n * 2)
+		cap *= 2;
+	uint32_t *m = calloc(cap, sizeof(*m));
+	if (m == NULL)
+		return -1;
+	free(E->hmap);
+	E->hmap = m;
+	E->hmap_cap = cap;
+	for (size_t k = 0; k < E->nhh; k++)
+		hmap_put(E, k);
+	return 0;
+}
+
+long
+engine_household_find(engine *E, uint32_t id)
+{
+	if (hmap_reserve(E, E->nhh))
+		return -2;
+	for (size_t i = hmap_slot(id, E->hmap_cap); E->hmap[i];
+	     i = (i + 1) & (E->hmap_cap - 1))
+		if (E->hh[E->hmap[i] - 1].id == id)
+			return (long)E->hmap[i] - 1;
+	return -1;
+}
+
+int
+engine_households_add(engine *E, const geo_household *h, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (E->nhh + n >= UINT32_MAX || hmap_reserve(E, E->nhh + n))
+		return -1;
+	geo_household *a = E->hh;
+	if (E->nhh + n > E->hh_cap) {
+		/* geometric: a register imported (or replayed) in thousands
+		 * of batches is not copied once per batch */
+		size_t cap = E->nhh + E->nhh / 2 + n;
+		a = realloc(E->hh, cap * sizeof(*a));
+		if (a == NULL)
+			return -1;
+		E->hh = a;
+		E->hh_cap = cap;
+	}
+	memcpy(a + E->nhh, h, n * sizeof(*a));
+	for (size_t k = E->nhh; k < E->nhh + n; k++) {
+		a[k].flood = (uint8_t)geo_zoneset_class_at(E->zones, GEO_FLOOD,
+							   a[k].x, a[k].y);
+		a[k].fire = (uint8_t)geo_zoneset_class_at(E->zones, GEO_FIRE,
+							  a[k].x, a[k].y);
+	}
+	if (E->kel)
+		geo_areaset_assign_kelurahan(E->kel, a + E->nhh, n, 0);
+	E->nhh += n;
+	for (size_t k = E->nhh - n; k < E->nhh; k++)
+		hmap_put(E, k);
+	/* the index still points at the old array: never query it before
+	 * engine_hindex_refresh */
+	E->hix_stale = 1;
+	return 0;
+}
+
+void
+engine_household_moved(engine *E, size_t k)
+{
+	geo_household *h = &E->hh[k];
+	h->flood = (uint8_t)geo_zoneset_class_at(E->zones, GEO_FLOOD, h->x,
+						 h->y);
+	h->fire = (uint8_t)geo_zoneset_class_at(E->zones, GEO_FIRE, h->x, h->y);
+	E->hix_stale = 1;
+}
+
+int
+engine_hindex_refresh(engine *E, char *err, size_t errlen)
+{
+	geo_hindex *ix = NULL;
+	if (!E->hix_stale && E->hix)
+		return 0;
+	if (geo_hindex_build(E->hh, E->nhh, 0, &ix, err, errlen))
+		return -1;
+	geo_hindex_free(E->hix);
+	E->hix = ix;
+	E->hix_stale = 0;
+	return 0;
+}
+
+long
+engine_shelter_add(engine *E, const geo_shelter *s)
+{
+	size_t n = E->nsh + 1;
+	geo_shelter *a = realloc(E->sh, n * sizeof(*a));
+	if (a == NULL)
+		return -1;
+	E->sh = a;
+	/* the per-shelter state arrays were allocated with one spare */
+	uint8_t *lv = realloc(E->sh_level, n + 1);
+	if (lv == NULL)
+		return -1;
+	E->sh_level = lv;
+	int64_t *al = realloc(E->sh_alert, (n + 1) * sizeof(*al));
+	if (al == NULL)
+		return -1;
+	E->sh_alert = al;
+	uint8_t *cl = realloc(E->sh_closed, n + 1);
+	if (cl == NULL)
+		return -1;
+	E->sh_closed = cl;
+	a[E->nsh] = *s;
+	lv[E->nsh] = lv[n] = 0;
+	al[E->nsh] = al[n] = 0;
+	cl[E->nsh] = cl[n] = 0;
+	return (long)E->nsh++;
+}
+
+long
+engine_depot_add(engine *E, const geo_depot *d)
+{
+	geo_depot *a = realloc(E->dep, (E->ndep + 1) * sizeof(*a));
+	if (a == NULL)
+		return -1;
+	E->dep = a;
+	a[E->ndep] = *d;
+	return (long)E->ndep++;
+}
+
+static void params_from_config(const posko_config *c, struct alloc_params *p);
+
+int
+engine_plan_restart(engine *E, char *err, size_t errlen)
+{
+	struct alloc_params p;
+	struct alloc_plan pl;
+	struct alloc_shelter *ash = calloc(E->nsh + 1, sizeof(*ash));
+	struct alloc_depot *adep = calloc(E->ndep + 1, sizeof(*adep));
+	int rc = -1;
+
+	if (E->plan.nincidents) {
+		snprintf(err, errlen, "the plan has incidents");
+		goto out;
+	}
+	if (!ash || !adep) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < E->nsh; i++)
+		fill_alloc_shelter(E, i, &ash[i]);
+	for (size_t i = 0; i < E->ndep; i++) {
+		adep[i].x = E->dep[i].x;
+		adep[i].y = E->dep[i].y;
+		adep[i].id = (uint32_t)i + 1;
+	}
+	params_from_config(E->cfg, &p);
+	if (alloc_plan_init(&pl, &p, ash, E->nsh, adep, E->ndep, &E->ledger,
+			    err, errlen))
+		goto out;
+	if (E->plan_ok)
+		alloc_plan_free(&E->plan);
+	E->plan = pl;
+	E->plan_ok = 1;
+	rc = 0;
+out:
+	free(ash);
+	free(adep);
+	return rc;
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -167,6 +371,45 @@ fail:
 	return -1;
 }
 
+/* Depots of the store that the [data] depot file does not name, in the
+ * order they were first stored (index + 1 is the alloc depot id). */
+static int
+load_store_depots(engine *E, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT id, name, lon, lat, kel, city FROM depots"
+		       " ORDER BY rowid");
+	int rc = 0;
+	if (st == NULL) {
+		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
+		return -1;
+	}
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		geo_depot d;
+		memset(&d, 0, sizeof(d));
+		snprintf(d.id, sizeof(d.id), "%s", sqlite3_column_text(st, 0));
+		if (engine_depot_find(E, d.id) >= 0)
+			continue;
+		snprintf(d.name, sizeof(d.name), "%s",
+			 sqlite3_column_text(st, 1));
+		if (geo_to_metric(E->gctx, sqlite3_column_double(st, 2),
+				  sqlite3_column_double(st, 3), &d.x, &d.y)) {
+			log_warnx("data: depot %s in the store has no usable "
+				  "place; left out",
+				  d.id);
+			continue;
+		}
+		d.kel = (uint32_t)sqlite3_column_int64(st, 4);
+		d.city = (uint32_t)sqlite3_column_int64(st, 5);
+		if (engine_depot_add(E, &d) < 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* The flood and fire zones named by cfg, as one zoneset. */
 static int
 load_zones(engine *E, const posko_config *cfg, geo_zoneset **out, char *err,
@@ -209,12 +452,14 @@ engine_reload_zones(engine *E, const posko_config *cfg, char *err,
 		    size_t errlen)
 {
 	geo_zoneset *zs = NULL;
-	if (load_zones(E, cfg, &zs, err, errlen))
+	if (engine_hindex_refresh(E, err, errlen) ||
+	    load_zones(E, cfg, &zs, err, errlen))
 		return -1;
 	/* Swap, then the exposure of every household from the new zones:
 	 * the caller holds the decision token, nothing else reads them. */
 	geo_zoneset_free(E->zones);
 	E->zones = zs;
+	E->nsh_zclass = 0; /* the shelters' classes are the old zones' */
 	geo_hindex_exposure(E->hix, E->zones, E->hh);
 	return 0;
 }
@@ -253,6 +498,12 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 			goto fail;
 		log_diag("data", &d);
 	}
+	/* depots imported over the control socket (import.c), and the
+	 * whole register when no depot file is named: known to the plan from
+	 * its start, so their stock can be planned (the plan cannot learn a
+	 * depot later) */
+	if (load_store_depots(E, err, errlen))
+		goto fail;
 	if (cfg->data.stock && E->ndep) {
 		if (geo_lots_read_csv(cfg->data.stock, E->dep, E->ndep,
 				      &E->lots, &E->nlots, &d, err, errlen))
@@ -360,6 +611,7 @@ engine_free(engine *E)
 	geo_zoneset_free(E->zones);
 	geo_areaset_free(E->kel);
 	geo_areaset_free(E->rw);
+	free(E->hmap);
 	free(E->hh);
 	free(E->sh);
 	free(E->dep);
@@ -370,6 +622,7 @@ engine_free(engine *E)
 	free(E->sh_level);
 	free(E->sh_alert);
 	free(E->sh_closed);
+	free(E->sh_zclass);
 	geo_ctx_free(E->gctx);
 	memset(E, 0, sizeof(*E));
 }
@@ -453,6 +706,30 @@ build_footprint(engine *E, const report_footprint *f, geo_footprint **out,
 	return geo_seterr(err, errlen, GEO_EINVAL, "no footprint");
 }
 
+/* The flood and fire class at every shelter, computed once per zone set
+ * (a point-in-zone lookup per shelter on every report was a tenth of a
+ * small report's decision, issue 5). */
+static int
+shelter_classes(engine *E)
+{
+	if (E->nsh_zclass == E->nsh && E->sh_zclass)
+		return 0;
+	uint8_t *c = realloc(E->sh_zclass, 2 * (E->nsh + 1));
+	if (c == NULL)
+		return -1;
+	E->sh_zclass = c;
+	if (E->nsh_zclass > E->nsh)
+		E->nsh_zclass = 0;
+	for (size_t i = E->nsh_zclass; i < E->nsh; i++) {
+		c[2 * i] = (uint8_t)geo_zoneset_class_at(
+			E->zones, GEO_FLOOD, E->sh[i].x, E->sh[i].y);
+		c[2 * i + 1] = (uint8_t)geo_zoneset_class_at(
+			E->zones, GEO_FIRE, E->sh[i].x, E->sh[i].y);
+	}
+	E->nsh_zclass = E->nsh;
+	return 0;
+}
+
 /* Affected households and the shelters the incident must not use. */
 static int
 affected(engine *E, const posko_report *r, struct alloc_household **hh_out,
@@ -468,7 +745,8 @@ affected(engine *E, const posko_report *r, struct alloc_household **hh_out,
 	*hh_out = NULL;
 	*unusable = NULL;
 	*n_out = *nunusable = 0;
-	if (build_footprint(E, &r->footprint, &fp, err, errlen))
+	if (engine_hindex_refresh(E, err, errlen) ||
+	    build_footprint(E, &r->footprint, &fp, err, errlen))
 		return -1;
 	if (geo_footprint_households(fp, E->hix, &idx, &n)) {
 		geo_footprint_free(fp);
@@ -497,14 +775,20 @@ affected(engine *E, const posko_report *r, struct alloc_household **hh_out,
 		hh[i].fire_class = g->fire;
 	}
 	hazard = alloc_policy_hazard(&E->plan.params.policy, (int)r->type);
+	if (hazard != ALLOC_HAZARD_NONE && shelter_classes(E)) {
+		free(hh);
+		free(*unusable);
+		*unusable = NULL;
+		free(idx);
+		geo_footprint_free(fp);
+		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < E->nsh; i++) {
 		geo_class c = GEO_NONE;
 		if (hazard == ALLOC_HAZARD_FLOOD)
-			c = geo_zoneset_class_at(E->zones, GEO_FLOOD,
-						 E->sh[i].x, E->sh[i].y);
+			c = (geo_class)E->sh_zclass[2 * i];
 		else if (hazard == ALLOC_HAZARD_FIRE)
-			c = geo_zoneset_class_at(E->zones, GEO_FIRE,
-						 E->sh[i].x, E->sh[i].y);
+			c = (geo_class)E->sh_zclass[2 * i + 1];
 		if (c == GEO_HIGH ||
 		    geo_footprint_contains(fp, E->sh[i].x, E->sh[i].y))
 			(*unusable)[(*nunusable)++] = (uint32_t)i + 1;
@@ -514,6 +798,55 @@ affected(engine *E, const posko_report *r, struct alloc_household **hh_out,
 	*hh_out = hh;
 	*n_out = n;
 	return 0;
+}
+
+int
+engine_shelter_unusable(engine *E, size_t k, uint32_t inc, char *err,
+			size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT report FROM incidents WHERE id=?");
+	json_t *o = NULL;
+	geo_footprint *fp = NULL;
+	ingest_msg m;
+	ingest_error ie;
+	int rc = -1, parsed = 0;
+
+	if (st == NULL) {
+		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, inc);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+			       NULL);
+	sqlite3_reset(st);
+	if (o == NULL || ingest_parse_object(o, "", &m, &ie)) {
+		snprintf(err, errlen, "incident %u: its report is not readable",
+			 inc);
+		goto out;
+	}
+	parsed = 1;
+	if (build_footprint(E, &m.rep.footprint, &fp, err, errlen))
+		goto out;
+	/* as affected() decides for the shelters held when it opened */
+	int hazard = alloc_policy_hazard(&E->plan.params.policy,
+					 (int)m.rep.type);
+	geo_class c = GEO_NONE;
+	if (hazard == ALLOC_HAZARD_FLOOD)
+		c = geo_zoneset_class_at(E->zones, GEO_FLOOD, E->sh[k].x,
+					 E->sh[k].y);
+	else if (hazard == ALLOC_HAZARD_FIRE)
+		c = geo_zoneset_class_at(E->zones, GEO_FIRE, E->sh[k].x,
+					 E->sh[k].y);
+	rc = c == GEO_HIGH || geo_footprint_contains(fp, E->sh[k].x,
+						     E->sh[k].y);
+out:
+	geo_footprint_free(fp);
+	if (parsed)
+		ingest_msg_clear(&m);
+	json_decref(o);
+	return rc;
 }
 
 /* Make room in the per-evacuee shadow arrays. */
@@ -564,6 +897,136 @@ emit(engine *E, const char *topic, json_t *body)
 	id = store_outbox_add(E->db, topic, s);
 	free(s);
 	return id > 0 ? 0 : -1;
+}
+
+/*
+ * Hot event bodies (assign.household, dispatch.*, unplaced.household:
+ * thousands per incident) written straight into one reused buffer instead
+ * of json_pack + json_dumps (a malloc per value and per key; a third of a
+ * decision in the issue 5 profile). The text is what jansson's
+ * JSON_COMPACT dump of the same json_pack gives: keys in that order, no
+ * spaces, strings escaped as jansson escapes them.
+ */
+typedef struct jbuf {
+	char *p;
+	size_t n, cap;
+	int oom;
+} jbuf;
+
+static void
+jb_put(jbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 512;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+#define JB_LIT(b, lit) jb_put((b), (lit), sizeof(lit) - 1)
+
+static void
+jb_int(jbuf *b, int64_t v)
+{
+	char t[24], *p = t + sizeof(t);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	/* digits from the right (snprintf was a tenth of these events) */
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	jb_put(b, p, (size_t)(t + sizeof(t) - p));
+}
+
+/* A JSON string, escaped like jansson's dump (no ensure_ascii). */
+static void
+jb_str(jbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+
+	JB_LIT(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7];
+		size_t n = 2;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jb_put(b, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		jb_put(b, esc, n);
+	}
+	jb_put(b, run, (size_t)(s - run));
+	JB_LIT(b, "\"");
+}
+
+/* ,"key": (key a literal without characters to escape) */
+static void
+jb_key(jbuf *b, const char *key)
+{
+	if (b->n && b->p[b->n - 1] != '{')
+		JB_LIT(b, ",");
+	JB_LIT(b, "\"");
+	jb_put(b, key, strlen(key));
+	JB_LIT(b, "\":");
+}
+
+static void
+jb_kint(jbuf *b, const char *key, int64_t v)
+{
+	jb_key(b, key);
+	jb_int(b, v);
+}
+
+static void
+jb_kstr(jbuf *b, const char *key, const char *v)
+{
+	jb_key(b, key);
+	if (v)
+		jb_str(b, v);
+	else
+		JB_LIT(b, "null");
+}
+
+/* Add the body in b (one object) to the outbox. 0 or -1. */
+static int
+emit_jb(engine *E, const char *topic, jbuf *b)
+{
+	if (b->oom) {
+		log_warnx("event %s: out of memory", topic);
+		return -1;
+	}
+	return store_outbox_addn(E->db, topic, b->p, b->n) > 0 ? 0 : -1;
 }
 
 static char *
@@ -819,7 +1282,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 {
 	struct alloc_plan *pl = &E->plan;
 	char now[32], day[ALLOC_DAY_BUFLEN];
-	json_t *op = operator_ ? json_string(operator_) : json_null();
+	jbuf b = {0};
 
 	uint32_t *ch[ALLOC_CHG_KINDS] = {NULL};
 	size_t nch[ALLOC_CHG_KINDS] = {0};
@@ -889,19 +1352,22 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 					  -1, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				goto fail;
-			if (emit(E, "unplaced.household",
-				 json_pack("{s:i,s:I,s:i,s:s,s:s}", "incident",
-					   (int)e->incident, "household",
-					   (json_int_t)e->hh.id, "persons",
-					   (int)e->hh.persons, "class",
-					   geo_class_name(e->hh.flood_class >
-								  e->hh.fire_class
-							  ? e->hh.flood_class
-							  : e->hh.fire_class),
-					   "reason",
-					   e->reason == ALLOC_NO_ACCESSIBLE
-						   ? "no_accessible_shelter"
-						   : "no_capacity")))
+			b.n = 0;
+			JB_LIT(&b, "{");
+			jb_kint(&b, "incident", (int)e->incident);
+			jb_kint(&b, "household", e->hh.id);
+			jb_kint(&b, "persons", (int)e->hh.persons);
+			jb_kstr(&b, "class",
+				geo_class_name(e->hh.flood_class >
+							       e->hh.fire_class
+						       ? e->hh.flood_class
+						       : e->hh.fire_class));
+			jb_kstr(&b, "reason",
+				e->reason == ALLOC_NO_ACCESSIBLE
+					? "no_accessible_shelter"
+					: "no_capacity");
+			JB_LIT(&b, "}");
+			if (emit_jb(E, "unplaced.household", &b))
 				goto fail;
 		}
 		if (status == NULL)
@@ -932,31 +1398,40 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
-		sqlite3_stmt *del = store_stmt(
-			E->db,
-			"DELETE FROM unplaced WHERE incident=? AND household=?");
-		if (del == NULL)
-			goto fail;
-		sqlite3_bind_int64(del, 1, e->incident);
-		sqlite3_bind_int64(del, 2, e->hh.id);
-		sqlite3_step(del);
-		if (emit(E, "assign.household",
-			 json_pack("{s:i,s:I,s:s,s:i,s:{s:i,s:i,s:i,s:i},s:s,"
-				   "s:s,s:s,s:O}",
-				   "incident", (int)e->incident, "household",
-				   (json_int_t)e->hh.id, "shelter",
-				   shelter_name(E, shid), "persons",
-				   (int)e->hh.persons, "vulnerable", "elderly",
-				   (int)e->hh.elderly, "under5",
-				   (int)e->hh.under5, "disabled",
-				   (int)e->hh.disabled, "pregnant",
-				   (int)e->hh.pregnant, "class",
-				   geo_class_name(e->hh.flood_class >
-							  e->hh.fire_class
-						  ? e->hh.flood_class
-						  : e->hh.fire_class),
-				   "status", status, "reason", reason,
-				   "operator", op)))
+		/* a new incident's families were never unplaced in it: no
+		 * row to delete (a thousand lookups saved per incident) */
+		if (!tail_only) {
+			sqlite3_stmt *del = store_stmt(
+				E->db, "DELETE FROM unplaced WHERE incident=?"
+				       " AND household=?");
+			if (del == NULL)
+				goto fail;
+			sqlite3_bind_int64(del, 1, e->incident);
+			sqlite3_bind_int64(del, 2, e->hh.id);
+			sqlite3_step(del);
+		}
+		b.n = 0;
+		JB_LIT(&b, "{");
+		jb_kint(&b, "incident", (int)e->incident);
+		jb_kint(&b, "household", e->hh.id);
+		jb_kstr(&b, "shelter", shelter_name(E, shid));
+		jb_kint(&b, "persons", (int)e->hh.persons);
+		jb_key(&b, "vulnerable");
+		JB_LIT(&b, "{");
+		jb_kint(&b, "elderly", (int)e->hh.elderly);
+		jb_kint(&b, "under5", (int)e->hh.under5);
+		jb_kint(&b, "disabled", (int)e->hh.disabled);
+		jb_kint(&b, "pregnant", (int)e->hh.pregnant);
+		JB_LIT(&b, "}");
+		jb_kstr(&b, "class",
+			geo_class_name(e->hh.flood_class > e->hh.fire_class
+					       ? e->hh.flood_class
+					       : e->hh.fire_class));
+		jb_kstr(&b, "status", status);
+		jb_kstr(&b, "reason", reason);
+		jb_kstr(&b, "operator", operator_);
+		JB_LIT(&b, "}");
+		if (emit_jb(E, "assign.household", &b))
 			goto fail;
 	}
 	for (size_t k = 0; k < nch[ALLOC_CHG_DISPATCH]; k++) {
@@ -997,26 +1472,25 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 					  SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
-		json_t *b;
-		if (meal)
-			b = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:I,s:s,s:O}",
-				      "dispatch", (json_int_t)i + 1, "incident",
-				      (int)d->incident, "shelter",
-				      shelter_name(E, d->shelter), "depot", dep,
-				      "lot", lot, "date", day, "meals",
-				      (json_int_t)d->qty, "status", st_name,
-				      "operator", op);
-		else
-			b = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:s,"
-				      "s:O}",
-				      "dispatch", (json_int_t)i + 1, "incident",
-				      (int)d->incident, "shelter",
-				      shelter_name(E, d->shelter), "depot", dep,
-				      "lot", lot, "date", day, "item",
-				      alloc_item_name(d->item), "qty",
-				      (json_int_t)d->qty, "status", st_name,
-				      "operator", op);
-		if (emit(E, meal ? "dispatch.meals" : "dispatch.sandang", b))
+		b.n = 0;
+		JB_LIT(&b, "{");
+		jb_kint(&b, "dispatch", (int64_t)i + 1);
+		jb_kint(&b, "incident", (int)d->incident);
+		jb_kstr(&b, "shelter", shelter_name(E, d->shelter));
+		jb_kstr(&b, "depot", dep);
+		jb_kstr(&b, "lot", lot);
+		jb_kstr(&b, "date", day);
+		if (meal) {
+			jb_kint(&b, "meals", d->qty);
+		} else {
+			jb_kstr(&b, "item", alloc_item_name(d->item));
+			jb_kint(&b, "qty", d->qty);
+		}
+		jb_kstr(&b, "status", st_name);
+		jb_kstr(&b, "operator", operator_);
+		JB_LIT(&b, "}");
+		if (emit_jb(E, meal ? "dispatch.meals" : "dispatch.sandang",
+			    &b))
 			goto fail;
 		(*ndisp)++;
 	}
@@ -1047,13 +1521,13 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 	/* consumed: the next steps log afresh (whatever is logged before the
 	 * next caller takes its rev0 is filtered by rev) */
 	alloc_plan_changes_clear(pl);
-	json_decref(op);
+	free(b.p);
 	return 0;
 fail:
 	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
 		free(ch[k]);
 	alloc_plan_changes_clear(pl);
-	json_decref(op);
+	free(b.p);
 	return -1;
 }
 
@@ -1182,6 +1656,44 @@ meal_live_update(engine *E)
 	return 0;
 }
 
+struct open_alert_row {
+	int64_t id;
+	char subject[96];
+};
+
+/* The open alert.depot alerts (a handful: one per depot at most). */
+static int
+open_depot_alerts(engine *E, struct open_alert_row **out, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "SELECT id, subject FROM alerts WHERE"
+		       " topic='alert.depot' AND state != 'cleared'");
+	struct open_alert_row *v = NULL;
+	size_t nv = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct open_alert_row *y = realloc(v, (nv + 1) * sizeof(*v));
+		if (y == NULL) {
+			sqlite3_reset(st);
+			free(v);
+			return -1;
+		}
+		v = y;
+		v[nv].id = sqlite3_column_int64(st, 0);
+		snprintf(v[nv].subject, sizeof(v[nv].subject), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		nv++;
+	}
+	sqlite3_reset(st);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
 /*
  * Depot alerts after a step whose day is `today`:
  *  - alert.depot (meal_cover): meals not yet reserved in a depot against
@@ -1198,6 +1710,9 @@ supply_alerts(engine *E, int32_t today)
 	const struct alloc_plan *pl = &E->plan;
 	double th = E->cfg->alerts.depot_cover_days;
 	int64_t *best = calloc(E->ndep + 1, sizeof(int64_t));
+	int64_t *avail = NULL;
+	struct open_alert_row *dopen = NULL;
+	size_t ndopen = 0;
 	int rc = 0;
 
 	if (!best || meal_live_update(E)) {
@@ -1241,26 +1756,48 @@ supply_alerts(engine *E, int32_t today)
 					best[k] = t[k * span + j];
 		free(t);
 	}
+	/* Every depot at once, on every report: the meals available (what
+	 * alloc_ledger_available sums, in one pass over the ledger) and the
+	 * open alerts (one query, not one per depot); the event is built
+	 * only when an alert changes (issue 5: this loop was a sixth of a
+	 * small report's decision). */
+	avail = calloc(E->ndep + 1, sizeof(int64_t));
+	if (avail == NULL) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t j = 0; j < E->ledger.n; j++) {
+		const struct alloc_lot *l = &E->ledger.lots[j];
+		if (l->item == ALLOC_ITEM_MEAL && l->expires >= today &&
+		    l->depot >= 1 && l->depot <= E->ndep)
+			avail[l->depot - 1] += l->qty - l->reserved;
+	}
+	if (open_depot_alerts(E, &dopen, &ndopen)) {
+		rc = -1;
+		goto out;
+	}
 	for (size_t k = 0; k < E->ndep && rc == 0; k++) {
-		int64_t avail = alloc_ledger_available(
-			&E->ledger, (uint32_t)k + 1, ALLOC_ITEM_MEAL, today);
-		double cover = best[k] > 0 ? (double)avail / best[k] : 1e9;
-		int64_t open = open_alert(E, "alert.depot", E->dep[k].id);
+		double cover =
+			best[k] > 0 ? (double)avail[k] / best[k] : 1e9;
+		int64_t open = 0;
+		for (size_t j = 0; j < ndopen && open == 0; j++)
+			if (strcmp(dopen[j].subject, E->dep[k].id) == 0)
+				open = dopen[j].id;
+		int raise = open == 0 && best[k] > 0 && cover < th;
+		int clear = open > 0 && (best[k] == 0 || cover >= th + 0.5);
+		if (!raise && !clear)
+			continue;
 		json_t *d = json_pack(
 			"{s:s,s:I,s:I,s:f,s:f}", "depot", E->dep[k].id,
-			"available", (json_int_t)avail, "per_day",
+			"available", (json_int_t)avail[k], "per_day",
 			(json_int_t)best[k], "days_of_cover",
 			best[k] > 0 ? round(cover * 10) / 10 : 0.0,
 			"threshold_days", th);
-		if (open < 0)
-			rc = -1;
-		else if (open == 0 && best[k] > 0 && cover < th)
+		if (raise)
 			rc = alert_raise(E, "alert.depot", "meal_cover",
 					 E->dep[k].id, "warn", d) < 0;
-		else if (open > 0 && (best[k] == 0 || cover >= th + 0.5))
-			rc = alert_clear(E, open, "alert.depot", d);
 		else
-			json_decref(d);
+			rc = alert_clear(E, open, "alert.depot", d);
 	}
 	if (rc)
 		goto out;
@@ -1349,6 +1886,8 @@ supply_alerts(engine *E, int32_t today)
 	}
 out:
 	free(best);
+	free(avail);
+	free(dopen);
 	return rc;
 }
 
@@ -1771,7 +2310,7 @@ engine_replay(engine *E, char *err, size_t errlen)
 	sqlite3_stmt *st = store_stmt(
 		E->db, "SELECT action, incident, effective, today FROM journal"
 		       " WHERE effective IS NOT NULL ORDER BY id");
-	long n = 0;
+	long n = 0, nimport = 0;
 	if (st == NULL) {
 		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
 		return -1;
@@ -1784,6 +2323,15 @@ engine_replay(engine *E, char *err, size_t errlen)
 		char e2[256] = "";
 		if (effs == NULL)
 			continue;
+		if (strncmp(action, "import.", 7) == 0) {
+			/* reference data imported (import.c) */
+			if (import_replay(E, action, effs, today, e2,
+					  sizeof(e2)))
+				log_warnx("replay: %s: %s", action, e2);
+			n++;
+			nimport++;
+			continue;
+		}
 		if (strcmp(action, "open") && strcmp(action, "update") &&
 		    strcmp(action, "cancel")) {
 			/* a desk command (desk.c) */
@@ -1822,6 +2370,14 @@ engine_replay(engine *E, char *err, size_t errlen)
 		n++;
 	}
 	sqlite3_reset(st);
+	/* the reference data as the replayed imports left it (import.c):
+	 * the store's rows of the [data] files were written before them */
+	if (nimport)
+		log_info("data with %ld imported batches: %zu households, %zu "
+			 "shelters, %zu depots, %zu lots",
+			 nimport, E->nhh, E->nsh, E->ndep, E->nlots);
+	if (mirror_reference(E))
+		log_warnx("replay: reference data: %s", store_errmsg(E->db));
 	/* shelters as the replayed desk steps left them */
 	if (store_begin(E->db) == 0) {
 		if (desk_sync_shelters(E) || store_commit(E->db)) {

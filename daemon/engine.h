@@ -60,6 +60,20 @@ typedef struct engine {
 	uint8_t *sh_level; /* per shelter: 0 none, 1 warn, 2 critical, 3 full */
 	int64_t *sh_alert; /* per shelter: open alert id or 0 */
 	uint8_t *sh_closed;
+	/* per shelter: the zone class at it, flood [2i] and fire [2i + 1],
+	 * for shelters [0, nsh_zclass) (engine.c affected(); emptied when
+	 * the zones are reloaded, completed when shelters are appended) */
+	uint8_t *sh_zclass;
+	size_t nsh_zclass;
+
+	/* reference data grown at runtime (import.c; token holder only):
+	 * household id -> index + 1 (open addressing, 0 empty, built on
+	 * first use), and whether hix must be rebuilt before a footprint
+	 * query (households were added or moved since it was built) */
+	uint32_t *hmap;
+	size_t hmap_cap;
+	int hix_stale;
+	size_t hh_cap; /* households room (0: exactly nhh, as loaded) */
 } engine;
 
 /* Load the reference data named by cfg and start an empty plan. Returns 0
@@ -110,5 +124,34 @@ int32_t engine_day(int64_t t);
 
 /* Index of the shelter with this id, or -1. */
 long engine_shelter_find(const engine *E, const char *id);
+
+/*
+ * Growing the reference data (daemon/import.c; token holder only). Arrays
+ * only grow at the end, so alloc ids (index + 1) stay stable and the plan's
+ * references stay valid; the callers tell the plan (alloc_plan_*).
+ */
+/* Index of the depot with this id, or -1. */
+long engine_depot_find(const engine *E, const char *id);
+/* Index of the household with this id, or -1 (-2: out of memory). */
+long engine_household_find(engine *E, uint32_t id);
+/* Append n households (exposure from the zones, kelurahan from the layer
+ * when 0); the index is rebuilt before the next footprint query. 0 or -1. */
+int engine_households_add(engine *E, const geo_household *h, size_t n);
+/* Household k changed place: the index is rebuilt before the next query. */
+void engine_household_moved(engine *E, size_t k);
+/* Rebuild the household index when households were added or moved. */
+int engine_hindex_refresh(engine *E, char *err, size_t errlen);
+/* Append a shelter (open, no alert) or a depot; its index or -1. */
+long engine_shelter_add(engine *E, const geo_shelter *s);
+long engine_depot_add(engine *E, const geo_depot *d);
+/* 1 when shelter k may not be used for incident inc (inside its footprint
+ * or in a high zone of its hazard, as for the shelters held when it
+ * opened), 0 when it may, -1 with err. */
+int engine_shelter_unusable(engine *E, size_t k, uint32_t inc, char *err,
+			    size_t errlen);
+/* Start the plan again over the shelters and depots held (a plan learns
+ * depots only when it starts); only while it has no incident, when the
+ * new plan equals the old one but for the depots. 0 or -1 with err. */
+int engine_plan_restart(engine *E, char *err, size_t errlen);
 
 #endif

@@ -56,6 +56,13 @@ typedef struct posko {
 	char *ctl_pending;  /* a desk write waiting for the token */
 	size_t ctl_pending_len;
 	int64_t published; /* last event id sent */
+	int64_t marked;	   /* last event id marked published in the store */
+	uv_idle_t pub_idle; /* sends the rest of a batch's events, a slice
+			       per loop turn, between socket reads */
+	int pub_idle_on;
+	store *ckdb;	    /* WAL checkpoints, on the thread pool */
+	uv_work_t ck_work;
+	int ck_busy;
 	int64_t started;
 	uint64_t accepted, rejected;
 	uint64_t received; /* messages read from the ingest socket */

@@ -10,6 +10,11 @@
 
 struct store {
 	sqlite3 *db;
+	/* store_now() of the last outbox row: formatted once a second, not
+	 * once an event (thousands per decision) */
+	int64_t now_t;
+	char now[32];
+	int wal_frames; /* WAL size at the last commit (store_wal_manual) */
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
@@ -218,9 +223,12 @@ open_file(const char *path, const char *const *mig, size_t nmig, store **out,
 	/* WAL: readers never block the writer. synchronous=NORMAL in WAL
 	 * mode is durable against a process crash (kill -9); only a power
 	 * loss may lose the last commits, never corrupt the file. */
+	/* Temporary b-trees and statement journals in memory, not in
+	 * temp files. */
 	if (store_exec(s, "PRAGMA journal_mode = WAL") ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL") ||
-	    store_exec(s, "PRAGMA foreign_keys = OFF")) {
+	    store_exec(s, "PRAGMA foreign_keys = OFF") ||
+	    store_exec(s, "PRAGMA temp_store = MEMORY")) {
 		seterr(err, errlen, path, s->db);
 		goto fail;
 	}
@@ -293,6 +301,37 @@ store_stmt(store *s, const char *sql)
 	/* A full cache would leak: STMT_CACHE is sized above the number of
 	 * distinct statements poskod uses, which the tests exercise. */
 	return st;
+}
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((store *)arg)->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+void
+store_wal_manual(store *s)
+{
+	/* replaces the automatic checkpoint (itself a WAL hook) */
+	sqlite3_wal_hook(s->db, wal_hook, s);
+}
+
+int
+store_wal_frames(store *s)
+{
+	return s->wal_frames;
+}
+
+int
+store_checkpoint(store *s)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+					   SQLITE_CHECKPOINT_PASSIVE, NULL,
+					   NULL);
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
 }
 
 int
@@ -380,18 +419,35 @@ store_journal_add(store *s, const store_journal *j)
 int64_t
 store_outbox_add(store *s, const char *topic, const char *body)
 {
+	return store_outbox_addn(s, topic, body, strlen(body));
+}
+
+int64_t
+store_outbox_addn(store *s, const char *topic, const char *body,
+		  size_t bodylen)
+{
 	static const char sql[] =
 		"INSERT INTO outbox (topic, time, body) VALUES (?,?,?)";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	char now[32];
+	int64_t t = (int64_t)time(NULL);
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, topic);
-	bind_text(st, 2, store_now(now));
-	bind_text(st, 3, body);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (t != s->now_t) {
+		store_time(t, s->now);
+		s->now_t = t;
+	}
+	/* the row is written by sqlite3_step, before the caller's buffers
+	 * change: no copies */
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, s->now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, body, (int)bodylen, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
 		return -1;
+	}
+	/* no binding may outlive the call (SQLITE_STATIC above) */
+	sqlite3_clear_bindings(st);
 	return sqlite3_last_insert_rowid(s->db);
 }
 

@@ -47,6 +47,16 @@ int store_version(store *s);
 sqlite3_stmt *store_stmt(store *s, const char *sql);
 
 int store_exec(store *s, const char *sql);
+
+/* WAL checkpoints made by the caller instead of by whichever connection
+ * commits past 1,000 pages (that commit waited 10-20 ms for it, issue 5):
+ * after store_wal_manual(s), s never checkpoints by itself and
+ * store_wal_frames(s) is the WAL's size in pages after its last commit
+ * (0 before one). store_checkpoint(): a PASSIVE checkpoint (never waits
+ * for readers or the writer), for any connection, from any one thread. */
+void store_wal_manual(store *s);
+int store_wal_frames(store *s);
+int store_checkpoint(store *s);
 int store_begin(store *s);	/* BEGIN IMMEDIATE */
 int store_commit(store *s);
 int store_rollback(store *s);
@@ -71,6 +81,9 @@ int64_t store_journal_add(store *s, const store_journal *j);
 /* Add an event to the outbox: body is a JSON object text "{...}" without
  * v/id/time. Returns the event id or -1. */
 int64_t store_outbox_add(store *s, const char *topic, const char *body);
+/* The same with the body's length given (body need not be NUL-ended). */
+int64_t store_outbox_addn(store *s, const char *topic, const char *body,
+			  size_t bodylen);
 
 /* Build the published text of event (id, topic, time, body) into a
  * malloc'ed string (*len its length, no NUL counted). NULL on ENOMEM. */

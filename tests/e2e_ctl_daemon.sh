@@ -318,7 +318,13 @@ sh=$(sq "select shelter from assignments where household=$hh and status='registe
 members=$(sq "select members from ref.households where id=$hh")
 expect_rc 0 run household find "$hh"
 has "Household $hh"; has "registered in $sh since"; has "WIB"; has_line "Members +$members"
+# protocol.md 2.4: the incidents it belongs to, what left the depot for it
+# (nothing is confirmed yet)
+has_line "Affected by incident +$fire"
+has_line "Received +0 meals; 0 clothing kits \(adult 0, child 0, infant 0, family 0\)"
 expect_rc 0 run --json household find "$hh"
+eq "household find: affected_by" "$(jget "$T/out" '$.households[0].affected_by')" "[$fire]"
+eq "household find: received.meals" "$(jget "$T/out" '$.households[0].received.meals')" 0
 eq "household find: shelter" "$(jget "$T/out" '$.households[0].assignment.shelter')" "$sh"
 eq "household find: status" "$(jget "$T/out" '$.households[0].assignment.status')" registered
 eq "household find: incident" "$(jget "$T/out" '$.households[0].assignment.incident')" "$fire"
@@ -327,6 +333,9 @@ kel=$(sq "select kelurahan from ref.households where id=$hh")
 nkel=$(sq "select count(*) from ref.households where kelurahan='$kel'")
 expect_rc 0 run --json household find --kelurahan "$kel" --limit 1000
 eq "household find --kelurahan" "$(jlen "$T/out" '$.households')" "$nkel"
+expect_rc 0 run --json household find --kelurahan "$kel" --limit 1
+eq "household find --limit 1: rows" "$(jlen "$T/out" '$.households')" 1
+eq "household find --limit 1: total" "$(jget "$T/out" '$.total')" "$nkel"
 expect_rc 0 run household find --kelurahan "$kel" --limit 1000
 has "$nkel of $nkel households shown"
 grep -E "^ *$hh " "$T/out" | grep -q "registered.*$sh" || fail "household find --kelurahan: the row of $hh"
@@ -544,14 +553,31 @@ echo "== transfer and checkout, both forms"
 if [ -n "$(sq "select 1 from assignments where household=$h1 and status='present'")" ]; then
 	# an open, accessible shelter in use, with room for the family
 	m1=$(sq "select members from ref.households where id=$h1")
+	# (one the flood uses: not in its footprint nor in a high zone)
 	dst=$(sq "select s.id from shelters s join ($REG_BY_SHELTER) r on r.shelter=s.id
 		where s.state='open' and s.accessible=1 and s.id!='$sh1'
+		and s.id in (select shelter from assignments where incident=$flood)
 		and s.capacity - r.persons >= $m1 order by s.capacity - r.persons desc limit 1")
+	# and one without room for it
+	full=$(sq "select s.id from shelters s join ($REG_BY_SHELTER) r on r.shelter=s.id
+		where s.state='open' and s.id!='$sh1' and s.capacity - r.persons < $m1
+		order by s.id limit 1")
 	if try transfer transfer "$h1" "$dst" --reason "lantai 2 penuh"; then
 		eq "transfer --json" "$(jget "$T/out" '$.assignment.shelter')" "$dst"
+		eq "transfer --json: still present" "$(jget "$T/out" '$.assignment.status')" present
 		eq "transfer stored" "$(sq "select shelter from assignments where household=$h1 and status in ('registered','present')")" "$dst"
+		nj=$(sq "select count(*) from journal")
+		expect_rc 1 run transfer "$h1" "$full" --reason "penuh"
+		has "poskod refused: shelter $full has " "$T/err"
+		expect_rc 1 run --json transfer "$h1" "$full" --reason "penuh"
+		eq "transfer to a full shelter" "$(jget "$T/out" '$.error.code')/$(jget "$T/out" '$.error.field')" conflict/args.shelter
+		expect_rc 1 run --json transfer "$h1" "$sh1"
+		eq "transfer without a reason" "$(jget "$T/out" '$.error.field')" args.reason
+		eq "refused transfers: nothing journaled" "$(sq "select count(*) from journal")" "$nj"
+		eq "refused transfers: the family stays" "$(sq "select shelter from assignments where household=$h1 and status in ('registered','present')")" "$dst"
 		expect_rc 0 run transfer "$h1" "$sh1" --reason kembali
 		has "Household $h1: "; has "in $sh1 since"
+		eq "transfer back stored" "$(sq "select shelter from assignments where household=$h1 and status in ('registered','present')")" "$sh1"
 	fi
 	if try checkout checkout "$h1" --reason pulang; then
 		eq "checkout --json" "$(jget "$T/out" '$.assignment.status')" checked_out
@@ -564,6 +590,33 @@ if [ -n "$(sq "select 1 from assignments where household=$h1 and status='present
 		eq "registered after checkout" "$(jget "$T/out" '$.people.registered')" \
 			"$(sq "select coalesce(sum(persons),0) from ($REG_BY_SHELTER)")"
 	fi
+fi
+
+echo "== walk-in checkin, both forms"
+# households of the register no incident placed, and a shelter the flood
+# uses (so usable for it) that is open, accessible and has room for both
+read -r w1 w2 < <(sq "select group_concat(id, ' ') from (select id from ref.households
+	where id not in (select household from assignments) and id not in (select household from unplaced)
+	order by id limit 2)")
+wm=$(sq "select sum(members) from ref.households where id in ($w1, $w2)")
+wsh=$(sq "select s.id from shelters s join ($REG_BY_SHELTER) r on r.shelter=s.id
+	where s.state='open' and s.accessible=1
+	and s.id in (select shelter from assignments where incident=$flood)
+	and s.capacity - r.persons >= $wm order by s.id limit 1")
+if [ -n "$wsh" ] && try checkin checkin "$w1" "$wsh" --incident "$flood"; then
+	eq "walk-in --json: status" "$(jget "$T/out" '$.assignment.status')" present
+	eq "walk-in --json: shelter" "$(jget "$T/out" '$.assignment.shelter')" "$wsh"
+	eq "walk-in --json: affected_by" "$(jget "$T/out" '$.affected_by')" "[$flood]"
+	eq "walk-in stored" "$(sq "select status||'/'||shelter from assignments where household=$w1")" "present/$wsh"
+	expect_rc 1 run --json checkin "$w2" "$wsh"
+	eq "walk-in without --incident" "$(jget "$T/out" '$.error.field')" args.incident
+	expect_rc 0 run checkin "$w2" "$wsh" --incident "$flood"
+	has "Household $w2: present in $wsh since"
+	expect_rc 0 run --json status
+	eq "present after the walk-ins" "$(jget "$T/out" '$.people.present')" \
+		"$(sq "select coalesce(sum(present),0) from ($REG_BY_SHELTER)")"
+else
+	[ -n "$wsh" ] || fail "no shelter with room for the walk-ins"
 fi
 
 echo "== shelter set-capacity, close, open, both forms"
@@ -619,13 +672,20 @@ if [ "$rc" = 1 ] && [ "$(jget "$T/out" '$.error.code')" = unknown_command ]; the
 	echo "NOT IMPLEMENTED by poskod: import.shelters"
 	notdone+=(import.shelters)
 else
+	# protocol.md 2.8: a batch is all or nothing
 	[ "$rc" = 1 ] || { cat "$T/out" "$T/err"; fail "import with a bad row: exit $rc"; }
-	eq "import --json accepted" "$(jget "$T/out" '$.accepted')" 1
+	eq "import --json: the bad batch stored nothing" "$(jget "$T/out" '$.accepted')" 0
 	eq "import --json rejected" "$(jget "$T/out" '$.rejected[0].line')" 3
+	eq "import: nothing of the batch stored" "$(sq "select count(*) from shelters where id='SH-9001'")" 0
+	expect_rc 1 run import shelters "$T/sh.csv"
+	has "2 rows read, 0 accepted, 1 rejected"; has "line 3:"
+	head -n 2 "$T/sh.csv" >"$T/sh1.csv"
+	expect_rc 0 run --json import shelters "$T/sh1.csv"
+	eq "import --json accepted" "$(jget "$T/out" '$.accepted')" 1
 	eq "import stored" "$(sq "select count(*) from shelters where id='SH-9001'")" 1
 	eq "import total" "$(jget "$T/out" '$.total')" "$(sq 'select count(*) from shelters')"
-	expect_rc 1 run import shelters "$T/sh.csv"
-	has "2 rows read, 1 accepted, 1 rejected"; has "line 3:"
+	expect_rc 0 run import shelters "$T/sh1.csv"
+	has "1 rows read, 1 accepted, 0 rejected"
 fi
 
 echo "== incident close, table and --json"

@@ -64,7 +64,7 @@ state() { # registered-in-SH-0001
 	cat <<JSON
 {"v":1,"ok":true,"data":{"version":"0.1.0","uptime_s":4242,"last_event_id":118,
 "incidents":{"open":1},"people":{"affected":5210,"evacuating":3120,"registered":2980,"present":17,"unplaced":140},
-"shelters":[{"shelter":"SH-0001","name":"SDN Kampung Melayu 01","kind":"school","kelurahan":"31.75.01.1001","lon":106.8655,"lat":-6.2241,"capacity":240,"capacity_source":"declared","accessible":true,"state":"$state","registered":$r,"present":150,"households":52,"free":$free,"percent":$pct},
+"shelters":[{"shelter":"SH-0001","name":"SDN Kampung Melayu 01","kind":"school","kelurahan":"31.75.01.1001","lon":106.8655,"lat":-6.2241,"capacity":240,"capacity_source":"declared","accessible":true,"state":"$state","registered":$r,"present":150,"households":52,"free":$free,"percent":$pct,"meals_due_today":612},
 {"shelter":"SH-0002","name":"Masjid Jami' Al-Ikhlas","kind":"mosque","kelurahan":"31.75.01.1002","lon":106.86,"lat":-6.22,"capacity":100,"capacity_source":"estimated","accessible":false,"state":"closed","registered":0,"present":0,"households":0,"free":0,"percent":0.0}],
 "meals":[{"dispatch":17,"incident":1,"shelter":"SH-0001","depot":"DEP-3175","lot":"L-2007-001","date":"2007-02-02","meals":600,"status":"planned","operator":null},
 {"dispatch":18,"incident":1,"shelter":"SH-0001","depot":"DEP-3171","lot":"L-2007-004","date":"2007-02-02","meals":12,"status":"planned","operator":null}],
