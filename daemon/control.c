@@ -320,6 +320,38 @@ cmd_shelter_list(creq *c)
 	return 0;
 }
 
+/* The alerts as protocol.md 2.6 lists them, one object per row of a
+ * statement that selects ALERT_COLUMNS. */
+#define ALERT_COLUMNS                                                       \
+	"id, topic, kind, subject, level, state, raised, acknowledged,"     \
+	" acked_by, cleared, detail"
+
+static json_t *
+alert_rows(sqlite3_stmt *st)
+{
+	json_t *a = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *d = json_loads(
+			(const char *)sqlite3_column_text(st, 10), 0, NULL);
+		json_array_append_new(
+			a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,"
+				     "s:s?,s:o}",
+				     "alert",
+				     (json_int_t)sqlite3_column_int64(st, 0),
+				     "topic", sqlite3_column_text(st, 1),
+				     "kind", sqlite3_column_text(st, 2),
+				     "subject", sqlite3_column_text(st, 3),
+				     "level", sqlite3_column_text(st, 4),
+				     "state", sqlite3_column_text(st, 5),
+				     "raised", sqlite3_column_text(st, 6),
+				     "acknowledged", sqlite3_column_text(st, 7),
+				     "acked_by", sqlite3_column_text(st, 8),
+				     "cleared", sqlite3_column_text(st, 9),
+				     "detail", d ? d : json_object()));
+	}
+	return a;
+}
+
 static int
 cmd_shelter_show(creq *c)
 {
@@ -371,26 +403,11 @@ cmd_shelter_show(creq *c)
 	/* its open alerts: occupancy (subject = the shelter) and those whose
 	 * detail names it (shortages) */
 	st = store_stmt(c->P->rdb,
-			"SELECT id, topic, kind, subject, level, state, raised,"
-			" detail FROM alerts WHERE state!='cleared' AND (subject=?1 OR"
+			"SELECT " ALERT_COLUMNS " FROM alerts WHERE"
+			" state!='cleared' AND (subject=?1 OR"
 			" json_extract(detail,'$.shelter')=?1) ORDER BY id");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *d = json_loads(
-			(const char *)sqlite3_column_text(st, 7), 0, NULL);
-		json_array_append_new(
-			a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:o}",
-				     "alert",
-				     (json_int_t)sqlite3_column_int64(st, 0),
-				     "topic", sqlite3_column_text(st, 1),
-				     "kind", sqlite3_column_text(st, 2),
-				     "subject", sqlite3_column_text(st, 3),
-				     "level", sqlite3_column_text(st, 4),
-				     "state", sqlite3_column_text(st, 5),
-				     "raised", sqlite3_column_text(st, 6),
-				     "detail", d ? d : json_object()));
-	}
+	a = alert_rows(st);
 	sqlite3_reset(st);
 	json_object_set_new(c->data, "alerts", a);
 	return 0;
@@ -404,33 +421,11 @@ cmd_alerts_list(creq *c)
 		state = "open";
 	sqlite3_stmt *st = store_stmt(
 		c->P->rdb,
-		"SELECT id, topic, kind, subject, level, state, raised,"
-		" acknowledged, acked_by, cleared, detail FROM alerts WHERE"
-		" ?='all' OR (?='open' AND state!='cleared') OR state=?"
+		"SELECT " ALERT_COLUMNS " FROM alerts WHERE"
+		" ?1='all' OR (?1='open' AND state!='cleared') OR state=?1"
 		" ORDER BY id");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
-	json_t *a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *d = json_loads(
-			(const char *)sqlite3_column_text(st, 10), 0, NULL);
-		json_array_append_new(
-			a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,"
-				     "s:s?,s:o}",
-				     "alert",
-				     (json_int_t)sqlite3_column_int64(st, 0),
-				     "topic", sqlite3_column_text(st, 1),
-				     "kind", sqlite3_column_text(st, 2),
-				     "subject", sqlite3_column_text(st, 3),
-				     "level", sqlite3_column_text(st, 4),
-				     "state", sqlite3_column_text(st, 5),
-				     "raised", sqlite3_column_text(st, 6),
-				     "acknowledged", sqlite3_column_text(st, 7),
-				     "acked_by", sqlite3_column_text(st, 8),
-				     "cleared", sqlite3_column_text(st, 9),
-				     "detail", d ? d : json_object()));
-	}
+	json_t *a = alert_rows(st);
 	sqlite3_reset(st);
 	c->data = json_pack("{s:o}", "alerts", a);
 	return 0;
@@ -536,6 +531,13 @@ hfacts_refresh(posko *P)
 	hfacts.meals_per_day = pl->params.supply.meals_per_day;
 	hfacts.ok = 1;
 	return 0;
+}
+
+void
+control_free(void)
+{
+	free(hfacts.v);
+	memset(&hfacts, 0, sizeof(hfacts));
 }
 
 /* Index of the first fact of household id, hfacts.n when none. */

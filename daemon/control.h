@@ -18,6 +18,10 @@ struct ingest_msg;
 char *control_handle(struct posko *P, const char *req, size_t len,
 		     int readonly, size_t *rlen, int *deferred);
 
+/* Release what the control handlers keep between requests (the copy of
+ * the plan household.find reads). */
+void control_free(void);
+
 /* Queue a parsed report (posko.c), journaled in the inbox first;
  * returns its position. */
 size_t posko_queue_message(struct posko *P, struct ingest_msg *m,

@@ -47,61 +47,15 @@ str_arg(json_t *args, const char *k)
 	return json_string_value(json_object_get(args, k));
 }
 
-/* Totals of every incident from the plan into the store, and its
- * unplaced and shortage alerts (after a desk step that may touch any). */
-static int
-refresh_incidents(engine *E)
-{
-	const struct alloc_plan *pl = &E->plan;
-	counts *c = calloc(pl->nincidents + 1, sizeof(*c));
-	int rc = 0;
-
-	if (c == NULL)
-		return -1;
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		long k = alloc_plan_incident_find(pl, pl->evacuees[i].incident);
-		if (k >= 0)
-			count_evacuee(&c[k], &pl->evacuees[i]);
-	}
-	for (size_t k = 0; k < pl->nincidents && rc == 0; k++) {
-		sqlite3_stmt *st = store_stmt(
-			E->db, "UPDATE incidents SET affected_hh=?, affected_p=?,"
-			       " evac_hh=?, evac_p=?, placed_hh=?, placed_p=?,"
-			       " unplaced_hh=?, unplaced_p=? WHERE id=?");
-		if (st == NULL) {
-			rc = -1;
-			break;
-		}
-		sqlite3_bind_int64(st, 1, c[k].aff_hh);
-		sqlite3_bind_int64(st, 2, c[k].aff_p);
-		sqlite3_bind_int64(st, 3, c[k].ev_hh);
-		sqlite3_bind_int64(st, 4, c[k].ev_p);
-		sqlite3_bind_int64(st, 5, c[k].pl_hh);
-		sqlite3_bind_int64(st, 6, c[k].pl_p);
-		sqlite3_bind_int64(st, 7, c[k].un_hh);
-		sqlite3_bind_int64(st, 8, c[k].un_p);
-		sqlite3_bind_int64(st, 9, pl->incidents[k].id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = -1;
-		else if (pl->incidents[k].open &&
-			 (unplaced_alert(E, pl->incidents[k].id, &c[k]) ||
-			  shortage_alerts(E, pl->incidents[k].id)))
-			rc = -1;
-	}
-	free(c);
-	return rc;
-}
-
-/* After a plan step: the changed records, the incident totals, alerts. */
-static int
-after_step(engine *E, uint32_t rev0, const char *op, int32_t today,
+int
+desk_after_step(engine *E, uint32_t rev0, const char *op, int32_t today,
 	   desk_result *res)
 {
 	counts cnt = {0};
 	if (write_changes(E, 0, rev0, 0, 0, 0, op, &cnt, &res->placed,
 			  &res->unplaced, &res->released, &res->released_p,
 			  &res->dispatches) ||
-	    refresh_incidents(E) || shelter_alerts(E) ||
+	    incidents_refresh(E) || shelter_alerts(E) ||
 	    supply_alerts(E, today))
 		return -1;
 	return 0;
@@ -130,15 +84,6 @@ journal(engine *E, const char *cmd, const char *op, const char *raw,
 /* ---- shelters ------------------------------------------------------------ */
 
 static int
-shelter_step(engine *E, long k, int32_t today, char *err, size_t errlen)
-{
-	struct alloc_shelter s;
-	fill_alloc_shelter(E, (size_t)k, &s);
-	return alloc_plan_update_shelter(&E->plan, &s, today, err, errlen) ? -1
-									     : 0;
-}
-
-static int
 shelter_store(engine *E, long k)
 {
 	sqlite3_stmt *st = store_stmt(
@@ -162,6 +107,18 @@ desk_sync_shelters(engine *E)
 }
 
 /* shelter.open, shelter.close, shelter.set_capacity */
+/* Index of the shelter with this id, or -1 with the refusal in de. */
+static long
+shelter_known(engine *E, const char *id, desk_error *de)
+{
+	long k = engine_shelter_find(E, id);
+	if (k < 0)
+		refuse(de, "not_found", "args.shelter",
+		       "no shelter %s; `poskoctl shelter list` shows the ids",
+		       id);
+	return k;
+}
+
 static int
 do_shelter(engine *E, const char *cmd, json_t *args, int replay,
 	   int32_t today, json_t **eff, desk_error *de, char *err,
@@ -172,12 +129,8 @@ do_shelter(engine *E, const char *cmd, json_t *args, int replay,
 	if (id == NULL)
 		return refuse(de, "bad_argument", "args.shelter",
 			      "give the shelter id, e.g. SH-0001");
-	k = engine_shelter_find(E, id);
-	if (k < 0)
-		return refuse(de, "not_found", "args.shelter",
-			      "no shelter %s; `poskoctl shelter list` shows "
-			      "the ids",
-			      id);
+	if ((k = shelter_known(E, id, de)) < 0)
+		return 1;
 	if (strcmp(cmd, "shelter.open") == 0) {
 		if (!E->sh_closed[k] && !replay)
 			return refuse(de, "conflict", "args.shelter",
@@ -205,7 +158,7 @@ do_shelter(engine *E, const char *cmd, json_t *args, int replay,
 				      "say why the capacity changes (reason)");
 		E->sh[k].capacity = (uint32_t)json_integer_value(cap);
 	}
-	if (shelter_step(E, k, today, err, errlen))
+	if (shelter_replan(E, (size_t)k, today, err, errlen))
 		return -1;
 	if (!replay && shelter_store(E, k))
 		return -1;
@@ -268,32 +221,14 @@ assign_event(engine *E, int64_t aid, const char *status, const char *reason,
 			      "reason", reason, "operator", op));
 }
 
-/* The register's record of household id, or -1 (the register may grow
- * at runtime: look it up each time). */
+/* The register's record of household id, or -1 (-2: out of memory); the
+ * register may grow at runtime (import.c), so it is looked up each time. */
 static long
-household_index(const engine *E, int64_t id)
+household_index(engine *E, int64_t id)
 {
-	for (size_t i = 0; i < E->nhh; i++)
-		if (E->hh[i].id == id)
-			return (long)i;
-	return -1;
-}
-
-static void
-household_to_alloc(const geo_household *g, struct alloc_household *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->x = g->x;
-	h->y = g->y;
-	h->id = g->id;
-	h->kelurahan = g->kel;
-	h->persons = g->members;
-	h->elderly = g->elderly;
-	h->under5 = g->under5;
-	h->disabled = g->disabled;
-	h->pregnant = g->pregnant;
-	h->flood_class = g->flood;
-	h->fire_class = g->fire;
+	if (id < 0 || id > (int64_t)UINT32_MAX)
+		return -1;
+	return engine_household_find(E, (uint32_t)id);
 }
 
 /* Why the plan will not place household hh of incident inc in shelter k,
@@ -373,7 +308,7 @@ place(engine *E, int64_t hh, int64_t inc, long k, int replay, int32_t today,
 	if (at >= 0)
 		h = E->plan.evacuees[at].hh;
 	else if (r >= 0)
-		household_to_alloc(&E->hh[r], &h);
+		engine_household_alloc(&E->hh[r], &h);
 	else if (replay) {
 		snprintf(err, errlen, "household %lld: not in the register",
 		         (long long)hh);
@@ -418,12 +353,8 @@ do_walkin(engine *E, json_t *args, int replay, int32_t today, json_t **eff,
 		              "household %lld has no shelter: a walk-in "
 		              "check-in needs the shelter it came to",
 		              (long long)json_integer_value(h));
-	k = engine_shelter_find(E, sh);
-	if (k < 0)
-		return refuse(de, "not_found", "args.shelter",
-		              "no shelter %s; `poskoctl shelter list` shows "
-		              "the ids",
-		              sh);
+	if ((k = shelter_known(E, sh, de)) < 0)
+		return 1;
 	rc = place(E, json_integer_value(h), json_integer_value(inc), k, replay,
 	           today, de, err, errlen);
 	if (rc)
@@ -591,12 +522,8 @@ do_transfer(engine *E, json_t *args, const char *op, int replay, int32_t today,
 			              "is checked in where it is)",
 			              (long long)json_integer_value(h));
 	}
-	k = engine_shelter_find(E, sh);
-	if (k < 0)
-		return refuse(de, "not_found", "args.shelter",
-		              "no shelter %s; `poskoctl shelter list` shows "
-		              "the ids",
-		              sh);
+	if ((k = shelter_known(E, sh, de)) < 0)
+		return 1;
 	at = alloc_plan_evacuee_find(&E->plan, (uint32_t)inc,
 	                             (uint32_t)json_integer_value(h));
 	if (!replay && (at < 0 || at + 1 != aid)) {
@@ -1033,7 +960,7 @@ desk_run(engine *E, const char *cmd, json_t *args, const char *op,
 	if (eff)
 		json_object_set_new(eff, "today", json_integer(today));
 	if (journal(E, cmd, op, raw, rawlen, eff, today) ||
-	    (E->plan.rev != rev0 && after_step(E, rev0, op, today, res)) ||
+	    (E->plan.rev != rev0 && desk_after_step(E, rev0, op, today, res)) ||
 	    (present && checkin_present(E, present, op)))
 		rc = -1;
 out:

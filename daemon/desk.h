@@ -38,6 +38,12 @@ int desk_run(engine *E, const char *cmd, json_t *args, const char *op,
 int desk_replay(engine *E, const char *cmd, const char *effective,
 		int32_t today, char *err, size_t errlen);
 
+/* After a plan step that began at plan rev rev0 (a desk command, an
+ * import): the changed records and their events, the incident totals,
+ * the alerts. 0 or -1. */
+int desk_after_step(engine *E, uint32_t rev0, const char *op, int32_t today,
+		    desk_result *res);
+
 /* Write every shelter's state and capacity (after a replay). */
 int desk_sync_shelters(engine *E);
 

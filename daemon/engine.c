@@ -31,6 +31,23 @@ engine_shelter_find(const engine *E, const char *id)
 	return -1;
 }
 
+void
+engine_household_alloc(const geo_household *g, struct alloc_household *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->x = g->x;
+	h->y = g->y;
+	h->id = g->id;
+	h->kelurahan = g->kel;
+	h->persons = g->members;
+	h->elderly = g->elderly;
+	h->under5 = g->under5;
+	h->disabled = g->disabled;
+	h->pregnant = g->pregnant;
+	h->flood_class = g->flood;
+	h->fire_class = g->fire;
+}
+
 /* ---- reference data grown at runtime (import.c) -------------------------- */
 
 long
@@ -258,6 +275,54 @@ fill_alloc_shelter(const engine *E, size_t i, struct alloc_shelter *a)
 	a->accessible = E->sh[i].accessible;
 	a->open = !E->sh_closed[i];
 	a->usable = 1;
+}
+
+int
+incidents_refresh(engine *E)
+{
+	const struct alloc_plan *pl = &E->plan;
+	counts *c = calloc(pl->nincidents + 1, sizeof(*c));
+	int rc = 0;
+	if (c == NULL)
+		return -1;
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		long k = alloc_plan_incident_find(pl, pl->evacuees[i].incident);
+		if (k >= 0)
+			count_evacuee(&c[k], &pl->evacuees[i]);
+	}
+	for (size_t k = 0; k < pl->nincidents && rc == 0; k++) {
+		sqlite3_stmt *st =
+		    store_stmt(E->db, "UPDATE incidents SET affected_hh=?,"
+		                      " affected_p=?, evac_hh=?, evac_p=?,"
+		                      " placed_hh=?, placed_p=?, unplaced_hh=?,"
+		                      " unplaced_p=? WHERE id=?");
+		if (st == NULL) {
+			rc = -1;
+			break;
+		}
+		int64_t v[8] = {c[k].aff_hh, c[k].aff_p, c[k].ev_hh, c[k].ev_p,
+		                c[k].pl_hh,  c[k].pl_p,  c[k].un_hh, c[k].un_p};
+		for (int j = 0; j < 8; j++)
+			sqlite3_bind_int64(st, j + 1, v[j]);
+		sqlite3_bind_int64(st, 9, pl->incidents[k].id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+		else if (pl->incidents[k].open &&
+		         (unplaced_alert(E, pl->incidents[k].id, &c[k]) ||
+		          shortage_alerts(E, pl->incidents[k].id)))
+			rc = -1;
+	}
+	free(c);
+	return rc;
+}
+
+int
+shelter_replan(engine *E, size_t i, int32_t today, char *err, size_t errlen)
+{
+	struct alloc_shelter a;
+	fill_alloc_shelter(E, i, &a);
+	return alloc_plan_update_shelter(&E->plan, &a, today, err, errlen) ? -1
+									     : 0;
 }
 
 static void
@@ -760,20 +825,8 @@ affected(engine *E, const posko_report *r, struct alloc_household **hh_out,
 		geo_footprint_free(fp);
 		return geo_seterr(err, errlen, GEO_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++) {
-		const geo_household *g = &E->hh[idx[i]];
-		hh[i].x = g->x;
-		hh[i].y = g->y;
-		hh[i].id = g->id;
-		hh[i].kelurahan = g->kel;
-		hh[i].persons = g->members;
-		hh[i].elderly = g->elderly;
-		hh[i].under5 = g->under5;
-		hh[i].disabled = g->disabled;
-		hh[i].pregnant = g->pregnant;
-		hh[i].flood_class = g->flood;
-		hh[i].fire_class = g->fire;
-	}
+	for (size_t i = 0; i < n; i++)
+		engine_household_alloc(&E->hh[idx[i]], &hh[i]);
 	hazard = alloc_policy_hazard(&E->plan.params.policy, (int)r->type);
 	if (hazard != ALLOC_HAZARD_NONE && shelter_classes(E)) {
 		free(hh);

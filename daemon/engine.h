@@ -132,6 +132,9 @@ long engine_shelter_find(const engine *E, const char *id);
  */
 /* Index of the depot with this id, or -1. */
 long engine_depot_find(const engine *E, const char *id);
+/* The register's household g as alloc takes it. */
+void engine_household_alloc(const geo_household *g,
+			    struct alloc_household *h);
 /* Index of the household with this id, or -1 (-2: out of memory). */
 long engine_household_find(engine *E, uint32_t id);
 /* Append n households (exposure from the zones, kelurahan from the layer

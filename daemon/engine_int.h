@@ -16,6 +16,14 @@ typedef struct counts {
 } counts;
 
 void fill_alloc_shelter(const engine *E, size_t i, struct alloc_shelter *a);
+/* Every incident's totals from the plan into the store, and its unplaced
+ * and shortage alerts (after a step that may place anyone: a desk step, a
+ * new shelter, new stock). 0 or -1. */
+int incidents_refresh(engine *E);
+/* Tell the plan shelter i changed (state, capacity, accessibility, or new):
+ * its families re-homed or unplaced families placed. 0 or -1 with err. */
+int shelter_replan(engine *E, size_t i, int32_t today, char *err,
+		   size_t errlen);
 const char *shelter_name(const engine *E, uint32_t id);
 /* Add an event to the outbox (body consumed). 0 or -1. */
 int emit(engine *E, const char *topic, json_t *body);

@@ -768,15 +768,6 @@ store_row(engine *E, int kind, const irow *r)
 	}
 }
 
-static int
-plan_shelter(engine *E, long k, int32_t today, char *err, size_t errlen)
-{
-	struct alloc_shelter a;
-	fill_alloc_shelter(E, (size_t)k, &a);
-	return alloc_plan_update_shelter(&E->plan, &a, today, err, errlen) ? -1
-	                                                                   : 0;
-}
-
 /*
  * A new shelter may not serve an open incident whose footprint holds it or
  * whose hazard is high there (as the shelters held when it opened). Told
@@ -877,7 +868,7 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 					goto nomem;
 				if (exclude_new(E, k, excl, replay, today, err,
 				                errlen) ||
-				    plan_shelter(E, k, today, err, errlen))
+				    shelter_replan(E, (size_t)k, today, err, errlen))
 					return -1;
 				break;
 			}
@@ -892,7 +883,7 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 					E->sh[k].kel = keep.kel;
 			}
 			if (x->replan &&
-			    plan_shelter(E, x->at, today, err, errlen))
+			    shelter_replan(E, (size_t)x->at, today, err, errlen))
 				return -1;
 			break;
 		case K_DEPOTS:
@@ -937,47 +928,6 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 nomem:
 	snprintf(err, errlen, "out of memory");
 	return -1;
-}
-
-/* Incident totals from the plan, and their unplaced and shortage alerts,
- * after a step that may place anyone (a new shelter, new stock). */
-static int
-refresh_incidents(engine *E)
-{
-	const struct alloc_plan *pl = &E->plan;
-	counts *c = calloc(pl->nincidents + 1, sizeof(*c));
-	int rc = 0;
-	if (c == NULL)
-		return -1;
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		long k = alloc_plan_incident_find(pl, pl->evacuees[i].incident);
-		if (k >= 0)
-			count_evacuee(&c[k], &pl->evacuees[i]);
-	}
-	for (size_t k = 0; k < pl->nincidents && rc == 0; k++) {
-		sqlite3_stmt *st =
-		    store_stmt(E->db, "UPDATE incidents SET affected_hh=?,"
-		                      " affected_p=?, evac_hh=?, evac_p=?,"
-		                      " placed_hh=?, placed_p=?, unplaced_hh=?,"
-		                      " unplaced_p=? WHERE id=?");
-		if (st == NULL) {
-			rc = -1;
-			break;
-		}
-		int64_t v[8] = {c[k].aff_hh, c[k].aff_p, c[k].ev_hh, c[k].ev_p,
-		                c[k].pl_hh,  c[k].pl_p,  c[k].un_hh, c[k].un_p};
-		for (int j = 0; j < 8; j++)
-			sqlite3_bind_int64(st, j + 1, v[j]);
-		sqlite3_bind_int64(st, 9, pl->incidents[k].id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = -1;
-		else if (pl->incidents[k].open &&
-		         (unplaced_alert(E, pl->incidents[k].id, &c[k]) ||
-		          shortage_alerts(E, pl->incidents[k].id)))
-			rc = -1;
-	}
-	free(c);
-	return rc;
 }
 
 static int
@@ -1079,13 +1029,8 @@ import_run(engine *E, const char *cmd, json_t *args, const char *op,
 	     journal(E, kind, op, raw, rawlen, r, n, excl, today)))
 		goto out;
 	if (E->plan.rev != rev0) {
-		counts c = {0};
-		size_t placed, unplaced, released, disp;
-		int64_t released_p;
-		if (write_changes(E, 0, rev0, 0, 0, 0, op, &c, &placed,
-		                  &unplaced, &released, &released_p, &disp) ||
-		    refresh_incidents(E) || shelter_alerts(E) ||
-		    supply_alerts(E, today))
+		desk_result dr;
+		if (desk_after_step(E, rev0, op, today, &dr))
 			goto out;
 	}
 	/* protocol.md 2.8: the household index is rebuilt after the last

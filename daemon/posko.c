@@ -1104,6 +1104,7 @@ posko_stop(posko *P)
 void
 posko_free(posko *P)
 {
+	control_free();
 	feedwire_free(P);
 	engine_free(&P->E);
 	store_close(P->inbox);
