@@ -52,7 +52,7 @@ desk_after_step(engine *E, uint32_t rev0, const char *op, int32_t today,
 	   desk_result *res)
 {
 	counts cnt = {0};
-	if (write_changes(E, 0, rev0, 0, 0, 0, op, &cnt, &res->placed,
+	if (write_changes(E, 0, rev0, 0, 0, WC_DESK, op, &cnt, &res->placed,
 			  &res->unplaced, &res->released, &res->released_p,
 			  &res->dispatches) ||
 	    incidents_refresh(E) || shelter_alerts(E) ||

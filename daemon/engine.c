@@ -1324,15 +1324,16 @@ changed_since(engine *E, uint32_t rev0, size_t from_ev, size_t from_disp,
 
 /*
  * Store and publish every plan record this step changed. from_*: the
- * array lengths before the step; when tail_only, older records are known
- * unchanged (an incident opening only appends).
+ * array lengths before the step; with WC_TAIL_ONLY, older records are
+ * known unchanged (an incident opening only appends).
  */
 int
 write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
-	      size_t from_disp, int tail_only, const char *operator_,
+	      size_t from_disp, int flags, const char *operator_,
 	      counts *cnt, size_t *placed, size_t *unplaced, size_t *released,
 	      int64_t *released_p, size_t *ndisp)
 {
+	const int tail_only = flags & WC_TAIL_ONLY;
 	struct alloc_plan *pl = &E->plan;
 	char now[32], day[ALLOC_DAY_BUFLEN];
 	jbuf b = {0};
@@ -1373,8 +1374,8 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 			(*placed)++;
 		} else if (e->status == ALLOC_ST_LEFT &&
 			   old == ALLOC_ST_PLACED) {
-			status = operator_ ? "checked_out" : "released";
-			reason = operator_ ? "checkout" : "released";
+			status = flags & WC_DESK ? "checked_out" : "released";
+			reason = flags & WC_DESK ? "checkout" : "released";
 			(*released)++;
 			*released_p += e->hh.persons;
 		} else if (e->status == ALLOC_ST_UNPLACED) {
@@ -2246,10 +2247,10 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		goto out;
 	}
 	if (!exercise &&
-	    write_changes(E, (uint32_t)inc, rev0, from_ev, from_disp, is_new,
-			  NULL, &cnt, &res->placed, &res->unplaced,
-			  &res->released, &res->released_p,
-			  &res->dispatches)) {
+	    write_changes(E, (uint32_t)inc, rev0, from_ev, from_disp,
+			  is_new ? WC_TAIL_ONLY : 0, operator_, &cnt,
+			  &res->placed, &res->unplaced, &res->released,
+			  &res->released_p, &res->dispatches)) {
 		free(effs);
 		goto out;
 	}

@@ -37,9 +37,13 @@ int unplaced_alert(engine *E, int64_t inc, const counts *c);
 /* alert.depot (meal cover) and alert.expiry as of day today. */
 int supply_alerts(engine *E, int32_t today);
 void count_evacuee(counts *c, const struct alloc_evacuee *e);
-/* Store and publish every plan record with rev > rev0 (see engine.c). */
+/* Store and publish every plan record with rev > rev0 (see engine.c).
+ * flags: WC_TAIL_ONLY (only records from from_ev / from_disp changed),
+ * WC_DESK (a desk step: a family that leaves checked out, not released).
+ * operator_ goes on the events (NULL when no person decided). */
+enum { WC_TAIL_ONLY = 1, WC_DESK = 2 };
 int write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
-		  size_t from_disp, int tail_only, const char *operator_,
+		  size_t from_disp, int flags, const char *operator_,
 		  counts *cnt, size_t *placed, size_t *unplaced,
 		  size_t *released, int64_t *released_p, size_t *ndisp);
 

@@ -149,6 +149,11 @@ fire=$(sed -n 's/^Incident \([0-9]*\):.*/\1/p' "$T/out" | head -n 1)
 [ -n "$fire" ] || fail "no incident number in the submit output"
 has "Kebakaran permukiman Kel. Utan Kayu Selatan"
 eq "fire incident id" "$fire" "$(sq "select id from incidents where source_id='2026-12-kebakaran-utan-kayu-selatan'")"
+# the desk operator who submitted it is on every decision it made
+n_assign=$(sq "select count(*) from outbox where topic='assign.household' and json_extract(body,'\$.incident')=$fire")
+[ "$n_assign" -gt 0 ] || fail "the fire placed nobody"
+eq "assign.household events carrying the submitting operator" \
+	"$(sq "select count(*) from outbox where topic='assign.household' and json_extract(body,'\$.incident')=$fire and json_extract(body,'\$.operator')='e2e-desk'")" "$n_assign"
 echo "== the same report again, --json: a duplicate, nothing changes"
 expect_rc 0 run --json incident submit "$FIRE"
 eq "duplicate: incident" "$(jget "$T/out" '$.incident')" "$fire"
