@@ -138,6 +138,38 @@ static const char *const migrations[] = {
 	 * receipt; the highest inbox id decided is committed here in the
 	 * transaction that decided it, so each is decided exactly once. */
 	"INSERT OR IGNORE INTO meta (key, value) VALUES ('inbox_decided', 0);",
+	/* 2 -> 3 (issue 5): a CHECK (x IN (a, b, c)) of three values or more
+	 * made SQLite build a temporary b-tree on every insert into the two
+	 * tables a decision writes a row per family and per dispatch line
+	 * into (a tenth of a decision in the profile); two values compile
+	 * to comparisons. The same rules written as pairs; the tables are
+	 * rebuilt, which is how SQLite changes a CHECK. */
+	"CREATE TABLE assignments_v3 ("
+	" id INTEGER PRIMARY KEY, incident INTEGER NOT NULL,"
+	" household INTEGER NOT NULL, shelter TEXT NOT NULL,"
+	" persons INTEGER NOT NULL, status TEXT NOT NULL"
+	"  CHECK (status IN ('registered','present') OR"
+	"  status IN ('checked_out','released')),"
+	" since TEXT NOT NULL, checked_in TEXT, checked_out TEXT,"
+	" released TEXT, journal INTEGER);"
+	"INSERT INTO assignments_v3 SELECT * FROM assignments;"
+	"DROP TABLE assignments;"
+	"ALTER TABLE assignments_v3 RENAME TO assignments;"
+	"CREATE INDEX assignments_hh ON assignments (household);"
+	"CREATE INDEX assignments_inc ON assignments (incident, status);"
+	"CREATE INDEX assignments_sh ON assignments (shelter, status);"
+	"CREATE TABLE dispatches_v3 ("
+	" id INTEGER PRIMARY KEY, incident INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('meals','sandang')),"
+	" shelter TEXT NOT NULL, depot TEXT, lot TEXT, day TEXT,"
+	" item TEXT NOT NULL, qty INTEGER NOT NULL, status TEXT NOT NULL"
+	"  CHECK (status IN ('planned','confirmed') OR status = 'released'),"
+	" time TEXT NOT NULL, operator TEXT);"
+	"INSERT INTO dispatches_v3 SELECT * FROM dispatches;"
+	"DROP TABLE dispatches;"
+	"ALTER TABLE dispatches_v3 RENAME TO dispatches;"
+	"CREATE INDEX dispatches_inc ON dispatches (incident, status);"
+	"CREATE INDEX dispatches_sh ON dispatches (shelter, day);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

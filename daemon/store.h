@@ -27,7 +27,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store store;
 

@@ -119,7 +119,7 @@ test_migration_from_version_1(void **state)
 			 0);
 	store_close(s);
 	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
-	assert_int_equal(store_version(s), 2);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_inbox_decided(s), 0);
 	store_close(s);
 }
