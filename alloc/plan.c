@@ -2669,3 +2669,60 @@ out:
 		alloc_seterr(err, errlen, rc, "plan: out of memory");
 	return rc;
 }
+
+/* ---- a depot added while the plan runs ------------------------------------------ */
+
+int
+alloc_plan_add_depot(struct alloc_plan *pl, const struct alloc_depot *d,
+		     alloc_day today, char *err, size_t errlen)
+{
+	struct alloc_plan_priv *pv;
+	struct alloc_depot *v;
+	size_t at = 0;
+	int held = 0, rc;
+
+	if (pl == NULL || d == NULL || d->id == ALLOC_NONE ||
+	    !isfinite(d->x) || !isfinite(d->y))
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "plan: bad depot");
+	if (alloc_plan_depot_find(pl, d->id) >= 0)
+		return alloc_seterr(err, errlen, ALLOC_EEXIST,
+				    "plan: depot %u is already planned",
+				    d->id);
+	v = realloc(pl->depots, (pl->ndepots + 1) * sizeof(*v));
+	if (v == NULL)
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "plan: out of memory");
+	pl->depots = v;
+	while (at < pl->ndepots && pl->depots[at].id < d->id)
+		at++;
+	memmove(&pl->depots[at + 1], &pl->depots[at],
+		(pl->ndepots - at) * sizeof(*pl->depots));
+	pl->depots[at] = *d;
+	pl->ndepots++;
+	pl->rev++;
+	pv = pl->priv;
+	/* the lot index (per depot and item) and every shelter's depot order
+	 * hold depot indexes, which moved: both are built again */
+	if (pv->sup)
+		pv->sup->lots_ok = 0;
+	supply_near_reset(pl);
+	/* Lots of it already in the ledger were never offered to the plan
+	 * (the last pass skipped them but counted their units as seen): they
+	 * count as received now, so open shortages take from them. */
+	for (size_t i = 0; i < pl->ledger->n; i++) {
+		if (pl->ledger->lots[i].depot != d->id)
+			continue;
+		held = 1;
+		if (i < pv->nsnap)
+			pv->snap[i] = 0;
+	}
+	/* without lots it changes no dispatch: no pass, so a plan started
+	 * with the depot and one it is added to decide alike */
+	if (!held)
+		return ALLOC_OK;
+	rc = reconcile(pl, today);
+	if (rc != ALLOC_OK)
+		alloc_seterr(err, errlen, rc, "plan: out of memory");
+	return rc;
+}

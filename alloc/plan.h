@@ -27,6 +27,8 @@
  *                              with it, kits are not issued twice
  *   alloc_plan_receive_stock   stock arrives: open shortages filled, oldest
  *                              day first
+ *   alloc_plan_add_depot       a depot is added (imported while incidents
+ *                              run): its lots are planned from now on
  *   alloc_plan_confirm         a dispatch left the depot: stock consumed
  *   alloc_plan_replan          re-try shortages (new day, or the caller
  *                              changed the ledger itself)
@@ -320,6 +322,21 @@ int alloc_plan_receive_stock(struct alloc_plan *pl, uint32_t depot,
 			     uint32_t lot, int item, int64_t qty,
 			     alloc_day expires, alloc_day today, char *err,
 			     size_t errlen);
+
+/*
+ * A depot the plan does not know yet (new id; its place in metres, finite):
+ * from now on its lots are planned like those of the depots it started
+ * with. Lots of it the ledger already holds count as received now: open
+ * shortages are filled from them as by alloc_plan_receive_stock. A depot
+ * without lots changes no dispatch (no pass runs), so a plan started with
+ * it decides as one it is added to later, and a replay may add it at
+ * either point. Depots stay sorted by id (the indexes of greater ids move;
+ * find them by id); nothing else moves, so the caller's ids stay valid.
+ * ALLOC_EINVAL (id ALLOC_NONE, place not finite) and ALLOC_EEXIST (id
+ * known) are found before anything changes.
+ */
+int alloc_plan_add_depot(struct alloc_plan *pl, const struct alloc_depot *d,
+			 alloc_day today, char *err, size_t errlen);
 
 /* dispatches[index] left the depot: its units are consumed from the lot.
  * ALLOC_ESTATE unless it is PLANNED. */

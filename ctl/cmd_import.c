@@ -77,7 +77,6 @@ struct import {
 	int map[16];     /* file column of each kind column */
 	long long rows, accepted, rejected, total;
 	long long added, updated, unchanged; /* of the accepted */
-	long long waiting; /* depots planned after a restart; -1 unknown */
 	long long sent;  /* rows sent so far (for progress) */
 	long long rows_in_file;
 	struct rejection *rej;
@@ -212,8 +211,6 @@ send_batch(struct import *im, json_t *rows, const long *lines, int batch,
 	im->added += cj_int(d, "added", 0);
 	im->updated += cj_int(d, "updated", 0);
 	im->unchanged += cj_int(d, "unchanged", 0);
-	if (cj_get(d, "planned_after_restart"))
-		im->waiting = cj_int(d, "planned_after_restart", 0);
 	im->total = cj_int(d, "total", im->total);
 	json_t *rej = cj_get(d, "rejected");
 	size_t i;
@@ -373,11 +370,6 @@ summary(const struct import *im)
 		       out_num(a, sizeof a, im->added),
 		       out_num(b, sizeof b, im->updated),
 		       out_num(c, sizeof c, im->unchanged));
-	if (im->waiting > 0)
-		printf(_("  %s depots are planned from poskod's next start "
-		         "(systemctl restart poskod); their stock can be "
-		         "imported then.\n"),
-		       out_num(a, sizeof a, im->waiting));
 	for (size_t i = 0; i < im->nrej; i++) {
 		const struct rejection *r = &im->rej[i];
 		if (r->field[0] && !strstr(r->message, r->field))
@@ -413,9 +405,6 @@ summary_json(const struct import *im)
 		"updated", (json_int_t)im->updated, "unchanged",
 		(json_int_t)im->unchanged, "rejected_count",
 		(json_int_t)im->rejected, "rejected", rej);
-	if (im->waiting >= 0)
-		json_object_set_new(o, "planned_after_restart",
-		                    json_integer(im->waiting));
 	/* null when no batch was stored: poskod did not say */
 	json_object_set_new(o, "total", im->total >= 0
 	                                        ? json_integer(im->total)
@@ -476,8 +465,7 @@ ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv)
 	/* The last batch waits for the household index to be rebuilt. */
 	if (ctx->conn.timeout_ms < 120000)
 		ctx->conn.timeout_ms = 120000;
-	struct import im = {.ctx = ctx, .kind = k, .path = path, .total = -1,
-	                    .waiting = -1};
+	struct import im = {.ctx = ctx, .kind = k, .path = path, .total = -1};
 	int rc = run(&im, f, (int)batch);
 	if (f != stdin)
 		fclose(f);

@@ -210,47 +210,6 @@ engine_depot_add(engine *E, const geo_depot *d)
 	return (long)E->ndep++;
 }
 
-static void params_from_config(const posko_config *c, struct alloc_params *p);
-
-int
-engine_plan_restart(engine *E, char *err, size_t errlen)
-{
-	struct alloc_params p;
-	struct alloc_plan pl;
-	struct alloc_shelter *ash = calloc(E->nsh + 1, sizeof(*ash));
-	struct alloc_depot *adep = calloc(E->ndep + 1, sizeof(*adep));
-	int rc = -1;
-
-	if (E->plan.nincidents) {
-		snprintf(err, errlen, "the plan has incidents");
-		goto out;
-	}
-	if (!ash || !adep) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < E->nsh; i++)
-		fill_alloc_shelter(E, i, &ash[i]);
-	for (size_t i = 0; i < E->ndep; i++) {
-		adep[i].x = E->dep[i].x;
-		adep[i].y = E->dep[i].y;
-		adep[i].id = (uint32_t)i + 1;
-	}
-	params_from_config(E->cfg, &p);
-	if (alloc_plan_init(&pl, &p, ash, E->nsh, adep, E->ndep, &E->ledger,
-			    err, errlen))
-		goto out;
-	if (E->plan_ok)
-		alloc_plan_free(&E->plan);
-	E->plan = pl;
-	E->plan_ok = 1;
-	rc = 0;
-out:
-	free(ash);
-	free(adep);
-	return rc;
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 static void
@@ -564,9 +523,8 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 		log_diag("data", &d);
 	}
 	/* depots imported over the control socket (import.c), and the
-	 * whole register when no depot file is named: known to the plan from
-	 * its start, so their stock can be planned (the plan cannot learn a
-	 * depot later) */
+	 * whole register when no depot file is named (a depot imported later
+	 * joins the running plan through alloc_plan_add_depot) */
 	if (load_store_depots(E, err, errlen))
 		goto fail;
 	if (cfg->data.stock && E->ndep) {

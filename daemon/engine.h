@@ -152,9 +152,5 @@ long engine_depot_add(engine *E, const geo_depot *d);
  * opened), 0 when it may, -1 with err. */
 int engine_shelter_unusable(engine *E, size_t k, uint32_t inc, char *err,
 			    size_t errlen);
-/* Start the plan again over the shelters and depots held (a plan learns
- * depots only when it starts); only while it has no incident, when the
- * new plan equals the old one but for the depots. 0 or -1 with err. */
-int engine_plan_restart(engine *E, char *err, size_t errlen);
 
 #endif

@@ -17,11 +17,13 @@
  *  - lot: nothing. Its stock changes through stock.receive and
  *    stock.adjust, which carry a reason. A lot that equals what poskod
  *    holds is unchanged, so importing the same file again changes nothing.
- * The plan learns depots only when it starts: before the first incident
- * it is started again with the new ones (nothing to lose); after it, a
- * new depot is stored and listed at once but joins the engine and the
- * plan at the next start (engine_load); stock into it is refused until
- * then, and no desk step finds it (the replay would differ).
+ * A new depot joins the plan at once (alloc_plan_add_depot), before or
+ * during incidents: its lots can be imported and received next.
+ *
+ * The journal row of a batch holds what the replay needs, once: the rows
+ * that changed, as arrays of the CSV's columns in a fixed order (the
+ * values as sent), and only a summary of the request as its raw text (a
+ * 3-million-household register would otherwise be journaled twice).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "daemon/import.h"
@@ -59,7 +61,6 @@ typedef struct irow {
 	int change;  /* enum change */
 	int replan;  /* shelter: capacity or accessibility changed */
 	int moved;   /* household: another place */
-	int waiting; /* depot: stored, planned from the next start */
 	double lon, lat;
 	geo_household h;
 	geo_shelter s;
@@ -445,32 +446,6 @@ s_shelter(engine *E, const irow *r)
 
 /* ---- depots -------------------------------------------------------------- */
 
-/* A depot the store holds but the engine does not: imported after the
- * first incident, planned from the next start. 1 (*d filled), 0, -1. */
-static int
-waiting_depot(engine *E, const char *id, geo_depot *d)
-{
-	sqlite3_stmt *st = store_stmt(
-	    E->db, "SELECT name, lon, lat, kel, city FROM depots WHERE id=?");
-	int found = 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		memset(d, 0, sizeof(*d));
-		snprintf(d->name, sizeof(d->name), "%s",
-		         (const char *)sqlite3_column_text(st, 0));
-		if (geo_to_metric(E->gctx, sqlite3_column_double(st, 1),
-		                  sqlite3_column_double(st, 2), &d->x, &d->y))
-			d->x = d->y = NAN;
-		d->kel = (uint32_t)sqlite3_column_int64(st, 3);
-		d->city = (uint32_t)sqlite3_column_int64(st, 4);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	return found;
-}
-
 static int
 v_depot(engine *E, json_t *o, irow *r, int replay, bad *b)
 {
@@ -489,19 +464,7 @@ v_depot(engine *E, json_t *o, irow *r, int replay, bad *b)
 		d->city = geo_kel_city(d->kel);
 	r->at = engine_depot_find(E, d->id);
 	if (r->at < 0) {
-		geo_depot w;
-		int f = waiting_depot(E, d->id, &w);
-		if (f < 0)
-			return fail(b, "internal", "", "store: %s",
-			            store_errmsg(E->db));
-		r->waiting = f;
-		/* not in the plan yet: it may still move */
-		r->change = !f ? ADDED
-		            : strcmp(w.name, d->name) || w.kel != d->kel ||
-		                    w.city != d->city ||
-		                    dist(w.x, w.y, d->x, d->y) > SAME_PLACE_M
-		                ? UPDATED
-		                : UNCHANGED;
+		r->change = ADDED;
 		return 0;
 	}
 	const geo_depot *o0 = &E->dep[r->at];
@@ -556,17 +519,7 @@ v_lot(engine *E, json_t *o, irow *r, int replay, bad *b)
 	uint32_t ymd;
 	if (fstr(o, "depot", t, sizeof(t), 0, b))
 		return -1;
-	geo_depot w;
-	if ((r->l.depot = engine_depot_find(E, t)) < 0 &&
-	    waiting_depot(E, t, &w) == 1)
-		return fail(
-		    b, "conflict", "depot",
-		    "depot %s was imported after the first incident; "
-		    "the plan takes new depots when it starts: restart "
-		    "poskod (systemctl restart poskod), then import its "
-		    "stock",
-		    t);
-	if (r->l.depot < 0)
+	if ((r->l.depot = engine_depot_find(E, t)) < 0)
 		return fail(b, "bad_argument", "depot",
 		            "no depot %s; import the depots first (poskoctl "
 		            "import depots FILE)",
@@ -592,14 +545,6 @@ v_lot(engine *E, json_t *o, irow *r, int replay, bad *b)
 	const char *dep = E->dep[r->l.depot].id;
 	r->at = lot_find(E, r->l.depot, r->l.lot);
 	if (r->at < 0) {
-		if (!replay && alloc_plan_depot_find(
-		                   &E->plan, (uint32_t)r->l.depot + 1) < 0)
-			return fail(b, "conflict", "depot",
-			            "depot %s was imported after the first "
-			            "incident; the plan takes new depots when "
-			            "it starts: restart poskod (systemctl "
-			            "restart poskod), then import its stock",
-			            dep);
 		r->change = ADDED;
 		return 0;
 	}
@@ -822,6 +767,21 @@ exclude_new(engine *E, long k, json_t *excl, int replay, int32_t today,
 	return 0;
 }
 
+/* Depot k into the plan unless it holds it (alloc depot id k + 1). */
+static int
+depot_plan(engine *E, size_t k, int32_t today, char *err, size_t errlen)
+{
+	struct alloc_depot ad = {
+	    .x = E->dep[k].x, .y = E->dep[k].y, .id = (uint32_t)k + 1};
+	if (alloc_plan_depot_find(&E->plan, ad.id) >= 0)
+		return 0;
+	if (alloc_plan_add_depot(&E->plan, &ad, today, err, errlen) == 0) {
+		log_info("import: depot %s planned from now on", E->dep[k].id);
+		return 0;
+	}
+	return -1;
+}
+
 /* Make the changed rows live, in row order (the replay does the same). */
 static int
 apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
@@ -855,10 +815,14 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 			goto nomem;
 		return 0;
 	}
-	int new_depot = 0;
 	for (size_t i = 0; i < n; i++) {
 		const irow *x = &r[i];
 		long k;
+		/* a replayed depot the engine loaded at start: the plan
+		 * started with it (depot_plan does nothing then) */
+		if (kind == K_DEPOTS && replay && x->at >= 0 &&
+		    depot_plan(E, (size_t)x->at, today, err, errlen))
+			return -1;
 		if (x->change == UNCHANGED)
 			continue;
 		switch (kind) {
@@ -868,7 +832,8 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 					goto nomem;
 				if (exclude_new(E, k, excl, replay, today, err,
 				                errlen) ||
-				    shelter_replan(E, (size_t)k, today, err, errlen))
+				    shelter_replan(E, (size_t)k, today, err,
+				                   errlen))
 					return -1;
 				break;
 			}
@@ -882,21 +847,18 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 				if (x->s.kel == 0)
 					E->sh[k].kel = keep.kel;
 			}
-			if (x->replan &&
-			    shelter_replan(E, (size_t)x->at, today, err, errlen))
+			if (x->replan && shelter_replan(E, (size_t)x->at, today,
+			                                err, errlen))
 				return -1;
 			break;
 		case K_DEPOTS:
-			if (x->change == ADDED || x->waiting) {
-				/* after the first incident: in the store only,
-				 * loaded (and planned) at the next start, so
-				 * no desk step can use it before the plan
-				 * knows it (the replay would differ) */
-				if (E->plan.nincidents)
-					break;
-				if (engine_depot_add(E, &x->d) < 0)
+			if (x->change == ADDED) {
+				/* live at once: its stock may come next */
+				if ((k = engine_depot_add(E, &x->d)) < 0)
 					goto nomem;
-				new_depot = 1;
+				if (depot_plan(E, (size_t)k, today, err,
+				               errlen))
+					return -1;
 			} else {
 				geo_depot keep = E->dep[x->at];
 				E->dep[x->at] = x->d;
@@ -919,25 +881,85 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 			break;
 		}
 	}
-	/* before the first incident the plan can start again with them;
-	 * after it, they are planned from the next start (engine_load) */
-	if (new_depot && E->plan.nincidents == 0 &&
-	    engine_plan_restart(E, err, errlen))
-		return -1;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
+/* The columns a journaled row keeps, in order: what validate() reads. */
+static const char *const kind_cols[][11] = {
+    {"id", "lon", "lat", "kelurahan", "members", "elderly", "under5",
+     "disabled", "pregnant", NULL},
+    {"id", "name", "kind", "lon", "lat", "kelurahan", "capacity", "floor_m2",
+     "accessible", "capacity_source", NULL},
+    {"id", "name", "lon", "lat", "kelurahan", "city", NULL},
+    {"depot", "lot", "item", "qty", "expires", NULL}};
+
+/* A number as the shortest text that reads back as the same double:
+ * jansson writes 17 digits ("106.86987000000001"), 8 bytes more per
+ * coordinate of a 3-million-household register. */
+static json_t *
+real_text(double v)
+{
+	char buf[32];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return json_string(buf);
+}
+
+/* A row as sent -> the array of its kind's columns (values as sent, null
+ * when missing; a fraction as its shortest exact text, which the replay
+ * reads as the same number); columns validate() does not read are left
+ * out. */
+static json_t *
+row_pack(int kind, json_t *src)
+{
+	json_t *a = json_array();
+	for (size_t c = 0; a && kind_cols[kind][c]; c++) {
+		json_t *v = json_object_get(src, kind_cols[kind][c]);
+		json_array_append_new(a, v == NULL ? json_null()
+		                         : json_is_real(v)
+		                             ? real_text(json_real_value(v))
+		                             : json_incref(v));
+	}
+	return a;
+}
+
+/* The journaled array -> a row object validate() reads; NULL when it is
+ * not an array of the kind's columns. */
+static json_t *
+row_unpack(int kind, json_t *a)
+{
+	size_t nc = 0;
+	while (kind_cols[kind][nc])
+		nc++;
+	if (!json_is_array(a) || json_array_size(a) != nc)
+		return NULL;
+	json_t *o = json_object();
+	for (size_t c = 0; o && c < nc; c++)
+		json_object_set(o, kind_cols[kind][c], json_array_get(a, c));
+	return o;
+}
+
+/*
+ * One journal row per batch that changed something. effective: the rows
+ * that changed as column arrays, with the day and the shelters excluded
+ * (what the replay needs); raw: a summary of the request, not the request
+ * (its changed rows are in effective, its unchanged ones change nothing).
+ */
 static int
-journal(engine *E, int kind, const char *op, const char *raw, size_t rawlen,
-        const irow *r, size_t n, json_t *excl, int32_t today)
+journal(engine *E, int kind, const char *op, int64_t batch, int last,
+        size_t nrows, size_t rawlen, const irow *r, size_t n, json_t *excl,
+        int32_t today)
 {
 	json_t *rows = json_array();
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; rows && i < n; i++)
 		if (r[i].change != UNCHANGED)
-			json_array_append(rows, r[i].src);
+			json_array_append_new(rows, row_pack(kind, r[i].src));
 	json_t *eff = json_pack("{s:s,s:i,s:o}", "cmd", kind_cmd[kind], "today",
 	                        (int)today, "rows", rows);
 	if (eff && json_array_size(excl))
@@ -945,18 +967,28 @@ journal(engine *E, int kind, const char *op, const char *raw, size_t rawlen,
 	char *effs =
 	    eff ? json_dumps(eff, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(eff);
-	if (effs == NULL)
+	json_t *sum = json_pack(
+	    "{s:i,s:s,s:s?,s:{s:I,s:b,s:I},s:I}", "v", 1, "cmd", kind_cmd[kind],
+	    "operator", op, "args", "batch", (json_int_t)batch, "last", last,
+	    "rows", (json_int_t)nrows, "bytes", (json_int_t)rawlen);
+	char *raw = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
+	json_decref(sum);
+	if (effs == NULL || raw == NULL) {
+		free(effs);
+		free(raw);
 		return -1;
+	}
 	store_journal j = {.origin = "control",
 	                   .source = "control",
 	                   .action = kind_cmd[kind],
 	                   .operator_ = op,
 	                   .raw = raw,
-	                   .rawlen = rawlen,
+	                   .rawlen = strlen(raw),
 	                   .effective = effs,
 	                   .today = today};
 	int64_t id = store_journal_add(E->db, &j);
 	free(effs);
+	free(raw);
 	return id < 0 ? -1 : 0;
 }
 
@@ -980,7 +1012,7 @@ import_run(engine *E, const char *cmd, json_t *args, const char *op,
 	json_t *jl = json_object_get(args, "last");
 	int32_t today = engine_day((int64_t)time(NULL));
 	uint32_t rev0 = E->plan.rev;
-	size_t n = json_array_size(rows), cnt[3] = {0}, restart = 0;
+	size_t n = json_array_size(rows), cnt[3] = {0};
 	irow *r = NULL;
 	json_t *excl = NULL;
 	int rc = -1;
@@ -1026,7 +1058,8 @@ import_run(engine *E, const char *cmd, json_t *args, const char *op,
 			goto out;
 	if (apply(E, kind, r, n, excl, 0, today, err, errlen) ||
 	    (cnt[ADDED] + cnt[UPDATED] &&
-	     journal(E, kind, op, raw, rawlen, r, n, excl, today)))
+	     journal(E, kind, op, batch, jl == NULL || json_is_true(jl), n,
+	             rawlen, r, n, excl, today)))
 		goto out;
 	if (E->plan.rev != rev0) {
 		desk_result dr;
@@ -1044,20 +1077,6 @@ import_run(engine *E, const char *cmd, json_t *args, const char *op,
 	    "updated", (json_int_t)cnt[UPDATED], "unchanged",
 	    (json_int_t)cnt[UNCHANGED], "rejected", "rejected_count", 0,
 	    "total", (json_int_t)total(E, kind));
-	if (kind == K_DEPOTS) {
-		/* stored depots the engine does not hold yet */
-		sqlite3_stmt *st = store_stmt(E->db, "SELECT id FROM depots");
-		while (st && sqlite3_step(st) == SQLITE_ROW)
-			if (engine_depot_find(
-			        E, (const char *)sqlite3_column_text(st, 0)) <
-			    0)
-				restart++;
-		if (st)
-			sqlite3_reset(st);
-	}
-	if (*data && kind == K_DEPOTS)
-		json_object_set_new(*data, "planned_after_restart",
-		                    json_integer((json_int_t)restart));
 	rc = *data ? 0 : -1;
 out:
 	if (rc && err[0] == '\0')
@@ -1084,8 +1103,23 @@ import_replay(engine *E, const char *cmd, const char *effective, int32_t today,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (validate(E, kind, json_array_get(rows, i), &r[i], 1, &b) ==
-		    0)
+		json_t *a = json_array_get(rows, i);
+		/* rows as column arrays; journals before them hold the
+		 * row objects as sent */
+		if (json_is_array(a)) {
+			/* set_new takes o, also when it fails */
+			json_t *o = row_unpack(kind, a);
+			if (o == NULL || json_array_set_new(rows, i, o) != 0) {
+				r[i].change = UNCHANGED;
+				r[i].at = -1;
+				log_warnx("replay: %s row %zu: not a row of "
+				          "%s",
+				          cmd, i, cmd);
+				continue;
+			}
+			a = o;
+		}
+		if (validate(E, kind, a, &r[i], 1, &b) == 0)
 			continue;
 		/* checked when it was imported: only another build's rules
 		 * can refuse it now; the rest of the batch still loads */
