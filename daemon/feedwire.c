@@ -97,6 +97,14 @@ typedef struct feedwire {
 	size_t nkel;
 	uint32_t kel_rev;
 	int kel_ok;
+	uint64_t kel_at; /* loop time (ms) of the last refresh after a batch */
+	/* CAP files are written (and the directory synced) on the thread
+	 * pool, one batch of files at a time, in commit order: the loop does
+	 * not wait for the disk between decisions */
+	uv_work_t cap_work;
+	struct capfile *cap_doing, *cap_next;
+	int cap_busy;
+	char cap_dir[4096];
 } feedwire;
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -1297,7 +1305,77 @@ typedef struct capfile {
 	char name[CAP_ID_MAX + 8];
 	char *xml;
 	size_t len;
+	int failed, sync_failed; /* set by the writer */
+	char err[256];
 } capfile;
+
+static void
+capfiles_free(capfile *c)
+{
+	while (c) {
+		capfile *n = c->next;
+		free(c->xml);
+		free(c);
+		c = n;
+	}
+}
+
+/* On the thread pool: the files of cap_doing, then one fsync of the
+ * directory (not one per file). Touches only cap_doing and cap_dir. */
+static void
+cap_write_work(uv_work_t *w)
+{
+	feedwire *F = w->data;
+	for (capfile *c = F->cap_doing; c; c = c->next) {
+		c->failed = spool_write_nosync(F->cap_dir, c->name, c->xml,
+					       c->len, c->err,
+					       sizeof(c->err)) != 0;
+		if (c->next == NULL && !c->failed)
+			c->sync_failed = spool_sync_dir(F->cap_dir, c->err,
+							sizeof(c->err)) != 0;
+	}
+}
+
+static void cap_write_start(feedwire *F);
+
+static void
+cap_write_done(uv_work_t *w, int status)
+{
+	feedwire *F = w->data;
+	capfile *files = F->cap_doing;
+
+	(void)status;
+	F->cap_doing = NULL;
+	F->cap_busy = 0;
+	for (capfile *c = files; c; c = c->next) {
+		if (c->failed || c->sync_failed)
+			log_warnx("CAP outbox: %s", c->err);
+		if (!c->failed)
+			log_info("CAP out: %s", c->name);
+	}
+	capfiles_free(files);
+	cap_write_start(F);
+}
+
+/* Hand the waiting files to the writer unless it is busy (it takes them
+ * when it is done). */
+static void
+cap_write_start(feedwire *F)
+{
+	if (F->cap_busy || F->cap_next == NULL)
+		return;
+	snprintf(F->cap_dir, sizeof(F->cap_dir), "%s",
+		 F->P->cfg->cap.outbox_dir);
+	F->cap_doing = F->cap_next;
+	F->cap_next = NULL;
+	F->cap_busy = 1;
+	F->cap_work.data = F;
+	if (uv_queue_work(F->P->loop, &F->cap_work, cap_write_work,
+			  cap_write_done)) {
+		cap_write_work(&F->cap_work); /* no pool: write them here */
+		cap_write_done(&F->cap_work, 0);
+	}
+}
 
 static int
 chain_load(feedwire *F, const char *topic, const char *subject, cap_chain *c)
@@ -1724,7 +1802,14 @@ feedwire_flush(posko *P)
 
 	if (F == NULL || P->busy)
 		return;
-	kel_refresh(F);
+	/* The per-kelurahan sums walk every evacuee of the plan: after a
+	 * batch they are refreshed at most once a second (a sitrep built now
+	 * refreshes them itself; a feed.sitrep asked for during a decision
+	 * reads them at most a second and a decision old). */
+	if (uv_now(P->loop) - F->kel_at >= 1000) {
+		kel_refresh(F);
+		F->kel_at = uv_now(P->loop);
+	}
 	due = F->sitrep_due;
 	/* anything to do? (the common case after a decision: only the
 	 * alert scan, a read) */
@@ -1761,17 +1846,14 @@ feedwire_flush(posko *P)
 	if (nalerts)
 		F->cap_seen = seen;
 	F->sitrep_due = 0;
-	/* one fsync of the directory per cycle, not one per file */
-	for (capfile *c = files; c; c = c->next) {
-		char err[256];
-		if (spool_write_nosync(P->cfg->cap.outbox_dir, c->name, c->xml,
-				       c->len, err, sizeof(err)))
-			log_warnx("CAP outbox: %s", err);
-		else
-			log_info("CAP out: %s", c->name);
-		if (c->next == NULL &&
-		    spool_sync_dir(P->cfg->cap.outbox_dir, err, sizeof(err)))
-			log_warnx("CAP outbox: %s", err);
+	/* committed: the files go to the writer, after those before them */
+	if (files) {
+		capfile **tail = &F->cap_next;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = files;
+		files = NULL;
+		cap_write_start(F);
 	}
 	goto out;
 fail:
@@ -1786,12 +1868,7 @@ out:
 		pend_free(p);
 	}
 	F->pt = NULL;
-	while (files) {
-		capfile *c = files;
-		files = c->next;
-		free(c->xml);
-		free(c);
-	}
+	capfiles_free(files);
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */
@@ -2093,6 +2170,9 @@ feedwire_free(posko *P)
 		F->ph = p->next;
 		pend_free(p);
 	}
+	/* the loop ran until the writer was done (main.c) */
+	capfiles_free(F->cap_doing);
+	capfiles_free(F->cap_next);
 	free(F->kel);
 	free(F);
 	P->feed = NULL;
