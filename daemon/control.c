@@ -67,7 +67,7 @@ cmd_status(creq *c)
 	store *s = P->rdb;
 	c->data = json_pack(
 		"{s:s,s:I,s:I,s:{s:I},s:{s:I,s:I,s:I,s:I,s:I},"
-		"s:{s:I,s:I,s:I,s:I},s:{s:I},s:{s:I},s:{s:I},s:{s:I,s:b,s:I}}",
+		"s:{s:I,s:I,s:I,s:I},s:{s:I},s:{s:I},s:{s:I},s:{s:I,s:b,s:I,s:I,s:I}}",
 		"version", POSKO_VERSION, "uptime_s",
 		(json_int_t)(time(NULL) - P->started), "last_event_id",
 		(json_int_t)store_last_event_id(s), "incidents", "open",
@@ -113,8 +113,10 @@ cmd_status(creq *c)
 		"shortages", "open",
 		(json_int_t)q1(s, "SELECT count(*) FROM alerts WHERE"
 				  " topic='alert.shortage' AND state!='cleared'"),
-		"pipeline", "queued", (json_int_t)P->queued, "busy", P->busy,
-		"received", (json_int_t)P->received);
+		"pipeline", "queued", (json_int_t)(P->queued + P->received_n),
+		"busy", P->busy, "received", (json_int_t)P->received,
+		"accepted", (json_int_t)P->accepted, "rejected",
+		(json_int_t)P->rejected);
 	return c->data ? 0 : cerr(c, "internal", NULL, "out of memory");
 }
 

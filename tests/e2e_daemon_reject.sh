@@ -71,8 +71,15 @@ pk_settle "$ev"
 pk_eq "rejections change nothing" "$(counts)" "$before"
 pk_eq "no incident.* event after the rejections" \
 	"$(grep -c '^incident\.' "$ev")" 1
-pk_req '{"v":1,"cmd":"status"}' | grep -q '"incidents":{"open":1}' ||
+st=$(pk_req '{"v":1,"cmd":"status"}')
+echo "$st" | grep -q '"incidents":{"open":1}' ||
 	pk_fail "poskod does not answer status with one open incident"
+# the status counters add up to what the events said
+pk_eq "status pipeline.rejected = ingest.rejected events" \
+	"$(echo "$st" | sed -n 's/.*"rejected":\([0-9]*\).*/\1/p')" "$(grep -c '^ingest.rejected' "$ev")"
+pk_eq "status pipeline.accepted = ingest.accepted events (not duplicates)" \
+	"$(echo "$st" | sed -n 's/.*"accepted":\([0-9]*\).*/\1/p')" \
+	"$(grep '^ingest.accepted' "$ev" | grep -c '"duplicate":false')"
 
 pk_stop || pk_fail "poskod did not stop cleanly"
 echo PASS
