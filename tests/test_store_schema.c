@@ -53,6 +53,65 @@ test_refuses_newer_schema(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+/* 2 -> 3 rebuilt assignments and dispatches (CHECK lists as pairs, issue
+ * 5): rows kept, indexes back, the same values refused. */
+static void
+test_migration_3_keeps_rows_and_rules(void **state)
+{
+	char err[256];
+	store *s;
+	sqlite3_stmt *st;
+	char *p = tmp_db("mig3");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(
+		store_exec(s, "INSERT INTO assignments (id, incident,"
+			      " household, shelter, persons, status, since)"
+			      " VALUES (7, 1, 42, 'SH-1', 3, 'present', 't');"
+			      "INSERT INTO dispatches (id, incident, kind,"
+			      " shelter, item, qty, status, time) VALUES"
+			      " (9, 1, 'meals', 'SH-1', 'meal', 30,"
+			      " 'confirmed', 't');"
+			      "PRAGMA user_version = 2"),
+		0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(sqlite3_prepare_v2(store_db(s),
+					    "SELECT (SELECT household||status"
+					    " FROM assignments WHERE id=7),"
+					    " (SELECT qty||status FROM"
+					    " dispatches WHERE id=9),"
+					    " (SELECT count(*) FROM"
+					    " sqlite_schema WHERE type='index'"
+					    " AND tbl_name IN ('assignments',"
+					    " 'dispatches'))",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0),
+			    "42present");
+	assert_string_equal((const char *)sqlite3_column_text(st, 1),
+			    "30confirmed");
+	assert_int_equal(sqlite3_column_int(st, 2), 5);
+	sqlite3_finalize(st);
+	assert_int_equal(store_exec(s, "INSERT INTO assignments (incident,"
+				       " household, shelter, persons, status,"
+				       " since) VALUES (1, 2, 'S', 1,"
+				       " 'bogus', 't')"),
+			 -1);
+	assert_int_equal(store_exec(s, "INSERT INTO dispatches (incident,"
+				       " kind, shelter, item, qty, status,"
+				       " time) VALUES (1, 'meals', 'S',"
+				       " 'meal', 1, 'bogus', 't')"),
+			 -1);
+	assert_int_equal(store_exec(s, "INSERT INTO assignments (incident,"
+				       " household, shelter, persons, status,"
+				       " since) VALUES (1, 2, 'S', 1,"
+				       " 'released', 't')"),
+			 0);
+	store_close(s);
+}
+
 static void
 test_journal_and_key_index(void **state)
 {
@@ -144,6 +203,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_fresh_and_reopen),
 		cmocka_unit_test(test_refuses_newer_schema),
+		cmocka_unit_test(test_migration_3_keeps_rows_and_rules),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
 		cmocka_unit_test(test_event_text),
