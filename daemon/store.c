@@ -170,6 +170,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE dispatches_v3 RENAME TO dispatches;"
 	"CREATE INDEX dispatches_inc ON dispatches (incident, status);"
 	"CREATE INDEX dispatches_sh ON dispatches (shelter, day);",
+	/* 3 -> 4 (issue 5): what is published is a prefix of the outbox ids
+	 * (rows go out in id order), so one number says it: meta
+	 * outbox_published, the highest id published. The per-row flag cost
+	 * an index insert for every event in the decision and a row rewrite
+	 * plus an index delete when the loop marked it. The column stays
+	 * (unused; dropping it rewrites the table). */
+	"INSERT OR REPLACE INTO meta (key, value) VALUES ('outbox_published',"
+	" coalesce((SELECT min(id) - 1 FROM outbox WHERE published = 0),"
+	" (SELECT max(id) FROM outbox), 0));"
+	"DROP INDEX IF EXISTS outbox_unpub;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -513,8 +523,9 @@ store_outbox_unpublished(store *s, int64_t after, size_t max,
 			 store_event_fn fn, void *arg)
 {
 	static const char sql[] =
-		"SELECT id, topic, time, body FROM outbox"
-		" WHERE published = 0 AND id > ? ORDER BY id LIMIT ?";
+		"SELECT id, topic, time, body FROM outbox WHERE id > max(?1,"
+		" (SELECT CAST(value AS INTEGER) FROM meta"
+		" WHERE key = 'outbox_published')) ORDER BY id LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	long n = 0;
 	int rc;
@@ -538,7 +549,8 @@ int
 store_outbox_mark(store *s, int64_t upto)
 {
 	static const char sql[] =
-		"UPDATE outbox SET published = 1 WHERE published = 0 AND id <= ?";
+		"UPDATE meta SET value = ?1 WHERE key = 'outbox_published'"
+		" AND CAST(value AS INTEGER) < ?1";
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (st == NULL)
 		return -1;
@@ -677,8 +689,10 @@ store_outbox_trim(store *s, const char *before, int64_t keep_rows,
 	static const char q_rows[] = "SELECT coalesce(max(id), 0) - ? + 1"
 				     " FROM outbox";
 	static const char q_first[] = "SELECT coalesce(min(id), 0) FROM outbox";
-	static const char del[] = "DELETE FROM outbox WHERE id < ? AND id < ?"
-				  " AND published = 1";
+	static const char del[] =
+		"DELETE FROM outbox WHERE id < ? AND id < ? AND id <="
+		" (SELECT CAST(value AS INTEGER) FROM meta"
+		" WHERE key = 'outbox_published')";
 	sqlite3_stmt *st;
 	int64_t cut_t = 0, cut_r = 0, first = 0, cut;
 

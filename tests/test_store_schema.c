@@ -197,6 +197,41 @@ test_event_text(void **state)
 	free(t);
 }
 
+/* Migration 4: the published flags of a v3 outbox become one number, the
+ * end of the published prefix; what was not published comes again. */
+static void
+test_migration_4_published_prefix(void **state)
+{
+	char err[256];
+	store *s;
+	struct seen sn = {0};
+	char *p = tmp_db("mig4");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(
+		store_exec(s, "INSERT INTO outbox (id, topic, time, body,"
+			      " published) VALUES (1, 'a.b', 't', '{}', 1),"
+			      " (2, 'a.b', 't', '{}', 1),"
+			      " (3, 'a.c', 't', '{}', 0),"
+			      " (4, 'a.c', 't', '{}', 0);"
+			      "CREATE INDEX outbox_unpub ON outbox (id)"
+			      " WHERE published = 0;"
+			      "DELETE FROM meta WHERE key = 'outbox_published';"
+			      "PRAGMA user_version = 3"),
+		0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_outbox_unpublished(s, 0, 0, collect, &sn), 2);
+	assert_true(sn.ids[0] == 3 && sn.ids[1] == 4);
+	/* marking never goes back */
+	assert_int_equal(store_outbox_mark(s, 4), 0);
+	assert_int_equal(store_outbox_mark(s, 1), 0);
+	sn.n = 0;
+	assert_int_equal(store_outbox_unpublished(s, 0, 0, collect, &sn), 0);
+	store_close(s);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -204,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_migrate_fresh_and_reopen),
 		cmocka_unit_test(test_refuses_newer_schema),
 		cmocka_unit_test(test_migration_3_keeps_rows_and_rules),
+		cmocka_unit_test(test_migration_4_published_prefix),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
 		cmocka_unit_test(test_event_text),
