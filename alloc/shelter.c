@@ -71,6 +71,13 @@
 #ifndef WORK_BUDGET
 #define WORK_BUDGET 40
 #endif
+/*
+ * ALLOC_SHELTER_BASELINE (defined only by bench/bench_alloc.c, which
+ * compiles this file a second time under other names) keeps the code
+ * paths this file had before the speed work of Nov 2026, so the bench
+ * times both in one run and checks they decide the same. They do: the
+ * changes are in how the same decisions are computed.
+ */
 
 const char *
 alloc_reason_name(int reason)
@@ -164,6 +171,13 @@ struct vec {
 	uint32_t n, cap;
 };
 
+/* Households that have a shelter among their candidates, with the
+ * distance: cand.s holds the household index here. */
+struct inv {
+	struct cand *v;
+	uint32_t n, cap;
+};
+
 struct work {
 	const struct alloc_assign_params *p;
 	struct hh *h;
@@ -195,6 +209,8 @@ struct work {
 	/* scratch */
 	struct cand *tmp;
 	size_t ntmp, captmp;
+	struct cand *stmp;  /* merge scratch of cand_sort */
+	size_t capstmp;
 	uint32_t *queue;    /* FIFO ring of over-full shelters */
 	uint8_t *queued;
 	size_t qhead, qlen;
@@ -207,13 +223,40 @@ struct work {
 	uint64_t budget;    /* past it: hurry (see shed) */
 	double eps;         /* price step of the current phase */
 	uint8_t rushed;     /* the repair budget ran out */
-	uint32_t *ist;      /* inverse candidate lists (reverse step) */
-	struct cand *iit;
-	size_t istpool;     /* npool when they were built */
+	struct inv *inv;    /* inverse candidate lists, per shelter (reverse
+			       step); NULL until the first one, then kept
+			       up to date by widen */
+	uint32_t *mark;     /* per shelter: stamp of widen's old list */
+	uint32_t markstamp;
+#ifdef ALLOC_SHELTER_BASELINE
+	size_t invpool;
+#endif
 	uint16_t *nshed;    /* sheds / pulls of each shelter this phase */
 	uint16_t *npull;
 };
 
+static int
+cand_less(const struct cand *x, const struct cand *y)
+{
+	return x->d < y->d || (x->d == y->d && x->s < y->s);
+}
+
+static void
+cand_isort(struct cand *a, size_t n)
+{
+	for (size_t t = 1; t < n; t++) {
+		struct cand x = a[t];
+		size_t k = t;
+
+		while (k > 0 && cand_less(&x, &a[k - 1])) {
+			a[k] = a[k - 1];
+			k--;
+		}
+		a[k] = x;
+	}
+}
+
+#ifdef ALLOC_SHELTER_BASELINE
 static int
 cand_cmp(const void *a, const void *b)
 {
@@ -223,11 +266,55 @@ cand_cmp(const void *a, const void *b)
 		return x->d < y->d ? -1 : 1;
 	return alloc_cmp_u32(x->s, y->s);
 }
+#endif
 
+/*
+ * Sort candidates by distance, then shelter index: runs of 16 by insertion,
+ * merged bottom-up through w->stmp. A shelter appears once in a list, so
+ * the order is total and any sort gives the same result; this one inlines
+ * the comparison (qsort's calls through cand_cmp were ~10 % of a crowded
+ * run, mostly sorting widened lists).
+ */
 static int
-cand_less(const struct cand *x, const struct cand *y)
+cand_sort(struct work *w, struct cand *a, size_t n)
 {
-	return x->d < y->d || (x->d == y->d && x->s < y->s);
+	struct cand *src = a, *dst, *t;
+
+#ifdef ALLOC_SHELTER_BASELINE
+	qsort(a, n, sizeof(*a), cand_cmp);
+	return ALLOC_OK;
+#endif
+	if (n <= 24) {
+		cand_isort(a, n);
+		return ALLOC_OK;
+	}
+	if (alloc_grow((void **)&w->stmp, &w->capstmp, n, sizeof(*w->stmp)))
+		return ALLOC_ENOMEM;
+	dst = w->stmp;
+	for (size_t lo = 0; lo < n; lo += 16)
+		cand_isort(a + lo, n - lo < 16 ? n - lo : 16);
+	for (size_t run = 16; run < n; run *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * run) {
+			size_t mid = lo + run < n ? lo + run : n;
+			size_t hi = lo + 2 * run < n ? lo + 2 * run : n;
+			size_t x = lo, y = mid, o = lo;
+
+			while (x < mid && y < hi)
+				dst[o++] = cand_less(&src[y], &src[x])
+						   ? src[y++]
+						   : src[x++];
+			while (x < mid)
+				dst[o++] = src[x++];
+			while (y < hi)
+				dst[o++] = src[y++];
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	return ALLOC_OK;
 }
 
 /* ---- input -------------------------------------------------------------- */
@@ -562,14 +649,16 @@ search(struct work *w, const struct hh *h, uint32_t k, struct cand *out,
 			break;
 	}
 	if (k > 0) {
-		qsort(out, nh, sizeof(*out), cand_cmp);
+		if (cand_sort(w, out, nh) != ALLOC_OK)
+			return ALLOC_ENOMEM;
 		*nout = nh;
 		/* a full heap may have left out equally near or farther
 		 * ones; a heap that never filled saw everything */
 		if (more && nh == k)
 			*more = 1;
 	} else {
-		qsort(w->tmp, w->ntmp, sizeof(*w->tmp), cand_cmp);
+		if (cand_sort(w, w->tmp, w->ntmp) != ALLOC_OK)
+			return ALLOC_ENOMEM;
 		*nout = (uint32_t)w->ntmp;
 	}
 	return ALLOC_OK;
@@ -618,6 +707,50 @@ cands(const struct work *w, size_t i, uint32_t *nc)
 	return &w->cand[i * w->k];
 }
 
+static int
+inv_push(struct inv *v, uint32_t i, float d)
+{
+	if (v->n == v->cap) {
+		uint32_t nc = v->cap ? v->cap * 2 : 16;
+		struct cand *p = realloc(v->v, nc * sizeof(*p));
+
+		if (p == NULL)
+			return ALLOC_ENOMEM;
+		v->v = p;
+		v->cap = nc;
+	}
+	v->v[v->n].s = i;
+	v->v[v->n].d = d;
+	v->n++;
+	return ALLOC_OK;
+}
+
+#ifndef ALLOC_SHELTER_BASELINE
+/* Household i's K candidates (still in place) are about to be replaced by
+ * the w->tmp list, a superset: the inverse lists get the new ones. */
+static int
+inverse_widen(struct work *w, size_t i)
+{
+	uint32_t nc;
+	const struct cand *c = cands(w, i, &nc);
+
+	if (++w->markstamp == 0) {
+		memset(w->mark, 0, w->m * sizeof(*w->mark));
+		w->markstamp = 1;
+	}
+	for (uint32_t t = 0; t < nc; t++)
+		w->mark[c[t].s] = w->markstamp;
+	for (size_t t = 0; t < w->ntmp; t++) {
+		const struct cand *e = &w->tmp[t];
+
+		if (w->mark[e->s] != w->markstamp &&
+		    inv_push(&w->inv[e->s], (uint32_t)i, e->d))
+			return ALLOC_ENOMEM;
+	}
+	return ALLOC_OK;
+}
+#endif
+
 /* Replace household i's K candidates by every eligible shelter in reach. */
 static int
 widen(struct work *w, size_t i)
@@ -628,6 +761,10 @@ widen(struct work *w, size_t i)
 	rc = search(w, &w->h[i], 0, NULL, &nc, NULL);
 	if (rc != ALLOC_OK)
 		return rc;
+#ifndef ALLOC_SHELTER_BASELINE
+	if (w->inv != NULL && (rc = inverse_widen(w, i)) != ALLOC_OK)
+		return rc;
+#endif
 	if (alloc_grow((void **)&w->pool, &w->cappool, w->npool + nc,
 		       sizeof(*w->pool)))
 		return ALLOC_ENOMEM;
@@ -713,6 +850,7 @@ best_choice(struct work *w, size_t i, uint32_t skip, uint32_t *best,
 	    double *val)
 {
 	const struct hh *h = &w->h[i];
+	const double *price = w->price, a = h->a;
 	const struct cand *c;
 	uint32_t nc, b, t;
 	double bv;
@@ -722,20 +860,33 @@ again:
 	c = cands(w, i, &nc);
 	b = NOPE;
 	bv = h->u;
+	/* the hottest loop of a crowded run (a price war scans long widened
+	 * lists): one well-predicted branch per candidate, the rare ones
+	 * (better or tied) behind it */
 	for (t = 0; t < nc; t++) {
-		double v, ad = h->a * c[t].d;
+		double v, ad = a * c[t].d;
+		uint32_t j = c[t].s;
 
 		/* sorted by distance and prices >= 0: nothing further on
 		 * can beat (or tie) bv once the trip alone exceeds it */
 		if (ad > bv)
 			break;
-		if (c[t].s == skip)
+#ifdef ALLOC_SHELTER_BASELINE
+		if (j == skip)
 			continue;
-		v = ad + w->price[c[t].s];
-		if (v < bv || (v == bv && b != NOPE && c[t].s < b)) {
+		v = ad + price[j];
+		if (v < bv || (v == bv && b != NOPE && j < b)) {
 			bv = v;
-			b = c[t].s;
+			b = j;
 		}
+#else
+		v = ad + price[j];
+		if (v <= bv && j != skip &&
+		    (v < bv || (b != NOPE && j < b))) {
+			bv = v;
+			b = j;
+		}
+#endif
 	}
 	/* candidates looked at count as work (see WORK_BUDGET): in a price
 	 * war most of the time goes here, on long widened lists */
@@ -776,11 +927,11 @@ best_room(struct work *w, size_t i, uint32_t skip, uint32_t *best)
 
 		if (ad > bv)
 			break;
-		if (j == skip ||
-		    w->s[j].free0 - w->load[j] < (int64_t)h->w)
-			continue;
+		/* as in best_choice: the rare cases behind one branch */
 		v = ad + w->price[j];
-		if (v < bv || (v == bv && b != NOPE && j < b)) {
+		if (v <= bv && j != skip &&
+		    w->s[j].free0 - w->load[j] >= (int64_t)h->w &&
+		    (v < bv || (b != NOPE && j < b))) {
 			bv = v;
 			b = j;
 		}
@@ -825,6 +976,69 @@ leave_down(struct leave *hp, size_t n, size_t i)
 	hp[i] = x;
 }
 
+#ifndef ALLOC_SHELTER_BASELINE
+static int
+leave_i_cmp(const void *a, const void *b)
+{
+	const struct leave *x = a, *y = b;
+
+	return alloc_cmp_u32(x->i, y->i);
+}
+
+/*
+ * Members of j whose next best choice is unknown (alt -inf: after a
+ * reverse step, or just moved) come out of shed's heap before all others,
+ * lowest index first, and are recomputed there one by one, each then
+ * sifted down the heap again (~15 % of a daemon-sized run). Recomputed
+ * here, before the heap is built, in the same order (so best_choice and
+ * its widenings run exactly as they did), they need no sifting. shed
+ * always takes at least one household out, so it always reaches them.
+ */
+static int
+shed_unknown(struct work *w, uint32_t j, struct leave *buf, size_t nm)
+{
+	size_t nu = 0;
+
+	for (size_t t = 0; t < nm; t++) {
+		if (buf[t].delta != -INFINITY)
+			continue;
+		if (t != nu) {
+			struct leave x = buf[t];
+
+			buf[t] = buf[nu];
+			buf[nu] = x;
+		}
+		nu++;
+	}
+	if (nu <= 16) {
+		for (size_t t = 1; t < nu; t++) {
+			struct leave x = buf[t];
+			size_t k = t;
+
+			for (; k > 0 && buf[k - 1].i > x.i; k--)
+				buf[k] = buf[k - 1];
+			buf[k] = x;
+		}
+	} else {
+		qsort(buf, nu, sizeof(*buf), leave_i_cmp);
+	}
+	for (size_t t = 0; t < nu; t++) {
+		uint32_t i = buf[t].i, to;
+		double alt, cur = w->h[i].a * w->curd[i] + w->price[j];
+		int rc = best_choice(w, i, j, &to, &alt);
+
+		if (rc != ALLOC_OK)
+			return rc;
+		w->alt[i] = alt;
+		w->altto[i] = to;
+		w->seen[i] = w->stamp;
+		buf[t].delta = alt - cur;
+		buf[t].to = to;
+	}
+	return ALLOC_OK;
+}
+#endif
+
 /*
  * Shelter j is over-full: move out the households to which leaving costs
  * least (their next best choice minus where they are), until j fits, and
@@ -861,6 +1075,11 @@ shed(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 		(*buf)[t].i = i;
 		(*buf)[t].to = w->altto[i];
 	}
+#ifndef ALLOC_SHELTER_BASELINE
+	rc = shed_unknown(w, j, *buf, nm);
+	if (rc != ALLOC_OK)
+		return rc;
+#endif
 	for (size_t t = nh / 2; t-- > 0;)
 		leave_down(*buf, nh, t);
 	/* chosen households are parked at the end of buf */
@@ -1000,52 +1219,45 @@ settle(struct work *w)
 	return ALLOC_OK;
 }
 
-/* Households that have shelter j among their candidates (CSR), with the
- * distance: cand.s holds the household index here. */
+/*
+ * The inverse candidate lists, built at the first reverse step. They used
+ * to be rebuilt (every household's candidates) at each reverse step after
+ * a widening, ~7 % of a crowded run; widen now appends to them. The order
+ * inside a list is not the same then, which changes nothing: pull orders
+ * the households by (gain, index).
+ */
 static int
-inverse_build(struct work *w, uint32_t **start, struct cand **item)
+inverse_build(struct work *w)
 {
-	uint32_t *st, *fill;
-	struct cand *it;
-	size_t tot = 0;
-
-	st = calloc(w->m + 1, sizeof(*st));
-	fill = calloc(w->m ? w->m : 1, sizeof(*fill));
-	if (st == NULL || fill == NULL) {
-		free(st);
-		free(fill);
+	w->inv = calloc(w->m ? w->m : 1, sizeof(*w->inv));
+	w->mark = calloc(w->m ? w->m : 1, sizeof(*w->mark));
+	if (w->inv == NULL || w->mark == NULL)
 		return ALLOC_ENOMEM;
+	/* sized once (a quarter more for widenings to come): growing them
+	 * by doubling cost more in realloc copies than the lists */
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t nc;
+		const struct cand *c = cands(w, i, &nc);
+
+		for (uint32_t t = 0; t < nc; t++)
+			w->inv[c[t].s].cap++;
+	}
+	for (size_t j = 0; j < w->m; j++) {
+		struct inv *v = &w->inv[j];
+
+		v->cap += v->cap / 4 + 16;
+		v->v = malloc(v->cap * sizeof(*v->v));
+		if (v->v == NULL)
+			return ALLOC_ENOMEM;
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		uint32_t nc;
 		const struct cand *c = cands(w, i, &nc);
 
 		for (uint32_t t = 0; t < nc; t++)
-			st[c[t].s + 1]++;
-		tot += nc;
+			if (inv_push(&w->inv[c[t].s], (uint32_t)i, c[t].d))
+				return ALLOC_ENOMEM;
 	}
-	for (size_t j = 0; j < w->m; j++)
-		st[j + 1] += st[j];
-	it = malloc((tot ? tot : 1) * sizeof(*it));
-	if (it == NULL) {
-		free(st);
-		free(fill);
-		return ALLOC_ENOMEM;
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		uint32_t nc;
-		const struct cand *c = cands(w, i, &nc);
-
-		for (uint32_t t = 0; t < nc; t++) {
-			struct cand *e = &it[st[c[t].s] + fill[c[t].s]++];
-
-			e->s = (uint32_t)i;
-			e->d = c[t].d;
-		}
-	}
-	free(fill);
-	*start = st;
-	*item = it;
 	return ALLOC_OK;
 }
 
@@ -1099,9 +1311,10 @@ gain_pop(struct leave *hp, size_t *n)
  * left are pushed on the work list.
  */
 static int
-pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
-     struct leave **buf, size_t *cap)
+pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 {
+	const struct cand *iit = w->inv[j].v;
+	uint32_t ni = w->inv[j].n;
 	int64_t room = w->s[j].free0 - w->load[j];
 	size_t nb = 0;
 	double np = 0;
@@ -1109,11 +1322,17 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
 
 	if (room <= 0 || w->price[j] <= 0 || w->work > w->budget)
 		return ALLOC_OK;
-	if (alloc_grow((void **)buf, cap, ist[j + 1] - ist[j] + 1,
+	if (alloc_grow((void **)buf, cap, (size_t)ni + 1,
 		       sizeof(**buf)))
 		return ALLOC_ENOMEM;
-	w->work += ist[j + 1] - ist[j];
-	for (uint32_t t = ist[j]; t < ist[j + 1]; t++) {
+	w->work += ni;
+	/* the price cannot fall by eps (see below; it never goes under 0):
+	 * nothing would move */
+#ifndef ALLOC_SHELTER_BASELINE
+	if (w->npull[j] >= PULLS || w->price[j] < w->eps)
+		return ALLOC_OK;
+#endif
+	for (uint32_t t = 0; t < ni; t++) {
 		uint32_t i = iit[t].s;
 		double g;
 
@@ -1177,23 +1396,21 @@ pull(struct work *w, uint32_t j, const uint32_t *ist, const struct cand *iit,
 static int
 reverse(struct work *w, struct leave **buf, size_t *cap)
 {
-	uint32_t *ist = NULL;
-	struct cand *iit = NULL;
 	int rc;
 
-	/* the inverse lists change only when a candidate list is widened */
-	if (w->ist == NULL || w->istpool != w->npool) {
-		free(w->ist);
-		free(w->iit);
-		w->ist = NULL;
-		w->iit = NULL;
-		rc = inverse_build(w, &w->ist, &w->iit);
-		if (rc != ALLOC_OK)
-			return rc;
-		w->istpool = w->npool;
+#ifdef ALLOC_SHELTER_BASELINE
+	/* rebuilt after every widening, in household order */
+	if (w->inv != NULL && w->invpool != w->npool) {
+		for (size_t j = 0; j < w->m; j++)
+			free(w->inv[j].v);
+		free(w->inv);
+		free(w->mark);
+		w->inv = NULL;
 	}
-	ist = w->ist;
-	iit = w->iit;
+	w->invpool = w->npool;
+#endif
+	if (w->inv == NULL && (rc = inverse_build(w)) != ALLOC_OK)
+		return rc;
 	rc = ALLOC_OK;
 	for (uint32_t j = 0; j < w->m; j++)
 		enqueue_room(w, j);
@@ -1203,7 +1420,7 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
 		w->rhead = (w->rhead + 1) % w->m;
 		w->rlen--;
 		w->rqueued[j] = 0;
-		rc = pull(w, j, ist, iit, buf, cap);
+		rc = pull(w, j, buf, cap);
 	}
 	invalidate(w);
 	return rc;
@@ -1692,6 +1909,7 @@ work_free(struct work *w)
 	free(w->wlen);
 	free(w->pool);
 	free(w->at);
+	free(w->stmp);
 	free(w->pos);
 	free(w->curd);
 	free(w->alt);
@@ -1710,8 +1928,11 @@ work_free(struct work *w)
 	free(w->nshed);
 	free(w->npull);
 	free(w->rqueued);
-	free(w->ist);
-	free(w->iit);
+	if (w->inv)
+		for (size_t j = 0; j < w->m; j++)
+			free(w->inv[j].v);
+	free(w->inv);
+	free(w->mark);
 }
 
 static int

@@ -17,7 +17,11 @@
  * Plan steps (issue 5): plan_steps_per_s, plan_open_1000_ms_after_N,
  * plan_mixed_steps_per_s; see plan_steps().
  *
- * Usage: bench_alloc [--quick] [--seed N] [--speed NAME|all] [--steps]
+ * assign_1000_busy: the daemon-sized assignment on a busy city; every
+ * assignment timed here also runs against the baseline (top of the file).
+ *
+ * Usage: bench_alloc [--quick] [--seed N] [--speed NAME|all|assign_1000_busy]
+ *                    [--steps]
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -31,6 +35,30 @@
 
 #include "alloc/alloc.h"
 #include "bench/gen_rng.h"
+
+/*
+ * The baseline of the assignment's speed: alloc/shelter.c compiled a
+ * second time with ALLOC_SHELTER_BASELINE, which keeps the code paths it
+ * had before the speed work of Nov 2026 (qsort of candidate lists, the
+ * inverse candidate lists rebuilt after every widening, the branchier
+ * best-choice scan, a shed's members of unknown next best sifted through
+ * its heap one by one, pulls that gather every gain before finding out
+ * they cannot move anything), under other names. Every timed assignment runs
+ * both in the same run and checks they decide the same, household for
+ * household (the speed work changed no decision; the exit status is 1 if
+ * one does).
+ */
+#define ALLOC_SHELTER_BASELINE
+#define alloc_shelter_assign base_shelter_assign
+#define alloc_reason_name base_reason_name
+#define alloc_assign_params_default base_assign_params_default
+#define alloc_assign_params_validate base_assign_params_validate
+#include "alloc/shelter.c"
+#undef alloc_shelter_assign
+#undef alloc_reason_name
+#undef alloc_assign_params_default
+#undef alloc_assign_params_validate
+#undef ALLOC_SHELTER_BASELINE
 
 #define D0 20000
 
@@ -344,6 +372,56 @@ peak_rss_mb(void)
 	return ru.ru_maxrss / 1024.0;
 }
 
+static int
+same_decisions(const struct alloc_assignment *a,
+	       const struct alloc_assignment *b, size_t n,
+	       const struct alloc_assign_stats *sa,
+	       const struct alloc_assign_stats *sb)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].household != b[i].household ||
+		    a[i].shelter != b[i].shelter ||
+		    a[i].reason != b[i].reason ||
+		    a[i].distance_m != b[i].distance_m)
+			return 0;
+	return sa->person_metres == sb->person_metres &&
+	       sa->persons_unplaced == sb->persons_unplaced &&
+	       sa->price_rounds == sb->price_rounds &&
+	       sa->hurried == sb->hurried;
+}
+
+/*
+ * The assignment alone, then the baseline (see base_shelter_assign at the
+ * top) on the same input: CPU ms of each, the best of `reps` runs (the
+ * machine may be shared). Returns 1 when both decide the same.
+ */
+static int
+assign_vs_baseline(const struct alloc_household *h, size_t n,
+		   const struct alloc_shelter *s, size_t m,
+		   const struct alloc_assign_params *p, int reps, double *ms,
+		   double *base_ms, struct alloc_assign_stats *st)
+{
+	struct alloc_assignment *o = malloc((n ? n : 1) * sizeof(*o));
+	struct alloc_assignment *ob = malloc((n ? n : 1) * sizeof(*ob));
+	struct alloc_assign_stats sb;
+	int same;
+
+	*ms = *base_ms = INFINITY;
+	for (int r = 0; r < reps; r++) {
+		double c0 = cpu_ms();
+
+		alloc_shelter_assign(h, n, s, m, p, o, st, NULL, 0);
+		*ms = fmin(*ms, cpu_ms() - c0);
+		c0 = cpu_ms();
+		base_shelter_assign(h, n, s, m, p, ob, &sb, NULL, 0);
+		*base_ms = fmin(*base_ms, cpu_ms() - c0);
+	}
+	same = same_decisions(o, ob, n, st, &sb);
+	free(o);
+	free(ob);
+	return same;
+}
+
 /* The shape of a speed instance (see gen()). */
 struct scase {
 	const char *name;
@@ -360,7 +438,7 @@ struct scase {
  * split) and its stats. Returns 1 when within the limit.
  */
 static int
-speed(const struct scase *c, uint64_t seed)
+speed(const struct scase *c, uint64_t seed, int *differ)
 {
 	const char *name = c->name;
 	size_t n = c->n, m = c->m;
@@ -371,11 +449,11 @@ speed(const struct scase *c, uint64_t seed)
 	struct alloc_depot dep[20];
 	struct alloc_incident_spec sp;
 	struct gen_rng r;
-	double t0, ms, ta, side = c->side, c0, cms;
+	double t0, ms, ta, side = c->side, c0, cms, fa, fb;
 	struct alloc_assignment *o;
 	struct alloc_assign_stats st;
 	uint64_t persons = 0, shortages = 0;
-	int rc, ok;
+	int rc, ok, same;
 
 	gen(&in, n, m, c->capratio, side, c->clusters, c->spread, seed);
 	for (size_t i = 0; i < n; i++)
@@ -417,6 +495,9 @@ speed(const struct scase *c, uint64_t seed)
 	alloc_shelter_assign(in.h, in.n, in.s, in.m, &par.assign, o, &st, NULL,
 			     0);
 	ta = now_ms() - t0;
+	same = assign_vs_baseline(in.h, in.n, in.s, in.m, &par.assign,
+				  n > 20000 ? 1 : 3, &fa, &fb, &st);
+	*differ |= !same;
 	ok = rc == 0 && ms < c->limit_ms;
 	printf("%s_households=%zu\n%s_shelters=%zu\n", name, n, name, m);
 	printf("%s_capacity_ratio=%.2f\n%s_clusters=%d\n%s_side_m=%.0f\n",
@@ -424,6 +505,10 @@ speed(const struct scase *c, uint64_t seed)
 	printf("%s_ms=%.1f\n%s_assign_ms=%.1f\n%s_limit_ms=%.0f\n", name, ms,
 	       name, ta, name, c->limit_ms);
 	printf("%s_cpu_ms=%.1f\n", name, cms);
+	printf("%s_assign_cpu_ms=%.1f\n%s_assign_baseline_cpu_ms=%.1f\n",
+	       name, fa, name, fb);
+	printf("%s_assign_ratio_to_baseline=%.3f\n", name, fa / fb);
+	printf("%s_assign_same_as_baseline=%d\n", name, same);
 	printf("%s_within_limit=%d\n", name, ok);
 	printf("%s_ratio_to_limit=%.3f\n", name, ms / c->limit_ms);
 	printf("%s_dispatch_lines=%zu\n%s_open_shortages=%llu\n", name,
@@ -667,6 +752,46 @@ plan_steps(uint64_t seed, int quick)
 }
 
 /*
+ * assign_1000_busy: what the daemon's assignment does for an incident of
+ * 1,000 neighbouring households when earlier incidents have filled the
+ * city's shelters to 93 % (speed_100k's city: 1,000 shelters, capacity
+ * 2 x its 100,000 households): five such groups (two with --quick),
+ * each assigned with the full shelter list; CPU ms per group (the best of
+ * three runs each) against the baseline.
+ */
+static void
+assign_busy(uint64_t seed, int quick, int *differ)
+{
+	struct psetup ps;
+	double tot = 0, btot = 0;
+	int same = 1, groups = quick ? 2 : 5;
+	uint64_t rounds = 0;
+
+	psetup_make(&ps, seed);
+	for (size_t j = 0; j < ps.in.m; j++)
+		ps.in.s[j].occupancy = (uint32_t)(ps.in.s[j].capacity * 0.93);
+	for (int g = 0; g < groups; g++) {
+		struct alloc_assign_stats st;
+		double ms, bms;
+
+		same &= assign_vs_baseline(ps.in.h + 10000 + 20000 * (size_t)g,
+					   1000, ps.in.s, ps.in.m,
+					   &ps.par.assign, 3, &ms, &bms, &st);
+		tot += ms;
+		btot += bms;
+		rounds += st.price_rounds;
+	}
+	printf("assign_1000_busy_cpu_ms=%.2f\n", tot / groups);
+	printf("assign_1000_busy_baseline_cpu_ms=%.2f\n", btot / groups);
+	printf("assign_1000_busy_ratio_to_baseline=%.3f\n", tot / btot);
+	printf("assign_1000_busy_price_rounds=%.0f\n",
+	       (double)rounds / groups);
+	printf("assign_1000_busy_same_as_baseline=%d\n", same);
+	*differ |= !same;
+	inst_free(&ps.in);
+}
+
+/*
  * Speed cases. speed_10k and speed_100k: the easy instance (40 flooded
  * neighbourhoods over 30 km, capacity 2 x need). speed_100k_crowded: the
  * same city flooded in 8 neighbourhoods (households within ~2 km of their
@@ -689,7 +814,7 @@ static const struct scase speed_quick[] = {
 int
 main(int argc, char **argv)
 {
-	int quick = 0, rc, noquality = 0, slow = 0, steps_only = 0;
+	int quick = 0, rc, noquality = 0, slow = 0, steps_only = 0, differ = 0;
 	const char *only = NULL;
 	uint64_t seed = 20240204;
 	const struct scase *sc;
@@ -708,8 +833,8 @@ main(int argc, char **argv)
 			noquality = 1;
 		} else {
 			fprintf(stderr, "usage: bench_alloc [--quick] "
-					"[--seed N] [--speed NAME|all] "
-					"[--steps]\n");
+					"[--seed N] [--speed NAME|all|"
+					"assign_1000_busy] [--steps]\n");
 			return 2;
 		}
 	}
@@ -722,11 +847,15 @@ main(int argc, char **argv)
 		if (only && strcmp(only, "all") != 0 &&
 		    strcmp(only, sc[k].name) != 0)
 			continue;
-		slow += !speed(&sc[k], seed);
+		slow += !speed(&sc[k], seed, &differ);
 	}
+	if (!steps_only && (!only || strcmp(only, "all") == 0 ||
+			    strcmp(only, "assign_1000_busy") == 0))
+		assign_busy(seed, quick, &differ);
 	if (!only)
 		plan_steps(seed, quick);
 	printf("speed_cases_over_limit=%d\n", slow);
 	printf("peak_rss_mb=%.1f\n", peak_rss_mb());
-	return rc;
+	printf("assign_differs_from_baseline=%d\n", differ);
+	return rc || differ;
 }
