@@ -1305,8 +1305,8 @@ typedef struct capfile {
 	char name[CAP_ID_MAX + 8];
 	char *xml;
 	size_t len;
-	int failed, sync_failed; /* set by the writer */
-	char err[256];
+	int failed, sync_failed, invalid; /* set by the writer */
+	char err[256], why_invalid[256];
 } capfile;
 
 static void
@@ -1327,6 +1327,12 @@ cap_write_work(uv_work_t *w)
 {
 	feedwire *F = w->data;
 	for (capfile *c = F->cap_doing; c; c = c->next) {
+		/* a self-check against the shipped XSD (a validation context
+		 * of its own on the schema parsed at start) */
+		if (F->P->cap)
+			c->invalid = cap_check(F->P->cap, c->xml, c->len, 0,
+					       c->why_invalid,
+					       sizeof(c->why_invalid)) != 0;
 		c->failed = spool_write_nosync(F->cap_dir, c->name, c->xml,
 					       c->len, c->err,
 					       sizeof(c->err)) != 0;
@@ -1348,6 +1354,9 @@ cap_write_done(uv_work_t *w, int status)
 	F->cap_doing = NULL;
 	F->cap_busy = 0;
 	for (capfile *c = files; c; c = c->next) {
+		if (c->invalid)
+			log_warnx("CAP out %s: not valid CAP 1.2: %s", c->name,
+				  c->why_invalid);
 		if (c->failed || c->sync_failed)
 			log_warnx("CAP outbox: %s", c->err);
 		if (!c->failed)
@@ -1541,13 +1550,16 @@ cap_one(feedwire *F, const caprow *r, capfile **files)
 		/* where the families without a place come from */
 		uint32_t inc = (uint32_t)json_integer_value(
 			json_object_get(r->body, "incident"));
-		for (size_t i = 0; P->E.plan_ok && i < P->E.plan.nevacuees &&
-				   nk < sizeof(kels) / sizeof(kels[0]);
-		     i++) {
-			const struct alloc_evacuee *e = &P->E.plan.evacuees[i];
+		const uint32_t *ix = NULL;
+		size_t nix = P->E.plan_ok ? alloc_plan_incident_evacuees(
+						    &P->E.plan, inc, &ix)
+					  : 0;
+		for (size_t i = 0;
+		     i < nix && nk < sizeof(kels) / sizeof(kels[0]); i++) {
+			const struct alloc_evacuee *e =
+				&P->E.plan.evacuees[ix[i]];
 			size_t j;
-			if (e->incident != inc ||
-			    e->status != ALLOC_ST_UNPLACED ||
+			if (e->status != ALLOC_ST_UNPLACED ||
 			    e->hh.kelurahan == 0)
 				continue;
 			for (j = 0; j < nk && kels[j] != e->hh.kelurahan; j++)
@@ -1572,8 +1584,6 @@ cap_one(feedwire *F, const caprow *r, capfile **files)
 		rc = 0; /* skip this one, keep the rest */
 		goto out;
 	}
-	if (P->cap && cap_check(P->cap, xml, len, 0, err, sizeof(err)))
-		log_warnx("CAP out %s: not valid CAP 1.2: %s", ident, err);
 	static const char *const tn[] = {"Alert", "Update", "Cancel"};
 	json_t *rl = json_array();
 	for (size_t i = 0; i < nrefs; i++)
