@@ -298,7 +298,9 @@ ck_after_cb(uv_work_t *w, int status)
 static void
 checkpoint_maybe(posko *P)
 {
-	if (P->ckdb == NULL || P->ck_busy ||
+	/* wal_frames is written by the decision connection's commits: read
+	 * it only while no job holds that connection */
+	if (P->ckdb == NULL || P->ck_busy || P->busy ||
 	    store_wal_frames(P->wdb) < CHECKPOINT_PAGES)
 		return;
 	P->ck_busy = 1;
