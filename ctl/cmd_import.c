@@ -418,6 +418,59 @@ summary_json(const struct import *im)
 	json_decref(o);
 }
 
+/* import flood-zones|fire-zones FILE: the whole GeoJSON file in one
+ * request; poskod replaces that hazard's zones all or nothing. */
+static int
+import_zones(ctl_ctx *ctx, int fire, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL) {
+		out_err(_("cannot read %s: %s"), path, strerror(errno));
+		return CTL_EXIT_USAGE;
+	}
+	do {
+		if (len + 65536 > cap) {
+			char *x = realloc(buf, cap = 2 * cap + 65536);
+			if (x == NULL) {
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				out_err("%s", _("out of memory"));
+				return CTL_EXIT_REFUSED;
+			}
+			buf = x;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	if (f != stdin)
+		fclose(f);
+	json_t *args = json_pack("{s:s,s:s%}", "hazard", fire ? "fire" : "flood",
+	                         "geojson", buf, len);
+	free(buf);
+	if (args == NULL) {
+		out_err(_("%s is not text (UTF-8 GeoJSON expected)"), path);
+		return CTL_EXIT_USAGE;
+	}
+	json_t *d = NULL;
+	int rc = ctl_request(ctx, "import.zones", args, &d);
+	if (rc == 0) {
+		if (ctx->json)
+			ctl_print_json(d);
+		else
+			printf(fire ? _("Fire zones replaced from %s; every "
+			                "household's exposure recomputed.\n")
+			            : _("Flood zones replaced from %s; every "
+			                "household's exposure recomputed.\n"),
+			       path);
+	}
+	json_decref(d);
+	return rc;
+}
+
 int
 ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv)
 {
@@ -440,14 +493,12 @@ ctl_cmd_import(ctl_ctx *ctx, int argc, char **argv)
 		                 _("import takes what (households, shelters, "
 		                   "depots or stock) and a CSV file."));
 	const char *what = argv[optind], *path = argv[optind + 1];
-	if (strcmp(what, "zones") == 0 || strcmp(what, "flood-zones") == 0 ||
-	    strcmp(what, "fire-zones") == 0) {
-		out_err("%s", _("zones are not imported over the socket: set "
-		                "them in posko.conf ([data] flood_zones, "
-		                "fire_zones) and reload poskod (`systemctl reload "
-		                "poskod`)."));
-		return CTL_EXIT_USAGE;
-	}
+	if (strcmp(what, "flood-zones") == 0 || strcmp(what, "fire-zones") == 0)
+		return import_zones(ctx, what[1] == 'i', path);
+	if (strcmp(what, "zones") == 0)
+		return ctl_usage("import", "%s",
+		                 _("say which zones: import flood-zones FILE or "
+		                   "import fire-zones FILE (GeoJSON)."));
 	const struct kind *k = NULL;
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
 		if (strcmp(what, kinds[i].name) == 0)

@@ -183,10 +183,12 @@ _poskoctl()
 		[[ $sub == spm ]] && opts="--date --incident --csv"
 		;;
 	import)
-		subs="households shelters depots stock"
+		subs="households shelters depots stock flood-zones fire-zones"
 		if [[ -n $sub ]]; then
 			opts="--batch"
-			[[ $cur != -* ]] && COMPREPLY=($(compgen -f -X '!*.csv' -- "$cur"))
+			local ext='!*.csv'
+			[[ $sub == *-zones ]] && ext='!*.geojson'
+			[[ $cur != -* ]] && COMPREPLY=($(compgen -f -X "$ext" -- "$cur"))
 			[[ $cur != -* ]] && return
 		fi
 		;;

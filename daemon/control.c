@@ -1320,6 +1320,64 @@ cmd_import(creq *c)
 		    de.message);
 }
 
+/* import.zones: the flood or fire zones replaced by the GeoJSON sent
+ * (engine_import_zones), all or nothing, journaled with the operator. */
+static int
+cmd_import_zones(creq *c)
+{
+	posko *P = c->P;
+	const char *hz = json_string_value(json_object_get(c->args, "hazard"));
+	json_t *g = json_object_get(c->args, "geojson");
+	char err[512] = "", raw[160];
+	int fire;
+
+	if (hz == NULL || (strcmp(hz, "flood") && strcmp(hz, "fire")))
+		return cerr(c, "bad_argument", "args.hazard",
+			    "hazard must be flood or fire");
+	fire = strcmp(hz, "fire") == 0;
+	if (!json_is_string(g) || json_string_length(g) == 0)
+		return cerr(c, "bad_argument", "args.geojson",
+			    "give the zone file's GeoJSON text as a string");
+	if (P->busy) {
+		c->deferred = 1;
+		return 0;
+	}
+	if (store_begin(P->wdb))
+		return cerr(c, "internal", NULL, "store: %s",
+			    store_errmsg(P->wdb));
+	snprintf(raw, sizeof(raw), "{\"hazard\":\"%s\",\"bytes\":%zu}", hz,
+		 json_string_length(g));
+	store_journal j = {.origin = "control",
+			   .source = "control",
+			   .action = "import.zones",
+			   .operator_ = c->op,
+			   .raw = raw,
+			   .rawlen = strlen(raw),
+			   .today = engine_day(time(NULL))};
+	if (store_journal_add(P->wdb, &j) < 0) {
+		store_rollback(P->wdb);
+		return cerr(c, "internal", NULL, "store: %s",
+			    store_errmsg(P->wdb));
+	}
+	if (engine_import_zones(&P->E, fire, json_string_value(g),
+				json_string_length(g), err, sizeof(err))) {
+		store_rollback(P->wdb);
+		return cerr(c, "bad_argument", "args.geojson",
+			    "%s zones not replaced (the old ones stay): %s",
+			    hz, err);
+	}
+	if (store_commit(P->wdb)) {
+		/* the new zones are in force; only the record failed */
+		log_warnx("import.zones: journal: %s", store_errmsg(P->wdb));
+		store_rollback(P->wdb);
+	}
+	log_info("control import.zones by %s: %s zones replaced (%zu bytes)",
+		 c->op, hz, json_string_length(g));
+	c->data = json_pack("{s:s,s:I}", "hazard", hz, "bytes",
+			    (json_int_t)json_string_length(g));
+	return c->data ? 0 : cerr(c, "internal", NULL, "out of memory");
+}
+
 static const struct command {
 	const char *name;
 	int write;
@@ -1350,6 +1408,7 @@ static const struct command {
 	{"stock.adjust", 1, cmd_desk},
 	{"dispatch.confirm", 1, cmd_desk},
 	{"alerts.ack", 1, cmd_desk},
+	{"import.zones", 1, cmd_import_zones},
 	{"import.households", 1, cmd_import},
 	{"import.shelters", 1, cmd_import},
 	{"import.depots", 1, cmd_import},

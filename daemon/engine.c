@@ -1,17 +1,21 @@
 #define _POSIX_C_SOURCE 200809L
 #include "daemon/engine.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/desk.h"
 #include "daemon/engine_int.h"
 #include "daemon/import.h"
 #include "daemon/log.h"
+#include "daemon/spool.h"
 
 #define WIB_OFFSET_S (7 * 3600)
 
@@ -434,17 +438,42 @@ load_store_depots(engine *E, char *err, size_t errlen)
 	return rc;
 }
 
-/* The flood and fire zones named by cfg, as one zoneset. */
-static int
-load_zones(engine *E, const posko_config *cfg, geo_zoneset **out, char *err,
-	   size_t errlen)
+/* Where an imported zone file of a hazard lives (docs/protocol.md 2.8,
+ * import.zones): state_dir/zones/flood.geojson or fire.geojson. */
+static void
+zone_file(const posko_config *cfg, int fire, const char *suffix, char *buf,
+	  size_t len)
 {
-	size_t nz = cfg->data.nflood_zones + cfg->data.nfire_zones;
-	const char **paths = calloc(nz + 1, sizeof(char *));
-	geo_hazard *hz = calloc(nz + 1, sizeof(geo_hazard));
+	snprintf(buf, len, "%s/zones/%s.geojson%s", cfg->daemon.state_dir,
+		 fire ? "fire" : "flood", suffix);
+}
+
+/* The flood and fire zones named by cfg, as one zoneset; for a hazard with
+ * an imported file, that file instead of cfg's ([data] is the default
+ * until the desk imports zones). over: a file to try for hazard over_fire
+ * instead of both (an import being checked), or NULL. */
+static int
+load_zones_from(engine *E, const posko_config *cfg, const char *over,
+		int over_fire, geo_zoneset **out, char *err, size_t errlen)
+{
+	char imp[2][4096];
+	int use[2];
+	size_t nz = 0, n[2] = {cfg->data.nflood_zones, cfg->data.nfire_zones};
+	char *const *list[2] = {cfg->data.flood_zones, cfg->data.fire_zones};
+	const char **paths;
+	geo_hazard *hz;
 	geo_diag d;
 	int rc;
 
+	for (int f = 0; f < 2; f++) {
+		zone_file(cfg, f, "", imp[f], sizeof(imp[f]));
+		if (over && over_fire == f)
+			snprintf(imp[f], sizeof(imp[f]), "%s", over);
+		use[f] = (over && over_fire == f) || access(imp[f], R_OK) == 0;
+		nz += use[f] ? 1 : n[f];
+	}
+	paths = calloc(nz + 1, sizeof(char *));
+	hz = calloc(nz + 1, sizeof(geo_hazard));
 	*out = NULL;
 	if (!paths || !hz) {
 		free(paths);
@@ -452,13 +481,17 @@ load_zones(engine *E, const posko_config *cfg, geo_zoneset **out, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < cfg->data.nflood_zones; i++) {
-		paths[i] = cfg->data.flood_zones[i];
-		hz[i] = GEO_FLOOD;
-	}
-	for (size_t i = 0; i < cfg->data.nfire_zones; i++) {
-		paths[cfg->data.nflood_zones + i] = cfg->data.fire_zones[i];
-		hz[cfg->data.nflood_zones + i] = GEO_FIRE;
+	nz = 0;
+	for (int f = 0; f < 2; f++) {
+		if (use[f] && !over)
+			log_info("zones: %s from %s (imported; overrides [data] "
+				 "%s_zones)",
+				 f ? "fire" : "flood", imp[f],
+				 f ? "fire" : "flood");
+		for (size_t i = 0; i < (use[f] ? 1 : n[f]); i++) {
+			paths[nz] = use[f] ? imp[f] : list[f][i];
+			hz[nz++] = f ? GEO_FIRE : GEO_FLOOD;
+		}
 	}
 	geo_diag_init(&d);
 	rc = geo_zoneset_load(E->gctx, (const char *const *)paths, nz, hz, &d,
@@ -471,6 +504,24 @@ load_zones(engine *E, const posko_config *cfg, geo_zoneset **out, char *err,
 	return rc ? -1 : 0;
 }
 
+static int
+load_zones(engine *E, const posko_config *cfg, geo_zoneset **out, char *err,
+	   size_t errlen)
+{
+	return load_zones_from(E, cfg, NULL, 0, out, err, errlen);
+}
+
+/* Swap in zs, then the exposure of every household from the new zones:
+ * the caller holds the decision token, nothing else reads them. */
+static void
+zones_swap(engine *E, geo_zoneset *zs)
+{
+	geo_zoneset_free(E->zones);
+	E->zones = zs;
+	E->nsh_zclass = 0; /* the shelters' classes are the old zones' */
+	geo_hindex_exposure(E->hix, E->zones, E->hh);
+}
+
 int
 engine_reload_zones(engine *E, const posko_config *cfg, char *err,
 		    size_t errlen)
@@ -479,12 +530,42 @@ engine_reload_zones(engine *E, const posko_config *cfg, char *err,
 	if (engine_hindex_refresh(E, err, errlen) ||
 	    load_zones(E, cfg, &zs, err, errlen))
 		return -1;
-	/* Swap, then the exposure of every household from the new zones:
-	 * the caller holds the decision token, nothing else reads them. */
-	geo_zoneset_free(E->zones);
-	E->zones = zs;
-	E->nsh_zclass = 0; /* the shelters' classes are the old zones' */
-	geo_hindex_exposure(E->hix, E->zones, E->hh);
+	zones_swap(E, zs);
+	return 0;
+}
+
+int
+engine_import_zones(engine *E, int fire, const char *text, size_t len,
+		    char *err, size_t errlen)
+{
+	char dir[4096], tmp[4096], fin[4096], name[64];
+	geo_zoneset *zs = NULL;
+	const posko_config *cfg = E->cfg;
+
+	snprintf(dir, sizeof(dir), "%s/zones", cfg->daemon.state_dir);
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s.geojson.new", fire ? "fire" : "flood");
+	zone_file(cfg, fire, ".new", tmp, sizeof(tmp));
+	zone_file(cfg, fire, "", fin, sizeof(fin));
+	if (spool_write_atomic(dir, name, text, len, err, errlen))
+		return -1;
+	/* loaded (and checked) with the other hazard as it is now; nothing
+	 * changes unless the whole set loads */
+	if (engine_hindex_refresh(E, err, errlen) ||
+	    load_zones_from(E, cfg, tmp, fire, &zs, err, errlen)) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, fin)) {
+		snprintf(err, errlen, "%s: %s", fin, strerror(errno));
+		unlink(tmp);
+		geo_zoneset_free(zs);
+		return -1;
+	}
+	zones_swap(E, zs);
 	return 0;
 }
 
@@ -2334,6 +2415,10 @@ engine_replay(engine *E, char *err, size_t errlen)
 		int32_t today = sqlite3_column_int(st, 3);
 		char e2[256] = "";
 		if (effs == NULL)
+			continue;
+		/* imported zones are their file in state_dir/zones, not a
+		 * step of the plan: the row is the record of who and when */
+		if (strcmp(action, "import.zones") == 0)
 			continue;
 		if (strncmp(action, "import.", 7) == 0) {
 			/* reference data imported (import.c) */

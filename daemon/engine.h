@@ -90,6 +90,14 @@ int engine_reload_zones(engine *E, const posko_config *cfg, char *err,
 
 /* Rebuild the plan by replaying the journal's decided steps (no writes, no
  * events). Returns the number of steps replayed or -1. */
+/* Replace the flood (fire 0) or fire (fire 1) zones by the GeoJSON text
+ * (docs/protocol.md 2.8, import.zones): written to
+ * state_dir/zones/<hazard>.geojson, used instead of [data]'s files from
+ * then on (start and SIGHUP too); all or nothing: a file that does not
+ * load changes nothing. Token holder only. 0 or -1 with err. */
+int engine_import_zones(engine *E, int fire, const char *text, size_t len,
+			char *err, size_t errlen);
+
 long engine_replay(engine *E, char *err, size_t errlen);
 
 /* The result of one step, for the log and the reply. */
