@@ -565,6 +565,9 @@ engine_import_zones(engine *E, int fire, const char *text, size_t len,
 		geo_zoneset_free(zs);
 		return -1;
 	}
+	if (spool_sync_dir(dir, err, errlen))
+		log_warnx("zones: %s", err); /* in force; the rename may not
+						survive a power loss */
 	zones_swap(E, zs);
 	return 0;
 }
