@@ -102,8 +102,10 @@ static const struct ctl_command commands[] = {
 	 N_("report spm [--date YYYY-MM-DD] [--incident ID] [--csv]"),
 	 N_("the daily SPM report (meals 3x1, kits, shelters)")},
 	{"import", ctl_cmd_import,
-	 N_("import households|shelters|depots|stock FILE.csv [--batch N]"),
-	 N_("load a CSV file into poskod, with a summary of rejected rows")},
+	 N_("import households|shelters|depots|stock FILE.csv [--batch N]\n"
+	    "import flood-zones|fire-zones FILE.geojson"),
+	 N_("load a CSV register (or a zone file) into poskod, with a "
+	    "summary of rejected rows")},
 	{"feed", ctl_cmd_feed,
 	 N_("feed sitrep [--format json|geojson] [--out FILE]\n"
 	    "feed hxl [--table NAME] [--out FILE]\n"
