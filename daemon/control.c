@@ -1259,6 +1259,22 @@ desk_reply(creq *c, const desk_result *r)
 	return 0;
 }
 
+/* A write on the decision connection: 1 when it must wait for the
+ * decision in flight (c->deferred set: posko.c runs it right after), -1
+ * when the store refuses (c has the error), 0 in a transaction. */
+static int
+write_begin(creq *c)
+{
+	if (c->P->busy) {
+		c->deferred = 1;
+		return 1;
+	}
+	if (store_begin(c->P->wdb))
+		return cerr(c, "internal", NULL, "store: %s",
+			    store_errmsg(c->P->wdb));
+	return 0;
+}
+
 /* A desk write: on the loop while no decision holds the token, in one
  * transaction with its journal row and events; published before the
  * reply. */
@@ -1271,13 +1287,8 @@ cmd_desk(creq *c)
 	char err[512] = "";
 	int rc;
 
-	if (P->busy) {
-		c->deferred = 1;
-		return 0;
-	}
-	if (store_begin(P->wdb))
-		return cerr(c, "internal", NULL, "store: %s",
-			    store_errmsg(P->wdb));
+	if ((rc = write_begin(c)) != 0)
+		return rc > 0 ? 0 : -1;
 	rc = desk_run(&P->E, c->cmd, c->args, c->op, c->raw, c->rawlen, &r,
 		      &de, err, sizeof(err));
 	if (rc == 0 && store_commit(P->wdb) == 0) {
@@ -1329,7 +1340,7 @@ cmd_import_zones(creq *c)
 	const char *hz = json_string_value(json_object_get(c->args, "hazard"));
 	json_t *g = json_object_get(c->args, "geojson");
 	char err[512] = "", raw[160];
-	int fire;
+	int fire, rc;
 
 	if (hz == NULL || (strcmp(hz, "flood") && strcmp(hz, "fire")))
 		return cerr(c, "bad_argument", "args.hazard",
@@ -1338,13 +1349,8 @@ cmd_import_zones(creq *c)
 	if (!json_is_string(g) || json_string_length(g) == 0)
 		return cerr(c, "bad_argument", "args.geojson",
 			    "give the zone file's GeoJSON text as a string");
-	if (P->busy) {
-		c->deferred = 1;
-		return 0;
-	}
-	if (store_begin(P->wdb))
-		return cerr(c, "internal", NULL, "store: %s",
-			    store_errmsg(P->wdb));
+	if ((rc = write_begin(c)) != 0)
+		return rc > 0 ? 0 : -1;
 	snprintf(raw, sizeof(raw), "{\"hazard\":\"%s\",\"bytes\":%zu}", hz,
 		 json_string_length(g));
 	store_journal j = {.origin = "control",
