@@ -8,7 +8,8 @@
 #    nothing (no state file, no journal row);
 #  - after importing zones that are all "low", the same footprint
 #    evacuates nobody (still affected), and after a restart too;
-#  - the import is journaled with the operator.
+#  - the import is journaled with the operator;
+#  - --json, with the sample's ~1 MB fire zones file in one request.
 set -euo pipefail
 . "$(dirname "$0")/fixtures/daemon/lib.sh"
 pk_need nanocat sqlite3
@@ -64,6 +65,14 @@ pk_eq "import journaled with its operator" \
 flood zones-b
 [ "$(inc_q zones-b affected_hh)" -gt 0 ] || pk_fail "the footprint affects nobody after the import"
 pk_eq "evacuating under all-low zones" "$(inc_q zones-b evac_hh)" 0
+
+# ---- --json, and a real-sized file (the sample's fire zones, ~1 MB) -----------
+run 0 --json import fire-zones "$PK_DATA/fire-zones.geojson"
+grep -q '"hazard": *"fire"' "$T/out" || pk_fail "--json: no hazard in $(cat "$T/out")"
+pk_eq "--json: bytes" "$(sed -n 's/.*"bytes": *\([0-9]*\).*/\1/p' "$T/out")" \
+	"$(wc -c <"$PK_DATA/fire-zones.geojson")"
+cmp -s "$PK_DATA/fire-zones.geojson" "$PK_DIR/state/zones/fire.geojson" ||
+	pk_fail "the imported fire zones are not the file sent"
 
 # ---- kept across a restart ------------------------------------------------------
 pk_stop || pk_fail "poskod did not stop cleanly"
