@@ -1,5 +1,5 @@
 #!/bin/bash
-# poskoctl import flood-zones / fire-zones (docs/protocol.md 2.8,
+# poskoctl import flood-zones / fire-zones (docs/protocol.md 2.9,
 # import.zones): the zones a flood is decided against are replaced at
 # runtime, all or nothing, and kept across a restart.
 #  - the sample's 2007 flood (Siaga 1: high and medium zones evacuate)
