@@ -362,6 +362,8 @@ queue_msg(feedwire *F, ingest_msg *m, const char *raw, size_t rawlen,
 	return 0;
 }
 
+static void rw_relearn(feedwire *F, int64_t incident);
+
 /* Record (t > 0) or end (t == 0) a CAP expiry watch, written with the
  * feed's other waiting rows. */
 static void
@@ -387,6 +389,9 @@ feedwire_decided(posko *P, const ingest_msg *m, const engine_result *res,
 		if (t->key == (const void *)m->json)
 			break;
 	if (t == NULL) {
+		if (m->rep.origin == ORIGIN_RW_STATE && !failed &&
+		    !res->rejected && !res->duplicate && res->incident)
+			rw_relearn(F, res->incident);
 		/* a CAP report read back from the inbox after a restart: no
 		 * ticket, but its expiry (or the end of it) counts the same */
 		if (m->rep.origin == ORIGIN_CAP && !failed && !res->rejected &&
@@ -1995,48 +2000,88 @@ meta_get(store *db, const char *key, int64_t dflt)
 	return v;
 }
 
+/* One RW-flood incident of the store into the RW table: open, its RWs at
+ * the state of its severity (only_new: unless one of them already has a
+ * state, set by a message taken since); closed, its RWs back to 0. 1 when
+ * the table changed. */
+static int
+restore_row(feedwire *F, sqlite3_stmt *st, int only_new)
+{
+	posko *P = F->P;
+	const char *src = (const char *)sqlite3_column_text(st, 0);
+	const char *sid = (const char *)sqlite3_column_text(st, 1);
+	const char *state = (const char *)sqlite3_column_text(st, 4);
+	json_t *fp = json_loads((const char *)sqlite3_column_text(st, 2), 0,
+				NULL);
+	json_t *a = json_object_get(fp, "rw");
+	size_t k = json_array_size(a);
+	char **ids = calloc(k + 1, sizeof(char *));
+	report_severity sev;
+	int lvl = 1, changed = 0, fresh = 1;
+
+	severity_from_json((const char *)sqlite3_column_text(st, 3), &sev);
+	if (sev.kind == SEV_RW_STATE)
+		lvl = sev.value;
+	else if (sev.kind == SEV_DEPTH_CM)
+		for (int s = 1; s <= 4; s++)
+			if (sev.value >= P->cfg->rw_state_cm[s])
+				lvl = s;
+	for (size_t i = 0; ids && i < k; i++) {
+		ids[i] = (char *)json_string_value(json_array_get(a, i));
+		if (ids[i] && rwstate_get(F->rw, src, ids[i]) > 0)
+			fresh = 0;
+	}
+	if (ids && k && src && sid && state && strcmp(state, "open") == 0) {
+		if ((!only_new || fresh) &&
+		    rwstate_restore(F->rw, src, sid, ids, k, lvl) == 0)
+			changed = 1;
+	} else if (ids && src && sid && state &&
+		   rwstate_forget(F->rw, src, sid, ids, k) == 0) {
+		changed = 1;
+	}
+	free(ids);
+	json_decref(fp);
+	return changed;
+}
+
+#define RW_ROW_SQL                                                          \
+	"SELECT source, source_id, footprint, severity, state FROM incidents"
+
 /* RW states of the open RW-flood incidents (their footprint and depth). */
 static void
 restore_rw(feedwire *F)
 {
 	posko *P = F->P;
 	sqlite3_stmt *st = store_stmt(
-		P->wdb, "SELECT source, source_id, footprint, severity FROM"
-			" incidents WHERE state='open' AND source_id LIKE"
-			" 'rwflood-%'");
+		P->wdb, RW_ROW_SQL " WHERE state='open' AND source_id LIKE"
+				   " 'rwflood-%'");
 	size_t n = 0;
 	if (st == NULL)
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *fp = json_loads(
-			(const char *)sqlite3_column_text(st, 2), 0, NULL);
-		report_severity sev;
-		json_t *a = json_object_get(fp, "rw");
-		size_t k = json_array_size(a);
-		char **ids = calloc(k + 1, sizeof(char *));
-		int state = 1;
-		severity_from_json((const char *)sqlite3_column_text(st, 3),
-				   &sev);
-		if (sev.kind == SEV_RW_STATE)
-			state = sev.value;
-		else if (sev.kind == SEV_DEPTH_CM)
-			for (int s = 1; s <= 4; s++)
-				if (sev.value >= P->cfg->rw_state_cm[s])
-					state = s;
-		for (size_t i = 0; ids && i < k; i++)
-			ids[i] = (char *)json_string_value(json_array_get(a, i));
-		if (ids && k &&
-		    rwstate_restore(F->rw,
-				    (const char *)sqlite3_column_text(st, 0),
-				    (const char *)sqlite3_column_text(st, 1),
-				    ids, k, state) == 0)
-			n++;
-		free(ids);
-		json_decref(fp);
-	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n += (size_t)restore_row(F, st, 0);
 	sqlite3_reset(st);
 	if (n)
 		log_info("feed: %zu RW flood incidents restored", n);
+}
+
+/* An RW state's report decided from the inbox after a restart: the RW
+ * table was rebuilt from the incidents decided before it, so it learns
+ * this one now (else the RW's next message would open a second incident,
+ * or never reopen a closed one). */
+static void
+rw_relearn(feedwire *F, int64_t incident)
+{
+	sqlite3_stmt *st =
+		store_stmt(F->P->rdb, RW_ROW_SQL " WHERE id = ?");
+	if (st == NULL)
+		return;
+	sqlite3_bind_int64(st, 1, incident);
+	if (sqlite3_step(st) == SQLITE_ROW && restore_row(F, st, 1))
+		log_info("feed: RW flood incident %lld (decided from the "
+			 "inbox) entered in the RW table",
+			 (long long)incident);
+	sqlite3_reset(st);
 }
 
 static void

@@ -972,6 +972,31 @@ rwstate_restore(rwstate_table *t, const char *source, const char *source_id,
 	return 0;
 }
 
+int
+rwstate_forget(rwstate_table *t, const char *source, const char *source_id,
+               char *const *rw_ids, size_t n)
+{
+	char key[RWSTATE_ID_LEN + 1];
+	time_t opened;
+	struct group *g;
+	int rc;
+
+	if (t == NULL || !valid_source(source) || source_id == NULL)
+		return RWSTATE_EINVAL;
+	if (parse_source_id(source_id, key, sizeof(key), &opened) != 0)
+		return RWSTATE_EFIELD;
+	for (size_t i = 0; i < n; i++)
+		if (rw_ids[i] && valid_rw(rw_ids[i]) &&
+		    (rc = rwstate_apply(t, source, rw_ids[i], 0, NULL)) != 0)
+			return rc;
+	if ((g = group_find(t, source, key)) != NULL) {
+		if (opened > t->last_close)
+			t->last_close = opened;
+		group_remove(t, g);
+	}
+	return 0;
+}
+
 /* ---- staleness
  * ---------------------------------------------------------------- */
 

@@ -163,6 +163,14 @@ void rwstate_reports_free(posko_report *r, size_t n);
  * severity (the state every listed RW gets). Returns 0, or RWSTATE_EFIELD
  * when source_id is not an rwstate key of this table's grouping.
  */
+/*
+ * The reverse, for an incident closed behind the table's back (a cancel
+ * decided from the inbox after a restart): its RWs back to 0 and its key
+ * gone, so the RWs' next flood opens a new incident. Returns 0, or
+ * RWSTATE_EFIELD for a source_id that is not an rwstate key.
+ */
+int rwstate_forget(rwstate_table *t, const char *source, const char *source_id,
+                   char *const *rw_ids, size_t n);
 int rwstate_restore(rwstate_table *t, const char *source, const char *source_id,
                     char *const *rw_ids, size_t n, int state);
 

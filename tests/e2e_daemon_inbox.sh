@@ -172,6 +172,18 @@ for o in rw_state cap; do
 done
 pk_eq "the RW flood has its incident" \
 	"$(pk_sql "SELECT count(*) FROM incidents WHERE source='petabencana' AND source_id LIKE 'rwflood-$RW-%'")" 1
+# the RW table learnt the incident decided from the inbox: the RW's next
+# state revises it instead of opening a second one
+rw_rev() { pk_sql "SELECT revision FROM incidents WHERE source='petabencana' AND source_id LIKE 'rwflood-$RW-%'"; }
+r0=$(rw_rev)
+pk_push_data "{\"v\":1,\"kind\":\"rw.state\",\"source\":\"petabencana\",\"rw\":\"$RW\",\"state\":3}"
+for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
+	[ "$(pk_sql "SELECT count(*) FROM journal WHERE origin='rw_state'")" -ge 2 ] && break
+	sleep 0.1
+done
+pk_eq "the RW's next state: still one incident" \
+	"$(pk_sql "SELECT count(*) FROM incidents WHERE source='petabencana' AND source_id LIKE 'rwflood-$RW-%'")" 1
+pk_eq "the RW's next state revised it" "$(rw_rev)" $((r0 + 1))
 pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok
 
 pk_stop || pk_fail "poskod did not stop cleanly"
