@@ -1732,6 +1732,34 @@ hidx_cmp(const void *a, const void *b)
 	return c ? c : alloc_cmp_u32(x->i, y->i);
 }
 
+/* Append household h to incident inc as an AFFECTED evacuee (room in
+ * evacuees, evkey and the map reserved by the caller); its record, or
+ * NULL when the incident's list cannot grow. */
+static struct alloc_evacuee *
+evacuee_append(struct alloc_plan *pl, struct alloc_incident *inc,
+	       const struct alloc_household *h, alloc_day today)
+{
+	size_t i = pl->nevacuees;
+	struct alloc_evacuee *e = &pl->evacuees[i];
+
+	if (ulist_push(&pl->priv->incx[inc - pl->incidents].ev, (uint32_t)i))
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->hh = *h;
+	e->incident = inc->id;
+	e->status = ALLOC_ST_AFFECTED;
+	e->shelter = ALLOC_NONE;
+	e->kit_shelter = ALLOC_NONE;
+	e->since = today;
+	e->first_day = ALLOC_DAY_NEVER;
+	e->stay = NOPE;
+	chg_stamp(pl, ALLOC_CHG_EVACUEE, i, &e->rev);
+	pl->priv->evkey[i] = evkey(inc->id, h->id);
+	ev_insert_slot(&pl->priv->evmap, pl->priv->evkey, (uint32_t)i);
+	pl->nevacuees++;
+	return e;
+}
+
 /*
  * Add the households not yet known to the incident as evacuee records
  * (in id order), decide evacuate per the policy, and place those that
@@ -1773,28 +1801,11 @@ add_households(struct alloc_plan *pl, struct alloc_incident *inc,
 		goto fail;
 	for (size_t t = 0; t < n; t++) {
 		const struct alloc_household *h = &hh[ix[t].i];
-		struct alloc_evacuee *e;
 
 		if (ev_find(pl, inc->id, h->id) >= 0)
 			continue;
-		e = &pl->evacuees[pl->nevacuees];
-		memset(e, 0, sizeof(*e));
-		e->hh = *h;
-		e->incident = inc->id;
-		e->status = ALLOC_ST_AFFECTED;
-		e->shelter = ALLOC_NONE;
-		e->kit_shelter = ALLOC_NONE;
-		e->since = today;
-		e->first_day = ALLOC_DAY_NEVER;
-		e->stay = NOPE;
-		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
-		if (ulist_push(&pl->priv->incx[inc - pl->incidents].ev,
-			       (uint32_t)pl->nevacuees))
+		if (evacuee_append(pl, inc, h, today) == NULL)
 			goto fail;
-		pl->priv->evkey[pl->nevacuees] = evkey(inc->id, h->id);
-		ev_insert_slot(&pl->priv->evmap, pl->priv->evkey,
-			       (uint32_t)pl->nevacuees);
-		pl->nevacuees++;
 		added++;
 	}
 	for (size_t t = 0; t < added; t++)
@@ -2570,23 +2581,9 @@ evacuee_new(struct alloc_plan *pl, struct alloc_incident *inc,
 	    alloc_grow((void **)&pl->priv->evkey, &pl->priv->capevkey, i + 1,
 	               sizeof(*pl->priv->evkey)) ||
 	    ev_map_grow(pl, i + 1) != ALLOC_OK ||
-	    ulist_push(&pl->priv->incx[inc - pl->incidents].ev, (uint32_t)i))
+	    (e = evacuee_append(pl, inc, hh, today)) == NULL)
 		return ALLOC_ENOMEM;
-	e = &pl->evacuees[i];
-	memset(e, 0, sizeof(*e));
-	e->hh = *hh;
-	e->incident = inc->id;
 	e->evacuate = 1;
-	e->status = ALLOC_ST_AFFECTED;
-	e->shelter = ALLOC_NONE;
-	e->kit_shelter = ALLOC_NONE;
-	e->since = today;
-	e->first_day = ALLOC_DAY_NEVER;
-	e->stay = NOPE;
-	chg_stamp(pl, ALLOC_CHG_EVACUEE, i, &e->rev);
-	pl->priv->evkey[i] = evkey(inc->id, hh->id);
-	ev_insert_slot(&pl->priv->evmap, pl->priv->evkey, (uint32_t)i);
-	pl->nevacuees++;
 	*at = (long)i;
 	return ALLOC_OK;
 }
