@@ -40,9 +40,7 @@ typedef struct ticket {
 	struct ticket *next;
 	const void *key;
 	sfile *file;
-	char *src, *sid; /* CAP: for the expiry table */
-	time_t expires;	 /* CAP expires, 0 = none */
-	int cancel;	 /* a cancel: the expiry row goes */
+	char *src, *sid; /* an expiry's cancel: which incident */
 	int expiry;	 /* queued by the expiry timer */
 } ticket;
 
@@ -388,18 +386,19 @@ feedwire_decided(posko *P, const ingest_msg *m, const engine_result *res,
 	for (t = F->tickets; t; prev = t, t = t->next)
 		if (t->key == (const void *)m->json)
 			break;
+	/* a CAP report's expiry (or the end of it), from the report itself:
+	 * the same whether it was queued now or read back from the inbox
+	 * after a restart */
+	if (m->rep.origin == ORIGIN_CAP && !failed && !res->rejected &&
+	    (m->rep.expires || m->rep.action == REPORT_CANCEL))
+		expiry_later(F, m->rep.source, m->rep.source_id,
+			     m->rep.action == REPORT_CANCEL ? 0
+							    : m->rep.expires);
 	if (t == NULL) {
+		/* read back from the inbox after a restart */
 		if (m->rep.origin == ORIGIN_RW_STATE && !failed &&
 		    !res->rejected && !res->duplicate && res->incident)
 			rw_relearn(F, res->incident);
-		/* a CAP report read back from the inbox after a restart: no
-		 * ticket, but its expiry (or the end of it) counts the same */
-		if (m->rep.origin == ORIGIN_CAP && !failed && !res->rejected &&
-		    (m->rep.expires || m->rep.action == REPORT_CANCEL))
-			expiry_later(F, m->rep.source, m->rep.source_id,
-				     m->rep.action == REPORT_CANCEL
-					 ? 0
-					 : m->rep.expires);
 		return;
 	}
 	if (prev)
@@ -408,9 +407,6 @@ feedwire_decided(posko *P, const ingest_msg *m, const engine_result *res,
 		F->tickets = t->next;
 	if (F->tickets_tail == t)
 		F->tickets_tail = prev;
-	if (!failed && !res->rejected && t->src && t->sid &&
-	    (t->expires || t->cancel))
-		expiry_later(F, t->src, t->sid, t->cancel ? 0 : t->expires);
 	if (t->file) {
 		sfile *sf = t->file;
 		sf->left--;
@@ -484,7 +480,6 @@ take_report(feedwire *F, const char *buf, size_t len, int cap, sfile *sf,
 	posko *P = F->P;
 	ingest_msg m;
 	ingest_error e;
-	ticket *t = NULL;
 	const char *origin = cap ? "cap" : "json";
 
 	if (ingest_parse(buf, len, P->cfg->daemon.max_message_bytes, P->cfg,
@@ -495,18 +490,7 @@ take_report(feedwire *F, const char *buf, size_t len, int cap, sfile *sf,
 	}
 	if (cap)
 		fed(F);
-	int cancel = m.rep.action == REPORT_CANCEL;
-	time_t exp = m.rep.expires;
-	char *src = xstrdup(m.rep.source), *sid = xstrdup(m.rep.source_id);
-	if (queue_msg(F, &m, buf, len, origin, sf, &t) == 0 && t && cap) {
-		t->src = src;
-		t->sid = sid;
-		t->expires = exp;
-		t->cancel = cancel;
-		src = sid = NULL;
-	}
-	free(src);
-	free(sid);
+	queue_msg(F, &m, buf, len, origin, sf, NULL);
 	return 0;
 }
 
@@ -1936,7 +1920,6 @@ expire(feedwire *F, time_t now)
 				   0 &&
 		    t) {
 			t->expiry = 1;
-			t->cancel = 1;
 			t->src = xstrdup(src);
 			t->sid = xstrdup(sid);
 		}
