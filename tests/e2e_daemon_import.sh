@@ -30,12 +30,7 @@ jv() { sqlite3 :memory: "SELECT json_extract('$(q "$1")', '$2')"; }
 jget() { jv "$(cat "$1")" "$2"; }
 has() { grep -qF -- "$1" "${2:-$T/out}" || pk_fail "'$1' not in ${2:-$T/out}: $(cat "${2:-$T/out}")"; }
 # run WANT_RC ARGS...: poskoctl, stdout in $T/out, stderr in $T/err
-run() {
-	local want=$1 rc=0
-	shift
-	"${P[@]}" "$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" = "$want" ] || pk_fail "poskoctl $*: exit $rc, want $want: $(cat "$T/out" "$T/err")"
-}
+run() { pk_ctl_run "$@"; }
 fingerprint() { # everything an import must not change when it changes nothing
 	pk_sql "SELECT (SELECT count(*) FROM journal), (SELECT count(*) FROM outbox),
 		(SELECT count(*) FROM households), (SELECT count(*) FROM shelters),

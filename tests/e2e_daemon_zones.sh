@@ -23,12 +23,7 @@ pk_start
 T=$PK_DIR/t
 mkdir -p "$T"
 P=("$CTL" --config "$PK_CONF" --operator e2e-gis --timeout 60)
-run() {
-	local want=$1 rc=0
-	shift
-	"${P[@]}" "$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" = "$want" ] || pk_fail "poskoctl $*: exit $rc, want $want: $(cat "$T/out" "$T/err")"
-}
+run() { pk_ctl_run "$@"; }
 FLOOD=$PK_DATA/incidents/flood-2007.json
 flood() { # source_id: the 2007 footprint under another id
 	sed -e 's/"source_id": *"[^"]*"/"source_id":"'"$1"'"/' "$FLOOD" >"$T/$1.json"
