@@ -123,6 +123,14 @@ pk_wait_grep "$ev" '^ingest.accepted .*"duplicate":true' 2 60 ||
 pk_settle "$ev"
 pk_eq "reordered replay: store unchanged" "$(counts)" "$before"
 
+# the bodies engine.c writes without jansson (assign.household,
+# unplaced.household, dispatch.*) are valid compact JSON, exactly what a
+# JSON writer gives back for them
+pk_eq "hand-written event bodies that are not compact JSON" \
+	"$(pk_sql "SELECT count(*) FROM outbox WHERE topic IN ('assign.household','unplaced.household','dispatch.meals','dispatch.sandang') AND (NOT json_valid(body) OR json(body) != body)")" 0
+[ "$(pk_sql "SELECT count(DISTINCT topic) FROM outbox WHERE topic IN ('assign.household','unplaced.household','dispatch.meals','dispatch.sandang')")" -ge 3 ] ||
+	pk_fail "the sample did not make the hand-written events it checks"
+
 pk_stop || pk_fail "poskod did not stop cleanly"
 grep -q 'stopped:' "$PK_DIR/poskod.log" || pk_fail "no 'stopped' line in the log"
 echo "PASS"
