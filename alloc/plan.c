@@ -127,6 +127,9 @@ struct alloc_plan_priv {
 	 * alloc_plan_changes_clear, per enum alloc_change_kind */
 	struct ulist chg[ALLOC_CHG_KINDS];
 	uint8_t chg_lost;    /* a push failed: the log is incomplete */
+	uint32_t disp_ids;   /* dispatch ids handed out (the last one) */
+	uint8_t compacted;   /* alloc_plan_compact removed cells: closed
+				incidents may lack theirs (selfcheck) */
 };
 
 static int
@@ -377,6 +380,23 @@ alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id)
 	}
 	return lo < pl->nincidents && pl->incidents[lo].id == id ? (long)lo
 								 : -1;
+}
+
+long
+alloc_plan_dispatch_find(const struct alloc_plan *pl, uint32_t id)
+{
+	size_t lo = 0, hi = pl->ndispatches;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (pl->dispatches[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < pl->ndispatches && pl->dispatches[lo].id == id ? (long)lo
+								   : -1;
 }
 
 long
@@ -1239,6 +1259,7 @@ line_add(struct alloc_plan *pl, struct cell *c, const struct lotref *lr,
 	idx = (uint32_t)pl->ndispatches++;
 	d = &pl->dispatches[idx];
 	memset(d, 0, sizeof(*d));
+	d->id = ++pl->priv->disp_ids;
 	d->incident = c->incident;
 	d->shelter = c->shelter;
 	d->depot = pl->depots[lr->depot].id;
@@ -1413,6 +1434,14 @@ cell_live(const struct alloc_plan *pl, const struct cell *c, alloc_day today)
 	if (c->item == ALLOC_ITEM_MEAL && c->day < today)
 		return 0;
 	k = alloc_plan_incident_find(pl, c->incident);
+	return k >= 0 && pl->incidents[k].open;
+}
+
+static int
+incident_open(const struct alloc_plan *pl, uint32_t id)
+{
+	long k = alloc_plan_incident_find(pl, id);
+
 	return k >= 0 && pl->incidents[k].open;
 }
 
@@ -1598,6 +1627,8 @@ alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
 			long c = cell_find(pv, st->incident, st->shelter, d,
 					   ALLOC_ITEM_MEAL);
 
+			if (c < 0 && pv->compacted && !pl->incidents[k].open)
+				continue; /* compacted away */
 			if (c < 0) {
 				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
 						  "stay %zu day %d: no cell",
@@ -1621,6 +1652,8 @@ alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
 				continue;
 			c = cell_find(pv, e->incident, e->kit_shelter,
 				      e->first_day, it);
+			if (c < 0 && pv->compacted && !incident_open(pl, e->incident))
+				continue; /* compacted away */
 			if (c < 0) {
 				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
 						  "evacuee %zu: no kit cell",
@@ -2463,6 +2496,123 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 	if (rc == ALLOC_OK)
 		rc = reconcile(pl, today);
 	return rc;
+}
+
+/* Keep the values of l that map to an index, renumbered, in order. */
+static void
+ulist_remap(struct ulist *l, const uint32_t *map)
+{
+	size_t n = 0;
+
+	for (size_t t = 0; t < l->n; t++)
+		if (map[l->v[t]] != NOPE)
+			l->v[n++] = map[l->v[t]];
+	l->n = n;
+	if (n == 0)
+		ulist_free(l);
+}
+
+int
+alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
+		   size_t errlen)
+{
+	struct alloc_plan_priv *pv;
+	uint32_t *map, *next, *cmap, last = 0;
+	size_t nd = 0, nc = 0;
+	int last_open = 1, have_last = 0;
+
+	if (removed)
+		*removed = 0;
+	if (pl == NULL || pl->priv == NULL)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "plan: NULL argument");
+	pv = pl->priv;
+	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+		if (pv->chg[k].n)
+			return alloc_seterr(err, errlen, ALLOC_ESTATE,
+					    "plan: compact with changes "
+					    "logged and not cleared");
+	if (pl->ndispatches == 0)
+		return ALLOC_OK;
+	map = malloc(pl->ndispatches * sizeof(*map));
+	next = malloc(pl->ndispatches * sizeof(*next));
+	cmap = malloc((pv->ncells ? pv->ncells : 1) * sizeof(*cmap));
+	if (map == NULL || next == NULL || cmap == NULL) {
+		free(map);
+		free(next);
+		free(cmap);
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "plan: out of memory");
+	}
+	/* the lines that go: released, of a closed incident */
+	for (size_t i = 0; i < pl->ndispatches; i++) {
+		const struct alloc_dispatch *d = &pl->dispatches[i];
+
+		if (d->state == ALLOC_DISPATCH_RELEASED) {
+			if (!have_last || d->incident != last) {
+				last = d->incident;
+				last_open = incident_open(pl, last);
+				have_last = 1;
+			}
+			if (!last_open) {
+				map[i] = NOPE;
+				continue;
+			}
+		}
+		map[i] = (uint32_t)nd++;
+	}
+	/* every cell's chain over the lines that stay, in the same order;
+	 * a closed incident's cell left without lines goes (nothing reads
+	 * it again: closed incidents take no step and are not reconciled) */
+	for (size_t c = 0; c < pv->ncells; c++) {
+		struct cell *cl = &pv->cells[c];
+		uint32_t first = NOPE, *link = &first;
+
+		for (uint32_t l = cl->first; l != NOPE; l = pv->line_next[l]) {
+			if (map[l] == NOPE)
+				continue;
+			*link = map[l];
+			link = &next[map[l]];
+		}
+		*link = NOPE;
+		cl->first = first;
+		if (first == NOPE && !cl->dirty && !cl->inshort &&
+		    !incident_open(pl, cl->incident))
+			cmap[c] = NOPE;
+		else
+			cmap[c] = (uint32_t)nc++;
+	}
+	for (size_t i = 0; i < pl->ndispatches; i++)
+		if (map[i] != NOPE && map[i] != i)
+			pl->dispatches[map[i]] = pl->dispatches[i];
+	if (removed)
+		*removed = pl->ndispatches - nd;
+	pl->ndispatches = nd;
+	memcpy(pv->line_next, next, nd * sizeof(*next));
+	if (nc < pv->ncells) {
+		for (size_t c = 0; c < pv->ncells; c++)
+			if (cmap[c] != NOPE && cmap[c] != c)
+				pv->cells[cmap[c]] = pv->cells[c];
+		pv->ncells = nc;
+		for (size_t k = 0; k < pl->nincidents; k++)
+			ulist_remap(&pv->incx[k].cell, cmap);
+		ulist_remap(&pv->dirty, cmap);
+		/* open-shortage cells all stay: positions (spos) unchanged */
+		for (int it = 0; it < ALLOC_ITEM_COUNT; it++)
+			for (size_t t = 0; t < pv->shortset[it].n; t++)
+				pv->shortset[it].v[t] =
+					cmap[pv->shortset[it].v[t]];
+		memset(pv->cellmap.slot, 0,
+		       pv->cellmap.cap * sizeof(*pv->cellmap.slot));
+		pv->cellmap.n = 0;
+		for (size_t c = 0; c < nc; c++)
+			cell_insert_slot(&pv->cellmap, pv->cells, (uint32_t)c);
+		pv->compacted = 1;
+	}
+	free(map);
+	free(next);
+	free(cmap);
+	return ALLOC_OK;
 }
 
 long

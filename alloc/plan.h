@@ -49,9 +49,13 @@
  * step creates or changes (incident, shelter, evacuee, stay, dispatch,
  * shortage) gets rev = plan->rev. After a step the caller stores and
  * publishes exactly the records with rev == plan->rev. Records in
- * evacuees, stays, dispatches and shortages are only appended, never
- * removed or moved: their index is a stable handle. Shelters are kept sorted
- * by id, so adding a shelter moves indexes: find them by id.
+ * evacuees, stays and shortages are only appended, never removed or moved:
+ * their index is a stable handle. Dispatches are appended too, but
+ * alloc_plan_compact removes the released lines of closed incidents, so a
+ * dispatch's handle is its id (struct alloc_dispatch.id: 1, 2, 3, ... in
+ * creation order, ascending in the array, never reused); its index equals
+ * id - 1 until the first compaction. Shelters are kept sorted by id, so
+ * adding a shelter moves indexes: find them by id.
  *
  * Failures: ALLOC_EINVAL, ALLOC_ENOENT, ALLOC_EEXIST and ALLOC_ESTATE are
  * found before anything changes (the plan is as before, rev included).
@@ -183,6 +187,8 @@ const char *alloc_dispatch_state_name(int state);
  * (to 0: RELEASED) and its reservation released with it.
  */
 struct alloc_dispatch {
+	uint32_t id;                 /* 1, 2, 3, ... in creation order; kept
+					by alloc_plan_compact */
 	uint32_t incident, shelter, depot, lot;
 	uint32_t lot_index;          /* index in the ledger */
 	alloc_day day;
@@ -213,7 +219,8 @@ struct alloc_plan_priv;
 /*
  * The plan. Read the arrays freely; change them only through alloc_plan_*.
  * Kept sorted: shelters and depots by id, incidents by id. Append-only:
- * evacuees, stays, dispatches, shortages.
+ * evacuees, stays, shortages; dispatches too, in id order, but
+ * alloc_plan_compact removes released lines of closed incidents.
  */
 struct alloc_plan {
 	struct alloc_params params;
@@ -338,7 +345,8 @@ int alloc_plan_receive_stock(struct alloc_plan *pl, uint32_t depot,
 int alloc_plan_add_depot(struct alloc_plan *pl, const struct alloc_depot *d,
 			 alloc_day today, char *err, size_t errlen);
 
-/* dispatches[index] left the depot: its units are consumed from the lot.
+/* dispatches[index] left the depot: its units are consumed from the lot
+ * (find the index of a dispatch id with alloc_plan_dispatch_find).
  * ALLOC_ESTATE unless it is PLANNED. */
 int alloc_plan_confirm(struct alloc_plan *pl, size_t index, char *err,
 		       size_t errlen);
@@ -354,7 +362,26 @@ int alloc_plan_replan(struct alloc_plan *pl, alloc_day today, char *err,
 int alloc_plan_close(struct alloc_plan *pl, uint32_t incident,
 		     alloc_day today, char *err, size_t errlen);
 
+/*
+ * Give back the memory of finished work: every RELEASED dispatch line
+ * (qty 0, nothing reserved) of a closed incident is removed from
+ * dispatches, and so are the closed incidents' internal need cells left
+ * without lines. Nothing any step, alloc_report or a caller reading the
+ * arrays could see changes, except that dispatch indexes above a removed
+ * line move down: ids stay (alloc_plan_dispatch_find). Evacuees, stays,
+ * shortages and incidents are kept. rev is not bumped: nothing is stamped.
+ * Call it between steps, with the change log read and cleared (ALLOC_ESTATE
+ * otherwise; the logged indexes would be stale). *removed (when not NULL)
+ * gets the number of lines removed. O(dispatches + cells); a caller doing
+ * it when the array has doubled since the last time pays O(1) per line.
+ */
+int alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
+		       size_t errlen);
+
 /* ---- look-ups (O(log n) or O(1)); -1 when not found ----------------------- */
+
+/* The index of the dispatch with this id (binary search). */
+long alloc_plan_dispatch_find(const struct alloc_plan *pl, uint32_t id);
 
 long alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id);
 long alloc_plan_shelter_find(const struct alloc_plan *pl, uint32_t id);

@@ -302,7 +302,8 @@ rows(struct work *w, struct alloc_report *out)
 		out->nshelters++;
 	}
 	/* shelters used per kelurahan: distinct (kelurahan, shelter) */
-	qsort(w->pairs, w->npairs, sizeof(*w->pairs), u64cmp);
+	if (w->npairs) /* pairs is NULL when nobody was placed */
+		qsort(w->pairs, w->npairs, sizeof(*w->pairs), u64cmp);
 	for (size_t i = 0; i < w->npairs; i++) {
 		if (i > 0 && w->pairs[i] == w->pairs[i - 1])
 			continue;

@@ -277,7 +277,9 @@ usage(FILE *f, int code)
 	      "5)\n"
 	      "  --seed N          footprint draw (default 42)\n"
 	      "  --keep            keep the temporary directory\n"
-	      "Environment: POSKOD_REL (default build/rel/poskod), TMPDIR.\n"
+	      "Environment: POSKOD_REL (default build/rel/poskod), TMPDIR,\n"
+	      "  BENCH_LOG_LEVEL (poskod's log_level, default info; debug logs\n"
+	      "  each batch's timings in the kept directory's log).\n"
 	      "Prints key=value lines; progress on stderr.\n",
 	      f);
 	exit(code);
@@ -1021,13 +1023,14 @@ write_conf(const struct env *E, const char *path)
 	 * systemd, no group, sitreps off */
 	fprintf(f,
 	        "; written by bench_daemon\n[daemon]\nstate_dir = %s/state\n"
-	        "runtime_dir = %s/run\nlog_level = info\nwatchdog = no\n\n"
+	        "runtime_dir = %s/run\nlog_level = %s\nwatchdog = no\n\n"
 	        "[bus]\ningest = ipc://%%r/ingest.ipc\n"
 	        "control = ipc://%%r/control.ipc\n"
 	        "control_readonly = ipc://%%r/control-ro.ipc\n"
 	        "events = ipc://%%r/events.ipc\nsocket_group =\n"
 	        "socket_mode = 0660\n\n[data]\n",
-	        E->dir, E->dir);
+	        E->dir, E->dir,
+	        getenv("BENCH_LOG_LEVEL") ? getenv("BENCH_LOG_LEVEL") : "info");
 	for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
 		char p[PATH_MAX + 64];
 		pathf(p, sizeof(p), "%s/%s", E->data, layers[i][1]);

@@ -798,10 +798,28 @@ do_confirm(engine *E, json_t *args, const char *op, int replay, json_t **eff,
 		return refuse(de, "bad_argument", "args.dispatch",
 			      "give the dispatch number");
 	int64_t n = json_integer_value(d);
-	if (n < 1 || (size_t)n > E->plan.ndispatches)
+	long at = n >= 1 && n <= UINT32_MAX
+			  ? alloc_plan_dispatch_find(&E->plan, (uint32_t)n)
+			  : -1;
+	if (at < 0) {
+		/* a released line of a closed incident leaves the plan
+		 * (alloc_plan_compact) but not the store */
+		sqlite3_stmt *st = store_stmt(
+			E->db, "SELECT status FROM dispatches WHERE id=?");
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, n);
+		int was = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (was)
+			return refuse(de, "conflict", "args.dispatch",
+				      "dispatch %lld is released, only a "
+				      "planned one can be confirmed",
+				      (long long)n);
 		return refuse(de, "not_found", "args.dispatch",
 			      "no dispatch %lld", (long long)n);
-	const struct alloc_dispatch *x = &E->plan.dispatches[n - 1];
+	}
+	const struct alloc_dispatch *x = &E->plan.dispatches[at];
 	if (x->state != ALLOC_DISPATCH_PLANNED)
 		return refuse(de, "conflict", "args.dispatch",
 			      "dispatch %lld is %s, only a planned one can be "
@@ -821,7 +839,7 @@ do_confirm(engine *E, json_t *args, const char *op, int replay, json_t **eff,
 			     op))
 			return -1;
 	}
-	if (alloc_plan_confirm(&E->plan, (size_t)n - 1, err, errlen))
+	if (alloc_plan_confirm(&E->plan, (size_t)at, err, errlen))
 		return -1;
 	*eff = json_pack("{s:s,s:I}", "cmd", "dispatch.confirm", "dispatch",
 			 (json_int_t)n);

@@ -1548,7 +1548,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 			" operator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
 		if (st == NULL)
 			goto fail;
-		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_int64(st, 1, d->id);
 		sqlite3_bind_int64(st, 2, d->incident);
 		sqlite3_bind_text(st, 3, meal ? "meals" : "sandang", -1,
 				  SQLITE_STATIC);
@@ -1570,7 +1570,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 			goto fail;
 		b.n = 0;
 		JB_LIT(&b, "{");
-		jb_kint(&b, "dispatch", (int64_t)i + 1);
+		jb_kint(&b, "dispatch", d->id);
 		jb_kint(&b, "incident", (int)d->incident);
 		jb_kstr(&b, "shelter", shelter_name(E, d->shelter));
 		jb_kstr(&b, "depot", dep);
@@ -2121,6 +2121,8 @@ out:
 	return rc;
 }
 
+static void plan_compact_maybe(engine *E);
+
 int
 engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 	      const char *origin, const char *operator_, engine_result *res,
@@ -2389,6 +2391,7 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 			  supply_alerts(E, today)))
 		goto out;
 	rc = 0;
+	plan_compact_maybe(E);
 out:
 	if (rc && err[0] == '\0')
 		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
@@ -2396,6 +2399,46 @@ out:
 	json_decref(eff_json);
 	ingest_msg_clear(&eff);
 	return rc;
+}
+
+/*
+ * Closed incidents' released dispatch lines out of the plan
+ * (alloc_plan_compact) once the array has doubled since the last time, so
+ * that a daemon running for months holds what is live, not every line it
+ * ever planned. Between steps, with the change log read. The lines'
+ * ids (the store's and the events' dispatch numbers) do not change; the
+ * indexes meal_live holds do, so it is rebuilt.
+ */
+static void
+plan_compact_maybe(engine *E)
+{
+	size_t removed = 0;
+	char e2[128];
+
+	if (E->compact_min == 0) {
+		/* POSKOD_COMPACT_ALWAYS=1: after every decision (a test hook:
+		 * tests/e2e_daemon_compact.sh) */
+		const char *v = getenv("POSKOD_COMPACT_ALWAYS");
+		E->compact_min = v && strcmp(v, "1") == 0 ? 1 : 4096;
+	}
+	if (E->compact_min > 1 && (E->plan.ndispatches < E->compact_at ||
+				   E->plan.ndispatches < E->compact_min))
+		return;
+	alloc_plan_changes_clear(&E->plan);
+	if (alloc_plan_compact(&E->plan, &removed, e2, sizeof(e2))) {
+		log_warnx("plan: compact: %s", e2);
+		E->compact_at = 2 * E->plan.ndispatches;
+		return;
+	}
+	if (removed) {
+		E->nmeal_live = 0;
+		E->meal_seen = 0;
+	}
+	E->compact_at = 2 * E->plan.ndispatches;
+	if (removed)
+		log_info("plan: %zu released dispatch lines of closed "
+			 "incidents let go, %zu kept", removed,
+			 E->plan.ndispatches);
 }
 
 /* ---- replay ---------------------------------------------------------------- */
@@ -2465,6 +2508,7 @@ engine_replay(engine *E, char *err, size_t errlen)
 				  e2);
 		/* nobody reads the change log of a replayed step */
 		alloc_plan_changes_clear(&E->plan);
+		plan_compact_maybe(E);
 		json_decref(o);
 		ingest_msg_clear(&m);
 		n++;

@@ -57,6 +57,10 @@ typedef struct engine {
 	 * again once released or confirmed, so the rest need no look) */
 	uint32_t *meal_live;
 	size_t nmeal_live, meal_live_cap, meal_seen;
+	/* alloc_plan_compact runs when plan.ndispatches reaches compact_at
+	 * (twice the lines kept by the last one) and compact_min (4096; 1:
+	 * after every decision, POSKOD_COMPACT_ALWAYS=1) */
+	size_t compact_at, compact_min;
 	uint8_t *sh_level; /* per shelter: 0 none, 1 warn, 2 critical, 3 full */
 	int64_t *sh_alert; /* per shelter: open alert id or 0 */
 	uint8_t *sh_closed;

@@ -60,8 +60,20 @@ fnv(uint64_t h, const void *p, size_t n)
 		h = fnv(h, &v_, sizeof(v_));                                   \
 	} while (0)
 
+/* Is a dispatch line one alloc_plan_compact removes? */
+static int
+compactable(const struct alloc_plan *pl, const struct alloc_dispatch *d)
+{
+	long k = alloc_plan_incident_find(pl, d->incident);
+
+	return d->state == ALLOC_DISPATCH_RELEASED && k >= 0 &&
+	       !pl->incidents[k].open;
+}
+
+/* live: leave out the lines alloc_plan_compact removes, and hash the ids
+ * of the others (a plan compacted and one never compacted hash alike) */
 static uint64_t
-plan_hash(const struct alloc_plan *pl, uint64_t h)
+plan_hash_of(const struct alloc_plan *pl, uint64_t h, int live)
 {
 	H(pl->rev);
 	H(pl->nincidents);
@@ -120,10 +132,16 @@ plan_hash(const struct alloc_plan *pl, uint64_t h)
 		H(x->day_out);
 		H(x->rev);
 	}
-	H(pl->ndispatches);
+	if (!live)
+		H(pl->ndispatches);
 	for (size_t i = 0; i < pl->ndispatches; i++) {
 		const struct alloc_dispatch *x = &pl->dispatches[i];
 
+		if (live) {
+			if (compactable(pl, x))
+				continue;
+			H(x->id);
+		}
 		H(x->incident);
 		H(x->shelter);
 		H(x->depot);
@@ -155,6 +173,12 @@ plan_hash(const struct alloc_plan *pl, uint64_t h)
 		H(pl->ledger->lots[i].reserved);
 	}
 	return h;
+}
+
+static uint64_t
+plan_hash(const struct alloc_plan *pl, uint64_t h)
+{
+	return plan_hash_of(pl, h, 0);
 }
 
 /* The invariants of alloc/plan.h that hold after any step. */
@@ -280,8 +304,10 @@ some_open(const struct alloc_plan *pl, struct rng *r)
 	return pl->incidents[k].id;
 }
 
+/* nids: dispatch ids handed out so far (a confirm draws one of them) */
 static int
-step(struct alloc_plan *pl, struct world *w, struct rng *r, alloc_day today)
+step(struct alloc_plan *pl, struct world *w, struct rng *r, alloc_day today,
+     size_t nids)
 {
 	uint32_t op = rnd(r, 100), inc;
 	struct alloc_household hh[40];
@@ -405,10 +431,14 @@ step(struct alloc_plan *pl, struct world *w, struct rng *r, alloc_day today)
 			today, NULL, 0);
 	}
 	if (op < 85) { /* confirm */
-		if (pl->ndispatches == 0)
+		long at;
+
+		if (nids == 0)
 			return -100;
-		return alloc_plan_confirm(
-			pl, rnd(r, (uint32_t)pl->ndispatches), NULL, 0);
+		at = alloc_plan_dispatch_find(pl, 1 + rnd(r, (uint32_t)nids));
+		/* compacted away: released, and confirm refuses those */
+		return at < 0 ? ALLOC_ESTATE
+			      : alloc_plan_confirm(pl, (size_t)at, NULL, 0);
 	}
 	if (op < 88) /* replan */
 		return alloc_plan_replan(pl, today, NULL, 0);
@@ -468,7 +498,7 @@ replay(uint64_t seed, size_t nsteps, int verbose)
 			today++;
 		else if (dd < 14)
 			today--;
-		rc = step(&pl, &w, &r, today);
+		rc = step(&pl, &w, &r, today, pl.ndispatches);
 		h = fnv(h, &rc, sizeof(rc));
 		h = plan_hash(&pl, h);
 		check(&pl);
@@ -514,6 +544,177 @@ test_replay_matches_reference(void **state)
 		if (s < nref)
 			assert_true(h == reference[s]);
 	}
+}
+
+/*
+ * alloc_plan_compact changes nothing a step decides: two plans driven by
+ * the same steps, one compacted after every step, keep every record equal
+ * (dispatches by id, leaving out the lines compaction removed), return the
+ * same codes and give the same SPM counts; the compacted one holds only the
+ * lines compaction keeps and passes the self-check.
+ */
+static void
+test_compact_changes_nothing(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct rng ra = { seed * 0x9e3779b97f4a7c15ull + 7 }, rb = ra;
+		struct world w;
+		struct alloc_params par;
+		struct alloc_ledger la, lb;
+		struct alloc_plan a, b;
+		alloc_day today = D0;
+		size_t removed_total = 0;
+
+		world_make(&w, &ra);
+		rb = ra;
+		alloc_params_default(&par);
+		alloc_ledger_init(&la);
+		alloc_ledger_init(&lb);
+		for (uint32_t d = 0; d < 5; d++)
+			for (int it = 0; it < ALLOC_ITEM_COUNT; it++) {
+				int64_t q = it == ALLOC_ITEM_MEAL ? 900 : 60;
+
+				assert_int_equal(
+					alloc_ledger_receive(&la, w.dep[d].id,
+							     (uint32_t)it, it,
+							     q, ALLOC_DAY_NEVER,
+							     NULL, NULL, 0),
+					0);
+				assert_int_equal(
+					alloc_ledger_receive(&lb, w.dep[d].id,
+							     (uint32_t)it, it,
+							     q, ALLOC_DAY_NEVER,
+							     NULL, NULL, 0),
+					0);
+			}
+		assert_int_equal(alloc_plan_init(&a, &par, w.sh, w.nsh, w.dep,
+						 5, &la, NULL, 0),
+				 0);
+		assert_int_equal(alloc_plan_init(&b, &par, w.sh, w.nsh, w.dep,
+						 5, &lb, NULL, 0),
+				 0);
+		for (size_t t = 0; t < 500; t++) {
+			uint32_t dd = rnd(&ra, 100);
+			size_t removed = 0, keep = 0;
+			char err[200] = "";
+
+			assert_int_equal(rnd(&rb, 100), dd);
+			if (dd < 12)
+				today++;
+			else if (dd < 14)
+				today--;
+			/* both draw from the ids plan a handed out */
+			int rca = step(&a, &w, &ra, today, a.ndispatches);
+			int rcb = step(&b, &w, &rb, today, a.ndispatches);
+			assert_int_equal(rca, rcb);
+			alloc_plan_changes_clear(&b);
+			if (alloc_plan_compact(&b, &removed, err, sizeof(err)))
+				fail_msg("seed %llu step %zu: %s",
+					 (unsigned long long)seed, t, err);
+			removed_total += removed;
+			alloc_plan_changes_clear(&a);
+			assert_true(plan_hash_of(&a, 1, 1) ==
+				    plan_hash_of(&b, 1, 1));
+			for (size_t i = 0; i < a.ndispatches; i++)
+				keep += !compactable(&a, &a.dispatches[i]);
+			assert_int_equal(b.ndispatches, keep);
+			if (alloc_plan_selfcheck(&b, err, sizeof(err)))
+				fail_msg("seed %llu step %zu: %s",
+					 (unsigned long long)seed, t, err);
+			for (size_t k = 0; k < a.nincidents; k += 7) {
+				struct alloc_report ra_, rb_;
+
+				assert_int_equal(
+					alloc_report_incident(
+						&a, a.incidents[k].id, INT32_MIN,
+						ALLOC_DAY_NEVER - 1, &ra_, NULL, 0),
+					0);
+				assert_int_equal(
+					alloc_report_incident(
+						&b, b.incidents[k].id, INT32_MIN,
+						ALLOC_DAY_NEVER - 1, &rb_, NULL, 0),
+					0);
+				assert_memory_equal(&ra_.total, &rb_.total,
+						    sizeof(ra_.total));
+				alloc_report_free(&ra_);
+				alloc_report_free(&rb_);
+			}
+		}
+		/* the test means something only if lines were removed */
+		assert_true(removed_total > 0);
+		alloc_plan_free(&a);
+		alloc_plan_free(&b);
+		alloc_ledger_free(&la);
+		alloc_ledger_free(&lb);
+		world_free(&w);
+	}
+}
+
+/* Compaction refuses to run over unread changes, and a dispatch is found
+ * by id before and after. */
+static void
+test_compact_contract(void **state)
+{
+	struct rng r = { 99 };
+	struct world w;
+	struct alloc_params par;
+	struct alloc_ledger led;
+	struct alloc_plan pl;
+	alloc_day today = D0;
+	char err[200] = "";
+	size_t removed = 0;
+
+	(void)state;
+	world_make(&w, &r);
+	alloc_params_default(&par);
+	alloc_ledger_init(&led);
+	for (uint32_t d = 0; d < 5; d++)
+		assert_int_equal(alloc_ledger_receive(&led, w.dep[d].id, 1,
+						      ALLOC_ITEM_MEAL, 5000,
+						      ALLOC_DAY_NEVER, NULL,
+						      NULL, 0),
+				 0);
+	assert_int_equal(alloc_plan_init(&pl, &par, w.sh, w.nsh, w.dep, 5,
+					 &led, NULL, 0),
+			 0);
+	for (size_t t = 0; t < 200; t++)
+		(void)step(&pl, &w, &r, today, pl.ndispatches);
+	/* every id is found where it is, before any compaction */
+	for (size_t i = 0; i < pl.ndispatches; i++)
+		assert_int_equal(alloc_plan_dispatch_find(&pl,
+							  pl.dispatches[i].id),
+				 (long)i);
+	assert_int_equal(alloc_plan_dispatch_find(&pl, 0), -1);
+	if (pl.ndispatches)
+		assert_int_equal(alloc_plan_dispatch_find(
+					 &pl, (uint32_t)pl.ndispatches + 1),
+				 -1);
+	/* a step logged changes: refused, nothing removed */
+	assert_int_equal(alloc_plan_replan(&pl, today, NULL, 0), 0);
+	const uint32_t *ix;
+	if (alloc_plan_changes(&pl, ALLOC_CHG_DISPATCH, &ix) > 0) {
+		size_t n0 = pl.ndispatches;
+		assert_int_equal(alloc_plan_compact(&pl, &removed, err,
+						    sizeof(err)),
+				 ALLOC_ESTATE);
+		assert_int_equal(pl.ndispatches, n0);
+		assert_int_equal(removed, 0);
+	}
+	alloc_plan_changes_clear(&pl);
+	assert_int_equal(alloc_plan_compact(&pl, &removed, err, sizeof(err)),
+			 0);
+	for (size_t i = 0; i < pl.ndispatches; i++) {
+		assert_int_equal(alloc_plan_dispatch_find(&pl,
+							  pl.dispatches[i].id),
+				 (long)i);
+		if (i > 0)
+			assert_true(pl.dispatches[i].id >
+				    pl.dispatches[i - 1].id);
+	}
+	alloc_plan_free(&pl);
+	alloc_ledger_free(&led);
+	world_free(&w);
 }
 
 /* The same steps in the same order give the same plan, twice over. */
@@ -596,6 +797,8 @@ main(void)
 		cmocka_unit_test(test_replay_matches_reference),
 		cmocka_unit_test(test_replay_deterministic),
 		cmocka_unit_test(test_assign_over_shelters_in_reach),
+		cmocka_unit_test(test_compact_changes_nothing),
+		cmocka_unit_test(test_compact_contract),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
