@@ -2582,6 +2582,18 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 		else
 			cmap[c] = (uint32_t)nc++;
 	}
+	/* a closed incident takes no step: its unusable shelters (often
+	 * every shelter in a high zone) and unplaced list are not read */
+	for (size_t k = 0; k < pl->nincidents; k++) {
+		struct alloc_incident *x = &pl->incidents[k];
+
+		if (x->open)
+			continue;
+		free(x->unusable);
+		x->unusable = NULL;
+		x->nunusable = 0;
+		ulist_free(&pv->incx[k].unpl);
+	}
 	for (size_t i = 0; i < pl->ndispatches; i++)
 		if (map[i] != NOPE && map[i] != i)
 			pl->dispatches[map[i]] = pl->dispatches[i];

@@ -366,7 +366,8 @@ int alloc_plan_close(struct alloc_plan *pl, uint32_t incident,
  * Give back the memory of finished work: every RELEASED dispatch line
  * (qty 0, nothing reserved) of a closed incident is removed from
  * dispatches, and so are the closed incidents' internal need cells left
- * without lines. Nothing any step, alloc_report or a caller reading the
+ * without lines, and the closed incidents' unusable lists (emptied:
+ * nunusable 0). Nothing any step, alloc_report or a caller reading the
  * arrays could see changes, except that dispatch indexes above a removed
  * line move down: ids stay (alloc_plan_dispatch_find). Evacuees, stays,
  * shortages and incidents are kept. rev is not bumped: nothing is stamped.

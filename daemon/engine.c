@@ -248,12 +248,21 @@ incidents_refresh(engine *E)
 	int rc = 0;
 	if (c == NULL)
 		return -1;
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		long k = alloc_plan_incident_find(pl, pl->evacuees[i].incident);
-		if (k >= 0)
-			count_evacuee(&c[k], &pl->evacuees[i]);
+	/* a closed incident's totals were written when it closed and no
+	 * step changes them: only the open ones (a daemon that ran for
+	 * months has thousands of closed incidents) */
+	for (size_t k = 0; k < pl->nincidents; k++) {
+		const uint32_t *iv;
+		size_t niv;
+		if (!pl->incidents[k].open)
+			continue;
+		niv = alloc_plan_incident_evacuees(pl, pl->incidents[k].id, &iv);
+		for (size_t t = 0; t < niv; t++)
+			count_evacuee(&c[k], &pl->evacuees[iv[t]]);
 	}
 	for (size_t k = 0; k < pl->nincidents && rc == 0; k++) {
+		if (!pl->incidents[k].open)
+			continue;
 		sqlite3_stmt *st =
 		    store_stmt(E->db, "UPDATE incidents SET affected_hh=?,"
 		                      " affected_p=?, evac_hh=?, evac_p=?,"
@@ -270,9 +279,8 @@ incidents_refresh(engine *E)
 		sqlite3_bind_int64(st, 9, pl->incidents[k].id);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = -1;
-		else if (pl->incidents[k].open &&
-		         (unplaced_alert(E, pl->incidents[k].id, &c[k]) ||
-		          shortage_alerts(E, pl->incidents[k].id)))
+		else if (unplaced_alert(E, pl->incidents[k].id, &c[k]) ||
+		         shortage_alerts(E, pl->incidents[k].id))
 			rc = -1;
 	}
 	free(c);

@@ -975,13 +975,20 @@ kel_refresh(feedwire *F)
 		}
 		open[nopen++] = (uint32_t)sqlite3_column_int64(st, 0);
 	}
-	if (nopen)
-		qsort(open, nopen, sizeof(*open), cmp_u32);
-	for (size_t i = 0; nopen && i < E->plan.nevacuees; i++) {
-		const struct alloc_evacuee *e = &E->plan.evacuees[i];
-		uint32_t inc = e->incident;
-		if (!bsearch(&inc, open, nopen, sizeof(*open), cmp_u32))
+	/* the open incidents' own evacuees, not every evacuee the plan
+	 * ever held (closed incidents stay in it) */
+	const uint32_t *iv = NULL;
+	size_t niv = 0, t = 0, o = 0;
+	for (;;) {
+		if (t == niv) {
+			if (o == nopen)
+				break;
+			niv = alloc_plan_incident_evacuees(&E->plan, open[o++],
+							   &iv);
+			t = 0;
 			continue;
+		}
+		const struct alloc_evacuee *e = &E->plan.evacuees[iv[t++]];
 		kelsum key = {.code = e->hh.kelurahan}, *k;
 		k = nk ? bsearch(&key, ks, nk, sizeof(*ks), cmp_kelsum) : NULL;
 		if (k == NULL) {

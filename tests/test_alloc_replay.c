@@ -70,8 +70,9 @@ compactable(const struct alloc_plan *pl, const struct alloc_dispatch *d)
 	       !pl->incidents[k].open;
 }
 
-/* live: leave out the lines alloc_plan_compact removes, and hash the ids
- * of the others (a plan compacted and one never compacted hash alike) */
+/* live: leave out what alloc_plan_compact removes (released lines and
+ * unusable lists of closed incidents), and hash the ids of the other lines
+ * (a plan compacted and one never compacted hash alike) */
 static uint64_t
 plan_hash_of(const struct alloc_plan *pl, uint64_t h, int live)
 {
@@ -87,9 +88,12 @@ plan_hash_of(const struct alloc_plan *pl, uint64_t h, int live)
 		H(x->start);
 		H(x->days);
 		H(x->closed);
-		H(x->nunusable);
-		for (size_t k = 0; k < x->nunusable; k++)
-			H(x->unusable[k]);
+		/* compaction empties a closed incident's unusable list */
+		if (!live || x->open) {
+			H(x->nunusable);
+			for (size_t k = 0; k < x->nunusable; k++)
+				H(x->unusable[k]);
+		}
 		H(x->rev);
 	}
 	H(pl->nshelters);
