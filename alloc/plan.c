@@ -2532,6 +2532,18 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 			return alloc_seterr(err, errlen, ALLOC_ESTATE,
 					    "plan: compact with changes "
 					    "logged and not cleared");
+	/* a closed incident takes no step: its unusable shelters (often
+	 * every shelter in a high zone) and unplaced list are not read */
+	for (size_t k = 0; k < pl->nincidents; k++) {
+		struct alloc_incident *x = &pl->incidents[k];
+
+		if (x->open)
+			continue;
+		free(x->unusable);
+		x->unusable = NULL;
+		x->nunusable = 0;
+		ulist_free(&pv->incx[k].unpl);
+	}
 	if (pl->ndispatches == 0)
 		return ALLOC_OK;
 	map = malloc(pl->ndispatches * sizeof(*map));
@@ -2581,18 +2593,6 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 			cmap[c] = NOPE;
 		else
 			cmap[c] = (uint32_t)nc++;
-	}
-	/* a closed incident takes no step: its unusable shelters (often
-	 * every shelter in a high zone) and unplaced list are not read */
-	for (size_t k = 0; k < pl->nincidents; k++) {
-		struct alloc_incident *x = &pl->incidents[k];
-
-		if (x->open)
-			continue;
-		free(x->unusable);
-		x->unusable = NULL;
-		x->nunusable = 0;
-		ulist_free(&pv->incx[k].unpl);
 	}
 	for (size_t i = 0; i < pl->ndispatches; i++)
 		if (map[i] != NOPE && map[i] != i)

@@ -83,7 +83,7 @@ main(int argc, char **argv)
 	/* One malloc arena for every thread. The plan grows on whichever
 	 * thread-pool thread decides, and with glibc's default of an arena
 	 * per thread the memory freed in one arena was never reused by the
-	 * next decision on another: RSS grew ~5 KB per small incident in the
+	 * next decision on another: RSS grew ~4 KB per small incident in the
 	 * sustained bench (bench_daemon memory_flat=no) against ~1 KB of
 	 * live heap. Decisions run one at a time, so the arena lock costs
 	 * nothing measurable (same bench: decided rate and latency alike).

@@ -694,17 +694,26 @@ test_compact_contract(void **state)
 		assert_int_equal(alloc_plan_dispatch_find(
 					 &pl, (uint32_t)pl.ndispatches + 1),
 				 -1);
-	/* a step logged changes: refused, nothing removed */
-	assert_int_equal(alloc_plan_replan(&pl, today, NULL, 0), 0);
+	/* a step logged changes (a new incident's evacuees): refused,
+	 * nothing removed */
+	struct alloc_incident_spec sp;
 	const uint32_t *ix;
-	if (alloc_plan_changes(&pl, ALLOC_CHG_DISPATCH, &ix) > 0) {
-		size_t n0 = pl.ndispatches;
-		assert_int_equal(alloc_plan_compact(&pl, &removed, err,
-						    sizeof(err)),
-				 ALLOC_ESTATE);
-		assert_int_equal(pl.ndispatches, n0);
-		assert_int_equal(removed, 0);
-	}
+	memset(&sp, 0, sizeof(sp));
+	sp.id = 999;
+	sp.type = ALLOC_INC_FLOOD;
+	sp.severity.kind = ALLOC_SEV_EVACUATE;
+	sp.severity.value = 1;
+	sp.start = today;
+	alloc_plan_changes_clear(&pl);
+	assert_int_equal(alloc_plan_open(&pl, &sp, w.pool, 3, NULL, 0, today,
+					 NULL, 0),
+			 0);
+	assert_true(alloc_plan_changes(&pl, ALLOC_CHG_EVACUEE, &ix) == 3);
+	size_t n0 = pl.ndispatches;
+	assert_int_equal(alloc_plan_compact(&pl, &removed, err, sizeof(err)),
+			 ALLOC_ESTATE);
+	assert_int_equal(pl.ndispatches, n0);
+	assert_int_equal(removed, 0);
 	alloc_plan_changes_clear(&pl);
 	assert_int_equal(alloc_plan_compact(&pl, &removed, err, sizeof(err)),
 			 0);
