@@ -32,6 +32,7 @@
 #include "alloc/internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -365,71 +366,61 @@ alloc_params_validate(const struct alloc_params *p, char *err, size_t errlen)
 
 /* ---- look-ups ------------------------------------------------------------------ */
 
-long
-alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id)
+/* Index of the record whose uint32_t id (at offset off of each stride-byte
+ * record) is id, in an array sorted by it; -1 when none. Inlined into each
+ * look-up with its constant stride and offset. */
+static inline long
+find_sorted(const void *base, size_t n, size_t stride, size_t off,
+	    uint32_t id)
 {
-	size_t lo = 0, hi = pl->nincidents;
+	const unsigned char *b = base;
+	size_t lo = 0, hi = n;
+	uint32_t v;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (pl->incidents[mid].id < id)
+		memcpy(&v, b + mid * stride + off, sizeof(v));
+		if (v < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < pl->nincidents && pl->incidents[lo].id == id ? (long)lo
-								 : -1;
+	if (lo == n)
+		return -1;
+	memcpy(&v, b + lo * stride + off, sizeof(v));
+	return v == id ? (long)lo : -1;
+}
+
+long
+alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id)
+{
+	return find_sorted(pl->incidents, pl->nincidents,
+			   sizeof(*pl->incidents),
+			   offsetof(struct alloc_incident, id), id);
 }
 
 long
 alloc_plan_dispatch_find(const struct alloc_plan *pl, uint32_t id)
 {
-	size_t lo = 0, hi = pl->ndispatches;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (pl->dispatches[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < pl->ndispatches && pl->dispatches[lo].id == id ? (long)lo
-								   : -1;
+	return find_sorted(pl->dispatches, pl->ndispatches,
+			   sizeof(*pl->dispatches),
+			   offsetof(struct alloc_dispatch, id), id);
 }
 
 long
 alloc_plan_shelter_find(const struct alloc_plan *pl, uint32_t id)
 {
-	size_t lo = 0, hi = pl->nshelters;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (pl->shelters[mid].s.id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < pl->nshelters && pl->shelters[lo].s.id == id ? (long)lo
-								 : -1;
+	return find_sorted(pl->shelters, pl->nshelters,
+			   sizeof(*pl->shelters),
+			   offsetof(struct alloc_plan_shelter, s.id), id);
 }
 
 long
 alloc_plan_depot_find(const struct alloc_plan *pl, uint32_t id)
 {
-	size_t lo = 0, hi = pl->ndepots;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (pl->depots[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < pl->ndepots && pl->depots[lo].id == id ? (long)lo : -1;
+	return find_sorted(pl->depots, pl->ndepots, sizeof(*pl->depots),
+			   offsetof(struct alloc_depot, id), id);
 }
 
 long

@@ -559,24 +559,6 @@ do_transfer(engine *E, json_t *args, const char *op, int replay, int32_t today,
 
 /* ---- stock ----------------------------------------------------------------- */
 
-static long
-depot_find(const engine *E, const char *id)
-{
-	for (size_t i = 0; i < E->ndep; i++)
-		if (strcmp(E->dep[i].id, id) == 0)
-			return (long)i;
-	return -1;
-}
-
-static long
-lot_find(const engine *E, long dep, const char *lot)
-{
-	for (size_t i = 0; i < E->nlots; i++)
-		if ((long)E->lots[i].depot == dep && strcmp(E->lots[i].lot, lot) == 0)
-			return (long)i;
-	return -1;
-}
-
 /* Append a lot to the engine's lot table (alloc lot id = index + 1). */
 long
 desk_lot_add(engine *E, long dep, const char *lot, int item, int32_t expires)
@@ -669,7 +651,7 @@ do_receive(engine *E, json_t *args, const char *op, int replay,
 	long dep, li;
 	int item;
 
-	if (depot == NULL || (dep = depot_find(E, depot)) < 0)
+	if (depot == NULL || (dep = engine_depot_find(E, depot)) < 0)
 		return refuse(de, depot ? "not_found" : "bad_argument",
 			      "args.depot", "no depot %s; `poskoctl stock list` "
 			      "shows the depots", depot ? depot : "given");
@@ -691,7 +673,7 @@ do_receive(engine *E, json_t *args, const char *op, int replay,
 		alloc_day_format(today, d);
 		for (int n = 1;; n++) {
 			snprintf(lotbuf, sizeof(lotbuf), "R%s-%d", d, n);
-			if (lot_find(E, dep, lotbuf) < 0)
+			if (engine_lot_find(E, dep, lotbuf) < 0)
 				break;
 		}
 		lot = lotbuf;
@@ -700,7 +682,7 @@ do_receive(engine *E, json_t *args, const char *op, int replay,
 			      "lot must be 1 to %d characters",
 			      GEO_ID_LEN - 1);
 	}
-	li = lot_find(E, dep, lot);
+	li = engine_lot_find(E, dep, lot);
 	if (li >= 0 && ((int)E->lots[li].item != item ||
 			E->lots[li].expires_days != expires))
 		return refuse(de, "conflict", "args.lot",
@@ -739,11 +721,11 @@ do_adjust(engine *E, json_t *args, const char *op, int replay,
 	long dep, li, idx;
 	int64_t delta;
 
-	if (depot == NULL || (dep = depot_find(E, depot)) < 0)
+	if (depot == NULL || (dep = engine_depot_find(E, depot)) < 0)
 		return refuse(de, depot ? "not_found" : "bad_argument",
 			      "args.depot", "no depot %s",
 			      depot ? depot : "given");
-	if (lot == NULL || (li = lot_find(E, dep, lot)) < 0)
+	if (lot == NULL || (li = engine_lot_find(E, dep, lot)) < 0)
 		return refuse(de, lot ? "not_found" : "bad_argument",
 			      "args.lot", "no lot %s in %s",
 			      lot ? lot : "given", depot);

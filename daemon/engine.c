@@ -63,6 +63,16 @@ engine_depot_find(const engine *E, const char *id)
 	return -1;
 }
 
+long
+engine_lot_find(const engine *E, long dep, const char *lot)
+{
+	for (size_t i = 0; i < E->nlots; i++)
+		if ((long)E->lots[i].depot == dep &&
+		    strcmp(E->lots[i].lot, lot) == 0)
+			return (long)i;
+	return -1;
+}
+
 /* Fibonacci hashing of a household id into a power-of-two table. */
 static size_t
 hmap_slot(uint32_t id, size_t cap)
@@ -592,6 +602,10 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 	geo_diag_init(&d);
 	E->cfg = cfg;
 	E->db = db;
+	/* POSKOD_COMPACT_ALWAYS=1: compact after every decision (a test
+	 * hook: tests/e2e_daemon_compact.sh) */
+	const char *ca = getenv("POSKOD_COMPACT_ALWAYS");
+	E->compact_min = ca && strcmp(ca, "1") == 0 ? 1 : 4096;
 	alloc_ledger_init(&E->ledger);
 	E->gctx = geo_ctx_new(cfg->daemon.metric_crs, err, errlen);
 	if (E->gctx == NULL)
@@ -2423,30 +2437,21 @@ plan_compact_maybe(engine *E)
 	size_t removed = 0;
 	char e2[128];
 
-	if (E->compact_min == 0) {
-		/* POSKOD_COMPACT_ALWAYS=1: after every decision (a test hook:
-		 * tests/e2e_daemon_compact.sh) */
-		const char *v = getenv("POSKOD_COMPACT_ALWAYS");
-		E->compact_min = v && strcmp(v, "1") == 0 ? 1 : 4096;
-	}
-	if (E->compact_min > 1 && (E->plan.ndispatches < E->compact_at ||
-				   E->plan.ndispatches < E->compact_min))
+	if (E->plan.ndispatches < E->compact_min ||
+	    (E->compact_min > 1 && E->plan.ndispatches < E->compact_at))
 		return;
 	alloc_plan_changes_clear(&E->plan);
-	if (alloc_plan_compact(&E->plan, &removed, e2, sizeof(e2))) {
+	if (alloc_plan_compact(&E->plan, &removed, e2, sizeof(e2)))
 		log_warnx("plan: compact: %s", e2);
-		E->compact_at = 2 * E->plan.ndispatches;
-		return;
-	}
-	if (removed) {
+	else if (removed) {
+		/* meal_live holds indexes: rebuilt from the lines */
 		E->nmeal_live = 0;
 		E->meal_seen = 0;
-	}
-	E->compact_at = 2 * E->plan.ndispatches;
-	if (removed)
 		log_info("plan: %zu released dispatch lines of closed "
 			 "incidents let go, %zu kept", removed,
 			 E->plan.ndispatches);
+	}
+	E->compact_at = 2 * E->plan.ndispatches;
 }
 
 /* ---- replay ---------------------------------------------------------------- */

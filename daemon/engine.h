@@ -144,6 +144,8 @@ long engine_shelter_find(const engine *E, const char *id);
  */
 /* Index of the depot with this id, or -1. */
 long engine_depot_find(const engine *E, const char *id);
+/* Index of lot `lot` of depot index dep in E->lots, -1 when none. */
+long engine_lot_find(const engine *E, long dep, const char *lot);
 /* The register's household g as alloc takes it. */
 void engine_household_alloc(const geo_household *g,
 			    struct alloc_household *h);

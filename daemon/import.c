@@ -502,16 +502,6 @@ s_depot(engine *E, const irow *r)
 
 /* ---- stock lots ---------------------------------------------------------- */
 
-static long
-lot_find(const engine *E, long dep, const char *lot)
-{
-	for (size_t i = 0; i < E->nlots; i++)
-		if ((long)E->lots[i].depot == dep &&
-		    strcmp(E->lots[i].lot, lot) == 0)
-			return (long)i;
-	return -1;
-}
-
 static int
 v_lot(engine *E, json_t *o, irow *r, int replay, bad *b)
 {
@@ -543,7 +533,7 @@ v_lot(engine *E, json_t *o, irow *r, int replay, bad *b)
 		            "\"%s\"",
 		            r->l.expires_s);
 	const char *dep = E->dep[r->l.depot].id;
-	r->at = lot_find(E, r->l.depot, r->l.lot);
+	r->at = engine_lot_find(E, r->l.depot, r->l.lot);
 	if (r->at < 0) {
 		r->change = ADDED;
 		return 0;
