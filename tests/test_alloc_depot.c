@@ -15,17 +15,10 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "alloc/alloc.h"
-#include "alloc/internal.h"
+#include "tests/alloc_fixture.h"
 
 #define D0 20000 /* a day number: 2024-10-04 */
 #define DAYS 3
-
-struct fx {
-	struct alloc_params par;
-	struct alloc_ledger led;
-	struct alloc_plan pl;
-};
 
 /* One shelter at (1000, 0); depots 1 (near) and 2 (far) unless ndep 3:
  * then also depot 3 (nearest of all) from the start. */
@@ -47,13 +40,6 @@ fx_init(struct fx *f, size_t ndep)
 	assert_int_equal(
 	    alloc_plan_init(&f->pl, &f->par, &s, 1, d, ndep, &f->led, NULL, 0),
 	    0);
-}
-
-static void
-fx_free(struct fx *f)
-{
-	alloc_plan_free(&f->pl);
-	alloc_ledger_free(&f->led);
 }
 
 /* A fire of DAYS days with one family of 4 near the shelter. */
@@ -104,16 +90,6 @@ meals_from(const struct alloc_plan *pl, uint32_t depot)
 			q += d->qty;
 	}
 	return q;
-}
-
-static void
-selfcheck(const struct alloc_plan *pl)
-{
-	char err[256] = "";
-	int rc = alloc_plan_selfcheck(pl, err, sizeof(err));
-
-	if (rc != ALLOC_OK)
-		fail_msg("selfcheck: %s", err);
 }
 
 static void

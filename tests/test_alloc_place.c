@@ -12,45 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "alloc/alloc.h"
-#include "alloc/internal.h"
+#include "tests/alloc_fixture.h"
 
 #define D0 20000 /* a day number: 2024-10-04 */
-
-static struct alloc_household
-hh_make(uint32_t id, double x, double y, uint16_t persons)
-{
-	struct alloc_household h;
-
-	memset(&h, 0, sizeof(h));
-	h.id = id;
-	h.x = x;
-	h.y = y;
-	h.persons = persons;
-	h.flood_class = ALLOC_CLASS_HIGH;
-	return h;
-}
-
-static struct alloc_shelter
-sh_make(uint32_t id, double x, uint32_t cap)
-{
-	struct alloc_shelter s;
-
-	memset(&s, 0, sizeof(s));
-	s.id = id;
-	s.x = x;
-	s.capacity = cap;
-	s.accessible = 1;
-	s.open = 1;
-	s.usable = 1;
-	return s;
-}
-
-struct fx {
-	struct alloc_params par;
-	struct alloc_ledger led;
-	struct alloc_plan pl;
-};
 
 /* Shelters 10 (x 1000), 11 (x -1000), 12 (x 9000: out of reach of the
  * families near x 0, the plan never uses it; not accessible), 13
@@ -61,9 +25,10 @@ static void
 fx_open(struct fx *f, uint32_t cap, const struct alloc_household *hh, size_t n,
         int excl13)
 {
-	struct alloc_shelter s[4] = {sh_make(10, 1000, cap),
-	                             sh_make(11, -1000, cap),
-	                             sh_make(12, 9000, 50), sh_make(13, 0, 3)};
+	struct alloc_shelter s[4] = {sh_make(10, 1000, 0, cap),
+	                             sh_make(11, -1000, 0, cap),
+	                             sh_make(12, 9000, 0, 50),
+	                             sh_make(13, 0, 0, 3)};
 	struct alloc_depot d = {0, 0, 1};
 	struct alloc_incident_spec sp;
 	uint32_t x13 = 13;
@@ -87,13 +52,6 @@ fx_open(struct fx *f, uint32_t cap, const struct alloc_household *hh, size_t n,
 	                                 excl13 ? &x13 : NULL, excl13 ? 1 : 0,
 	                                 D0, NULL, 0),
 	                 0);
-}
-
-static void
-fx_free(struct fx *f)
-{
-	alloc_plan_free(&f->pl);
-	alloc_ledger_free(&f->led);
 }
 
 /* units in PLANNED + CONFIRMED lines of (incident 1, shelter, day, item) */
@@ -152,9 +110,7 @@ placed(const struct alloc_plan *pl, uint32_t shelter)
 static void
 check(const struct alloc_plan *pl)
 {
-	char err[256] = "";
-
-	assert_int_equal(alloc_plan_selfcheck(pl, err, sizeof(err)), 0);
+	selfcheck(pl);
 	for (size_t l = 0; l < pl->ledger->n; l++) {
 		int64_t r = 0;
 
@@ -265,7 +221,7 @@ test_refusals_change_nothing(void **state)
 	    ALLOC_ESTATE);
 	assert_non_null(strstr(err, "free places"));
 	{
-		struct alloc_shelter s = sh_make(11, -1000, 50);
+		struct alloc_shelter s = sh_make(11, -1000, 0, 50);
 
 		s.open = 0;
 		assert_int_equal(

@@ -12,40 +12,9 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "alloc/alloc.h"
+#include "tests/alloc_fixture.h"
 
 #define D0 20000 /* a day number: 2024-10-04 */
-
-static struct alloc_household
-hh_make(uint32_t id, double x, double y, uint16_t persons)
-{
-	struct alloc_household h;
-
-	memset(&h, 0, sizeof(h));
-	h.id = id;
-	h.x = x;
-	h.y = y;
-	h.persons = persons;
-	h.kelurahan = 3171011001u + id % 3;
-	h.flood_class = ALLOC_CLASS_HIGH;
-	return h;
-}
-
-static struct alloc_shelter
-sh_make(uint32_t id, double x, double y, uint32_t cap)
-{
-	struct alloc_shelter s;
-
-	memset(&s, 0, sizeof(s));
-	s.id = id;
-	s.x = x;
-	s.y = y;
-	s.capacity = cap;
-	s.accessible = 1;
-	s.open = 1;
-	s.usable = 1;
-	return s;
-}
 
 static struct alloc_incident_spec
 spec(uint32_t id, int type, int kind, int value, uint32_t days)
@@ -196,12 +165,6 @@ test_kits_rule(void **state)
 			 ALLOC_EINVAL);
 }
 
-struct fx {
-	struct alloc_params par;
-	struct alloc_ledger led;
-	struct alloc_plan pl;
-};
-
 /* Two shelters, two depots (near: 1, far: 2). */
 static void
 fx_init(struct fx *f, uint32_t cap)
@@ -214,13 +177,6 @@ fx_init(struct fx *f, uint32_t cap)
 	alloc_ledger_init(&f->led);
 	assert_int_equal(alloc_plan_init(&f->pl, &f->par, s, 2, d, 2, &f->led,
 					 NULL, 0), 0);
-}
-
-static void
-fx_free(struct fx *f)
-{
-	alloc_plan_free(&f->pl);
-	alloc_ledger_free(&f->led);
 }
 
 static void

@@ -12,7 +12,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "alloc/alloc.h"
+#include "tests/alloc_fixture.h"
 
 static uint64_t rng_state;
 
@@ -32,32 +32,13 @@ unit(void)
 	return (double)(rng() >> 11) / 9007199254740992.0;
 }
 
-static struct alloc_household
-hh_make(uint32_t id, double x, double y, uint16_t persons)
-{
-	struct alloc_household h;
-
-	memset(&h, 0, sizeof(h));
-	h.id = id;
-	h.x = x;
-	h.y = y;
-	h.persons = persons;
-	return h;
-}
-
+/* sh_make with its accessibility given */
 static struct alloc_shelter
-sh_make(uint32_t id, double x, double y, uint32_t cap, int acc)
+sh_acc(uint32_t id, double x, double y, uint32_t cap, int acc)
 {
-	struct alloc_shelter s;
+	struct alloc_shelter s = sh_make(id, x, y, cap);
 
-	memset(&s, 0, sizeof(s));
-	s.id = id;
-	s.x = x;
-	s.y = y;
-	s.capacity = cap;
 	s.accessible = (uint8_t)acc;
-	s.open = 1;
-	s.usable = 1;
 	return s;
 }
 
@@ -79,8 +60,8 @@ test_family_whole_and_capacity(void **state)
 	struct alloc_household h[2] = { hh_make(1, 0, 0, 4),
 					hh_make(2, 10, 0, 3) };
 	/* the near shelter fits 5: one family there, the other far */
-	struct alloc_shelter s[2] = { sh_make(10, 5, 0, 5, 1),
-				      sh_make(11, 2000, 0, 10, 1) };
+	struct alloc_shelter s[2] = { sh_acc(10, 5, 0, 5, 1),
+				      sh_acc(11, 2000, 0, 10, 1) };
 	struct alloc_assignment o[2];
 
 	(void)state;
@@ -97,8 +78,8 @@ static void
 test_accessible_only(void **state)
 {
 	struct alloc_household h[1] = { hh_make(1, 0, 0, 2) };
-	struct alloc_shelter s[2] = { sh_make(10, 10, 0, 50, 0),
-				      sh_make(11, 3000, 0, 50, 1) };
+	struct alloc_shelter s[2] = { sh_acc(10, 10, 0, 50, 0),
+				      sh_acc(11, 3000, 0, 50, 1) };
 	struct alloc_assignment o[1];
 
 	(void)state;
@@ -117,8 +98,8 @@ test_reasons(void **state)
 	struct alloc_household h[3] = { hh_make(1, 0, 0, 3),
 					hh_make(2, 100, 0, 3),
 					hh_make(3, 90000, 0, 1) };
-	struct alloc_shelter s[2] = { sh_make(10, 50, 0, 3, 1),
-				      sh_make(11, 7000, 0, 100, 1) };
+	struct alloc_shelter s[2] = { sh_acc(10, 50, 0, 3, 1),
+				      sh_acc(11, 7000, 0, 100, 1) };
 	struct alloc_assignment o[3];
 
 	(void)state;
@@ -155,8 +136,8 @@ test_vulnerable_first_and_nearer(void **state)
 	/* two identical families at one spot; one place near, one far */
 	struct alloc_household h[2] = { hh_make(1, 0, 0, 3),
 					hh_make(2, 0, 0, 3) };
-	struct alloc_shelter s[2] = { sh_make(10, 100, 0, 3, 1),
-				      sh_make(11, 2000, 0, 3, 1) };
+	struct alloc_shelter s[2] = { sh_acc(10, 100, 0, 3, 1),
+				      sh_acc(11, 2000, 0, 3, 1) };
 	struct alloc_assignment o[2];
 
 	(void)state;
@@ -182,7 +163,7 @@ test_bad_input(void **state)
 {
 	struct alloc_household h[2] = { hh_make(1, 0, 0, 3),
 					hh_make(1, 5, 0, 3) };
-	struct alloc_shelter s[1] = { sh_make(10, 100, 0, 3, 1) };
+	struct alloc_shelter s[1] = { sh_acc(10, 100, 0, 3, 1) };
 	struct alloc_assignment o[2];
 	struct alloc_assign_params p;
 	char err[128] = "";
@@ -235,11 +216,11 @@ gen(size_t n, size_t m, double capratio, struct alloc_household *h,
 		persons += h[i].persons;
 	}
 	for (size_t j = 0; j < m; j++) {
-		s[j] = sh_make((uint32_t)(j * 5 + 3), unit() * 12000,
-			       unit() * 12000,
-			       (uint32_t)(persons * capratio / m *
+		s[j] = sh_acc((uint32_t)(j * 5 + 3), unit() * 12000,
+			      unit() * 12000,
+			      (uint32_t)(persons * capratio / m *
 					  (0.5 + unit())),
-			       unit() < 0.6);
+			      unit() < 0.6);
 		s[j].occupancy = unit() < 0.2 ? 5 : 0;
 		s[j].open = unit() < 0.95;
 	}
