@@ -322,6 +322,65 @@ params_from_config(const posko_config *c, struct alloc_params *p)
 	p->supply.expiry_warn_days = (uint32_t)c->supply.expiry_warn_days;
 }
 
+/* One shelter's row in the store as the engine holds it (upsert by id);
+ * lon / lat from its metric place. 0 or -1. */
+int
+engine_store_shelter(engine *E, const geo_shelter *x)
+{
+	double lon = 0, lat = 0;
+	sqlite3_stmt *st = store_stmt(
+		E->db, "INSERT INTO shelters (id, name, kind, lon, lat, kel,"
+		       " capacity, floor_m2, accessible, capacity_source)"
+		       " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO"
+		       " UPDATE SET name=excluded.name, kind=excluded.kind,"
+		       " lon=excluded.lon, lat=excluded.lat,"
+		       " kel=excluded.kel, capacity=excluded.capacity,"
+		       " floor_m2=excluded.floor_m2,"
+		       " accessible=excluded.accessible,"
+		       " capacity_source=excluded.capacity_source");
+	if (st == NULL)
+		return -1;
+	geo_to_wgs84(E->gctx, x->x, x->y, &lon, &lat);
+	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, geo_shelter_kind_name(x->kind), -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, lon);
+	sqlite3_bind_double(st, 5, lat);
+	sqlite3_bind_int64(st, 6, x->kel);
+	sqlite3_bind_int64(st, 7, x->capacity);
+	sqlite3_bind_double(st, 8, x->floor_m2);
+	sqlite3_bind_int(st, 9, x->accessible);
+	sqlite3_bind_text(st, 10,
+			  geo_capacity_source_name(
+				  (geo_capacity_source)x->capacity_source),
+			  -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* The same for a depot. */
+int
+engine_store_depot(engine *E, const geo_depot *d)
+{
+	double lon = 0, lat = 0;
+	sqlite3_stmt *st = store_stmt(
+		E->db, "INSERT INTO depots (id, name, lon, lat, kel, city)"
+		       " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+		       " name=excluded.name, lon=excluded.lon,"
+		       " lat=excluded.lat, kel=excluded.kel,"
+		       " city=excluded.city");
+	if (st == NULL)
+		return -1;
+	geo_to_wgs84(E->gctx, d->x, d->y, &lon, &lat);
+	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, lon);
+	sqlite3_bind_double(st, 4, lat);
+	sqlite3_bind_int64(st, 5, d->kel);
+	sqlite3_bind_int64(st, 6, d->city);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
 /* Mirror the reference data into the store so control reads (and poskoctl)
  * see shelters, depots and lots; rows the desk changed (shelter state,
  * stock movements) are kept. */
@@ -329,59 +388,14 @@ static int
 mirror_reference(engine *E)
 {
 	store *s = E->db;
-	char kel[GEO_KEL_BUFLEN];
 	if (store_begin(s))
 		return -1;
-	for (size_t i = 0; i < E->nsh; i++) {
-		const geo_shelter *x = &E->sh[i];
-		double lon = 0, lat = 0;
-		sqlite3_stmt *st = store_stmt(
-			s, "INSERT INTO shelters (id, name, kind, lon, lat, kel,"
-			   " capacity, floor_m2, accessible, capacity_source)"
-			   " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO"
-			   " UPDATE SET name=excluded.name, kind=excluded.kind,"
-			   " lon=excluded.lon, lat=excluded.lat,"
-			   " kel=excluded.kel, capacity=excluded.capacity,"
-			   " floor_m2=excluded.floor_m2,"
-			   " accessible=excluded.accessible,"
-			   " capacity_source=excluded.capacity_source");
-		if (st == NULL)
+	for (size_t i = 0; i < E->nsh; i++)
+		if (engine_store_shelter(E, &E->sh[i]))
 			goto fail;
-		geo_to_wgs84(E->gctx, x->x, x->y, &lon, &lat);
-		sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, geo_shelter_kind_name(x->kind), -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_double(st, 4, lon);
-		sqlite3_bind_double(st, 5, lat);
-		sqlite3_bind_int64(st, 6, x->kel);
-		sqlite3_bind_int64(st, 7, x->capacity);
-		sqlite3_bind_double(st, 8, x->floor_m2);
-		sqlite3_bind_int(st, 9, x->accessible);
-		sqlite3_bind_text(st, 10,
-				  geo_capacity_source_name(x->capacity_source),
-				  -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
+	for (size_t i = 0; i < E->ndep; i++)
+		if (engine_store_depot(E, &E->dep[i]))
 			goto fail;
-	}
-	for (size_t i = 0; i < E->ndep; i++) {
-		const geo_depot *d = &E->dep[i];
-		double lon = 0, lat = 0;
-		sqlite3_stmt *st = store_stmt(
-			s, "INSERT OR REPLACE INTO depots (id, name, lon, lat,"
-			   " kel, city) VALUES (?,?,?,?,?,?)");
-		if (st == NULL)
-			goto fail;
-		geo_to_wgs84(E->gctx, d->x, d->y, &lon, &lat);
-		sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 3, lon);
-		sqlite3_bind_double(st, 4, lat);
-		sqlite3_bind_int64(st, 5, d->kel);
-		sqlite3_bind_int64(st, 6, d->city);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto fail;
-	}
 	for (size_t i = 0; i < E->nlots; i++) {
 		const geo_lot *l = &E->lots[i];
 		char exp[16];
@@ -409,7 +423,6 @@ mirror_reference(engine *E)
 	/* The shelter state the desk set (closed, capacity) is not read
 	 * back here: the journal replay re-applies those steps in order, so
 	 * the plan is rebuilt exactly; engine_replay writes the result. */
-	(void)kel;
 	return store_commit(s);
 fail:
 	log_warnx("store: mirroring reference data: %s", store_errmsg(s));

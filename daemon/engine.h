@@ -144,6 +144,10 @@ long engine_shelter_find(const engine *E, const char *id);
  */
 /* Index of the depot with this id, or -1. */
 long engine_depot_find(const engine *E, const char *id);
+/* The shelter's / depot's row in the store as given (upsert by id; lon /
+ * lat from its metric place), in the caller's transaction. 0 or -1. */
+int engine_store_shelter(engine *E, const geo_shelter *x);
+int engine_store_depot(engine *E, const geo_depot *d);
 /* Index of lot `lot` of depot index dep in E->lots, -1 when none. */
 long engine_lot_find(const engine *E, long dep, const char *lot);
 /* The register's household g as alloc takes it. */

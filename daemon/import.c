@@ -403,6 +403,13 @@ v_shelter(engine *E, json_t *o, irow *r, int replay, bad *b)
 		            "does not move (families are placed by distance): "
 		            "give the new site its own id",
 		            s->id);
+	/* the place held stays (a shelter does not move), so does its
+	 * kelurahan when the row gives none: the row as stored and made
+	 * live */
+	s->x = o0->x;
+	s->y = o0->y;
+	if (s->kel == 0)
+		s->kel = o0->kel;
 	r->replan =
 	    o0->capacity != s->capacity || o0->accessible != s->accessible;
 	if (r->replan || strcmp(o0->name, s->name) || o0->kind != s->kind ||
@@ -415,33 +422,7 @@ v_shelter(engine *E, json_t *o, irow *r, int replay, bad *b)
 static int
 s_shelter(engine *E, const irow *r)
 {
-	const geo_shelter *x = &r->s;
-	sqlite3_stmt *st = store_stmt(
-	    E->db, "INSERT INTO shelters (id, name, kind, lon, lat, kel,"
-	           " capacity, floor_m2, accessible, capacity_source)"
-	           " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO"
-	           " UPDATE SET name=excluded.name, kind=excluded.kind,"
-	           " capacity=excluded.capacity,"
-	           " floor_m2=excluded.floor_m2,"
-	           " accessible=excluded.accessible,"
-	           " capacity_source=excluded.capacity_source");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, geo_shelter_kind_name(x->kind), -1,
-	                  SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, r->lon);
-	sqlite3_bind_double(st, 5, r->lat);
-	sqlite3_bind_int64(st, 6, x->kel);
-	sqlite3_bind_int64(st, 7, x->capacity);
-	sqlite3_bind_double(st, 8, x->floor_m2);
-	sqlite3_bind_int(st, 9, x->accessible);
-	sqlite3_bind_text(
-	    st, 10,
-	    geo_capacity_source_name((geo_capacity_source)x->capacity_source),
-	    -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	return engine_store_shelter(E, &r->s);
 }
 
 /* ---- depots -------------------------------------------------------------- */
@@ -474,6 +455,8 @@ v_depot(engine *E, json_t *o, irow *r, int replay, bad *b)
 		            "not move (dispatches are planned by distance): "
 		            "give the new site its own id",
 		            d->id);
+	d->x = o0->x; /* the place held stays */
+	d->y = o0->y;
 	if (strcmp(o0->name, d->name) || o0->kel != d->kel ||
 	    o0->city != d->city)
 		r->change = UPDATED;
@@ -483,21 +466,7 @@ v_depot(engine *E, json_t *o, irow *r, int replay, bad *b)
 static int
 s_depot(engine *E, const irow *r)
 {
-	const geo_depot *d = &r->d;
-	sqlite3_stmt *st = store_stmt(
-	    E->db, "INSERT INTO depots (id, name, lon, lat, kel, city)"
-	           " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
-	           " name=excluded.name, lon=excluded.lon, lat=excluded.lat,"
-	           " kel=excluded.kel, city=excluded.city");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 3, r->lon);
-	sqlite3_bind_double(st, 4, r->lat);
-	sqlite3_bind_int64(st, 5, d->kel);
-	sqlite3_bind_int64(st, 6, d->city);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	return engine_store_depot(E, &r->d);
 }
 
 /* ---- stock lots ---------------------------------------------------------- */
@@ -827,16 +796,8 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 					return -1;
 				break;
 			}
-			/* same place (checked): keep the one held */
-			k = x->at;
-			{
-				geo_shelter keep = E->sh[k];
-				E->sh[k] = x->s;
-				E->sh[k].x = keep.x;
-				E->sh[k].y = keep.y;
-				if (x->s.kel == 0)
-					E->sh[k].kel = keep.kel;
-			}
+			/* its place and kelurahan as held (v_shelter) */
+			E->sh[x->at] = x->s;
 			if (x->replan && shelter_replan(E, (size_t)x->at, today,
 			                                err, errlen))
 				return -1;
@@ -850,10 +811,7 @@ apply(engine *E, int kind, irow *r, size_t n, json_t *excl, int replay,
 				               errlen))
 					return -1;
 			} else {
-				geo_depot keep = E->dep[x->at];
-				E->dep[x->at] = x->d;
-				E->dep[x->at].x = keep.x;
-				E->dep[x->at].y = keep.y;
+				E->dep[x->at] = x->d; /* place held (v_depot) */
 			}
 			break;
 		default:
