@@ -72,7 +72,7 @@ typedef struct pend {
 /* People per kelurahan of origin, from the plan (cached at each flush). */
 typedef struct kelsum {
 	uint32_t code;
-	sitrep_count affected, evacuees, unplaced;
+	counts c; /* as the incidents count them (count_evacuee) */
 } kelsum;
 
 typedef struct feedwire {
@@ -948,83 +948,62 @@ cmp_kelsum(const void *a, const void *b)
 	return cmp_u32(&((const kelsum *)a)->code, &((const kelsum *)b)->code);
 }
 
-/* People per kelurahan of origin from the plan; token free only. */
+/* Count evacuee e (count_evacuee) into its kelurahan's row of the sorted
+ * ks. 0 or -1. */
+static int
+kelsum_add(kelsum **ks, size_t *nk, size_t *kcap,
+	   const struct alloc_evacuee *e)
+{
+	kelsum key = {.code = e->hh.kelurahan}, *k;
+	k = *nk ? bsearch(&key, *ks, *nk, sizeof(**ks), cmp_kelsum) : NULL;
+	if (k == NULL) {
+		if (*nk == *kcap) {
+			size_t c = *kcap ? *kcap * 2 : 64;
+			kelsum *x = realloc(*ks, c * sizeof(*x));
+			if (x == NULL)
+				return -1;
+			*ks = x;
+			*kcap = c;
+		}
+		(*ks)[(*nk)++] = key;
+		qsort(*ks, *nk, sizeof(**ks), cmp_kelsum);
+		k = bsearch(&key, *ks, *nk, sizeof(**ks), cmp_kelsum);
+	}
+	count_evacuee(&k->c, e);
+	return 0;
+}
+
+/* People per kelurahan of origin from the plan: the open incidents' own
+ * evacuees, not every evacuee the plan ever held (closed incidents stay in
+ * it; exercises never enter it). Token free only. */
 static void
 kel_refresh(feedwire *F)
 {
 	posko *P = F->P;
-	engine *E = &P->E;
-	uint32_t *open = NULL;
-	size_t nopen = 0, cap = 0;
+	const struct alloc_plan *pl = &P->E.plan;
 	kelsum *ks = NULL;
 	size_t nk = 0, kcap = 0;
 
-	if (P->busy || !E->plan_ok || (F->kel_ok && F->kel_rev == E->plan.rev))
+	if (P->busy || !P->E.plan_ok || (F->kel_ok && F->kel_rev == pl->rev))
 		return;
-	sqlite3_stmt *st = store_stmt(P->rdb, "SELECT id FROM incidents WHERE"
-					      " state='open' AND exercise=0");
-	if (st == NULL)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (nopen == cap) {
-			cap = cap ? cap * 2 : 16;
-			uint32_t *x = realloc(open, cap * sizeof(*x));
-			if (x == NULL)
-				goto out;
-			open = x;
-		}
-		open[nopen++] = (uint32_t)sqlite3_column_int64(st, 0);
-	}
-	/* the open incidents' own evacuees, not every evacuee the plan
-	 * ever held (closed incidents stay in it) */
-	const uint32_t *iv = NULL;
-	size_t niv = 0, t = 0, o = 0;
-	for (;;) {
-		if (t == niv) {
-			if (o == nopen)
-				break;
-			niv = alloc_plan_incident_evacuees(&E->plan, open[o++],
-							   &iv);
-			t = 0;
+	for (size_t j = 0; j < pl->nincidents; j++) {
+		const uint32_t *iv;
+		size_t niv;
+		if (!pl->incidents[j].open)
 			continue;
-		}
-		const struct alloc_evacuee *e = &E->plan.evacuees[iv[t++]];
-		kelsum key = {.code = e->hh.kelurahan}, *k;
-		k = nk ? bsearch(&key, ks, nk, sizeof(*ks), cmp_kelsum) : NULL;
-		if (k == NULL) {
-			if (nk == kcap) {
-				kcap = kcap ? kcap * 2 : 64;
-				kelsum *x = realloc(ks, kcap * sizeof(*x));
-				if (x == NULL)
-					goto out;
-				ks = x;
+		niv = alloc_plan_incident_evacuees(pl, pl->incidents[j].id,
+						   &iv);
+		for (size_t t = 0; t < niv; t++)
+			if (kelsum_add(&ks, &nk, &kcap, &pl->evacuees[iv[t]])) {
+				free(ks);
+				return;
 			}
-			ks[nk++] = key;
-			qsort(ks, nk, sizeof(*ks), cmp_kelsum);
-			k = bsearch(&key, ks, nk, sizeof(*ks), cmp_kelsum);
-		}
-		k->affected.households++;
-		k->affected.persons += e->hh.persons;
-		if (e->evacuate && (e->status == ALLOC_ST_PLACED ||
-				    e->status == ALLOC_ST_UNPLACED)) {
-			k->evacuees.households++;
-			k->evacuees.persons += e->hh.persons;
-		}
-		if (e->evacuate && e->status == ALLOC_ST_UNPLACED) {
-			k->unplaced.households++;
-			k->unplaced.persons += e->hh.persons;
-		}
 	}
 	free(F->kel);
 	F->kel = ks;
 	F->nkel = nk;
-	ks = NULL;
-	F->kel_rev = E->plan.rev;
+	F->kel_rev = pl->rev;
 	F->kel_ok = 1;
-out:
-	sqlite3_reset(st);
-	free(ks);
-	free(open);
 }
 
 #define GROW(arr, n, cap)                                                   \
@@ -1123,9 +1102,12 @@ build_sitrep(feedwire *F, built *b, uint64_t seq)
 			if (g && g->name[0])
 				x->name = g->name;
 		}
-		x->affected = k->affected;
-		x->evacuees = k->evacuees;
-		x->unplaced = k->unplaced;
+		x->affected.households = (uint32_t)k->c.aff_hh;
+		x->affected.persons = (uint32_t)k->c.aff_p;
+		x->evacuees.households = (uint32_t)k->c.ev_hh;
+		x->evacuees.persons = (uint32_t)k->c.ev_p;
+		x->unplaced.households = (uint32_t)k->c.un_hh;
+		x->unplaced.persons = (uint32_t)k->c.un_p;
 		b->s.nkelurahan++;
 	}
 	b->s.kelurahan = b->kel;

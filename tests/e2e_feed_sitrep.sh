@@ -56,6 +56,12 @@ assert sum(x["registered"] for x in s["shelters"]) == s["totals"]["shelters"]["r
 assert s["totals"]["shelters"]["registered"] >= placed
 kel = {k["code"]: k for k in s["kelurahan"]}
 assert "31.72.05.1003" in kel and kel["31.72.05.1003"]["evacuees"]["persons"] > 0, s["kelurahan"][:3]
+# the kelurahan rows (from the plan) add up to the one open incident's
+# totals (from the store), households and persons alike
+for f in ("affected", "evacuees", "unplaced"):
+    for u in ("households", "persons"):
+        got = sum(k[f][u] for k in s["kelurahan"])
+        assert got == inc[0][f][u], (f, u, got, inc[0][f])
 g = json.load(open(d + "/s.geojson"))
 assert g["type"] == "FeatureCollection" and g["features"], g.keys()
 f = g["features"][0]
