@@ -715,18 +715,29 @@ cmd_household_find(creq *c)
 		limit = json_integer_value(jl);
 	if (jo)
 		offset = json_integer_value(jo);
-	if (json_is_integer(id)) {
-		limit = 1000;
-		offset = 0;
-	}
 	if (hfacts_refresh(c->P))
 		return cerr(c, "internal", NULL, "out of memory");
 	json_t *out = json_array();
-	/* reference data is read-only: safe to read from the loop */
-	for (size_t i = 0; i < E->nhh; i++) {
+	/* reference data only grows through import, on this loop: safe to
+	 * read while a decision runs; one household by the id map (no scan
+	 * of millions), a kelurahan by a scan */
+	if (json_is_integer(id)) {
+		json_int_t v = json_integer_value(id);
+		long k = v >= 0 && v <= UINT32_MAX
+		                 ? engine_household_find(E, (uint32_t)v)
+		                 : -1;
+		if (k == -2) {
+			json_decref(out);
+			return cerr(c, "internal", NULL, "out of memory");
+		}
+		if (k >= 0) {
+			json_array_append_new(out, household_json(c, &E->hh[k]));
+			total = 1;
+		}
+	}
+	for (size_t i = 0; !json_is_integer(id) && i < E->nhh; i++) {
 		const geo_household *h = &E->hh[i];
-		if (json_is_integer(id) ? h->id != json_integer_value(id)
-		                        : h->kel != kc)
+		if (h->kel != kc)
 			continue;
 		/* total counts every match; rows are [offset, offset+limit) */
 		if (total++ < offset || total > offset + limit)
