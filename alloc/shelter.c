@@ -1427,6 +1427,86 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
 }
 
 /*
+ * Starting prices when places are short. A household in reach of some
+ * shelter prefers any shelter in reach to staying out while the price is
+ * at most t = U - a x max_distance_m (its value of staying out less the
+ * longest trip). When the households with t >= L want more places than
+ * there are, one of them stays out, so at the end every shelter in its
+ * reach costs at least about L: climbing there from 0 by eps steps was a
+ * price war of thousands of rounds (a coastal kelurahan, 22 shelters in
+ * reach of 1,000 families: 130 ms, hurried). Every price starts at the
+ * highest such L instead. The auction's guarantee does not depend on
+ * where prices start (a household that would rather stay out starts
+ * out; a shelter left with room has its price taken back by the reverse
+ * step): only the last stretch is left to find. With places for everyone
+ * in reach, prices start at 0 as before. Returns 0 or ALLOC_ENOMEM.
+ */
+struct tw {
+	double t;
+	uint32_t w;
+};
+
+static int
+tw_desc(const void *a, const void *b)
+{
+	const struct tw *x = a, *y = b;
+
+	return (x->t < y->t) - (x->t > y->t);
+}
+
+static int
+scarce_prices(struct work *w)
+{
+	int64_t demand = 0, room = 0, cum = 0;
+	struct tw *v;
+	size_t nv = 0;
+	double level = 0;
+
+	for (size_t j = 0; j < w->m; j++)
+		room += w->s[j].free0 > 0 ? w->s[j].free0 : 0;
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t nc;
+
+		(void)cands(w, i, &nc);
+		if (nc > 0)
+			demand += w->h[i].w;
+	}
+	if (demand <= room)
+		return ALLOC_OK;
+#ifdef ALLOC_SHELTER_BASELINE
+	/* bench_alloc's assign_1000_scarce times the start from 0 */
+	return ALLOC_OK;
+#endif
+	v = malloc(w->n * sizeof(*v));
+	if (v == NULL)
+		return ALLOC_ENOMEM;
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t nc;
+
+		(void)cands(w, i, &nc);
+		if (nc == 0)
+			continue;
+		v[nv].t = w->h[i].u - w->h[i].a * w->p->max_distance_m;
+		v[nv].w = w->h[i].w;
+		nv++;
+	}
+	/* equal t values are one level: their order does not matter */
+	qsort(v, nv, sizeof(*v), tw_desc);
+	for (size_t k = 0; k < nv; k++) {
+		cum += v[k].w;
+		if (cum > room) {
+			level = v[k].t;
+			break;
+		}
+	}
+	free(v);
+	if (level > 0)
+		for (size_t j = 0; j < w->m; j++)
+			w->price[j] = level;
+	return ALLOC_OK;
+}
+
+/*
  * Phases at the final epsilon: shed until nothing is over-full, take back
  * prices that turned out too high (reverse), move households that are now
  * better off elsewhere (settle), and again, until a reverse step changes
@@ -1437,15 +1517,16 @@ auction(struct work *w)
 {
 	struct leave *buf = NULL;
 	size_t cap = 0;
-	int rc = ALLOC_OK;
+	int rc = scarce_prices(w);
 
 	for (size_t i = 0; i < w->n && rc == ALLOC_OK; i++) {
 		uint32_t nc;
 		const struct cand *c = cands(w, i, &nc);
 
-		/* at zero prices the nearest candidate is the best one;
-		 * ties between equal distances go to the lower id */
-		if (nc > 0)
+		/* at equal prices the nearest candidate is the best one
+		 * (ties between equal distances go to the lower id), unless
+		 * staying out is better (scarce_prices) */
+		if (nc > 0 && w->h[i].a * c[0].d + w->price[c[0].s] <= w->h[i].u)
 			rc = place(w, i, c[0].s);
 	}
 	w->budget = WORK_BUDGET * ((uint64_t)w->n * w->k + w->m) + (1u << 20);

@@ -292,6 +292,85 @@ test_random_invariants(void **state)
 	}
 }
 
+/*
+ * Places short (a coastal kelurahan: a thousand families, shelters in
+ * reach for a third of them): vulnerable families go first. Checked as
+ * the rule reads: no non-vulnerable family holds a place that an unplaced
+ * vulnerable family in reach could take instead (its place plus what is
+ * left free fits the vulnerable family). The price war from zero prices
+ * ran out of its work budget here and filled places in a hurry, leaving
+ * vulnerable families out (alloc/shelter.c, scarce_prices).
+ */
+static void
+test_scarce_vulnerable_first(void **state)
+{
+	size_t n = 1000, m = 22;
+	struct alloc_household *h = malloc(n * sizeof(*h));
+	struct alloc_shelter *s = malloc(m * sizeof(*s));
+	struct alloc_assignment *o = malloc(n * sizeof(*o));
+	uint64_t persons = 0, cap = 0, vul_out = 0;
+	int64_t *fr = calloc(m, sizeof(*fr));
+
+	(void)state;
+	rng_state = 0x2545f4914f6cdd1dull;
+	for (size_t i = 0; i < n; i++) {
+		double a = unit() * 6.283185307179586, r = 300 * sqrt(unit());
+
+		h[i] = hh_make((uint32_t)(i + 1), 5000 + r * cos(a),
+			       5000 + r * sin(a), (uint16_t)(1 + unit() * 7));
+		h[i].elderly = unit() < 0.35;
+		h[i].under5 = unit() < 0.2;
+		persons += h[i].persons;
+	}
+	for (size_t j = 0; j < m; j++) {
+		double a = unit() * 3.141592653589793, r = 800 + unit() * 3500;
+
+		/* the sea to the north: shelters on one side only */
+		s[j] = sh_make((uint32_t)(j + 1), 5000 + r * cos(a),
+			       5000 - r * sin(a),
+			       (uint32_t)(persons / 3 / m * (0.5 + unit())));
+		cap += s[j].capacity;
+	}
+	assert_true(cap < persons / 2);
+	assign(h, n, s, m, o);
+	check_invariants(h, n, s, m, o, 5000);
+	for (size_t j = 0; j < m; j++)
+		fr[j] = s[j].capacity;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].shelter != ALLOC_NONE)
+			fr[o[i].shelter - 1] -= h[i].persons;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (o[i].shelter == ALLOC_NONE ||
+		    alloc_household_vulnerable(&h[i]))
+			continue;
+		j = o[i].shelter - 1;
+		for (size_t v = 0; v < n; v++) {
+			if (o[v].shelter != ALLOC_NONE ||
+			    !alloc_household_vulnerable(&h[v]) ||
+			    hypot(h[v].x - s[j].x, h[v].y - s[j].y) > 5000)
+				continue;
+			if (h[v].persons <= fr[j] + h[i].persons)
+				fail_msg("household %u (not vulnerable) holds "
+					 "a place in shelter %u that vulnerable "
+					 "household %u (%u persons) fits",
+					 h[i].id, s[j].id, h[v].id,
+					 h[v].persons);
+		}
+	}
+	for (size_t v = 0; v < n; v++)
+		if (o[v].shelter == ALLOC_NONE &&
+		    alloc_household_vulnerable(&h[v]))
+			vul_out += h[v].persons;
+	/* places were short: vulnerable families were left out too */
+	assert_true(vul_out > 0);
+	free(h);
+	free(s);
+	free(o);
+	free(fr);
+}
+
 static void
 test_shuffled_input_same_output(void **state)
 {
@@ -446,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_accessible_only),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_vulnerable_first_and_nearer),
+		cmocka_unit_test(test_scarce_vulnerable_first),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_random_invariants),
 		cmocka_unit_test(test_shuffled_input_same_output),
