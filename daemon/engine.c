@@ -2158,6 +2158,16 @@ out:
 
 static void plan_compact_maybe(engine *E);
 
+/* Milliseconds from t0 to now (the step timings logged at debug level). */
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 int
 engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 	      const char *origin, const char *operator_, engine_result *res,
@@ -2177,7 +2187,10 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 	 * has a rev above the one before it */
 	uint32_t rev0 = E->plan.rev;
 	counts cnt = {0};
+	struct timespec t0;
+	double t_plan = 0, t_rows = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* write_changes finds what changed from here in the change log */
 	alloc_plan_changes_clear(&E->plan);
 
@@ -2275,6 +2288,7 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 	}
 	res->incident = inc;
 	int exercise = eff.rep.exercise || prev.exercise;
+	t_plan = ms_since(&t0);
 	if (!exercise &&
 	    plan_step(E, inc, r->action, is_new, &eff.rep, &prev, today, err,
 		      errlen)) {
@@ -2298,6 +2312,7 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		rc = engine_reject(E, &res->e, rawlen, origin);
 		goto out;
 	}
+	t_plan = ms_since(&t0) - t_plan;
 	char *effs = json_dumps(eff_json, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	store_journal j = {.origin = origin,
 			   .source = r->source,
@@ -2325,6 +2340,7 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		free(effs);
 		goto out;
 	}
+	t_rows = ms_since(&t0);
 	if (!exercise &&
 	    write_changes(E, (uint32_t)inc, rev0, from_ev, from_disp,
 			  is_new ? WC_TAIL_ONLY : 0, operator_, &cnt,
@@ -2333,6 +2349,7 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		free(effs);
 		goto out;
 	}
+	t_rows = ms_since(&t0) - t_rows;
 	/* the incident row: the revision in force and its totals */
 	sqlite3_stmt *st = store_stmt(
 		E->db,
@@ -2427,6 +2444,10 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		goto out;
 	rc = 0;
 	plan_compact_maybe(E);
+	log_debug("decide: incident %lld rev %d: %.1f ms (plan step %.1f, "
+		  "plan rows and events %.1f)",
+		  (long long)inc, res->revision, ms_since(&t0), t_plan,
+		  t_rows);
 out:
 	if (rc && err[0] == '\0')
 		snprintf(err, errlen, "store: %s", store_errmsg(E->db));

@@ -199,6 +199,8 @@ trim_outbox(posko *P, int64_t written)
 		   cut);
 	n = store_outbox_trim(P->wdb, cut, P->cfg->daemon.outbox_keep_rows,
 			      slice);
+	log_debug("outbox trim: %ld rows (at most %zu) in %.1f ms", n, slice,
+		  (uv_hrtime() - now) / 1e6);
 	if (n < 0)
 		log_warnx("outbox trim: %s", store_errmsg(P->wdb));
 	/* again at the next batch while a backlog is left, else in 10 s */
@@ -1115,9 +1117,24 @@ posko_stop(posko *P)
 	P->queued = 0;
 }
 
+/* POSKOD_SQL_PROFILE: one log line per statement of a connection. */
+static void
+profile_line(const char *sql, uint64_t runs, uint64_t ns, void *arg)
+{
+	log_info("sql profile %s: %8.1f ms %9llu runs %7.2f us/run  %.90s",
+		 (const char *)arg, ns / 1e6, (unsigned long long)runs,
+		 runs ? ns / 1e3 / (double)runs : 0.0, sql);
+}
+
 void
 posko_free(posko *P)
 {
+	if (getenv("POSKOD_SQL_PROFILE") != NULL) {
+		if (P->wdb)
+			store_profile(P->wdb, profile_line, "decision");
+		if (P->rdb)
+			store_profile(P->rdb, profile_line, "loop");
+	}
 	control_free();
 	feedwire_free(P);
 	engine_free(&P->E);

@@ -35,6 +35,17 @@ typedef struct store store;
  * timeout, and migrate to STORE_SCHEMA_VERSION. */
 int store_open(const char *path, store **out, char *err, size_t errlen);
 void store_close(store *s);
+
+/*
+ * Time per statement, for profiling: with POSKOD_SQL_PROFILE set in the
+ * environment when a store is opened, every cached statement's runs and
+ * total time (SQLite's own measure, ns) are counted. fn is called once per
+ * statement that ran, largest total first, then once for "(not cached)"
+ * (sqlite3_exec and the like). Counts nothing without the variable.
+ */
+typedef void (*store_profile_fn)(const char *sql, uint64_t runs, uint64_t ns,
+				 void *arg);
+void store_profile(store *s, store_profile_fn fn, void *arg);
 sqlite3 *store_db(store *s);
 const char *store_errmsg(store *s);
 
