@@ -31,9 +31,13 @@
  *    The same message sequences go through it.
  *  - Latency: for each incident, send the open, wait for the first
  *    assign.household of that incident (mapped through ingest.accepted),
- *    then send a cancel and wait for its ingest.accepted (so shelters never
- *    fill up).  One incident in flight at a time: this is the latency of
- *    one report, not of a queue.  Echo: send -> the echoed message back.
+ *    then send a cancel (so shelters never fill up) and wait until it is
+ *    decided: its incident.closed (the echo: the cancel back).  One
+ *    report in flight at a time: this is the latency of one report, not
+ *    of a queue.  (Until Nov 2026 the next open went out at the cancel's
+ *    ingest.accepted, which poskod sends before deciding it, so every
+ *    open also waited for the cancel's decision, ~10-15 ms.)  Echo:
+ *    send -> the echoed message back.
  *  - Sustained: small reports paced at --rate for --duration; the
  *    sequence opens incidents and cancels each one WINDOW reports later
  *    (so about half the reports are cancels and at most WINDOW incidents
@@ -689,6 +693,7 @@ msg_cancel(char *buf, size_t len, const char *sid)
 struct seq {
 	size_t n;
 	int64_t *send_open, *send_cancel, *got_open, *got_cancel;
+	int64_t *closed;         /* its incident.closed arrived */
 	unsigned char *rejected; /* bit 0 open, bit 1 cancel */
 	int *affected;           /* incident.opened affected households */
 	int64_t *incident;       /* poskod's id of the incident */
@@ -717,11 +722,12 @@ seq_init(struct seq *s, size_t n)
 	s->send_cancel = calloc(n, sizeof(int64_t));
 	s->got_open = calloc(n, sizeof(int64_t));
 	s->got_cancel = calloc(n, sizeof(int64_t));
+	s->closed = calloc(n, sizeof(int64_t));
 	s->rejected = calloc(n, 1);
 	s->affected = calloc(n, sizeof(int));
 	s->incident = calloc(n, sizeof(int64_t));
 	if (!s->send_open || !s->send_cancel || !s->got_open ||
-	    !s->got_cancel || !s->rejected || !s->affected || !s->incident)
+	    !s->got_cancel || !s->closed || !s->rejected || !s->affected || !s->incident)
 		fail("out of memory");
 }
 
@@ -732,6 +738,7 @@ seq_free(struct seq *s)
 	free(s->send_cancel);
 	free(s->got_open);
 	free(s->got_cancel);
+	free(s->closed);
 	free(s->rejected);
 	free(s->affected);
 	free(s->incident);
@@ -852,6 +859,12 @@ on_event(struct run *R, const char *buf, size_t len, int64_t t)
 			return;
 		s->affected[k] =
 		    (int)int_after(buf, len, "\"affected\":{\"households\":");
+	} else if (TOPIC("incident.closed")) {
+		if ((s = ours(R, buf, len, 0, &k, &cancel)) == NULL)
+			return;
+		if (s->closed[k] == 0)
+			s->closed[k] = t;
+		pthread_cond_broadcast(&R->cv);
 	}
 #undef TOPIC
 }
@@ -1349,9 +1362,12 @@ latency_run(struct run *R, int push, int echo, const struct circle *c, size_t n,
 		send_msg(push, msg, (size_t)len, what);
 		deadline = now_ns() + (int64_t)(timeout_s * NS);
 		pthread_mutex_lock(&R->mu);
-		while (!s->got_cancel[i] && wait_until(R, deadline))
+		/* poskod: until the cancel is decided (incident.closed), so
+		 * the next report does not queue behind it */
+		while ((!s->got_cancel[i] || (!echo && !s->closed[i])) &&
+		       wait_until(R, deadline))
 			;
-		int cancelled = s->got_cancel[i] != 0;
+		int cancelled = s->got_cancel[i] != 0 && (echo || s->closed[i]);
 		pthread_mutex_unlock(&R->mu);
 		if (!cancelled) {
 			missing++;
