@@ -129,6 +129,7 @@ struct alloc_plan_priv {
 	struct ulist chg[ALLOC_CHG_KINDS];
 	uint8_t chg_lost;    /* a push failed: the log is incomplete */
 	uint32_t disp_ids;   /* dispatch ids handed out (the last one) */
+	uint32_t ev_ids;     /* evacuee ids handed out (the last one) */
 	uint8_t compacted;   /* alloc_plan_compact removed cells: closed
 				incidents may lack theirs (selfcheck) */
 };
@@ -398,6 +399,13 @@ alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id)
 	return find_sorted(pl->incidents, pl->nincidents,
 			   sizeof(*pl->incidents),
 			   offsetof(struct alloc_incident, id), id);
+}
+
+long
+alloc_plan_evacuee_by_id(const struct alloc_plan *pl, uint32_t id)
+{
+	return find_sorted(pl->evacuees, pl->nevacuees, sizeof(*pl->evacuees),
+			   offsetof(struct alloc_evacuee, id), id);
 }
 
 long
@@ -1770,6 +1778,7 @@ evacuee_append(struct alloc_plan *pl, struct alloc_incident *inc,
 		return NULL;
 	memset(e, 0, sizeof(*e));
 	e->hh = *h;
+	e->id = ++pl->priv->ev_ids;
 	e->incident = inc->id;
 	e->status = ALLOC_ST_AFFECTED;
 	e->shelter = ALLOC_NONE;

@@ -142,6 +142,9 @@ const char *alloc_status_name(int status);
 /* One record per (incident, household). */
 struct alloc_evacuee {
 	struct alloc_household hh;   /* as given */
+	uint32_t id;                 /* 1, 2, 3, ... in creation order, never
+					reused; kept by alloc_plan_compact
+					(the daemon's assignment id) */
 	uint32_t incident;
 	uint8_t evacuate;            /* 1: the policy said evacuate */
 	uint8_t status;              /* enum alloc_status */
@@ -383,6 +386,8 @@ int alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 
 /* The index of the dispatch with this id (binary search). */
 long alloc_plan_dispatch_find(const struct alloc_plan *pl, uint32_t id);
+/* The index of the evacuee record with this id (binary search). */
+long alloc_plan_evacuee_by_id(const struct alloc_plan *pl, uint32_t id);
 
 long alloc_plan_incident_find(const struct alloc_plan *pl, uint32_t id);
 long alloc_plan_shelter_find(const struct alloc_plan *pl, uint32_t id);

@@ -201,8 +201,10 @@ static int
 assign_event(engine *E, int64_t aid, const char *status, const char *reason,
 	     const char *op)
 {
-	size_t i = (size_t)aid - 1;
-	if (aid < 1 || i >= E->plan.nevacuees)
+	long i = aid >= 1 && aid <= UINT32_MAX
+			 ? alloc_plan_evacuee_by_id(&E->plan, (uint32_t)aid)
+			 : -1;
+	if (i < 0)
 		return -1;
 	const struct alloc_evacuee *e = &E->plan.evacuees[i];
 	int cls = e->hh.flood_class > e->hh.fire_class ? e->hh.flood_class
@@ -362,7 +364,8 @@ do_walkin(engine *E, json_t *args, int replay, int32_t today, json_t **eff,
 	at =
 	    alloc_plan_evacuee_find(&E->plan, (uint32_t)json_integer_value(inc),
 	                            (uint32_t)json_integer_value(h));
-	*present = at + 1; /* assignment id = evacuee index + 1 */
+	/* assignment id = the evacuee record's id */
+	*present = at >= 0 ? E->plan.evacuees[at].id : 0;
 	*eff = json_pack("{s:s,s:O,s:O,s:s,s:b}", "cmd", "checkin", "household",
 	                 h, "incident", inc, "shelter", sh, "walkin", 1);
 	return 0;
@@ -526,7 +529,7 @@ do_transfer(engine *E, json_t *args, const char *op, int replay, int32_t today,
 		return 1;
 	at = alloc_plan_evacuee_find(&E->plan, (uint32_t)inc,
 	                             (uint32_t)json_integer_value(h));
-	if (!replay && (at < 0 || at + 1 != aid)) {
+	if (!replay && (at < 0 || E->plan.evacuees[at].id != aid)) {
 		/* the store and the plan disagree: change neither */
 		snprintf(err, errlen, "transfer: household %lld: assignment "
 		         "%lld is not the plan's",

@@ -1467,7 +1467,7 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 					goto fail;
 				sqlite3_bind_text(rel, 1, now, -1,
 						  SQLITE_STATIC);
-				sqlite3_bind_int64(rel, 2, (int64_t)i + 1);
+				sqlite3_bind_int64(rel, 2, e->id);
 				if (sqlite3_step(rel) != SQLITE_DONE)
 					goto fail;
 			}
@@ -1519,7 +1519,8 @@ write_changes(engine *E, uint32_t inc, uint32_t rev0, size_t from_ev,
 			" excluded.since ELSE released END");
 		if (st == NULL)
 			goto fail;
-		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		/* the assignment id is the evacuee record's kept id */
+		sqlite3_bind_int64(st, 1, e->id);
 		sqlite3_bind_int64(st, 2, e->incident);
 		sqlite3_bind_int64(st, 3, e->hh.id);
 		sqlite3_bind_text(st, 4, shelter_name(E, shid), -1,
