@@ -132,6 +132,9 @@ struct alloc_plan_priv {
 	uint32_t ev_ids;     /* evacuee ids handed out (the last one) */
 	uint8_t compacted;   /* alloc_plan_compact removed cells: closed
 				incidents may lack theirs (selfcheck) */
+	uint8_t forgot;      /* alloc_plan_forget_closed ran: closed
+				incidents' cells keep needs nothing
+				recomputes (selfcheck) */
 };
 
 static int
@@ -1665,7 +1668,8 @@ alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
 	for (size_t c = 0; c < pv->ncells && rc == ALLOC_OK; c++) {
 		const struct cell *cl = &pv->cells[c];
 
-		if (want[c] != cl->need)
+		if (want[c] != cl->need &&
+		    !(pv->forgot && !incident_open(pl, cl->incident)))
 			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
 					  "cell %zu (incident %u shelter %u "
 					  "day %d item %d): need %lld, "
@@ -2353,6 +2357,12 @@ alloc_plan_checkout(struct alloc_plan *pl, uint32_t incident,
 	if (pl == NULL)
 		return alloc_seterr(err, errlen, ALLOC_EINVAL,
 				    "plan: NULL argument");
+	/* a closed incident takes no step (and may be forgotten:
+	 * alloc_plan_forget_closed), whoever is asked for */
+	if (alloc_plan_incident_find(pl, incident) >= 0 &&
+	    !incident_open(pl, incident))
+		return alloc_seterr(err, errlen, ALLOC_ESTATE,
+				    "plan: incident %u is closed", incident);
 	at = ev_find(pl, incident, household);
 	if (at < 0)
 		return alloc_seterr(err, errlen, ALLOC_ENOENT,
@@ -2624,6 +2634,106 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 	free(map);
 	free(next);
 	free(cmap);
+	return ALLOC_OK;
+}
+
+int
+alloc_plan_forget_closed(struct alloc_plan *pl, size_t *removed,
+			 uint32_t **map, char *err, size_t errlen)
+{
+	struct alloc_plan_priv *pv;
+	uint32_t *emap = NULL, *smap = NULL, last = 0;
+	size_t ne = 0, ns = 0;
+	int last_open = 1, have_last = 0;
+
+	if (removed)
+		*removed = 0;
+	if (map)
+		*map = NULL;
+	if (pl == NULL || pl->priv == NULL)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "plan: NULL argument");
+	pv = pl->priv;
+	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+		if (pv->chg[k].n)
+			return alloc_seterr(err, errlen, ALLOC_ESTATE,
+					    "plan: forget with changes "
+					    "logged and not cleared");
+	emap = malloc((pl->nevacuees ? pl->nevacuees : 1) * sizeof(*emap));
+	smap = malloc((pl->nstays ? pl->nstays : 1) * sizeof(*smap));
+	if (emap == NULL || smap == NULL) {
+		free(emap);
+		free(smap);
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "plan: out of memory");
+	}
+	/* a closed incident's stays all ended when it closed (its places
+	 * were freed and its needs dropped then): nothing live holds them */
+	for (size_t i = 0; i < pl->nstays; i++) {
+		uint32_t inc = pl->stays[i].incident;
+
+		if (!have_last || inc != last) {
+			last = inc;
+			last_open = incident_open(pl, inc);
+			have_last = 1;
+		}
+		smap[i] = last_open ? (uint32_t)ns++ : NOPE;
+	}
+	have_last = 0;
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		uint32_t inc = pl->evacuees[i].incident;
+
+		if (!have_last || inc != last) {
+			last = inc;
+			last_open = incident_open(pl, inc);
+			have_last = 1;
+		}
+		emap[i] = last_open ? (uint32_t)ne++ : NOPE;
+	}
+	for (size_t i = 0; i < pl->nstays; i++)
+		if (smap[i] != NOPE && smap[i] != i)
+			pl->stays[smap[i]] = pl->stays[i];
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		struct alloc_evacuee *e = &pl->evacuees[i];
+
+		if (emap[i] == NOPE)
+			continue;
+		if (e->stay != NOPE)
+			e->stay = smap[e->stay];
+		if (emap[i] != i) {
+			pl->evacuees[emap[i]] = *e;
+			pv->evkey[emap[i]] = pv->evkey[i];
+		}
+	}
+	if (removed)
+		*removed = pl->nevacuees - ne;
+	pl->nevacuees = ne;
+	pl->nstays = ns;
+	memset(pv->evmap.slot, 0, pv->evmap.cap * sizeof(*pv->evmap.slot));
+	pv->evmap.n = 0;
+	for (size_t i = 0; i < ne; i++)
+		ev_insert_slot(&pv->evmap, pv->evkey, (uint32_t)i);
+	for (size_t k = 0; k < pl->nincidents; k++) {
+		struct incx *x = &pv->incx[k];
+
+		if (!pl->incidents[k].open) {
+			ulist_free(&x->ev);
+			ulist_free(&x->stay);
+			ulist_free(&x->unpl);
+			continue;
+		}
+		ulist_remap(&x->ev, emap);
+		ulist_remap(&x->stay, smap);
+		ulist_remap(&x->unpl, emap);
+	}
+	for (size_t j = 0; j < pl->nshelters; j++)
+		ulist_remap(&pv->shstay[j], smap);
+	pv->forgot = 1;
+	free(smap);
+	if (map)
+		*map = emap;
+	else
+		free(emap);
 	return ALLOC_OK;
 }
 

@@ -382,7 +382,26 @@ int alloc_plan_close(struct alloc_plan *pl, uint32_t incident,
 int alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 		       size_t errlen);
 
-/* ---- look-ups (O(log n) or O(1)); -1 when not found ----------------------- */
+/*
+ * Forget the closed incidents: their evacuee records and stays leave the
+ * plan (their stays all ended at the close, their needs went then), which
+ * a daemon running for months needs (issue 5: ~150 bytes per household
+ * ever hit). No step reads them again: a closed incident takes no step.
+ * What changes for a caller: evacuee and stay indexes move down (evacuee
+ * ids stay: alloc_plan_evacuee_by_id), alloc_plan_evacuee_find no longer
+ * finds a closed incident's households, and alloc_report_incident of a
+ * closed incident counts nothing; keep what you need of them before (the
+ * daemon keeps each household's history for household.find). Call it
+ * between steps with the change log read and cleared (ALLOC_ESTATE
+ * otherwise). *removed (when not NULL): the evacuee records removed;
+ * *map (when not NULL): a malloc'd array, old evacuee index -> new index
+ * or UINT32_MAX when removed, of the old nevacuees (the caller frees it).
+ * O(evacuees + stays + incidents + shelters).
+ */
+int alloc_plan_forget_closed(struct alloc_plan *pl, size_t *removed,
+			     uint32_t **map, char *err, size_t errlen);
+
+/* ---- look-ups (O(log n) or O(1)); -1 when not found ----------------------- *//* ---- look-ups (O(log n) or O(1)); -1 when not found ----------------------- */
 
 /* The index of the dispatch with this id (binary search). */
 long alloc_plan_dispatch_find(const struct alloc_plan *pl, uint32_t id);

@@ -309,6 +309,9 @@ some_open(const struct alloc_plan *pl, struct rng *r)
 }
 
 /* nids: dispatch ids handed out so far (a confirm draws one of them) */
+/* test_forget_changes_nothing: the plan requests are drawn from */
+static const struct alloc_plan *step_ref;
+
 static int
 step(struct alloc_plan *pl, struct world *w, struct rng *r, alloc_day today,
      size_t nids)
@@ -417,9 +420,13 @@ step(struct alloc_plan *pl, struct world *w, struct rng *r, alloc_day today,
 	if (op < 67) { /* check-out */
 		const struct alloc_evacuee *e;
 
-		if (pl->nevacuees == 0)
+		/* drawn from the reference plan when one is set, so that a
+		 * plan that forgot closed incidents gets the same request */
+		const struct alloc_plan *src = step_ref ? step_ref : pl;
+
+		if (src->nevacuees == 0)
 			return -100;
-		e = &pl->evacuees[rnd(r, (uint32_t)pl->nevacuees)];
+		e = &src->evacuees[rnd(r, (uint32_t)src->nevacuees)];
 		return alloc_plan_checkout(pl, e->incident, e->hh.id, today,
 					   NULL, 0);
 	}
@@ -547,6 +554,205 @@ test_replay_matches_reference(void **state)
 
 		if (s < nref)
 			assert_true(h == reference[s]);
+	}
+}
+
+static int
+open_incident(const struct alloc_plan *pl, uint32_t id)
+{
+	long k = alloc_plan_incident_find(pl, id);
+
+	return k >= 0 && pl->incidents[k].open;
+}
+
+static uint64_t
+stay_hash(const struct alloc_plan *pl, uint32_t i, uint64_t h)
+{
+	const struct alloc_stay *x = &pl->stays[i];
+
+	H(x->incident);
+	H(x->household);
+	H(x->shelter);
+	H(x->persons);
+	H(x->day_in);
+	H(x->day_out);
+	H(x->rev);
+	return h;
+}
+
+/* What a plan that forgot its closed incidents still holds: everything
+ * of plan_hash_of's live view, but evacuees (by id) and stays of open
+ * incidents only, an evacuee's stay by its content (indexes move). */
+static uint64_t
+open_hash_of(const struct alloc_plan *pl, uint64_t h)
+{
+	struct alloc_plan v = *pl;
+
+	/* incidents, shelters, dispatches, shortages as the live view */
+	v.nevacuees = 0;
+	v.nstays = 0;
+	h = plan_hash_of(&v, h, 1);
+	for (size_t i = 0; i < pl->nevacuees; i++) {
+		const struct alloc_evacuee *x = &pl->evacuees[i];
+
+		if (!open_incident(pl, x->incident))
+			continue;
+		H(x->id);
+		H(x->hh.id);
+		H(x->incident);
+		H(x->evacuate);
+		H(x->status);
+		H(x->reason);
+		H(x->moves);
+		H(x->shelter);
+		H(x->distance_m);
+		H(x->since);
+		H(x->first_day);
+		if (x->stay != UINT32_MAX)
+			h = stay_hash(pl, x->stay, h);
+		H(x->kit_shelter);
+		H(x->rev);
+	}
+	for (size_t i = 0; i < pl->nstays; i++)
+		if (open_incident(pl, pl->stays[i].incident))
+			h = stay_hash(pl, (uint32_t)i, h);
+	return h;
+}
+
+/*
+ * alloc_plan_forget_closed changes nothing a step decides either: a plan
+ * compacted and made to forget its closed incidents after every step
+ * keeps every record of its open incidents equal to one that never did,
+ * returns the same codes, gives the same SPM counts for open incidents,
+ * passes the self-check, and holds no evacuee or stay of a closed
+ * incident; evacuee ids are found where they are and the map says where
+ * each record went.
+ */
+static void
+test_forget_changes_nothing(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct rng ra = { seed * 0x9e3779b97f4a7c15ull + 11 }, rb = ra;
+		struct world w;
+		struct alloc_params par;
+		struct alloc_ledger la, lb;
+		struct alloc_plan a, b;
+		alloc_day today = D0;
+		size_t forgot = 0;
+
+		world_make(&w, &ra);
+		rb = ra;
+		alloc_params_default(&par);
+		alloc_ledger_init(&la);
+		alloc_ledger_init(&lb);
+		for (uint32_t d = 0; d < 5; d++)
+			for (int it = 0; it < ALLOC_ITEM_COUNT; it++) {
+				int64_t q = it == ALLOC_ITEM_MEAL ? 900 : 60;
+
+				assert_int_equal(
+					alloc_ledger_receive(&la, w.dep[d].id,
+							     (uint32_t)it, it,
+							     q, ALLOC_DAY_NEVER,
+							     NULL, NULL, 0),
+					0);
+				assert_int_equal(
+					alloc_ledger_receive(&lb, w.dep[d].id,
+							     (uint32_t)it, it,
+							     q, ALLOC_DAY_NEVER,
+							     NULL, NULL, 0),
+					0);
+			}
+		assert_int_equal(alloc_plan_init(&a, &par, w.sh, w.nsh, w.dep,
+						 5, &la, NULL, 0),
+				 0);
+		assert_int_equal(alloc_plan_init(&b, &par, w.sh, w.nsh, w.dep,
+						 5, &lb, NULL, 0),
+				 0);
+		for (size_t t = 0; t < 500; t++) {
+			uint32_t dd = rnd(&ra, 100), *map = NULL;
+			size_t removed = 0, nold = b.nevacuees, nopen = 0;
+			uint32_t *oldid = malloc((nold ? nold : 1) *
+						 sizeof(*oldid));
+			char err[200] = "";
+
+			assert_int_equal(rnd(&rb, 100), dd);
+			if (dd < 12)
+				today++;
+			else if (dd < 14)
+				today--;
+			/* b first: both draw from a as it was before */
+			step_ref = &a;
+			size_t nd = a.ndispatches;
+			int rcb = step(&b, &w, &rb, today, nd);
+			int rca = step(&a, &w, &ra, today, nd);
+			step_ref = NULL;
+			assert_int_equal(rca, rcb);
+			alloc_plan_changes_clear(&a);
+			alloc_plan_changes_clear(&b);
+			if (alloc_plan_compact(&b, NULL, err, sizeof(err)))
+				fail_msg("seed %llu step %zu: %s",
+					 (unsigned long long)seed, t, err);
+			nold = b.nevacuees;
+			oldid = realloc(oldid, (nold ? nold : 1) *
+						       sizeof(*oldid));
+			for (size_t i = 0; i < nold; i++)
+				oldid[i] = b.evacuees[i].id;
+			if (alloc_plan_forget_closed(&b, &removed, &map, err,
+						     sizeof(err)))
+				fail_msg("seed %llu step %zu: %s",
+					 (unsigned long long)seed, t, err);
+			forgot += removed;
+			/* the map: where each record went, or gone */
+			for (size_t i = 0; i < nold; i++)
+				if (map[i] != UINT32_MAX)
+					assert_int_equal(b.evacuees[map[i]].id,
+							 oldid[i]);
+			free(map);
+			free(oldid);
+			assert_true(open_hash_of(&a, 1) == open_hash_of(&b, 1));
+			for (size_t i = 0; i < b.nevacuees; i++) {
+				assert_true(open_incident(&b,
+						  b.evacuees[i].incident));
+				assert_int_equal(alloc_plan_evacuee_by_id(
+							 &b, b.evacuees[i].id),
+						 (long)i);
+			}
+			for (size_t i = 0; i < a.nevacuees; i++)
+				nopen += open_incident(&a,
+						       a.evacuees[i].incident);
+			assert_int_equal(b.nevacuees, nopen);
+			if (alloc_plan_selfcheck(&b, err, sizeof(err)))
+				fail_msg("seed %llu step %zu: %s",
+					 (unsigned long long)seed, t, err);
+			for (size_t k = 0; k < a.nincidents; k++) {
+				struct alloc_report ra_, rb_;
+
+				if (!a.incidents[k].open)
+					continue;
+				assert_int_equal(
+					alloc_report_incident(
+						&a, a.incidents[k].id, INT32_MIN,
+						ALLOC_DAY_NEVER - 1, &ra_, NULL, 0),
+					0);
+				assert_int_equal(
+					alloc_report_incident(
+						&b, b.incidents[k].id, INT32_MIN,
+						ALLOC_DAY_NEVER - 1, &rb_, NULL, 0),
+					0);
+				assert_memory_equal(&ra_.total, &rb_.total,
+						    sizeof(ra_.total));
+				alloc_report_free(&ra_);
+				alloc_report_free(&rb_);
+			}
+		}
+		/* the test means something only if records were forgotten */
+		assert_true(forgot > 0);
+		alloc_plan_free(&a);
+		alloc_plan_free(&b);
+		alloc_ledger_free(&la);
+		alloc_ledger_free(&lb);
+		world_free(&w);
 	}
 }
 
@@ -812,6 +1018,7 @@ main(void)
 		cmocka_unit_test(test_assign_over_shelters_in_reach),
 		cmocka_unit_test(test_compact_changes_nothing),
 		cmocka_unit_test(test_compact_contract),
+		cmocka_unit_test(test_forget_changes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
