@@ -457,7 +457,7 @@ static struct {
 	hfact *v;
 	size_t n;
 	uint32_t rev;
-	size_t nev, nstay;
+	size_t nev, nstay, nhist;
 	uint32_t meals_per_day;
 	int ok;
 } hfacts;
@@ -481,16 +481,49 @@ static int
 hfacts_refresh(posko *P)
 {
 	const struct alloc_plan *pl = &P->E.plan;
-	size_t cap = 2 * pl->nevacuees + pl->nstays + 1, n = 0;
+	const engine *E = &P->E;
+	size_t cap = 2 * pl->nevacuees + pl->nstays + 2 * E->nhist + 1, n = 0;
 	hfact *v;
 
 	if (P->busy ||
 	    (hfacts.ok && hfacts.rev == pl->rev &&
-	     hfacts.nev == pl->nevacuees && hfacts.nstay == pl->nstays))
+	     hfacts.nev == pl->nevacuees && hfacts.nstay == pl->nstays &&
+	     hfacts.nhist == E->nhist))
 		return 0;
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return -1;
+	/* closed incidents the plan forgot (engine.h engine_hist) */
+	for (size_t i = 0; i < E->nhist; i++) {
+		const engine_hist *x = &E->hist[i];
+		hfact *f = &v[n++];
+		f->household = x->household;
+		f->incident = x->incident;
+		if (x->kind == ENGINE_HIST_STAY) {
+			f->shelter = x->shelter;
+			f->persons = x->persons;
+			f->lo = x->lo;
+			f->hi = x->hi;
+			f->kind = HF_STAY;
+			continue;
+		}
+		f->kind = HF_AFFECTED;
+		if (x->lo == ALLOC_DAY_NEVER)
+			continue;
+		struct alloc_household hh = {.id = x->household,
+					     .persons = x->persons,
+					     .elderly = x->elderly,
+					     .under5 = x->under5,
+					     .disabled = x->disabled,
+					     .pregnant = x->pregnant};
+		f = &v[n++];
+		f->household = x->household;
+		f->incident = x->incident;
+		f->shelter = x->shelter;
+		f->lo = x->lo;
+		f->kind = HF_KITS;
+		alloc_supply_kits(&pl->params.supply, &hh, f->kits);
+	}
 	for (size_t i = 0; i < pl->nevacuees; i++) {
 		const struct alloc_evacuee *e = &pl->evacuees[i];
 		hfact *f = &v[n++];
@@ -530,6 +563,7 @@ hfacts_refresh(posko *P)
 	hfacts.rev = pl->rev;
 	hfacts.nev = pl->nevacuees;
 	hfacts.nstay = pl->nstays;
+	hfacts.nhist = E->nhist;
 	hfacts.meals_per_day = pl->params.supply.meals_per_day;
 	hfacts.ok = 1;
 	return 0;

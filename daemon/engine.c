@@ -760,6 +760,7 @@ engine_free(engine *E)
 	free(E->lots);
 	free(E->ev_status);
 	free(E->ev_shelter);
+	free(E->hist);
 	free(E->meal_live);
 	free(E->sh_level);
 	free(E->sh_alert);
@@ -2466,12 +2467,15 @@ out:
  * ids (the store's and the events' dispatch numbers) do not change; the
  * indexes meal_live holds do, so it is rebuilt.
  */
+static void plan_forget_maybe(engine *E);
+
 static void
 plan_compact_maybe(engine *E)
 {
 	size_t removed = 0;
 	char e2[128];
 
+	plan_forget_maybe(E);
 	if (E->plan.ndispatches < E->compact_min ||
 	    (E->compact_min > 1 && E->plan.ndispatches < E->compact_at))
 		return;
@@ -2487,6 +2491,106 @@ plan_compact_maybe(engine *E)
 			 E->plan.ndispatches);
 	}
 	E->compact_at = 2 * E->plan.ndispatches;
+}
+
+static int
+hist_push(engine *E, const engine_hist *h)
+{
+	if (E->nhist == E->hist_cap) {
+		size_t cap = E->hist_cap ? 2 * E->hist_cap : 4096;
+		engine_hist *v = realloc(E->hist, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		E->hist = v;
+		E->hist_cap = cap;
+	}
+	E->hist[E->nhist++] = *h;
+	return 0;
+}
+
+/*
+ * Closed incidents' evacuee records and stays out of the plan
+ * (alloc_plan_forget_closed) once the records have doubled since the last
+ * time, after what household.find reads of them is kept in E->hist; the
+ * per-evacuee shadows (ev_status, ev_shelter) move with the records. A
+ * daemon running for months then holds its open incidents and 32 bytes
+ * per closed household record, not every record it ever made (issue 5).
+ */
+static void
+plan_forget_maybe(engine *E)
+{
+	struct alloc_plan *pl = &E->plan;
+	size_t removed = 0, n0 = pl->nevacuees, h0 = E->nhist;
+	uint32_t *map = NULL;
+	char e2[128];
+
+	if (E->compact_min > 1 &&
+	    (n0 < 4096 || n0 < E->forget_at))
+		return;
+	for (size_t i = 0; i < n0; i++) {
+		const struct alloc_evacuee *e = &pl->evacuees[i];
+		long k = alloc_plan_incident_find(pl, e->incident);
+		if (k < 0 || pl->incidents[k].open)
+			continue;
+		engine_hist h = {.household = e->hh.id,
+				 .incident = e->incident,
+				 .shelter = e->kit_shelter,
+				 .lo = e->first_day,
+				 .persons = e->hh.persons,
+				 .elderly = e->hh.elderly,
+				 .under5 = e->hh.under5,
+				 .disabled = e->hh.disabled,
+				 .pregnant = e->hh.pregnant,
+				 .kind = ENGINE_HIST_EVACUEE};
+		if (hist_push(E, &h))
+			goto nomem;
+	}
+	for (size_t i = 0; i < pl->nstays; i++) {
+		const struct alloc_stay *st = &pl->stays[i];
+		long k = alloc_plan_incident_find(pl, st->incident);
+		if (k < 0 || pl->incidents[k].open)
+			continue;
+		const struct alloc_incident *inc = &pl->incidents[k];
+		alloc_day end = inc->start + (alloc_day)inc->days;
+		engine_hist h = {.household = st->household,
+				 .incident = st->incident,
+				 .shelter = st->shelter,
+				 .lo = st->day_in > inc->start ? st->day_in
+							       : inc->start,
+				 .hi = st->day_out < end ? st->day_out : end,
+				 .persons = (uint16_t)st->persons,
+				 .kind = ENGINE_HIST_STAY};
+		if (hist_push(E, &h))
+			goto nomem;
+	}
+	alloc_plan_changes_clear(pl);
+	if (alloc_plan_forget_closed(pl, &removed, &map, e2, sizeof(e2))) {
+		log_warnx("plan: forget closed incidents: %s", e2);
+		E->nhist = h0;
+		E->forget_at = 2 * n0;
+		return;
+	}
+	for (size_t i = 0; i < n0 && i < E->ev_cap; i++)
+		if (map[i] != UINT32_MAX && map[i] != i) {
+			E->ev_status[map[i]] = E->ev_status[i];
+			E->ev_shelter[map[i]] = E->ev_shelter[i];
+		}
+	for (size_t i = pl->nevacuees; i < n0 && i < E->ev_cap; i++) {
+		E->ev_status[i] = 0xff;
+		E->ev_shelter[i] = ALLOC_NONE;
+	}
+	free(map);
+	if (removed)
+		log_info("plan: %zu household records of closed incidents let "
+			 "go (kept for household.find in %zu bytes), %zu kept",
+			 removed, (E->nhist - h0) * sizeof(engine_hist),
+			 pl->nevacuees);
+	E->forget_at = 2 * pl->nevacuees;
+	return;
+nomem:
+	E->nhist = h0;
+	E->forget_at = 2 * n0;
+	log_warnx("plan: forget closed incidents: out of memory");
 }
 
 /* ---- replay ---------------------------------------------------------------- */

@@ -26,6 +26,22 @@
 #include "geo/points.h"
 #include "geo/zone.h"
 
+/*
+ * A closed incident's household as household.find reads it, kept when the
+ * plan forgets the incident (alloc_plan_forget_closed): kind
+ * ENGINE_HIST_EVACUEE, one per evacuee record (affected_by; kits: kit
+ * shelter, first day in lo or ALLOC_DAY_NEVER, the family's make-up), and
+ * ENGINE_HIST_STAY, one per stay (shelter, persons, the fed days [lo, hi)
+ * inside the incident's period). 32 bytes, against ~150 for the records.
+ */
+enum { ENGINE_HIST_EVACUEE = 0, ENGINE_HIST_STAY = 1 };
+typedef struct engine_hist {
+	uint32_t household, incident, shelter;
+	int32_t lo, hi;
+	uint16_t persons, elderly, under5, disabled, pregnant;
+	uint8_t kind;
+} engine_hist;
+
 typedef struct engine {
 	const posko_config *cfg; /* borrowed; swapped on reload */
 	store *db;		 /* the decision connection */
@@ -61,6 +77,13 @@ typedef struct engine {
 	 * (twice the lines kept by the last one) and compact_min (4096; 1:
 	 * after every decision, POSKOD_COMPACT_ALWAYS=1) */
 	size_t compact_at, compact_min;
+	/* alloc_plan_forget_closed runs when plan.nevacuees reaches forget_at
+	 * (twice the records kept by the last one, at least 4096; after
+	 * every decision with POSKOD_COMPACT_ALWAYS=1). What household.find
+	 * needs of the records it drops stays here, in forgetting order. */
+	size_t forget_at;
+	engine_hist *hist;
+	size_t nhist, hist_cap;
 	uint8_t *sh_level; /* per shelter: 0 none, 1 warn, 2 critical, 3 full */
 	int64_t *sh_alert; /* per shelter: open alert id or 0 */
 	uint8_t *sh_closed;
