@@ -482,7 +482,7 @@ hfacts_refresh(posko *P)
 {
 	const struct alloc_plan *pl = &P->E.plan;
 	const engine *E = &P->E;
-	size_t cap = 2 * pl->nevacuees + pl->nstays + 2 * E->nhist + 1, n = 0;
+	size_t cap = 2 * pl->nevacuees + pl->nstays + 3 * E->nhist + 1, n = 0;
 	hfact *v;
 
 	if (P->busy ||
@@ -499,23 +499,25 @@ hfacts_refresh(posko *P)
 		hfact *f = &v[n++];
 		f->household = x->household;
 		f->incident = x->incident;
-		if (x->kind == ENGINE_HIST_STAY) {
+		if (x->kind != ENGINE_HIST_EVACUEE) {
+			/* the stay (alone, or the family's one stay) */
 			f->shelter = x->shelter;
 			f->persons = x->persons;
 			f->lo = x->lo;
 			f->hi = x->hi;
 			f->kind = HF_STAY;
-			continue;
+			if (x->kind == ENGINE_HIST_STAY)
+				continue;
+			f = &v[n++];
+			f->household = x->household;
+			f->incident = x->incident;
 		}
 		f->kind = HF_AFFECTED;
 		if (x->lo == ALLOC_DAY_NEVER)
 			continue;
 		struct alloc_household hh = {.id = x->household,
 					     .persons = x->persons,
-					     .elderly = x->elderly,
-					     .under5 = x->under5,
-					     .disabled = x->disabled,
-					     .pregnant = x->pregnant};
+					     .under5 = x->under5};
 		f = &v[n++];
 		f->household = x->household;
 		f->incident = x->incident;

@@ -2493,6 +2493,22 @@ plan_compact_maybe(engine *E)
 	E->compact_at = 2 * E->plan.ndispatches;
 }
 
+/* qsort of stay indexes by (incident, household, index) */
+static const struct alloc_plan *stay_sort_plan;
+
+static int
+stay_key_cmp(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const struct alloc_stay *x = &stay_sort_plan->stays[i],
+				*y = &stay_sort_plan->stays[j];
+	if (x->incident != y->incident)
+		return x->incident < y->incident ? -1 : 1;
+	if (x->household != y->household)
+		return x->household < y->household ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
 static int
 hist_push(engine *E, const engine_hist *h)
 {
@@ -2527,29 +2543,74 @@ plan_forget_maybe(engine *E)
 	if (E->compact_min > 1 &&
 	    (n0 < 4096 || n0 < E->forget_at))
 		return;
+	/* the closed incidents' stays, by (incident, household) */
+	uint32_t *cs = malloc((pl->nstays ? pl->nstays : 1) * sizeof(*cs));
+	uint8_t *used = calloc(pl->nstays ? pl->nstays : 1, 1);
+	size_t ncs = 0;
+	if (cs == NULL || used == NULL) {
+		free(cs);
+		free(used);
+		goto nomem;
+	}
+	for (size_t i = 0; i < pl->nstays; i++) {
+		long k = alloc_plan_incident_find(pl, pl->stays[i].incident);
+		if (k >= 0 && !pl->incidents[k].open)
+			cs[ncs++] = (uint32_t)i;
+	}
+	stay_sort_plan = pl;
+	qsort(cs, ncs, sizeof(*cs), stay_key_cmp);
 	for (size_t i = 0; i < n0; i++) {
 		const struct alloc_evacuee *e = &pl->evacuees[i];
 		long k = alloc_plan_incident_find(pl, e->incident);
 		if (k < 0 || pl->incidents[k].open)
 			continue;
+		const struct alloc_incident *inc = &pl->incidents[k];
 		engine_hist h = {.household = e->hh.id,
 				 .incident = e->incident,
 				 .shelter = e->kit_shelter,
 				 .lo = e->first_day,
 				 .persons = e->hh.persons,
-				 .elderly = e->hh.elderly,
 				 .under5 = e->hh.under5,
-				 .disabled = e->hh.disabled,
-				 .pregnant = e->hh.pregnant,
 				 .kind = ENGINE_HIST_EVACUEE};
-		if (hist_push(E, &h))
+		/* its stays: [a, b) of cs */
+		size_t a = 0, b = ncs;
+		while (a < b) {
+			size_t m = (a + b) / 2;
+			const struct alloc_stay *x = &pl->stays[cs[m]];
+			if (x->incident < e->incident ||
+			    (x->incident == e->incident &&
+			     x->household < e->hh.id))
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (b = a; b < ncs && pl->stays[cs[b]].incident == e->incident &&
+			    pl->stays[cs[b]].household == e->hh.id;
+		     b++)
+			;
+		if (b == a + 1) {
+			const struct alloc_stay *st = &pl->stays[cs[a]];
+			alloc_day end = inc->start + (alloc_day)inc->days;
+			if (st->shelter == e->kit_shelter &&
+			    st->day_in == e->first_day &&
+			    st->day_in >= inc->start &&
+			    st->persons == e->hh.persons) {
+				h.kind = ENGINE_HIST_STAYED;
+				h.hi = st->day_out < end ? st->day_out : end;
+				used[a] = 1;
+			}
+		}
+		if (hist_push(E, &h)) {
+			free(cs);
+			free(used);
 			goto nomem;
+		}
 	}
-	for (size_t i = 0; i < pl->nstays; i++) {
-		const struct alloc_stay *st = &pl->stays[i];
-		long k = alloc_plan_incident_find(pl, st->incident);
-		if (k < 0 || pl->incidents[k].open)
+	for (size_t t = 0; t < ncs; t++) {
+		if (used[t])
 			continue;
+		const struct alloc_stay *st = &pl->stays[cs[t]];
+		long k = alloc_plan_incident_find(pl, st->incident);
 		const struct alloc_incident *inc = &pl->incidents[k];
 		alloc_day end = inc->start + (alloc_day)inc->days;
 		engine_hist h = {.household = st->household,
@@ -2560,9 +2621,14 @@ plan_forget_maybe(engine *E)
 				 .hi = st->day_out < end ? st->day_out : end,
 				 .persons = (uint16_t)st->persons,
 				 .kind = ENGINE_HIST_STAY};
-		if (hist_push(E, &h))
+		if (hist_push(E, &h)) {
+			free(cs);
+			free(used);
 			goto nomem;
+		}
 	}
+	free(cs);
+	free(used);
 	alloc_plan_changes_clear(pl);
 	if (alloc_plan_forget_closed(pl, &removed, &map, e2, sizeof(e2))) {
 		log_warnx("plan: forget closed incidents: %s", e2);

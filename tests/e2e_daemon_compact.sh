@@ -75,6 +75,12 @@ for id in $(pk_sql "SELECT id FROM dispatches WHERE incident=1 AND shelter='$sA'
 	confirm_ok "$id" "(A's)"
 done
 
+# the family moves to another of A's shelters: two stays, kept apart
+tA=$(pk_sql "SELECT shelter FROM assignments WHERE incident=1 AND shelter != '$sA' LIMIT 1")
+[ -n "$tA" ] || pk_fail "A used one shelter only"
+r=$(pk_req "{\"v\":1,\"cmd\":\"transfer\",\"operator\":\"t\",\"args\":{\"household\":$hA,\"incident\":1,\"shelter\":\"$tA\",\"reason\":\"e2e: two stays\"}}")
+echo "$r" | grep -q '"ok":true' || pk_fail "transfer of $hA to $tA: $r"
+
 # ---- A cancelled: its lines are released, then let go by the plan
 report A cancel
 pk_wait_grep "$ev" '^incident.closed' 1 60 || pk_fail "A was not closed"
