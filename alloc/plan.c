@@ -2522,26 +2522,56 @@ ulist_remap(struct ulist *l, const uint32_t *map)
 		ulist_free(l);
 }
 
+/* Compaction and forgetting run between steps, with the change log read
+ * and cleared (the logged indexes would go stale): 0 or the error. */
+static int
+between_steps(const struct alloc_plan *pl, const char *what, char *err,
+	      size_t errlen)
+{
+	if (pl == NULL || pl->priv == NULL)
+		return alloc_seterr(err, errlen, ALLOC_EINVAL,
+				    "plan: NULL argument");
+	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
+		if (pl->priv->chg[k].n)
+			return alloc_seterr(err, errlen, ALLOC_ESTATE,
+					    "plan: %s with changes logged "
+					    "and not cleared",
+					    what);
+	return ALLOC_OK;
+}
+
+/* incident_open of runs of records of one incident: the last answer kept */
+struct open_memo {
+	uint32_t id;
+	int open, have;
+};
+
+static int
+memo_open(const struct alloc_plan *pl, struct open_memo *m, uint32_t id)
+{
+	if (!m->have || m->id != id) {
+		m->id = id;
+		m->open = incident_open(pl, id);
+		m->have = 1;
+	}
+	return m->open;
+}
+
 int
 alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 		   size_t errlen)
 {
 	struct alloc_plan_priv *pv;
-	uint32_t *map, *next, *cmap, last = 0;
+	uint32_t *map, *next, *cmap;
 	size_t nd = 0, nc = 0;
-	int last_open = 1, have_last = 0;
+	struct open_memo memo = {0};
+	int rc;
 
 	if (removed)
 		*removed = 0;
-	if (pl == NULL || pl->priv == NULL)
-		return alloc_seterr(err, errlen, ALLOC_EINVAL,
-				    "plan: NULL argument");
+	if ((rc = between_steps(pl, "compact", err, errlen)) != ALLOC_OK)
+		return rc;
 	pv = pl->priv;
-	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
-		if (pv->chg[k].n)
-			return alloc_seterr(err, errlen, ALLOC_ESTATE,
-					    "plan: compact with changes "
-					    "logged and not cleared");
 	/* a closed incident takes no step: its unusable shelters (often
 	 * every shelter in a high zone) and unplaced list are not read */
 	for (size_t k = 0; k < pl->nincidents; k++) {
@@ -2570,16 +2600,10 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 	for (size_t i = 0; i < pl->ndispatches; i++) {
 		const struct alloc_dispatch *d = &pl->dispatches[i];
 
-		if (d->state == ALLOC_DISPATCH_RELEASED) {
-			if (!have_last || d->incident != last) {
-				last = d->incident;
-				last_open = incident_open(pl, last);
-				have_last = 1;
-			}
-			if (!last_open) {
-				map[i] = NOPE;
-				continue;
-			}
+		if (d->state == ALLOC_DISPATCH_RELEASED &&
+		    !memo_open(pl, &memo, d->incident)) {
+			map[i] = NOPE;
+			continue;
 		}
 		map[i] = (uint32_t)nd++;
 	}
@@ -2642,23 +2666,18 @@ alloc_plan_forget_closed(struct alloc_plan *pl, size_t *removed,
 			 uint32_t **map, char *err, size_t errlen)
 {
 	struct alloc_plan_priv *pv;
-	uint32_t *emap = NULL, *smap = NULL, last = 0;
+	uint32_t *emap = NULL, *smap = NULL;
 	size_t ne = 0, ns = 0;
-	int last_open = 1, have_last = 0;
+	struct open_memo memo = {0};
+	int rc;
 
 	if (removed)
 		*removed = 0;
 	if (map)
 		*map = NULL;
-	if (pl == NULL || pl->priv == NULL)
-		return alloc_seterr(err, errlen, ALLOC_EINVAL,
-				    "plan: NULL argument");
+	if ((rc = between_steps(pl, "forget", err, errlen)) != ALLOC_OK)
+		return rc;
 	pv = pl->priv;
-	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
-		if (pv->chg[k].n)
-			return alloc_seterr(err, errlen, ALLOC_ESTATE,
-					    "plan: forget with changes "
-					    "logged and not cleared");
 	emap = malloc((pl->nevacuees ? pl->nevacuees : 1) * sizeof(*emap));
 	smap = malloc((pl->nstays ? pl->nstays : 1) * sizeof(*smap));
 	if (emap == NULL || smap == NULL) {
@@ -2669,27 +2688,14 @@ alloc_plan_forget_closed(struct alloc_plan *pl, size_t *removed,
 	}
 	/* a closed incident's stays all ended when it closed (its places
 	 * were freed and its needs dropped then): nothing live holds them */
-	for (size_t i = 0; i < pl->nstays; i++) {
-		uint32_t inc = pl->stays[i].incident;
-
-		if (!have_last || inc != last) {
-			last = inc;
-			last_open = incident_open(pl, inc);
-			have_last = 1;
-		}
-		smap[i] = last_open ? (uint32_t)ns++ : NOPE;
-	}
-	have_last = 0;
-	for (size_t i = 0; i < pl->nevacuees; i++) {
-		uint32_t inc = pl->evacuees[i].incident;
-
-		if (!have_last || inc != last) {
-			last = inc;
-			last_open = incident_open(pl, inc);
-			have_last = 1;
-		}
-		emap[i] = last_open ? (uint32_t)ne++ : NOPE;
-	}
+	for (size_t i = 0; i < pl->nstays; i++)
+		smap[i] = memo_open(pl, &memo, pl->stays[i].incident)
+				  ? (uint32_t)ns++
+				  : NOPE;
+	for (size_t i = 0; i < pl->nevacuees; i++)
+		emap[i] = memo_open(pl, &memo, pl->evacuees[i].incident)
+				  ? (uint32_t)ne++
+				  : NOPE;
 	for (size_t i = 0; i < pl->nstays; i++)
 		if (smap[i] != NOPE && smap[i] != i)
 			pl->stays[smap[i]] = pl->stays[i];

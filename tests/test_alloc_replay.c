@@ -557,6 +557,38 @@ test_replay_matches_reference(void **state)
 	}
 }
 
+/* Two plans over the same world and stock, for the twin tests. */
+static void
+twins_init(const struct world *w, struct alloc_params *par,
+	   struct alloc_ledger *la, struct alloc_ledger *lb,
+	   struct alloc_plan *a, struct alloc_plan *b)
+{
+	alloc_params_default(par);
+	alloc_ledger_init(la);
+	alloc_ledger_init(lb);
+	for (uint32_t d = 0; d < 5; d++)
+		for (int it = 0; it < ALLOC_ITEM_COUNT; it++) {
+			int64_t q = it == ALLOC_ITEM_MEAL ? 900 : 60;
+
+			assert_int_equal(alloc_ledger_receive(
+						 la, w->dep[d].id, (uint32_t)it,
+						 it, q, ALLOC_DAY_NEVER, NULL,
+						 NULL, 0),
+					 0);
+			assert_int_equal(alloc_ledger_receive(
+						 lb, w->dep[d].id, (uint32_t)it,
+						 it, q, ALLOC_DAY_NEVER, NULL,
+						 NULL, 0),
+					 0);
+		}
+	assert_int_equal(alloc_plan_init(a, par, w->sh, w->nsh, w->dep, 5, la,
+					 NULL, 0),
+			 0);
+	assert_int_equal(alloc_plan_init(b, par, w->sh, w->nsh, w->dep, 5, lb,
+					 NULL, 0),
+			 0);
+}
+
 static int
 open_incident(const struct alloc_plan *pl, uint32_t id)
 {
@@ -643,32 +675,7 @@ test_forget_changes_nothing(void **state)
 
 		world_make(&w, &ra);
 		rb = ra;
-		alloc_params_default(&par);
-		alloc_ledger_init(&la);
-		alloc_ledger_init(&lb);
-		for (uint32_t d = 0; d < 5; d++)
-			for (int it = 0; it < ALLOC_ITEM_COUNT; it++) {
-				int64_t q = it == ALLOC_ITEM_MEAL ? 900 : 60;
-
-				assert_int_equal(
-					alloc_ledger_receive(&la, w.dep[d].id,
-							     (uint32_t)it, it,
-							     q, ALLOC_DAY_NEVER,
-							     NULL, NULL, 0),
-					0);
-				assert_int_equal(
-					alloc_ledger_receive(&lb, w.dep[d].id,
-							     (uint32_t)it, it,
-							     q, ALLOC_DAY_NEVER,
-							     NULL, NULL, 0),
-					0);
-			}
-		assert_int_equal(alloc_plan_init(&a, &par, w.sh, w.nsh, w.dep,
-						 5, &la, NULL, 0),
-				 0);
-		assert_int_equal(alloc_plan_init(&b, &par, w.sh, w.nsh, w.dep,
-						 5, &lb, NULL, 0),
-				 0);
+		twins_init(&w, &par, &la, &lb, &a, &b);
 		for (size_t t = 0; t < 500; t++) {
 			uint32_t dd = rnd(&ra, 100), *map = NULL;
 			size_t removed = 0, nold = b.nevacuees, nopen = 0;
@@ -778,32 +785,7 @@ test_compact_changes_nothing(void **state)
 
 		world_make(&w, &ra);
 		rb = ra;
-		alloc_params_default(&par);
-		alloc_ledger_init(&la);
-		alloc_ledger_init(&lb);
-		for (uint32_t d = 0; d < 5; d++)
-			for (int it = 0; it < ALLOC_ITEM_COUNT; it++) {
-				int64_t q = it == ALLOC_ITEM_MEAL ? 900 : 60;
-
-				assert_int_equal(
-					alloc_ledger_receive(&la, w.dep[d].id,
-							     (uint32_t)it, it,
-							     q, ALLOC_DAY_NEVER,
-							     NULL, NULL, 0),
-					0);
-				assert_int_equal(
-					alloc_ledger_receive(&lb, w.dep[d].id,
-							     (uint32_t)it, it,
-							     q, ALLOC_DAY_NEVER,
-							     NULL, NULL, 0),
-					0);
-			}
-		assert_int_equal(alloc_plan_init(&a, &par, w.sh, w.nsh, w.dep,
-						 5, &la, NULL, 0),
-				 0);
-		assert_int_equal(alloc_plan_init(&b, &par, w.sh, w.nsh, w.dep,
-						 5, &lb, NULL, 0),
-				 0);
+		twins_init(&w, &par, &la, &lb, &a, &b);
 		for (size_t t = 0; t < 500; t++) {
 			uint32_t dd = rnd(&ra, 100);
 			size_t removed = 0, keep = 0;
