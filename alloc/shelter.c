@@ -231,6 +231,7 @@ struct work {
 #ifdef ALLOC_SHELTER_BASELINE
 	size_t invpool;
 #endif
+	uint32_t *pick;     /* households a pull draws */
 	uint16_t *nshed;    /* sheds / pulls of each shelter this phase */
 	uint16_t *npull;
 };
@@ -1302,6 +1303,130 @@ gain_pop(struct leave *hp, size_t *n)
 	return top;
 }
 
+#ifndef ALLOC_SHELTER_BASELINE
+/*
+ * Bucket the nb gains of b[] by value (PULL_BUCKETS equal slices of
+ * (0, max]) and move to the front those in the top buckets that hold at
+ * least `want` persons; returns how many. The bucket of a gain never falls
+ * as the gain grows, so every household moved to the front has a strictly
+ * higher gain than every one left behind: popping the front first and the
+ * rest after gives the order one heap of all of them gives. b[].to is
+ * scratch here (pull sets it to the shelter, which it does not read).
+ */
+#define PULL_BUCKETS 64
+#define PULL_SMALL 48
+
+static size_t
+pull_front(const struct work *w, struct leave *b, size_t nb, int64_t want)
+{
+	int64_t wt[PULL_BUCKETS] = { 0 }, cum = 0;
+	double gmax = 0, scale;
+	uint32_t q0 = 0;
+	size_t nf = 0;
+
+	for (size_t t = 0; t < nb; t++)
+		gmax = b[t].delta > gmax ? b[t].delta : gmax;
+	scale = (PULL_BUCKETS - 1) / gmax;
+	for (size_t t = 0; t < nb; t++) {
+		double x = b[t].delta * scale;
+		uint32_t q = x >= PULL_BUCKETS - 1 ? PULL_BUCKETS - 1
+						   : (uint32_t)x;
+
+		b[t].to = q;
+		wt[q] += w->h[b[t].i].w;
+	}
+	for (uint32_t q = PULL_BUCKETS; q-- > 0;) {
+		cum += wt[q];
+		if (cum >= want) {
+			q0 = q;
+			break;
+		}
+	}
+	if (q0 == 0)
+		return nb;
+	for (size_t t = 0; t < nb; t++) {
+		if (b[t].to >= q0) {
+			struct leave x = b[t];
+
+			b[t] = b[nf];
+			b[nf++] = x;
+		}
+	}
+	return nf;
+}
+
+/*
+ * The second half of pull, for the nb households with a positive gain in
+ * b[]: households come best gain first (ties: lower index) while they fit;
+ * one that does not fit is passed over (a family is not split, so it could
+ * not come at any price). When the room is used up the price stops at the
+ * best gain among those left; otherwise it falls to 0. A pull draws a few
+ * of several hundred (about 26 of 730 in a daemon-sized run): a heap of
+ * all of them was ~60 % of the auction (gain_down), so only the front that
+ * pull_front picks is heaped, the rest only if the front runs out. Same
+ * households, same price as one heap of all.
+ */
+static int
+pull_draw(struct work *w, uint32_t j, struct leave *b, size_t nb,
+	  int64_t room)
+{
+	size_t nf, nleft, rest, k = 0;
+	double np = 0;
+	int rc;
+
+	nf = nb > PULL_SMALL ? pull_front(w, b, nb, 2 * room + 16) : nb;
+	rest = nb - nf;
+	nleft = nf;
+	for (size_t t = nf / 2; t-- > 0;)
+		gain_down(b, nf, t);
+	for (;;) {
+		struct leave top;
+
+		if (nleft == 0) {
+			if (rest == 0)
+				break;
+			memmove(b, b + nf, rest * sizeof(*b));
+			nleft = rest;
+			rest = 0;
+			for (size_t t = nleft / 2; t-- > 0;)
+				gain_down(b, nleft, t);
+		}
+		top = gain_pop(b, &nleft);
+		if ((int64_t)w->h[top.i].w > room)
+			continue;
+		room -= w->h[top.i].w;
+		w->pick[k++] = top.i;
+		if (room == 0)
+			break;
+	}
+	/* the best gain left: the front's top, or the rest's best when
+	 * the room was used up before the front ran out */
+	if (room == 0 && nleft > 0)
+		np = b[0].delta;
+	for (size_t t = nf; room == 0 && t < nf + rest; t++)
+		np = b[t].delta > np ? b[t].delta : np;
+	/* a pull lowers the price by at least eps, a few times a phase:
+	 * prices going down and up cannot chase each other */
+	if (np > w->price[j] - w->eps || w->npull[j] >= PULLS)
+		return ALLOC_OK;
+	w->npull[j]++;
+	w->pulls++;
+	w->price[j] = np;
+	for (size_t t = 0; t < k; t++) {
+		uint32_t i = w->pick[t], from = w->at[i];
+
+		if (from != NOPE) {
+			unplace(w, i);
+			enqueue_room(w, from);
+		}
+		rc = place(w, i, j);
+		if (rc != ALLOC_OK)
+			return rc;
+	}
+	return ALLOC_OK;
+}
+#endif
+
 /*
  * Reverse step (prices down): shelter j has room but a price, left over
  * from a coarser phase. Lower the price just enough to draw the households
@@ -1317,8 +1442,6 @@ pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 	uint32_t ni = w->inv[j].n;
 	int64_t room = w->s[j].free0 - w->load[j];
 	size_t nb = 0;
-	double np = 0;
-	int rc;
 
 	if (room <= 0 || w->price[j] <= 0 || w->work > w->budget)
 		return ALLOC_OK;
@@ -1346,6 +1469,12 @@ pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 		(*buf)[nb].to = j;
 		nb++;
 	}
+#ifndef ALLOC_SHELTER_BASELINE
+	return pull_draw(w, j, *buf, nb, room);
+#else
+	double np = 0;
+	int rc;
+
 	for (size_t t = nb / 2; t-- > 0;)
 		gain_down(*buf, nb, t);
 	/*
@@ -1391,6 +1520,7 @@ pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 		}
 	}
 	return ALLOC_OK;
+#endif
 }
 
 static int
@@ -2008,6 +2138,7 @@ work_free(struct work *w)
 	free(w->rqueue);
 	free(w->nshed);
 	free(w->npull);
+	free(w->pick);
 	free(w->rqueued);
 	if (w->inv)
 		for (size_t j = 0; j < w->m; j++)
@@ -2035,11 +2166,12 @@ work_alloc(struct work *w)
 	w->rqueue = malloc(m * sizeof(*w->rqueue));
 	w->nshed = calloc(m, sizeof(*w->nshed));
 	w->npull = calloc(m, sizeof(*w->npull));
+	w->pick = malloc(n * sizeof(*w->pick));
 	w->rqueued = calloc(m, sizeof(*w->rqueued));
 	if (!w->at || !w->pos || !w->curd || !w->alt || !w->altto ||
 	    !w->seen || !w->mem || !w->load || !w->price ||
 	    !w->queue || !w->queued || !w->rqueue || !w->rqueued ||
-	    !w->nshed || !w->npull)
+	    !w->nshed || !w->npull || !w->pick)
 		return ALLOC_ENOMEM;
 	for (size_t i = 0; i < w->n; i++) {
 		w->at[i] = NOPE;
