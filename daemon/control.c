@@ -697,20 +697,37 @@ household_json(creq *c, const geo_household *h)
 	if (!c->P->busy)
 		geo_to_wgs84(E->gctx, h->x, h->y, &lon, &lat);
 	json_t *asg = json_null();
-	sqlite3_stmt *st = store_stmt(
-	    c->P->rdb, "SELECT incident, shelter, status, since, checked_in,"
-	               " checked_out FROM assignments WHERE household=?"
-	               " ORDER BY id DESC LIMIT 1");
-	sqlite3_bind_int64(st, 1, h->id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		asg = json_pack("{s:I,s:s,s:s,s:s,s:s?,s:s?}", "incident",
-		                (json_int_t)sqlite3_column_int64(st, 0),
-		                "shelter", sqlite3_column_text(st, 1), "status",
-		                sqlite3_column_text(st, 2), "since",
-		                sqlite3_column_text(st, 3), "checked_in",
-		                sqlite3_column_text(st, 4), "checked_out",
-		                sqlite3_column_text(st, 5));
-	sqlite3_reset(st);
+	/* the household's latest assignment: the newer of its latest live
+	 * and its latest ended one (two partial indexes, store.c 4 -> 5;
+	 * the status lists must stay those of the indexes' WHERE) */
+	static const char *const q[2] = {
+	    "SELECT id, incident, shelter, status, since, checked_in,"
+	    " checked_out FROM assignments WHERE household=? AND status IN"
+	    " ('registered','present') ORDER BY id DESC LIMIT 1",
+	    "SELECT id, incident, shelter, status, since, checked_in,"
+	    " checked_out FROM assignments WHERE household=? AND status IN"
+	    " ('checked_out','released') ORDER BY id DESC LIMIT 1"};
+	int64_t best = 0;
+	for (int k = 0; k < 2; k++) {
+		sqlite3_stmt *st = store_stmt(c->P->rdb, q[k]);
+		if (st == NULL)
+			continue;
+		sqlite3_bind_int64(st, 1, h->id);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int64(st, 0) > best) {
+			best = sqlite3_column_int64(st, 0);
+			json_decref(asg);
+			asg = json_pack(
+			    "{s:I,s:s,s:s,s:s,s:s?,s:s?}", "incident",
+			    (json_int_t)sqlite3_column_int64(st, 1), "shelter",
+			    sqlite3_column_text(st, 2), "status",
+			    sqlite3_column_text(st, 3), "since",
+			    sqlite3_column_text(st, 4), "checked_in",
+			    sqlite3_column_text(st, 5), "checked_out",
+			    sqlite3_column_text(st, 6));
+		}
+		sqlite3_reset(st);
+	}
 	json_t *o = json_pack("{s:I,s:s,s:f,s:f,s:i,s:i,s:i,s:i,s:i,s:o}",
 	                      "household", (json_int_t)h->id, "kelurahan",
 	                      geo_kel_format(h->kel, kb), "lon", lon, "lat",

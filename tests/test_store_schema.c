@@ -92,7 +92,9 @@ test_migration_3_keeps_rows_and_rules(void **state)
 			    "42present");
 	assert_string_equal((const char *)sqlite3_column_text(st, 1),
 			    "30confirmed");
-	assert_int_equal(sqlite3_column_int(st, 2), 5);
+	/* assignments: by incident, by shelter, by household live and
+	 * ended (migration 5); dispatches: by incident, by shelter */
+	assert_int_equal(sqlite3_column_int(st, 2), 6);
 	sqlite3_finalize(st);
 	assert_int_equal(store_exec(s, "INSERT INTO assignments (incident,"
 				       " household, shelter, persons, status,"
@@ -232,6 +234,106 @@ test_migration_4_published_prefix(void **state)
 	(void)state;
 }
 
+/* The plan SQLite picks for sql: its details joined by "; ". */
+static void
+query_plan(store *s, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	char q[512];
+	size_t n = 0;
+
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	out[0] = '\0';
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), q, -1, &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && n < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, "%s; ",
+				      (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+}
+
+/* Migration 5: the household index split into live and ended rows; the
+ * rows stay, the household lookups of household.find and the desk search
+ * an index (not the table), and every row is in exactly one of the two. */
+static void
+test_migration_5_household_indexes(void **state)
+{
+	char err[256], plan[512];
+	store *s;
+	sqlite3_stmt *st;
+	char *p = tmp_db("mig5");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(
+		store_exec(s, "DROP INDEX assignments_hh_live;"
+			      "DROP INDEX assignments_hh_ended;"
+			      "CREATE INDEX assignments_hh ON assignments"
+			      " (household);"
+			      "INSERT INTO assignments (id, incident,"
+			      " household, shelter, persons, status, since)"
+			      " VALUES (7, 1, 42, 'SH-1', 3, 'released', 't'),"
+			      " (8, 2, 42, 'SH-2', 3, 'present', 't'),"
+			      " (9, 3, 42, 'SH-3', 3, 'checked_out', 't'),"
+			      " (10, 3, 43, 'SH-3', 2, 'registered', 't');"
+			      "PRAGMA user_version = 4"),
+		0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	static const char *const lookups[3] = {
+		"SELECT id FROM assignments WHERE household=42 AND status IN"
+		" ('registered','present') ORDER BY id DESC LIMIT 1",
+		"SELECT id FROM assignments WHERE household=42 AND status IN"
+		" ('checked_out','released') ORDER BY id DESC LIMIT 1",
+		"SELECT id, incident, shelter, status FROM assignments WHERE"
+		" household=42 AND status IN ('registered','present') ORDER"
+		" BY id DESC LIMIT 1"};
+	static const char *const uses[3] = {"assignments_hh_live",
+					    "assignments_hh_ended",
+					    "assignments_hh_live"};
+	static const int want[3] = {8, 9, 8};
+	for (int k = 0; k < 3; k++) {
+		query_plan(s, lookups[k], plan, sizeof(plan));
+		assert_non_null(strstr(plan, uses[k]));
+		assert_null(strstr(plan, "TEMP B-TREE"));
+		assert_int_equal(sqlite3_prepare_v2(store_db(s), lookups[k], -1,
+						    &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), want[k]);
+		sqlite3_finalize(st);
+	}
+	assert_int_equal(
+		sqlite3_prepare_v2(
+			store_db(s),
+			"SELECT (SELECT count(*) FROM assignments),"
+			" (SELECT count(*) FROM assignments INDEXED BY"
+			"  assignments_hh_live WHERE household > 0 AND status IN"
+			"  ('registered','present')) + (SELECT count(*) FROM"
+			"  assignments INDEXED BY assignments_hh_ended WHERE"
+			"  household > 0 AND status IN ('checked_out',"
+			"  'released')),"
+			" (SELECT count(*) FROM sqlite_schema WHERE"
+			"  name = 'assignments_hh')",
+			-1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);
+	assert_int_equal(sqlite3_column_int(st, 1), 4);
+	assert_int_equal(sqlite3_column_int(st, 2), 0);
+	sqlite3_finalize(st);
+	/* a status change moves the row between them */
+	assert_int_equal(store_exec(s, "UPDATE assignments SET"
+				       " status='released' WHERE id=8"),
+			 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), lookups[0], -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	store_close(s);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -240,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_refuses_newer_schema),
 		cmocka_unit_test(test_migration_3_keeps_rows_and_rules),
 		cmocka_unit_test(test_migration_4_published_prefix),
+		cmocka_unit_test(test_migration_5_household_indexes),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
 		cmocka_unit_test(test_event_text),
