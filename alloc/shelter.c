@@ -1304,20 +1304,57 @@ gain_pop(struct leave *hp, size_t *n)
 }
 
 #ifndef ALLOC_SHELTER_BASELINE
-/*
- * Bucket the nb gains of b[] by value (PULL_BUCKETS equal slices of
- * (0, max]) and move to the front those in the top buckets that hold at
- * least `want` persons; returns how many. The bucket of a gain never falls
- * as the gain grows, so every household moved to the front has a strictly
- * higher gain than every one left behind: popping the front first and the
- * rest after gives the order one heap of all of them gives. b[].to is
- * scratch here (pull sets it to the shelter, which it does not read).
- */
 #define PULL_BUCKETS 64
 #define PULL_SMALL 48
 
+/*
+ * The first half of pull: the households of j's inverse list not at j
+ * whose gain from coming (their value now less their value at j's price
+ * 0) is positive, into b[] with the gain in .delta and the persons in .to;
+ * returns how many. Without a branch on the gain (half of them fail it,
+ * at random): each record is written and kept or not by the count.
+ */
 static size_t
-pull_front(const struct work *w, struct leave *b, size_t nb, int64_t want)
+pull_gains(const struct work *w, uint32_t j, struct leave *b)
+{
+	const struct cand *iit = w->inv[j].v;
+	uint32_t ni = w->inv[j].n;
+	size_t nb = 0;
+
+	for (uint32_t t = 0; t < ni; t++) {
+		uint32_t i = iit[t].s, at = w->at[i];
+		const struct hh *h = &w->h[i];
+		double v = at == NOPE ? h->u
+				      : h->a * w->curd[i] + w->price[at];
+		double g = v - h->a * iit[t].d;
+
+		b[nb].delta = g;
+		b[nb].i = i;
+		b[nb].to = h->w;
+		nb += (size_t)((g > 0) & (at != j));
+	}
+	return nb;
+}
+
+/* Bucket of gain g: scale is (PULL_BUCKETS - 1) / the largest gain. */
+static uint32_t
+pull_bucket(double g, double scale)
+{
+	double x = g * scale;
+
+	return x >= PULL_BUCKETS - 1 ? PULL_BUCKETS - 1 : (uint32_t)x;
+}
+
+/*
+ * Bucket the nb gains of b[] by value (PULL_BUCKETS equal slices of
+ * (0, max]) and move to the front those in the top buckets that hold at
+ * least `want` persons (.to); returns how many. The bucket of a gain never
+ * falls as the gain grows, so every household moved to the front has a
+ * strictly higher gain than every one left behind: popping the front first
+ * and the rest after gives the order one heap of all of them gives.
+ */
+static size_t
+pull_front(struct leave *b, size_t nb, int64_t want)
 {
 	int64_t wt[PULL_BUCKETS] = { 0 }, cum = 0;
 	double gmax = 0, scale;
@@ -1327,14 +1364,8 @@ pull_front(const struct work *w, struct leave *b, size_t nb, int64_t want)
 	for (size_t t = 0; t < nb; t++)
 		gmax = b[t].delta > gmax ? b[t].delta : gmax;
 	scale = (PULL_BUCKETS - 1) / gmax;
-	for (size_t t = 0; t < nb; t++) {
-		double x = b[t].delta * scale;
-		uint32_t q = x >= PULL_BUCKETS - 1 ? PULL_BUCKETS - 1
-						   : (uint32_t)x;
-
-		b[t].to = q;
-		wt[q] += w->h[b[t].i].w;
-	}
+	for (size_t t = 0; t < nb; t++)
+		wt[pull_bucket(b[t].delta, scale)] += b[t].to;
 	for (uint32_t q = PULL_BUCKETS; q-- > 0;) {
 		cum += wt[q];
 		if (cum >= want) {
@@ -1345,7 +1376,7 @@ pull_front(const struct work *w, struct leave *b, size_t nb, int64_t want)
 	if (q0 == 0)
 		return nb;
 	for (size_t t = 0; t < nb; t++) {
-		if (b[t].to >= q0) {
+		if (pull_bucket(b[t].delta, scale) >= q0) {
 			struct leave x = b[t];
 
 			b[t] = b[nf];
@@ -1374,7 +1405,7 @@ pull_draw(struct work *w, uint32_t j, struct leave *b, size_t nb,
 	double np = 0;
 	int rc;
 
-	nf = nb > PULL_SMALL ? pull_front(w, b, nb, 2 * room + 16) : nb;
+	nf = nb > PULL_SMALL ? pull_front(b, nb, 2 * room + 16) : nb;
 	rest = nb - nf;
 	nleft = nf;
 	for (size_t t = nf / 2; t-- > 0;)
@@ -1392,9 +1423,9 @@ pull_draw(struct work *w, uint32_t j, struct leave *b, size_t nb,
 				gain_down(b, nleft, t);
 		}
 		top = gain_pop(b, &nleft);
-		if ((int64_t)w->h[top.i].w > room)
+		if ((int64_t)top.to > room)
 			continue;
-		room -= w->h[top.i].w;
+		room -= top.to;
 		w->pick[k++] = top.i;
 		if (room == 0)
 			break;
@@ -1438,10 +1469,8 @@ pull_draw(struct work *w, uint32_t j, struct leave *b, size_t nb,
 static int
 pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 {
-	const struct cand *iit = w->inv[j].v;
 	uint32_t ni = w->inv[j].n;
 	int64_t room = w->s[j].free0 - w->load[j];
-	size_t nb = 0;
 
 	if (room <= 0 || w->price[j] <= 0 || w->work > w->budget)
 		return ALLOC_OK;
@@ -1454,7 +1483,11 @@ pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 #ifndef ALLOC_SHELTER_BASELINE
 	if (w->npull[j] >= PULLS || w->price[j] < w->eps)
 		return ALLOC_OK;
-#endif
+	return pull_draw(w, j, *buf, pull_gains(w, j, *buf), room);
+#else
+	const struct cand *iit = w->inv[j].v;
+	size_t nb = 0;
+
 	for (uint32_t t = 0; t < ni; t++) {
 		uint32_t i = iit[t].s;
 		double g;
@@ -1469,9 +1502,6 @@ pull(struct work *w, uint32_t j, struct leave **buf, size_t *cap)
 		(*buf)[nb].to = j;
 		nb++;
 	}
-#ifndef ALLOC_SHELTER_BASELINE
-	return pull_draw(w, j, *buf, nb, room);
-#else
 	double np = 0;
 	int rc;
 
