@@ -972,6 +972,14 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 	 * 16 MB, used as needed, for the decision connection only. */
 	if (store_exec(P->wdb, "PRAGMA cache_size = -16384"))
 		log_warnx("store: cache_size: %s", store_errmsg(P->wdb));
+	/* Debian's SQLite zeroes every page a DELETE frees (secure_delete
+	 * on): the outbox trim in each decision once the outbox is full
+	 * (~1,300 rows) wrote 105 pages to the WAL, 82 with FAST (measured
+	 * on a bench store), which zeroes deleted content only where the
+	 * page is written anyway. What it leaves on free pages are events
+	 * already published; the journal keeps every report anyway. */
+	if (store_exec(P->wdb, "PRAGMA secure_delete = FAST"))
+		log_warnx("store: secure_delete: %s", store_errmsg(P->wdb));
 #ifdef HAVE_CAP
 	P->cap = cap_ctx_new(NULL, err, errlen);
 	if (P->cap == NULL)
