@@ -235,9 +235,11 @@ static const char *const migrations[] = {
 	 * at the close, which no first event waits for. Between them they
 	 * hold every row, as the one index did. */
 	"DROP INDEX IF EXISTS assignments_hh;"
-	"CREATE INDEX assignments_hh_live ON assignments (household)"
+	"CREATE INDEX IF NOT EXISTS assignments_hh_live ON assignments"
+	" (household)"
 	" WHERE status IN ('registered','present');"
-	"CREATE INDEX assignments_hh_ended ON assignments (household)"
+	"CREATE INDEX IF NOT EXISTS assignments_hh_ended ON assignments"
+	" (household)"
 	" WHERE status IN ('checked_out','released');",
 };
 
