@@ -1116,13 +1116,15 @@ build_sitrep(feedwire *F, built *b, uint64_t seq)
 	st = store_stmt(
 		db, "SELECT s.id, s.name, s.kind, s.kel, s.lon, s.lat,"
 		    " s.state, s.accessible, s.capacity,"
-		    " coalesce(sum(a.persons) FILTER (WHERE a.status IN"
-		    " ('registered','present')),0),"
+		    " coalesce(sum(a.persons),0),"
 		    " coalesce(sum(a.persons) FILTER (WHERE"
 		    " a.status='present'),0),"
-		    " count(a.id) FILTER (WHERE a.status IN"
-		    " ('registered','present'))"
+		    " count(a.id)"
+		    /* the live rows only: the term of the partial index
+		     * assignments_sh_live (store.c 5 -> 6), which ends
+		     * rows do not enter */
 		    " FROM shelters s LEFT JOIN assignments a ON a.shelter=s.id"
+		    " AND a.status IN ('registered','present')"
 		    " GROUP BY s.id ORDER BY s.id");
 	if (st == NULL)
 		goto fail;

@@ -269,6 +269,7 @@ work_cb(uv_work_t *w)
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
 	}
+	P->t_done = uv_hrtime();
 }
 
 /*
@@ -392,10 +393,10 @@ next:
 		publish_later(P);
 		checkpoint_maybe(P);
 		log_debug("batch: waited %.1f ms, decided in %.1f ms, "
-			  "committed in %.1f ms, first events out in %.1f ms, "
+			  "committed in %.1f ms (loop %.1f), first events out in %.1f ms, "
 			  "feed %.1f ms",
 			  t_wait / 1e6, (P->t_commit - P->t_decide) / 1e6,
-			  (t_pub - P->t_commit) / 1e6,
+			  (t_pub - P->t_commit) / 1e6, (t_pub - P->t_done) / 1e6,
 			  (t_first - t_pub) / 1e6,
 			  (uv_hrtime() - t_first) / 1e6);
 	}

@@ -66,7 +66,7 @@ typedef struct posko {
 	int64_t started;
 	uint64_t accepted, rejected;
 	uint64_t received; /* messages read from the ingest socket */
-	uint64_t t_decide, t_commit; /* uv_hrtime of the batch's phases */
+	uint64_t t_decide, t_commit, t_done; /* uv_hrtime of the batch's phases */
 	struct feedwire *feed; /* the BPBD feed (daemon/feedwire.h) */
 } posko;
 

@@ -334,6 +334,71 @@ test_migration_5_household_indexes(void **state)
 	(void)state;
 }
 
+/* Migration 6: assignments by shelter indexed for the live rows only; the
+ * console's and the sitrep's queries by shelter search that index, count
+ * the live rows only, and a release takes the row out of it. */
+static void
+test_migration_6_shelter_live_index(void **state)
+{
+	char err[256], plan[512];
+	store *s;
+	sqlite3_stmt *st;
+	char *p = tmp_db("mig6");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(
+		store_exec(s, "DROP INDEX assignments_sh_live;"
+			      "CREATE INDEX assignments_sh ON assignments"
+			      " (shelter, status);"
+			      "INSERT INTO assignments (id, incident,"
+			      " household, shelter, persons, status, since)"
+			      " VALUES (7, 1, 41, 'SH-1', 3, 'released', 't'),"
+			      " (8, 2, 42, 'SH-1', 4, 'present', 't'),"
+			      " (9, 3, 43, 'SH-1', 5, 'checked_out', 't'),"
+			      " (10, 3, 44, 'SH-1', 2, 'registered', 't');"
+			      "PRAGMA user_version = 5"),
+		0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	/* control.c shelter.show and the sitrep's join (feedwire.c) */
+	static const char *const q[2] = {
+		"SELECT sum(persons) FROM assignments WHERE shelter='SH-1'"
+		" AND status IN ('registered','present')",
+		"SELECT coalesce(sum(a.persons),0) FROM (SELECT 'SH-1' AS id)"
+		" s LEFT JOIN assignments a ON a.shelter=s.id AND a.status IN"
+		" ('registered','present') GROUP BY s.id"};
+	for (int k = 0; k < 2; k++) {
+		query_plan(s, q[k], plan, sizeof(plan));
+		assert_non_null(strstr(plan, "assignments_sh_live"));
+		assert_int_equal(
+			sqlite3_prepare_v2(store_db(s), q[k], -1, &st, NULL),
+			SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 6);
+		sqlite3_finalize(st);
+	}
+	/* a release leaves the index; the old one is gone */
+	assert_int_equal(store_exec(s, "UPDATE assignments SET"
+				       " status='released' WHERE id=8"),
+			 0);
+	assert_int_equal(
+		sqlite3_prepare_v2(
+			store_db(s),
+			"SELECT (SELECT count(*) FROM assignments INDEXED BY"
+			"  assignments_sh_live WHERE shelter='SH-1' AND status"
+			"  IN ('registered','present')),"
+			" (SELECT count(*) FROM sqlite_schema WHERE"
+			"  name = 'assignments_sh')",
+			-1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 0);
+	sqlite3_finalize(st);
+	store_close(s);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -343,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_migration_3_keeps_rows_and_rules),
 		cmocka_unit_test(test_migration_4_published_prefix),
 		cmocka_unit_test(test_migration_5_household_indexes),
+		cmocka_unit_test(test_migration_6_shelter_live_index),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
 		cmocka_unit_test(test_event_text),
