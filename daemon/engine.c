@@ -2449,10 +2449,16 @@ engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 			 b))
 			goto out;
 	}
-	if (!exercise && (shelter_alerts(E) || shortage_alerts(E, inc) ||
+	/* per decision, or once a batch (engine_batch_alerts) */
+	if (!exercise && ((!E->batch_alerts && shelter_alerts(E)) ||
+			  shortage_alerts(E, inc) ||
 			  unplaced_alert(E, inc, &cnt) ||
-			  supply_alerts(E, today)))
+			  (!E->batch_alerts && supply_alerts(E, today))))
 		goto out;
+	if (!exercise && E->batch_alerts) {
+		E->alerts_due = 1;
+		E->alerts_today = today;
+	}
 	rc = 0;
 	plan_compact_maybe(E);
 	log_debug("decide: incident %lld rev %d: %.1f ms (plan step %.1f, "
@@ -2466,6 +2472,16 @@ out:
 	json_decref(eff_json);
 	ingest_msg_clear(&eff);
 	return rc;
+}
+
+int
+engine_batch_alerts(engine *E)
+{
+	if (!E->alerts_due)
+		return 0;
+	E->alerts_due = 0;
+	return shelter_alerts(E) || supply_alerts(E, E->alerts_today) ? -1
+									: 0;
 }
 
 /*

@@ -86,6 +86,12 @@ typedef struct engine {
 	size_t forget_at;
 	engine_hist *hist;
 	size_t nhist, hist_cap;
+	/* batch_alerts (set by the caller around a batch of decisions): the
+	 * shelter occupancy and depot alerts wait for engine_batch_alerts()
+	 * instead of running after every decision; alerts_due says a
+	 * decision asked for them, on the plan day alerts_today */
+	int batch_alerts, alerts_due;
+	int32_t alerts_today;
 	uint8_t *sh_level; /* per shelter: 0 none, 1 warn, 2 critical, 3 full */
 	int64_t *sh_alert; /* per shelter: open alert id or 0 */
 	uint8_t *sh_closed;
@@ -147,6 +153,17 @@ typedef struct engine_result {
  * a success of the step) or -1 on a store or plan failure (the caller
  * rolls back).
  */
+/*
+ * The shelter occupancy and depot alerts of the decisions made since the
+ * last call, while E->batch_alerts is set (issue 5): the occupancy of
+ * every shelter and the cover of every depot are looked at once a batch
+ * instead of once a report, in the batch's transaction, on the plan day
+ * of its last decision. A threshold crossed and crossed back within one
+ * batch raises nothing; the alerts of a batch follow its decisions'
+ * events. 0 or -1 (store error: roll the batch back).
+ */
+int engine_batch_alerts(engine *E);
+
 int engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		  const char *origin, const char *operator_,
 		  engine_result *res, char *err, size_t errlen);

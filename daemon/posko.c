@@ -222,6 +222,11 @@ work_cb(uv_work_t *w)
 	}
 	int64_t ev0 = store_last_event_id(P->wdb);
 	int64_t upto = 0;
+	/* shelter and depot alerts once for the batch, not once a report:
+	 * they walk every shelter and every live meal line (9 % of a small
+	 * report's decision, issue 5) */
+	P->E.batch_alerts = 1;
+	P->E.alerts_due = 0;
 	for (qitem *q = P->batch; q; q = q->next) {
 		err[0] = '\0';
 		if (atomic_load(&P->halt)) {
@@ -252,6 +257,14 @@ work_cb(uv_work_t *w)
 			store_rollback(P->wdb);
 			return;
 		}
+	}
+	P->E.batch_alerts = 0;
+	if (engine_batch_alerts(&P->E)) {
+		log_warnx("alerts: %s", store_errmsg(P->wdb));
+		store_rollback(P->wdb);
+		for (qitem *q = P->batch; q; q = q->next)
+			q->failed = 1;
+		return;
 	}
 	/* decided exactly once: the inbox mark commits with the decisions */
 	if (upto && store_inbox_set_decided(P->wdb, upto)) {
@@ -324,6 +337,9 @@ after_work_cb(uv_work_t *w, int status)
 
 	for (qitem *x = q; x; x = x->next)
 		any_failed |= x->failed;
+	/* a failed batch returned before its alerts: the next is new */
+	P->E.batch_alerts = 0;
+	P->E.alerts_due = 0;
 	P->batch = NULL;
 	P->busy = 0;
 	if (any_failed && q && q->next && !P->stopping) {
