@@ -48,8 +48,14 @@
 
 #define NOPE UINT32_MAX
 
-/* Sheds of one shelter in one phase before its price step grows. */
-#define WAR_SHEDS 64
+/* Sheds of one shelter in one phase before its price step grows. Was
+ * 64: the daemon's slowest 1,000-family incidents (coastal clusters, as
+ * many places in reach as persons) spent 2,400 sheds in wars; at 16 they
+ * run 42.8 -> 34.5, 39.9 -> 32.7, 36.8 -> 30.3 ms, the 21 others
+ * unchanged to the metre; bench_alloc ratio_vs_optimum 1.0080 -> 1.0068,
+ * scarce case vulnerable persons placed 5,366 -> 5,376, all persons
+ * 5,772 -> 5,751 (LP 5,818). */
+#define WAR_SHEDS 16
 /* Epsilon scaling: the first price step is max_distance_m / SCALE_START,
  * each phase divides it by SCALE_STEP down to epsilon_m; then at most
  * PHASES more phases at epsilon_m while the reverse step still moves.
