@@ -1804,15 +1804,25 @@ feedwire_flush(posko *P)
 	/* anything to do? (the common case after a decision: only the
 	 * alert scan, a read) */
 	sqlite3_stmt *st = store_stmt(
-		P->wdb, "SELECT count(*) FROM outbox WHERE id > ? AND topic IN"
-			" ('alert.shelter','alert.unplaced')");
-	int64_t nalerts = 0;
+		P->wdb, "SELECT count(*) FILTER (WHERE topic IN"
+			" ('alert.shelter','alert.unplaced')), max(id)"
+			" FROM outbox WHERE id > ?");
+	int64_t nalerts = 0, last = 0;
 	if (st) {
 		sqlite3_bind_int64(st, 1, F->cap_seen);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			nalerts = sqlite3_column_int64(st, 0);
+			last = sqlite3_column_int64(st, 1);
+		}
 		sqlite3_reset(st);
 	}
+	/* Nothing for CAP among the committed events read: the next look
+	 * starts after them. (It used to start again at the last alert
+	 * every time: a scan growing with every event of a quiet spell.)
+	 * In memory only; after a restart the scan starts at the stored
+	 * mark and finds the same nothing. */
+	if (nalerts == 0 && last > F->cap_seen)
+		F->cap_seen = last;
 	if (F->ph == NULL && nalerts == 0 && !due)
 		return;
 	if (store_begin(P->wdb)) {
