@@ -42,15 +42,16 @@ struct qitem {
 /*
  * Reports decided in one job and one transaction, at most: a batch takes
  * what is queued, so it is one report on a quiet day and grows only with
- * a backlog. Was 256: in the sustained bench (5,000 small reports/s
- * offered) 2,048 decides 2,524-2,638 reports/s against 2,139-2,307 (two
- * A/B pairs, with the published mark below): a page changed by many
- * reports of one transaction is one WAL frame at its commit (commit per
- * report 0.053 -> 0.025 ms) and the per-batch alerts and trim are
- * shared. The price: a desk command waits for the batch in progress,
- * ~0.7 s at 2,048 small reports, only while poskod is behind.
+ * a backlog. Larger batches decide more per second (sustained bench,
+ * 5,000 small reports/s offered: 2,139-2,307/s at 256, 2,579-2,703 at
+ * 1,024, 2,832-2,885 at 4,096: a page that many reports of one
+ * transaction change is one WAL frame at its commit), but a subscriber
+ * on the same two cores then reads the events slower than they come
+ * (~22 per report) and, past the 16 MB PUB buffer (bus.c), misses some:
+ * 5,016 of ~1.2 M at 1,024, none at 256. Kept at 256 until events can
+ * be paced or fetched again (issue 5 notes).
  */
-#define BATCH_MAX 2048
+#define BATCH_MAX 256
 
 static void
 qitem_free(qitem *q)
