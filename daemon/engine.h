@@ -147,13 +147,6 @@ typedef struct engine_result {
 } engine_result;
 
 /*
- * Decide one parsed message inside the caller's transaction: journal,
- * plan step, store rows, outbox events. raw is the message as received.
- * origin: "json", "cap", "control". Returns 0 (res filled; a rejection is
- * a success of the step) or -1 on a store or plan failure (the caller
- * rolls back).
- */
-/*
  * The shelter occupancy and depot alerts of the decisions made since the
  * last call, while E->batch_alerts is set (issue 5): the occupancy of
  * every shelter and the cover of every depot are looked at once a batch
@@ -164,6 +157,13 @@ typedef struct engine_result {
  */
 int engine_batch_alerts(engine *E);
 
+/*
+ * Decide one parsed message inside the caller's transaction: journal,
+ * plan step, store rows, outbox events. raw is the message as received.
+ * origin: "json", "cap", "control". Returns 0 (res filled; a rejection is
+ * a success of the step) or -1 on a store or plan failure (the caller
+ * rolls back).
+ */
 int engine_decide(engine *E, ingest_msg *m, const char *raw, size_t rawlen,
 		  const char *origin, const char *operator_,
 		  engine_result *res, char *err, size_t errlen);

@@ -1121,7 +1121,7 @@ build_sitrep(feedwire *F, built *b, uint64_t seq)
 		    " a.status='present'),0),"
 		    " count(a.id)"
 		    /* the live rows only: the term of the partial index
-		     * assignments_sh_live (store.c 5 -> 6), which ends
+		     * assignments_sh_live (store.c 5 -> 6), which ended
 		     * rows do not enter */
 		    " FROM shelters s LEFT JOIN assignments a ON a.shelter=s.id"
 		    " AND a.status IN ('registered','present')"

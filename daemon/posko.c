@@ -426,8 +426,8 @@ next:
 		publish_later(P);
 		checkpoint_maybe(P);
 		log_debug("batch: waited %.1f ms, decided in %.1f ms, "
-			  "committed in %.1f ms (loop %.1f), first events out in %.1f ms, "
-			  "feed %.1f ms",
+			  "committed in %.1f ms (loop %.1f), first events "
+			  "out in %.1f ms, feed %.1f ms",
 			  t_wait / 1e6, (P->t_commit - P->t_decide) / 1e6,
 			  (t_pub - P->t_commit) / 1e6, (t_pub - P->t_done) / 1e6,
 			  (t_first - t_pub) / 1e6,
