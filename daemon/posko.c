@@ -48,8 +48,8 @@ struct qitem {
  * transaction change is one WAL frame at its commit), but a subscriber
  * on the same two cores then reads the events slower than they come
  * (~22 per report) and, past the 16 MB PUB buffer (bus.c), misses some:
- * 5,016 of ~1.2 M at 1,024, none at 256. Kept at 256 until events can
- * be paced or fetched again (issue 5 notes).
+ * 5,016 events in a 10 s run at 1,024, none at 256. Kept at 256 until
+ * events can be paced or fetched again (issue 5 notes).
  */
 #define BATCH_MAX 256
 
@@ -225,11 +225,9 @@ trim_outbox(posko *P, int64_t written)
 }
 
 static void
-work_cb(uv_work_t *w)
+decide_batch(posko *P)
 {
-	posko *P = w->data;
 	char err[512];
-	P->t_decide = uv_hrtime();
 	/* Token held: this thread owns the plan and the decision
 	 * connection. One transaction for the batch (group commit). */
 	if (store_begin(P->wdb)) {
@@ -239,11 +237,6 @@ work_cb(uv_work_t *w)
 	}
 	int64_t ev0 = store_last_event_id(P->wdb);
 	int64_t upto = 0;
-	/* shelter and depot alerts once for the batch, not once a report:
-	 * they walk every shelter and every live meal line (9 % of a small
-	 * report's decision, issue 5) */
-	P->E.batch_alerts = 1;
-	P->E.alerts_due = 0;
 	for (qitem *q = P->batch; q; q = q->next) {
 		err[0] = '\0';
 		if (atomic_load(&P->halt)) {
@@ -275,7 +268,6 @@ work_cb(uv_work_t *w)
 			return;
 		}
 	}
-	P->E.batch_alerts = 0;
 	if (engine_batch_alerts(&P->E)) {
 		log_warnx("alerts: %s", store_errmsg(P->wdb));
 		store_rollback(P->wdb);
@@ -299,6 +291,22 @@ work_cb(uv_work_t *w)
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
 	}
+}
+
+static void
+work_cb(uv_work_t *w)
+{
+	posko *P = w->data;
+	P->t_decide = uv_hrtime();
+	/* shelter and depot alerts once for the batch, not once a report:
+	 * they walk every shelter and every live meal line (9 % of a small
+	 * report's decision, issue 5); whatever way the batch ends, the
+	 * next decision outside a batch (none now) starts clean */
+	P->E.batch_alerts = 1;
+	P->E.alerts_due = 0;
+	decide_batch(P);
+	P->E.batch_alerts = 0;
+	P->E.alerts_due = 0;
 	P->t_done = uv_hrtime();
 }
 
@@ -354,9 +362,6 @@ after_work_cb(uv_work_t *w, int status)
 
 	for (qitem *x = q; x; x = x->next)
 		any_failed |= x->failed;
-	/* a failed batch returned before its alerts: the next is new */
-	P->E.batch_alerts = 0;
-	P->E.alerts_due = 0;
 	P->batch = NULL;
 	P->busy = 0;
 	if (any_failed && q && q->next && !P->stopping) {

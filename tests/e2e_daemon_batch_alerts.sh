@@ -4,9 +4,9 @@
 # raise the alerts of the state after the batch.
 #
 # Deterministic batches: the reports are put in the inbox (state_dir/
-# inbox.db, where poskod journals every report on receipt) before poskod
-# starts, as after a crash between receipt and decision; at start every
-# pending report is queued at once and decided in one batch.
+# inbox.db, where poskod journals every report on receipt) while poskod
+# is stopped, as after a crash between receipt and decision; at the next
+# start every pending report is queued at once and decided in one batch.
 #  A. the sample flood alone: shelters pass 80 % and alert.shelter is
 #     raised (the scenario does cross a threshold);
 #  B. the flood and its cancel in one batch: both decided, in order, and
@@ -20,23 +20,23 @@ flood=$PK_DATA/incidents/flood-2007.json
 cancel='{"v":1,"kind":"incident.report","source":"bpbd-dki","source_id":"2007-02-banjir","action":"cancel"}'
 base=${TMPDIR:-/tmp}
 
-# inbox DIR [CANCEL]: the inbox of a store that has decided nothing, with
-# the flood (and its cancel) pending; the schema is store.c's inbox 0 -> 1.
+# inbox DIR [cancel]: a store that has decided nothing (poskod started
+# once and stopped, so the inbox is its own schema), with the flood (and
+# its cancel) put in the inbox as if received just before a crash.
 inbox() {
-	mkdir -p "$1/state"
-	printf '%s' "$cancel" >"$1/cancel.json"
+	pk_setup "$1"
+	pk_start
+	pk_stop
 	sqlite3 -batch -bail "$1/state/inbox.db" \
-		"CREATE TABLE inbox (id INTEGER PRIMARY KEY, time TEXT NOT NULL,
-		  origin TEXT NOT NULL, source TEXT, source_id TEXT,
-		  operator TEXT, raw BLOB NOT NULL);
-		 INSERT INTO inbox VALUES (1, '2007-02-02T00:00:00Z', 'json',
-		  'bpbd-dki', '2007-02-banjir', NULL, readfile('$flood'));
-		 PRAGMA user_version = 1;"
+		"INSERT INTO inbox (id, time, origin, source, source_id, raw)
+		 VALUES (1, '2007-02-02T00:00:00Z', 'json', 'bpbd-dki',
+		  '2007-02-banjir', readfile('$flood'))"
 	if [ "${2:-}" = cancel ]; then
+		printf '%s' "$cancel" >"$1/cancel.json"
 		sqlite3 -batch -bail "$1/state/inbox.db" \
-			"INSERT INTO inbox VALUES (2, '2007-02-02T00:00:01Z',
-			  'json', 'bpbd-dki', '2007-02-banjir', NULL,
-			  readfile('$1/cancel.json'))"
+			"INSERT INTO inbox (id, time, origin, source, source_id,
+			  raw) VALUES (2, '2007-02-02T00:00:01Z', 'json',
+			  'bpbd-dki', '2007-02-banjir', readfile('$1/cancel.json'))"
 	fi
 }
 
