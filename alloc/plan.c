@@ -135,6 +135,10 @@ struct alloc_plan_priv {
 	uint8_t forgot;      /* alloc_plan_forget_closed ran: closed
 				incidents' cells keep needs nothing
 				recomputes (selfcheck) */
+	/* the ids of the open incidents, ascending: the steps that look at
+	 * open incidents only walk these, not every incident ever opened
+	 * (a daemon's plan keeps its closed incidents' records) */
+	struct ulist openids;
 };
 
 static int
@@ -151,6 +155,22 @@ ulist_free(struct ulist *l)
 {
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* First position in the ascending list l whose value is >= x. */
+static size_t
+ulist_lower(const struct ulist *l, uint32_t x)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (l->v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Stamp a record with the current rev and log its index once per rev
@@ -475,6 +495,8 @@ alloc_plan_free(struct alloc_plan *pl)
 {
 	if (pl == NULL)
 		return;
+	if (pl->priv)
+		ulist_free(&pl->priv->openids);
 	if (pl->priv && pl->priv->incx)
 		for (size_t i = 0; i < pl->nincidents; i++) {
 			ulist_free(&pl->priv->incx[i].ev);
@@ -1024,12 +1046,13 @@ place_unplaced(struct alloc_plan *pl, alloc_day today)
 	size_t cap = 0;
 	int rc = ALLOC_OK;
 
-	for (size_t k = 0; k < pl->nincidents && rc == ALLOC_OK; k++) {
+	for (size_t o = 0; o < pv->openids.n && rc == ALLOC_OK; o++) {
+		long k = alloc_plan_incident_find(pl, pv->openids.v[o]);
 		const struct alloc_incident *inc = &pl->incidents[k];
 		struct ulist *u = &pv->incx[k].unpl;
 		size_t n = 0;
 
-		if (!inc->open || u->n == 0)
+		if (u->n == 0)
 			continue;
 		if (alloc_grow((void **)&idx, &cap, u->n, sizeof(*idx))) {
 			rc = ALLOC_ENOMEM;
@@ -1491,11 +1514,10 @@ reconcile_pass(struct alloc_plan *pl, alloc_day today, int full)
 	rc = ALLOC_ENOMEM;
 	if (full) {
 		/* the cells of the open incidents */
-		for (size_t k = 0; k < pl->nincidents; k++) {
+		for (size_t o = 0; o < pv->openids.n; o++) {
+			long k = alloc_plan_incident_find(pl,
+							  pv->openids.v[o]);
 			const struct ulist *cl = &pv->incx[k].cell;
-
-			if (!pl->incidents[k].open)
-				continue;
 			for (size_t t = 0; t < cl->n; t++)
 				if (cell_live(pl, &pv->cells[cl->v[t]],
 					      today) &&
@@ -1710,6 +1732,22 @@ alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
 						  "incident %u: stay list",
 						  pl->incidents[k].id);
 	}
+	{
+		size_t o = 0;
+		for (size_t k = 0; k < pl->nincidents && rc == ALLOC_OK; k++)
+			if (pl->incidents[k].open &&
+			    (o >= pv->openids.n ||
+			     pv->openids.v[o++] != pl->incidents[k].id))
+				rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+						  "incident %u open, not in "
+						  "the open list",
+						  pl->incidents[k].id);
+		if (rc == ALLOC_OK && o != pv->openids.n)
+			rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
+					  "open list: %zu ids, %zu open "
+					  "incidents",
+					  pv->openids.n, o);
+	}
 	if (rc == ALLOC_OK && (nev != pl->nevacuees || nst != pl->nstays))
 		rc = alloc_seterr(err, errlen, ALLOC_ESTATE,
 				  "per-incident lists: %zu/%zu evacuees, "
@@ -1882,13 +1920,30 @@ incident_insert(struct alloc_plan *pl, const struct alloc_incident_spec *sp,
 	size_t at = 0;
 	struct alloc_incident *inc;
 
+	struct ulist *open = &pl->priv->openids;
+	size_t lo = 0, hi = pl->nincidents, o;
+
 	if (alloc_grow((void **)&pl->incidents, &pl->priv->capinc,
 		       pl->nincidents + 1, sizeof(*pl->incidents)) ||
 	    alloc_grow((void **)&pl->priv->incx, &pl->priv->capincx,
-		       pl->nincidents + 1, sizeof(*pl->priv->incx)))
+		       pl->nincidents + 1, sizeof(*pl->priv->incx)) ||
+	    alloc_grow((void **)&open->v, &open->cap, open->n + 1,
+		       sizeof(*open->v)))
 		return ALLOC_ENOMEM;
-	while (at < pl->nincidents && pl->incidents[at].id < sp->id)
-		at++;
+	/* ids usually come in ascending order: a binary search, not a walk
+	 * over every incident the plan has held */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (pl->incidents[mid].id < sp->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	at = lo;
+	o = ulist_lower(open, sp->id);
+	memmove(&open->v[o + 1], &open->v[o], (open->n - o) * sizeof(*open->v));
+	open->v[o] = sp->id;
+	open->n++;
 	memmove(&pl->incidents[at + 1], &pl->incidents[at],
 		(pl->nincidents - at) * sizeof(*pl->incidents));
 	memmove(&pl->priv->incx[at + 1], &pl->priv->incx[at],
@@ -2502,6 +2557,15 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 	inc->open = 0;
 	inc->closed = today;
 	inc->rev = pl->rev;
+	{
+		struct ulist *open = &pv->openids;
+		size_t o = ulist_lower(open, inc->id);
+		if (o < open->n && open->v[o] == inc->id) {
+			memmove(&open->v[o], &open->v[o + 1],
+				(open->n - o - 1) * sizeof(*open->v));
+			open->n--;
+		}
+	}
 	rc = place_unplaced(pl, today);
 	if (rc == ALLOC_OK)
 		rc = reconcile(pl, today);
@@ -2763,6 +2827,16 @@ alloc_plan_changes_clear(struct alloc_plan *pl)
 	for (int k = 0; k < ALLOC_CHG_KINDS; k++)
 		pl->priv->chg[k].n = 0;
 	pl->priv->chg_lost = 0;
+}
+
+size_t
+alloc_plan_open_incidents(const struct alloc_plan *pl, const uint32_t **ids)
+{
+	*ids = NULL;
+	if (pl->priv == NULL)
+		return 0;
+	*ids = pl->priv->openids.v;
+	return pl->priv->openids.n;
 }
 
 size_t

@@ -417,6 +417,12 @@ long alloc_plan_evacuee_find(const struct alloc_plan *pl, uint32_t incident,
 /* Free places of shelters[index]: capacity - occupancy - placed, >= 0. */
 uint32_t alloc_plan_shelter_free(const struct alloc_plan *pl, size_t index);
 
+/* The ids (ascending) of the open incidents, owned by the plan and valid
+ * until the next step. Walking these instead of every incident costs the
+ * open incidents only: the plan keeps every closed incident's record. */
+size_t alloc_plan_open_incidents(const struct alloc_plan *pl,
+				 const uint32_t **ids);
+
 /* Indexes (ascending) of the evacuees of one incident, owned by the plan and
  * valid until the next step; 0 and *idx NULL when the id is unknown. */
 size_t alloc_plan_incident_evacuees(const struct alloc_plan *pl,

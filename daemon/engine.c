@@ -254,25 +254,22 @@ int
 incidents_refresh(engine *E)
 {
 	const struct alloc_plan *pl = &E->plan;
-	counts *c = calloc(pl->nincidents + 1, sizeof(*c));
-	int rc = 0;
-	if (c == NULL)
-		return -1;
 	/* a closed incident's totals were written when it closed and no
 	 * step changes them: only the open ones (a daemon that ran for
 	 * months has thousands of closed incidents) */
-	for (size_t k = 0; k < pl->nincidents; k++) {
+	const uint32_t *open;
+	size_t nopen = alloc_plan_open_incidents(pl, &open);
+	counts *c = calloc(nopen + 1, sizeof(*c));
+	int rc = 0;
+	if (c == NULL)
+		return -1;
+	for (size_t o = 0; o < nopen; o++) {
 		const uint32_t *iv;
-		size_t niv;
-		if (!pl->incidents[k].open)
-			continue;
-		niv = alloc_plan_incident_evacuees(pl, pl->incidents[k].id, &iv);
+		size_t niv = alloc_plan_incident_evacuees(pl, open[o], &iv);
 		for (size_t t = 0; t < niv; t++)
-			count_evacuee(&c[k], &pl->evacuees[iv[t]]);
+			count_evacuee(&c[o], &pl->evacuees[iv[t]]);
 	}
-	for (size_t k = 0; k < pl->nincidents && rc == 0; k++) {
-		if (!pl->incidents[k].open)
-			continue;
+	for (size_t o = 0; o < nopen && rc == 0; o++) {
 		sqlite3_stmt *st =
 		    store_stmt(E->db, "UPDATE incidents SET affected_hh=?,"
 		                      " affected_p=?, evac_hh=?, evac_p=?,"
@@ -282,15 +279,15 @@ incidents_refresh(engine *E)
 			rc = -1;
 			break;
 		}
-		int64_t v[8] = {c[k].aff_hh, c[k].aff_p, c[k].ev_hh, c[k].ev_p,
-		                c[k].pl_hh,  c[k].pl_p,  c[k].un_hh, c[k].un_p};
+		int64_t v[8] = {c[o].aff_hh, c[o].aff_p, c[o].ev_hh, c[o].ev_p,
+		                c[o].pl_hh,  c[o].pl_p,  c[o].un_hh, c[o].un_p};
 		for (int j = 0; j < 8; j++)
 			sqlite3_bind_int64(st, j + 1, v[j]);
-		sqlite3_bind_int64(st, 9, pl->incidents[k].id);
+		sqlite3_bind_int64(st, 9, open[o]);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = -1;
-		else if (unplaced_alert(E, pl->incidents[k].id, &c[k]) ||
-		         shortage_alerts(E, pl->incidents[k].id))
+		else if (unplaced_alert(E, open[o], &c[o]) ||
+		         shortage_alerts(E, open[o]))
 			rc = -1;
 	}
 	free(c);

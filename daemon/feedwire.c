@@ -986,13 +986,11 @@ kel_refresh(feedwire *F)
 
 	if (P->busy || !P->E.plan_ok || (F->kel_ok && F->kel_rev == pl->rev))
 		return;
-	for (size_t j = 0; j < pl->nincidents; j++) {
+	const uint32_t *open;
+	size_t nopen = alloc_plan_open_incidents(pl, &open);
+	for (size_t j = 0; j < nopen; j++) {
 		const uint32_t *iv;
-		size_t niv;
-		if (!pl->incidents[j].open)
-			continue;
-		niv = alloc_plan_incident_evacuees(pl, pl->incidents[j].id,
-						   &iv);
+		size_t niv = alloc_plan_incident_evacuees(pl, open[j], &iv);
 		for (size_t t = 0; t < niv; t++)
 			if (kelsum_add(&ks, &nk, &kcap, &pl->evacuees[iv[t]])) {
 				free(ks);

@@ -262,10 +262,11 @@ static uint32_t
 household_busy(const engine *E, uint32_t id)
 {
 	const struct alloc_plan *pl = &E->plan;
-	for (size_t k = 0; k < pl->nincidents; k++)
-		if (pl->incidents[k].open &&
-		    alloc_plan_evacuee_find(pl, pl->incidents[k].id, id) >= 0)
-			return pl->incidents[k].id;
+	const uint32_t *open;
+	size_t nopen = alloc_plan_open_incidents(pl, &open);
+	for (size_t k = 0; k < nopen; k++)
+		if (alloc_plan_evacuee_find(pl, open[k], id) >= 0)
+			return open[k];
 	return 0;
 }
 

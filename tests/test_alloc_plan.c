@@ -352,6 +352,68 @@ test_checkout_and_close(void **state)
 	fx_free(&f);
 }
 
+/* The plan walks its open incidents only (alloc_plan_open_incidents): ids
+ * opened out of order are listed in order, a close takes the id out, and
+ * families left unplaced by open incidents get the places a close frees. */
+static void
+test_open_incidents(void **state)
+{
+	struct fx f;
+	struct alloc_household big[2] = { hh_make(1, 900, 0, 4),
+					  hh_make(2, -900, 0, 4) };
+	struct alloc_household a = hh_make(3, 900, 0, 3),
+			       b = hh_make(4, -900, 0, 2);
+	struct alloc_incident_spec s3 = spec(3, ALLOC_INC_FIRE,
+					     ALLOC_SEV_NONE, 0, 7),
+				   s1 = spec(1, ALLOC_INC_FIRE,
+					     ALLOC_SEV_NONE, 0, 7),
+				   s2 = spec(2, ALLOC_INC_FIRE,
+					     ALLOC_SEV_NONE, 0, 7),
+				   s7 = spec(7, ALLOC_INC_FIRE,
+					     ALLOC_SEV_NONE, 0, 7);
+	const uint32_t *ids;
+	char err[200];
+
+	(void)state;
+	fx_init(&f, 4);
+	assert_int_equal(alloc_plan_open_incidents(&f.pl, &ids), 0);
+	assert_int_equal(alloc_plan_open(&f.pl, &s3, big, 2, NULL, 0, D0,
+					 NULL, 0), 0);
+	assert_int_equal(alloc_plan_open(&f.pl, &s1, &a, 1, NULL, 0, D0, NULL,
+					 0), 0);
+	assert_int_equal(alloc_plan_open(&f.pl, &s2, &b, 1, NULL, 0, D0, NULL,
+					 0), 0);
+	assert_int_equal(alloc_plan_open_incidents(&f.pl, &ids), 3);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 2);
+	assert_int_equal(ids[2], 3);
+	for (uint32_t id = 1; id <= 3; id++)
+		assert_int_equal(f.pl.incidents[alloc_plan_incident_find(
+				 &f.pl, id)].id, id);
+	/* both shelters are full: incidents 1 and 2 wait */
+	assert_int_equal(f.pl.evacuees[alloc_plan_evacuee_find(&f.pl, 1, 3)]
+			 .status, ALLOC_ST_UNPLACED);
+	assert_int_equal(f.pl.evacuees[alloc_plan_evacuee_find(&f.pl, 2, 4)]
+			 .status, ALLOC_ST_UNPLACED);
+	assert_int_equal(alloc_plan_close(&f.pl, 3, D0 + 1, NULL, 0), 0);
+	assert_int_equal(alloc_plan_open_incidents(&f.pl, &ids), 2);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(ids[1], 2);
+	assert_int_equal(f.pl.evacuees[alloc_plan_evacuee_find(&f.pl, 1, 3)]
+			 .status, ALLOC_ST_PLACED);
+	assert_int_equal(f.pl.evacuees[alloc_plan_evacuee_find(&f.pl, 2, 4)]
+			 .status, ALLOC_ST_PLACED);
+	assert_int_equal(alloc_plan_open(&f.pl, &s7, big, 1, NULL, 0, D0 + 1,
+					 NULL, 0), 0);
+	assert_int_equal(alloc_plan_close(&f.pl, 1, D0 + 2, NULL, 0), 0);
+	assert_int_equal(alloc_plan_open_incidents(&f.pl, &ids), 2);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(ids[1], 7);
+	assert_int_equal(f.pl.nincidents, 4);
+	assert_int_equal(alloc_plan_selfcheck(&f.pl, err, sizeof(err)), 0);
+	fx_free(&f);
+}
+
 static void
 test_shelter_closes_vulnerable_first(void **state)
 {
@@ -755,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_nearest_depot_first),
 		cmocka_unit_test(test_oldest_day_first),
 		cmocka_unit_test(test_checkout_and_close),
+		cmocka_unit_test(test_open_incidents),
 		cmocka_unit_test(test_shelter_closes_vulnerable_first),
 		cmocka_unit_test(test_more_households_and_severity),
 		cmocka_unit_test(test_excluded_shelter),
