@@ -79,7 +79,10 @@ struct ulist {
 	size_t n, cap;
 };
 
-/* Per incident, parallel to pl->incidents (moved with it). */
+/* Per incident, pointed to from a slot parallel to pl->incidents (moved
+ * with it); NULL once the incident is closed and all four lists are empty
+ * (after alloc_plan_forget_closed and alloc_plan_compact), so a closed
+ * incident costs its slot, not the struct (incx_of reads it as empty). */
 struct incx {
 	struct ulist ev;   /* its evacuees, ascending */
 	struct ulist stay; /* its stays, ascending */
@@ -109,7 +112,7 @@ struct alloc_plan_priv {
 	uint32_t *line_next; /* per dispatch */
 	size_t capnext;
 	uint32_t *excl;      /* scratch per shelter */
-	struct incx *incx;   /* parallel to incidents */
+	struct incx **incx;  /* parallel to incidents */
 	size_t capincx;
 	struct ulist dirty;  /* cells whose need changed */
 	struct ulist shortset[ALLOC_ITEM_COUNT]; /* cells with deficit > 0 */
@@ -171,6 +174,41 @@ ulist_lower(const struct ulist *l, uint32_t x)
 			hi = mid;
 	}
 	return lo;
+}
+
+static const struct incx incx_none;
+
+/* Incident k's lists for reading (empty when it has none). */
+static const struct incx *
+incx_of(const struct alloc_plan_priv *pv, size_t k)
+{
+	return pv->incx[k] ? pv->incx[k] : &incx_none;
+}
+
+/* Incident k's lists for adding to: NULL when out of memory. */
+static struct incx *
+incx_mut(struct alloc_plan_priv *pv, size_t k)
+{
+	if (pv->incx[k] == NULL)
+		pv->incx[k] = calloc(1, sizeof(*pv->incx[k]));
+	return pv->incx[k];
+}
+
+/* Let go of incident k's lists when all are empty. */
+static void
+incx_trim(struct alloc_plan_priv *pv, size_t k)
+{
+	struct incx *x = pv->incx[k];
+
+	if (x && x->ev.n == 0 && x->stay.n == 0 && x->cell.n == 0 &&
+	    x->unpl.n == 0) {
+		ulist_free(&x->ev);
+		ulist_free(&x->stay);
+		ulist_free(&x->cell);
+		ulist_free(&x->unpl);
+		free(x);
+		pv->incx[k] = NULL;
+	}
 }
 
 /* Stamp a record with the current rev and log its index once per rev
@@ -499,10 +537,14 @@ alloc_plan_free(struct alloc_plan *pl)
 		ulist_free(&pl->priv->openids);
 	if (pl->priv && pl->priv->incx)
 		for (size_t i = 0; i < pl->nincidents; i++) {
-			ulist_free(&pl->priv->incx[i].ev);
-			ulist_free(&pl->priv->incx[i].stay);
-			ulist_free(&pl->priv->incx[i].cell);
-			ulist_free(&pl->priv->incx[i].unpl);
+			struct incx *x = pl->priv->incx[i];
+			if (x == NULL)
+				continue;
+			ulist_free(&x->ev);
+			ulist_free(&x->stay);
+			ulist_free(&x->cell);
+			ulist_free(&x->unpl);
+			free(x);
 		}
 	for (size_t i = 0; i < pl->nincidents; i++)
 		free(pl->incidents[i].unusable);
@@ -670,7 +712,8 @@ need_add(struct alloc_plan *pl, size_t k, uint32_t shelter, alloc_day day,
 
 	if (c < 0) {
 		c = cell_get(pv, id, shelter, day, item);
-		if (c < 0 || ulist_push(&pv->incx[k].cell, (uint32_t)c))
+		struct incx *x = incx_mut(pv, (size_t)k);
+		if (c < 0 || x == NULL || ulist_push(&x->cell, (uint32_t)c))
 			return ALLOC_ENOMEM;
 	}
 	pv->cells[c].need += delta;
@@ -740,7 +783,8 @@ stay_add(struct alloc_plan *pl, size_t k, uint32_t household,
 
 	if (alloc_grow((void **)&pl->stays, &pl->priv->capstay,
 		       pl->nstays + 1, sizeof(*pl->stays)) ||
-	    ulist_push(&pl->priv->incx[k].stay, (uint32_t)pl->nstays))
+	    incx_mut(pl->priv, (size_t)k) == NULL ||
+	    ulist_push(&pl->priv->incx[k]->stay, (uint32_t)pl->nstays))
 		return ALLOC_ENOMEM;
 	s = &pl->stays[pl->nstays];
 	s->incident = incident;
@@ -994,7 +1038,8 @@ place_group(struct alloc_plan *pl, const struct alloc_incident *inc,
 			e->status = ALLOC_ST_UNPLACED;
 			e->reason = out[i].reason;
 			e->distance_m = 0;
-			if (ulist_push(&pl->priv->incx[k].unpl, idx[i])) {
+			if (incx_mut(pl->priv, (size_t)k) == NULL ||
+			    ulist_push(&pl->priv->incx[k]->unpl, idx[i])) {
 				rc = ALLOC_ENOMEM;
 				goto fail;
 			}
@@ -1049,10 +1094,11 @@ place_unplaced(struct alloc_plan *pl, alloc_day today)
 	for (size_t o = 0; o < pv->openids.n && rc == ALLOC_OK; o++) {
 		long k = alloc_plan_incident_find(pl, pv->openids.v[o]);
 		const struct alloc_incident *inc = &pl->incidents[k];
-		struct ulist *u = &pv->incx[k].unpl;
+		struct incx *x = pv->incx[k];
+		struct ulist *u = x ? &x->unpl : NULL;
 		size_t n = 0;
 
-		if (u->n == 0)
+		if (u == NULL || u->n == 0)
 			continue;
 		if (alloc_grow((void **)&idx, &cap, u->n, sizeof(*idx))) {
 			rc = ALLOC_ENOMEM;
@@ -1517,7 +1563,7 @@ reconcile_pass(struct alloc_plan *pl, alloc_day today, int full)
 		for (size_t o = 0; o < pv->openids.n; o++) {
 			long k = alloc_plan_incident_find(pl,
 							  pv->openids.v[o]);
-			const struct ulist *cl = &pv->incx[k].cell;
+			const struct ulist *cl = &incx_of(pv, (size_t)k)->cell;
 			for (size_t t = 0; t < cl->n; t++)
 				if (cell_live(pl, &pv->cells[cl->v[t]],
 					      today) &&
@@ -1714,7 +1760,7 @@ alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
 					  "cell %zu: bad set position", c);
 	}
 	for (size_t k = 0; k < pl->nincidents && rc == ALLOC_OK; k++) {
-		const struct incx *x = &pv->incx[k];
+		const struct incx *x = incx_of(pv, k);
 
 		nev += x->ev.n;
 		nst += x->stay.n;
@@ -1756,7 +1802,7 @@ alloc_plan_selfcheck(const struct alloc_plan *pl, char *err, size_t errlen)
 	for (size_t i = 0; i < pl->nevacuees && rc == ALLOC_OK; i++) {
 		const struct alloc_evacuee *e = &pl->evacuees[i];
 		long k = alloc_plan_incident_find(pl, e->incident);
-		const struct ulist *u = &pv->incx[k].unpl;
+		const struct ulist *u = &incx_of(pv, (size_t)k)->unpl;
 		size_t t = 0;
 
 		if (e->status != ALLOC_ST_UNPLACED || !pl->incidents[k].open)
@@ -1816,7 +1862,9 @@ evacuee_append(struct alloc_plan *pl, struct alloc_incident *inc,
 	size_t i = pl->nevacuees;
 	struct alloc_evacuee *e = &pl->evacuees[i];
 
-	if (ulist_push(&pl->priv->incx[inc - pl->incidents].ev, (uint32_t)i))
+	struct incx *x = incx_mut(pl->priv, (size_t)(inc - pl->incidents));
+
+	if (x == NULL || ulist_push(&x->ev, (uint32_t)i))
 		return NULL;
 	memset(e, 0, sizeof(*e));
 	e->hh = *h;
@@ -1919,7 +1967,7 @@ incident_insert(struct alloc_plan *pl, const struct alloc_incident_spec *sp,
 {
 	size_t at = 0;
 	struct alloc_incident *inc;
-
+	struct incx *x = NULL;
 	struct ulist *open = &pl->priv->openids;
 	size_t lo = 0, hi = pl->nincidents, o;
 
@@ -1928,7 +1976,8 @@ incident_insert(struct alloc_plan *pl, const struct alloc_incident_spec *sp,
 	    alloc_grow((void **)&pl->priv->incx, &pl->priv->capincx,
 		       pl->nincidents + 1, sizeof(*pl->priv->incx)) ||
 	    alloc_grow((void **)&open->v, &open->cap, open->n + 1,
-		       sizeof(*open->v)))
+		       sizeof(*open->v)) ||
+	    (x = calloc(1, sizeof(*x))) == NULL)
 		return ALLOC_ENOMEM;
 	/* ids usually come in ascending order: a binary search, not a walk
 	 * over every incident the plan has held */
@@ -1948,7 +1997,7 @@ incident_insert(struct alloc_plan *pl, const struct alloc_incident_spec *sp,
 		(pl->nincidents - at) * sizeof(*pl->incidents));
 	memmove(&pl->priv->incx[at + 1], &pl->priv->incx[at],
 		(pl->nincidents - at) * sizeof(*pl->priv->incx));
-	memset(&pl->priv->incx[at], 0, sizeof(*pl->priv->incx));
+	pl->priv->incx[at] = x;
 	inc = &pl->incidents[at];
 	memset(inc, 0, sizeof(*inc));
 	inc->id = sp->id;
@@ -2067,7 +2116,7 @@ alloc_plan_set_severity(struct alloc_plan *pl, uint32_t incident,
 	pl->rev++;
 	inc->severity = *sev;
 	inc->rev = pl->rev;
-	x = &pl->priv->incx[inc - pl->incidents];
+	x = incx_of(pl->priv, (size_t)(inc - pl->incidents));
 	go = malloc((x->ev.n ? x->ev.n : 1) * sizeof(*go));
 	if (go == NULL)
 		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
@@ -2114,7 +2163,7 @@ alloc_plan_set_days(struct alloc_plan *pl, uint32_t incident, uint32_t days,
 		return alloc_seterr(err, errlen, ALLOC_EINVAL,
 				    "plan: days must be 1..366");
 	pl->rev++;
-	x = &pl->priv->incx[inc - pl->incidents];
+	x = incx_of(pl->priv, (size_t)(inc - pl->incidents));
 	end0 = inc->start + (alloc_day)inc->days;
 	end1 = inc->start + (alloc_day)days;
 	inc->days = days;
@@ -2175,7 +2224,10 @@ rehome(struct alloc_plan *pl, uint32_t *idx, size_t n, alloc_day today)
 		e->status = ALLOC_ST_UNPLACED;
 		chg_stamp(pl, ALLOC_CHG_EVACUEE, (size_t)(e - pl->evacuees), &e->rev);
 		if (rc == ALLOC_OK)
-			rc = ulist_push(&pl->priv->incx[k].unpl, idx[t]);
+			rc = incx_mut(pl->priv, (size_t)k) == NULL
+				     ? ALLOC_ENOMEM
+				     : ulist_push(&pl->priv->incx[k]->unpl,
+						  idx[t]);
 	}
 	if (rc != ALLOC_OK || n == 0)
 		return rc;
@@ -2222,7 +2274,7 @@ alloc_plan_exclude_shelters(struct alloc_plan *pl, uint32_t incident,
 	if ((rc = exclude_add(inc, ids, n)) != ALLOC_OK)
 		return alloc_seterr(err, errlen, rc, "plan: out of memory");
 	inc->rev = pl->rev;
-	x = &pl->priv->incx[inc - pl->incidents];
+	x = incx_of(pl->priv, (size_t)(inc - pl->incidents));
 	idx = malloc((x->ev.n ? x->ev.n : 1) * sizeof(*idx));
 	if (idx == NULL)
 		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
@@ -2517,7 +2569,10 @@ alloc_plan_close(struct alloc_plan *pl, uint32_t incident, alloc_day today,
 	if ((rc = open_incident(pl, incident, &inc, err, errlen)) != 0)
 		return rc;
 	pv = pl->priv;
-	x = &pv->incx[inc - pl->incidents];
+	x = incx_mut(pv, (size_t)(inc - pl->incidents));
+	if (x == NULL)
+		return alloc_seterr(err, errlen, ALLOC_ENOMEM,
+				    "plan: out of memory");
 	pl->rev++;
 	for (size_t t = 0; t < x->ev.n; t++) {
 		struct alloc_evacuee *e = &pl->evacuees[x->ev.v[t]];
@@ -2646,7 +2701,8 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 		free(x->unusable);
 		x->unusable = NULL;
 		x->nunusable = 0;
-		ulist_free(&pv->incx[k].unpl);
+		if (pv->incx[k])
+			ulist_free(&pv->incx[k]->unpl);
 	}
 	if (pl->ndispatches == 0)
 		return ALLOC_OK;
@@ -2704,8 +2760,13 @@ alloc_plan_compact(struct alloc_plan *pl, size_t *removed, char *err,
 			if (cmap[c] != NOPE && cmap[c] != c)
 				pv->cells[cmap[c]] = pv->cells[c];
 		pv->ncells = nc;
-		for (size_t k = 0; k < pl->nincidents; k++)
-			ulist_remap(&pv->incx[k].cell, cmap);
+		for (size_t k = 0; k < pl->nincidents; k++) {
+			if (pv->incx[k] == NULL)
+				continue;
+			ulist_remap(&pv->incx[k]->cell, cmap);
+			if (!pl->incidents[k].open)
+				incx_trim(pv, k);
+		}
 		ulist_remap(&pv->dirty, cmap);
 		/* open-shortage cells all stay: positions (spos) unchanged */
 		for (int it = 0; it < ALLOC_ITEM_COUNT; it++)
@@ -2784,12 +2845,15 @@ alloc_plan_forget_closed(struct alloc_plan *pl, size_t *removed,
 	for (size_t i = 0; i < ne; i++)
 		ev_insert_slot(&pv->evmap, pv->evkey, (uint32_t)i);
 	for (size_t k = 0; k < pl->nincidents; k++) {
-		struct incx *x = &pv->incx[k];
+		struct incx *x = pv->incx[k];
 
+		if (x == NULL)
+			continue;
 		if (!pl->incidents[k].open) {
 			ulist_free(&x->ev);
 			ulist_free(&x->stay);
 			ulist_free(&x->unpl);
+			incx_trim(pv, k);
 			continue;
 		}
 		ulist_remap(&x->ev, emap);
@@ -2847,8 +2911,8 @@ alloc_plan_incident_evacuees(const struct alloc_plan *pl, uint32_t incident,
 	*idx = NULL;
 	if (k < 0 || pl->priv == NULL || pl->priv->incx == NULL)
 		return 0;
-	*idx = pl->priv->incx[k].ev.v;
-	return pl->priv->incx[k].ev.n;
+	*idx = incx_of(pl->priv, (size_t)k)->ev.v;
+	return incx_of(pl->priv, (size_t)k)->ev.n;
 }
 
 /* ---- the desk places a family in a named shelter (alloc.h) ------------- */
