@@ -2894,6 +2894,18 @@ alloc_plan_changes_clear(struct alloc_plan *pl)
 }
 
 size_t
+alloc_plan_incident_stays(const struct alloc_plan *pl, uint32_t incident,
+			  const uint32_t **idx)
+{
+	long k = alloc_plan_incident_find(pl, incident);
+	*idx = NULL;
+	if (k < 0 || pl->priv == NULL || pl->priv->incx == NULL)
+		return 0;
+	*idx = incx_of(pl->priv, (size_t)k)->stay.v;
+	return incx_of(pl->priv, (size_t)k)->stay.n;
+}
+
+size_t
 alloc_plan_open_incidents(const struct alloc_plan *pl, const uint32_t **ids)
 {
 	*ids = NULL;

@@ -417,6 +417,11 @@ long alloc_plan_evacuee_find(const struct alloc_plan *pl, uint32_t incident,
 /* Free places of shelters[index]: capacity - occupancy - placed, >= 0. */
 uint32_t alloc_plan_shelter_free(const struct alloc_plan *pl, size_t index);
 
+/* Indexes (ascending) of the stays of one incident, as above; after
+ * alloc_plan_forget_closed a closed incident has none. */
+size_t alloc_plan_incident_stays(const struct alloc_plan *pl,
+				 uint32_t incident, const uint32_t **idx);
+
 /* The ids (ascending) of the open incidents, owned by the plan and valid
  * until the next step. Walking these instead of every incident costs the
  * open incidents only: the plan keeps every closed incident's record. */

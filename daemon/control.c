@@ -457,8 +457,8 @@ static struct {
 	hfact *v;
 	size_t n;
 	uint32_t rev;
-	size_t nev, nstay, nhist;
-	uint32_t meals_per_day;
+	size_t nev, nstay;
+	struct alloc_supply_params supply; /* the plan's, at the copy */
 	int ok;
 } hfacts;
 
@@ -475,59 +475,39 @@ hfact_cmp(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-/* Copy the facts from the plan (token free only). 0 or -1 (no memory: the
- * old copy stays). */
+/* 1 when incident id is open in the plan; *k is its index (-1: none), and
+ * kept: records of one incident come in runs, one search per run. */
+static int
+open_memo(const struct alloc_plan *pl, uint32_t id, long *k)
+{
+	if (*k < 0 || pl->incidents[*k].id != id)
+		*k = alloc_plan_incident_find(pl, id);
+	return *k >= 0 && pl->incidents[*k].open;
+}
+
+/* Copy the open incidents' facts from the plan (token free only); closed
+ * incidents' are in the store (household_history, written at the close),
+ * whether or not the plan still holds their records. 0 or -1 (no memory:
+ * the old copy stays). */
 static int
 hfacts_refresh(posko *P)
 {
 	const struct alloc_plan *pl = &P->E.plan;
-	const engine *E = &P->E;
-	size_t cap = 2 * pl->nevacuees + pl->nstays + 3 * E->nhist + 1, n = 0;
+	size_t cap = 2 * pl->nevacuees + pl->nstays + 1, n = 0;
 	hfact *v;
+	long k = -1;
 
 	if (P->busy ||
 	    (hfacts.ok && hfacts.rev == pl->rev &&
-	     hfacts.nev == pl->nevacuees && hfacts.nstay == pl->nstays &&
-	     hfacts.nhist == E->nhist))
+	     hfacts.nev == pl->nevacuees && hfacts.nstay == pl->nstays))
 		return 0;
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return -1;
-	/* closed incidents the plan forgot (engine.h engine_hist) */
-	for (size_t i = 0; i < E->nhist; i++) {
-		const engine_hist *x = &E->hist[i];
-		hfact *f = &v[n++];
-		f->household = x->household;
-		f->incident = x->incident;
-		if (x->kind != ENGINE_HIST_EVACUEE) {
-			/* the stay (alone, or the family's one stay) */
-			f->shelter = x->shelter;
-			f->persons = x->persons;
-			f->lo = x->lo;
-			f->hi = x->hi;
-			f->kind = HF_STAY;
-			if (x->kind == ENGINE_HIST_STAY)
-				continue;
-			f = &v[n++];
-			f->household = x->household;
-			f->incident = x->incident;
-		}
-		f->kind = HF_AFFECTED;
-		if (x->lo == ALLOC_DAY_NEVER)
-			continue;
-		struct alloc_household hh = {.id = x->household,
-					     .persons = x->persons,
-					     .under5 = x->under5};
-		f = &v[n++];
-		f->household = x->household;
-		f->incident = x->incident;
-		f->shelter = x->shelter;
-		f->lo = x->lo;
-		f->kind = HF_KITS;
-		alloc_supply_kits(&pl->params.supply, &hh, f->kits);
-	}
 	for (size_t i = 0; i < pl->nevacuees; i++) {
 		const struct alloc_evacuee *e = &pl->evacuees[i];
+		if (!open_memo(pl, e->incident, &k))
+			continue;
 		hfact *f = &v[n++];
 		f->household = e->hh.id;
 		f->incident = e->incident;
@@ -544,8 +524,7 @@ hfacts_refresh(posko *P)
 	}
 	for (size_t i = 0; i < pl->nstays; i++) {
 		const struct alloc_stay *st = &pl->stays[i];
-		long k = alloc_plan_incident_find(pl, st->incident);
-		if (k < 0)
+		if (!open_memo(pl, st->incident, &k))
 			continue;
 		const struct alloc_incident *inc = &pl->incidents[k];
 		alloc_day end = inc->start + (alloc_day)inc->days;
@@ -565,8 +544,7 @@ hfacts_refresh(posko *P)
 	hfacts.rev = pl->rev;
 	hfacts.nev = pl->nevacuees;
 	hfacts.nstay = pl->nstays;
-	hfacts.nhist = E->nhist;
-	hfacts.meals_per_day = pl->params.supply.meals_per_day;
+	hfacts.supply = pl->params.supply;
 	hfacts.ok = 1;
 	return 0;
 }
@@ -652,22 +630,45 @@ kits_confirmed(store *s, uint32_t inc, const char *shelter, alloc_day day,
 	return ok;
 }
 
-/* affected_by and received of household id (protocol.md 2.4). */
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* affected_by and received of household id (protocol.md 2.4): the open
+ * incidents from the copy of the plan, the closed ones from the store. */
 static void
 household_plan_fields(creq *c, uint32_t id, json_t *o)
 {
 	const engine *E = &c->P->E;
 	json_t *aff = json_array(), *kits = json_object();
 	int64_t meals = 0, k[ALLOC_ITEM_COUNT] = {0};
+	uint32_t *incs = NULL;
+	size_t ninc = 0, cinc = 0;
 
+#define AFFECTED(x)                                                         \
+	do {                                                                \
+		if (ninc == cinc) {                                         \
+			size_t nc = cinc ? 2 * cinc : 8;                    \
+			uint32_t *nv = realloc(incs, nc * sizeof(*nv));     \
+			if (nv == NULL)                                     \
+				break;                                      \
+			incs = nv;                                          \
+			cinc = nc;                                          \
+		}                                                           \
+		incs[ninc++] = (x);                                         \
+	} while (0)
 	for (size_t i = hfacts_first(id);
 	     i < hfacts.n && hfacts.v[i].household == id; i++) {
 		const hfact *f = &hfacts.v[i];
 		const char *sh = shelter_name(E, f->shelter);
 		if (f->kind == HF_AFFECTED) {
-			json_array_append_new(aff, json_integer(f->incident));
+			AFFECTED(f->incident);
 		} else if (f->kind == HF_STAY) {
-			meals += (int64_t)hfacts.meals_per_day * f->persons *
+			meals += (int64_t)hfacts.supply.meals_per_day *
+			         f->persons *
 			         confirmed_meal_days(c->P->rdb, f->incident, sh,
 			                             f->lo, f->hi);
 		} else {
@@ -678,6 +679,45 @@ household_plan_fields(creq *c, uint32_t id, json_t *o)
 					k[it] += f->kits[it];
 		}
 	}
+	sqlite3_stmt *st = store_stmt(
+	    c->P->rdb, "SELECT incident, kind, shelter, lo, hi, persons,"
+	               " under5 FROM household_history WHERE household=?");
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		uint32_t inc = (uint32_t)sqlite3_column_int64(st, 0);
+		int kind = sqlite3_column_int(st, 1);
+		const char *sh = (const char *)sqlite3_column_text(st, 2);
+		alloc_day lo = sqlite3_column_int(st, 3),
+		          hi = sqlite3_column_int(st, 4);
+		uint32_t persons = (uint32_t)sqlite3_column_int64(st, 5);
+		if (kind != ENGINE_HIST_STAY)
+			AFFECTED(inc);
+		if (kind != ENGINE_HIST_EVACUEE)
+			meals += (int64_t)hfacts.supply.meals_per_day *
+			         persons *
+			         confirmed_meal_days(c->P->rdb, inc, sh, lo, hi);
+		if (kind == ENGINE_HIST_STAY || lo == ALLOC_DAY_NEVER)
+			continue;
+		struct alloc_household hh = {
+		    .id = id,
+		    .persons = (uint16_t)persons,
+		    .under5 = (uint16_t)sqlite3_column_int64(st, 6)};
+		int64_t u[ALLOC_ITEM_COUNT] = {0};
+		alloc_supply_kits(&hfacts.supply, &hh, u);
+		for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
+			if (u[it] > 0 &&
+			    kits_confirmed(c->P->rdb, inc, sh, lo, it))
+				k[it] += u[it];
+	}
+	if (st)
+		sqlite3_reset(st);
+#undef AFFECTED
+	if (ninc > 1)
+		qsort(incs, ninc, sizeof(*incs), u32_cmp);
+	for (size_t i = 0; i < ninc; i++)
+		json_array_append_new(aff, json_integer(incs[i]));
+	free(incs);
 	for (int it = 1; it < ALLOC_ITEM_COUNT; it++)
 		json_object_set_new(kits, alloc_item_name(it),
 		                    json_integer(k[it]));

@@ -757,7 +757,6 @@ engine_free(engine *E)
 	free(E->lots);
 	free(E->ev_status);
 	free(E->ev_shelter);
-	free(E->hist);
 	free(E->meal_live);
 	free(E->sh_level);
 	free(E->sh_alert);
@@ -2105,6 +2104,126 @@ is_duplicate(engine *E, const posko_report *r, const char *hash)
 }
 
 /* Apply the plan steps for one (merged) report. */
+/* qsort of stay indexes by (household, index) */
+static const struct alloc_plan *stay_sort_plan;
+
+static int
+stay_hh_cmp(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const struct alloc_stay *x = &stay_sort_plan->stays[i],
+				*y = &stay_sort_plan->stays[j];
+	if (x->household != y->household)
+		return x->household < y->household ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+static int
+history_row(engine *E, const struct alloc_incident *inc, uint32_t household,
+	    int kind, uint32_t shelter, int32_t lo, int32_t hi,
+	    uint32_t persons, uint32_t under5)
+{
+	sqlite3_stmt *st = store_stmt(
+		E->db, "INSERT OR IGNORE INTO household_history (household,"
+		       " incident, kind, shelter, lo, hi, persons, under5)"
+		       " VALUES (?,?,?,?,?,?,?,?)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, household);
+	sqlite3_bind_int64(st, 2, inc->id);
+	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_text(st, 4,
+			  shelter == ALLOC_NONE ? "" : shelter_name(E, shelter),
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, lo);
+	sqlite3_bind_int(st, 6, hi);
+	sqlite3_bind_int64(st, 7, persons);
+	sqlite3_bind_int64(st, 8, under5);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The closed incident's families as household.find tells of them (engine.h
+ * ENGINE_HIST_*), into household_history in the decision's transaction:
+ * after the close nothing changes them, and the plan may then let go of
+ * its records (plan_forget_maybe) without household.find losing a word.
+ * A replayed close writes nothing (its rows were written when it was
+ * decided; INSERT OR IGNORE when a backfill writes them again).
+ */
+static int
+history_write(engine *E, uint32_t id)
+{
+	const struct alloc_plan *pl = &E->plan;
+	long k = alloc_plan_incident_find(pl, id);
+	const uint32_t *ev, *sv;
+	size_t nev, nst;
+	uint32_t *ss = NULL;
+	uint8_t *used = NULL;
+	int rc = -1;
+
+	if (k < 0)
+		return 0;
+	const struct alloc_incident *inc = &pl->incidents[k];
+	alloc_day end = inc->start + (alloc_day)inc->days;
+	nev = alloc_plan_incident_evacuees(pl, id, &ev);
+	nst = alloc_plan_incident_stays(pl, id, &sv);
+	ss = malloc((nst ? nst : 1) * sizeof(*ss));
+	used = calloc(nst ? nst : 1, 1);
+	if (ss == NULL || used == NULL)
+		goto out;
+	memcpy(ss, sv, nst * sizeof(*ss));
+	stay_sort_plan = pl;
+	qsort(ss, nst, sizeof(*ss), stay_hh_cmp);
+	for (size_t t = 0; t < nev; t++) {
+		const struct alloc_evacuee *e = &pl->evacuees[ev[t]];
+		int kind = ENGINE_HIST_EVACUEE;
+		int32_t hi = 0;
+		/* its stays: [a, b) of ss */
+		size_t a = 0, b = nst;
+		while (a < b) {
+			size_t m = (a + b) / 2;
+			if (pl->stays[ss[m]].household < e->hh.id)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (b = a; b < nst && pl->stays[ss[b]].household == e->hh.id;
+		     b++)
+			;
+		if (b == a + 1) {
+			const struct alloc_stay *st = &pl->stays[ss[a]];
+			if (st->shelter == e->kit_shelter &&
+			    st->day_in == e->first_day &&
+			    st->day_in >= inc->start &&
+			    st->persons == e->hh.persons) {
+				kind = ENGINE_HIST_STAYED;
+				hi = st->day_out < end ? st->day_out : end;
+				used[a] = 1;
+			}
+		}
+		if (history_row(E, inc, e->hh.id, kind, e->kit_shelter,
+				e->first_day, hi, e->hh.persons, e->hh.under5))
+			goto out;
+	}
+	for (size_t t = 0; t < nst; t++) {
+		const struct alloc_stay *st = &pl->stays[ss[t]];
+		if (used[t])
+			continue;
+		if (history_row(E, inc, st->household, ENGINE_HIST_STAY,
+				st->shelter,
+				st->day_in > inc->start ? st->day_in
+							: inc->start,
+				st->day_out < end ? st->day_out : end,
+				st->persons, 0))
+			goto out;
+	}
+	rc = 0;
+out:
+	free(ss);
+	free(used);
+	return rc;
+}
+
 static int
 plan_step(engine *E, int64_t inc, report_action action, int is_new,
 	  const posko_report *eff, const incident_row *prev, int32_t today,
@@ -2116,11 +2235,17 @@ plan_step(engine *E, int64_t inc, report_action action, int is_new,
 	struct alloc_severity sev;
 	int rc = -1;
 
-	if (action == REPORT_CANCEL)
-		return alloc_plan_close(&E->plan, (uint32_t)inc, today, err,
-					errlen)
-			       ? -1
-			       : 0;
+	if (action == REPORT_CANCEL) {
+		if (alloc_plan_close(&E->plan, (uint32_t)inc, today, err,
+				     errlen))
+			return -1;
+		if (!E->history_off && history_write(E, (uint32_t)inc)) {
+			snprintf(err, errlen, "store: household history: %s",
+				 store_errmsg(E->db));
+			return -1;
+		}
+		return 0;
+	}
 	if (to_alloc_severity(E, &eff->severity, &sev)) {
 		snprintf(err, errlen, "severity: not usable by the policy");
 		return -1;
@@ -2515,146 +2640,29 @@ plan_compact_maybe(engine *E)
 	E->compact_at = 2 * E->plan.ndispatches;
 }
 
-/* qsort of stay indexes by (incident, household, index) */
-static const struct alloc_plan *stay_sort_plan;
-
-static int
-stay_key_cmp(const void *a, const void *b)
-{
-	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-	const struct alloc_stay *x = &stay_sort_plan->stays[i],
-				*y = &stay_sort_plan->stays[j];
-	if (x->incident != y->incident)
-		return x->incident < y->incident ? -1 : 1;
-	if (x->household != y->household)
-		return x->household < y->household ? -1 : 1;
-	return (i > j) - (i < j);
-}
-
-static int
-hist_push(engine *E, const engine_hist *h)
-{
-	if (E->nhist == E->hist_cap) {
-		size_t cap = E->hist_cap ? 2 * E->hist_cap : 4096;
-		engine_hist *v = realloc(E->hist, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		E->hist = v;
-		E->hist_cap = cap;
-	}
-	E->hist[E->nhist++] = *h;
-	return 0;
-}
-
 /*
  * Closed incidents' evacuee records and stays out of the plan
  * (alloc_plan_forget_closed) once the records have doubled since the last
- * time, after what household.find reads of them is kept in E->hist; the
- * per-evacuee shadows (ev_status, ev_shelter) move with the records. A
- * daemon running for months then holds its open incidents and 32 bytes
- * per closed household record, not every record it ever made (issue 5).
+ * time; what household.find reads of them was written to the store at
+ * their close (history_write). The per-evacuee shadows (ev_status,
+ * ev_shelter) move with the records. A daemon running for months then
+ * holds its open incidents' records, not every record it ever made
+ * (issue 5).
  */
 static void
 plan_forget_maybe(engine *E)
 {
 	struct alloc_plan *pl = &E->plan;
-	size_t removed = 0, n0 = pl->nevacuees, h0 = E->nhist;
+	size_t removed = 0, n0 = pl->nevacuees;
 	uint32_t *map = NULL;
 	char e2[128];
 
 	if (E->compact_min > 1 &&
 	    (n0 < 4096 || n0 < E->forget_at))
 		return;
-	/* the closed incidents' stays, by (incident, household) */
-	uint32_t *cs = malloc((pl->nstays ? pl->nstays : 1) * sizeof(*cs));
-	uint8_t *used = calloc(pl->nstays ? pl->nstays : 1, 1);
-	size_t ncs = 0;
-	if (cs == NULL || used == NULL) {
-		free(cs);
-		free(used);
-		goto nomem;
-	}
-	for (size_t i = 0; i < pl->nstays; i++) {
-		long k = alloc_plan_incident_find(pl, pl->stays[i].incident);
-		if (k >= 0 && !pl->incidents[k].open)
-			cs[ncs++] = (uint32_t)i;
-	}
-	stay_sort_plan = pl;
-	qsort(cs, ncs, sizeof(*cs), stay_key_cmp);
-	for (size_t i = 0; i < n0; i++) {
-		const struct alloc_evacuee *e = &pl->evacuees[i];
-		long k = alloc_plan_incident_find(pl, e->incident);
-		if (k < 0 || pl->incidents[k].open)
-			continue;
-		const struct alloc_incident *inc = &pl->incidents[k];
-		engine_hist h = {.household = e->hh.id,
-				 .incident = e->incident,
-				 .shelter = e->kit_shelter,
-				 .lo = e->first_day,
-				 .persons = e->hh.persons,
-				 .under5 = e->hh.under5,
-				 .kind = ENGINE_HIST_EVACUEE};
-		/* its stays: [a, b) of cs */
-		size_t a = 0, b = ncs;
-		while (a < b) {
-			size_t m = (a + b) / 2;
-			const struct alloc_stay *x = &pl->stays[cs[m]];
-			if (x->incident < e->incident ||
-			    (x->incident == e->incident &&
-			     x->household < e->hh.id))
-				a = m + 1;
-			else
-				b = m;
-		}
-		for (b = a; b < ncs && pl->stays[cs[b]].incident == e->incident &&
-			    pl->stays[cs[b]].household == e->hh.id;
-		     b++)
-			;
-		if (b == a + 1) {
-			const struct alloc_stay *st = &pl->stays[cs[a]];
-			alloc_day end = inc->start + (alloc_day)inc->days;
-			if (st->shelter == e->kit_shelter &&
-			    st->day_in == e->first_day &&
-			    st->day_in >= inc->start &&
-			    st->persons == e->hh.persons) {
-				h.kind = ENGINE_HIST_STAYED;
-				h.hi = st->day_out < end ? st->day_out : end;
-				used[a] = 1;
-			}
-		}
-		if (hist_push(E, &h)) {
-			free(cs);
-			free(used);
-			goto nomem;
-		}
-	}
-	for (size_t t = 0; t < ncs; t++) {
-		if (used[t])
-			continue;
-		const struct alloc_stay *st = &pl->stays[cs[t]];
-		long k = alloc_plan_incident_find(pl, st->incident);
-		const struct alloc_incident *inc = &pl->incidents[k];
-		alloc_day end = inc->start + (alloc_day)inc->days;
-		engine_hist h = {.household = st->household,
-				 .incident = st->incident,
-				 .shelter = st->shelter,
-				 .lo = st->day_in > inc->start ? st->day_in
-							       : inc->start,
-				 .hi = st->day_out < end ? st->day_out : end,
-				 .persons = (uint16_t)st->persons,
-				 .kind = ENGINE_HIST_STAY};
-		if (hist_push(E, &h)) {
-			free(cs);
-			free(used);
-			goto nomem;
-		}
-	}
-	free(cs);
-	free(used);
 	alloc_plan_changes_clear(pl);
 	if (alloc_plan_forget_closed(pl, &removed, &map, e2, sizeof(e2))) {
 		log_warnx("plan: forget closed incidents: %s", e2);
-		E->nhist = h0;
 		E->forget_at = 2 * n0;
 		return;
 	}
@@ -2670,15 +2678,10 @@ plan_forget_maybe(engine *E)
 	free(map);
 	if (removed)
 		log_info("plan: %zu household records of closed incidents let "
-			 "go (kept for household.find in %zu bytes), %zu kept",
-			 removed, (E->nhist - h0) * sizeof(engine_hist),
-			 pl->nevacuees);
+			 "go (household.find reads them from the store), %zu "
+			 "kept",
+			 removed, pl->nevacuees);
 	E->forget_at = 2 * pl->nevacuees;
-	return;
-nomem:
-	E->nhist = h0;
-	E->forget_at = 2 * n0;
-	log_warnx("plan: forget closed incidents: out of memory");
 }
 
 /* ---- replay ---------------------------------------------------------------- */
@@ -2689,11 +2692,25 @@ engine_replay(engine *E, char *err, size_t errlen)
 	sqlite3_stmt *st = store_stmt(
 		E->db, "SELECT action, incident, effective, today FROM journal"
 		       " WHERE effective IS NOT NULL ORDER BY id");
-	long n = 0, nimport = 0;
+	long n = 0, nimport = 0, nclosed = 0;
 	if (st == NULL) {
 		snprintf(err, errlen, "store: %s", store_errmsg(E->db));
 		return -1;
 	}
+	/* A replayed close wrote its household history when it was
+	 * decided. A store from before migration 7 has none: its closes
+	 * write theirs now, in one transaction with the flag's removal. */
+	sqlite3_stmt *bf = store_stmt(E->db, "SELECT 1 FROM meta WHERE"
+					     " key='history_backfill'");
+	int backfill = bf && sqlite3_step(bf) == SQLITE_ROW;
+	if (bf)
+		sqlite3_reset(bf);
+	if (backfill && store_begin(E->db)) {
+		log_warnx("replay: household history: %s",
+			  store_errmsg(E->db));
+		backfill = 0;
+	}
+	E->history_off = !backfill;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *action = (const char *)sqlite3_column_text(st, 0);
 		int64_t inc = sqlite3_column_int64(st, 1);
@@ -2741,11 +2758,14 @@ engine_replay(engine *E, char *err, size_t errlen)
 		int is_new = alloc_plan_incident_find(&E->plan,
 						      (uint32_t)inc) < 0;
 		if (!m.rep.exercise &&
-		    (a != REPORT_CANCEL || !is_new) &&
-		    plan_step(E, inc, a, is_new, &m.rep, NULL, today, e2,
-			      sizeof(e2)))
-			log_warnx("replay: incident %lld: %s", (long long)inc,
-				  e2);
+		    (a != REPORT_CANCEL || !is_new)) {
+			if (plan_step(E, inc, a, is_new, &m.rep, NULL, today,
+				      e2, sizeof(e2)))
+				log_warnx("replay: incident %lld: %s",
+					  (long long)inc, e2);
+			else if (a == REPORT_CANCEL)
+				nclosed++;
+		}
 		/* nobody reads the change log of a replayed step */
 		alloc_plan_changes_clear(&E->plan);
 		plan_compact_maybe(E);
@@ -2754,6 +2774,20 @@ engine_replay(engine *E, char *err, size_t errlen)
 		n++;
 	}
 	sqlite3_reset(st);
+	E->history_off = 0;
+	if (backfill) {
+		if (store_exec(E->db, "DELETE FROM meta WHERE"
+				      " key='history_backfill'") ||
+		    store_commit(E->db)) {
+			log_warnx("replay: household history: %s",
+				  store_errmsg(E->db));
+			store_rollback(E->db);
+		} else {
+			log_info("replay: household history written for %ld "
+				 "closed incidents",
+				 nclosed);
+		}
+	}
 	/* the reference data as the replayed imports left it (import.c):
 	 * the store's rows of the [data] files were written before them */
 	if (nimport)

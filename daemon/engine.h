@@ -27,22 +27,18 @@
 #include "geo/zone.h"
 
 /*
- * A closed incident's household as household.find reads it, kept when the
- * plan forgets the incident (alloc_plan_forget_closed). ENGINE_HIST_EVACUEE:
- * one per evacuee record (affected_by; kits: kit shelter, first day in lo
- * or ALLOC_DAY_NEVER, persons and under-fives); ENGINE_HIST_STAY: one per
- * stay (shelter, persons, the fed days [lo, hi) inside the incident's
- * period); ENGINE_HIST_STAYED: both in one, for the usual family with one
- * stay, at its kit shelter from its first day ([lo, hi)). 28 bytes per
- * family, against ~150 for the plan's records.
+ * A closed incident's household as household.find reads it: the rows of
+ * the store's household_history (store.c migration 7), written when the
+ * incident closes, so that the plan can let go of its records
+ * (alloc_plan_forget_closed) and the daemon's memory does not grow with
+ * its history. ENGINE_HIST_EVACUEE: one per evacuee record (affected_by;
+ * kits: kit shelter, first day in lo or ALLOC_DAY_NEVER, persons and
+ * under-fives); ENGINE_HIST_STAY: one per stay (shelter, persons, the fed
+ * days [lo, hi) inside the incident's period); ENGINE_HIST_STAYED: both in
+ * one, for the usual family with one stay, at its kit shelter from its
+ * first day ([lo, hi)).
  */
 enum { ENGINE_HIST_EVACUEE = 0, ENGINE_HIST_STAY = 1, ENGINE_HIST_STAYED = 2 };
-typedef struct engine_hist {
-	uint32_t household, incident, shelter;
-	int32_t lo, hi;
-	uint16_t persons, under5;
-	uint8_t kind;
-} engine_hist;
 
 typedef struct engine {
 	const posko_config *cfg; /* borrowed; swapped on reload */
@@ -82,10 +78,11 @@ typedef struct engine {
 	/* alloc_plan_forget_closed runs when plan.nevacuees reaches forget_at
 	 * (twice the records kept by the last one, at least 4096; after
 	 * every decision with POSKOD_COMPACT_ALWAYS=1). What household.find
-	 * needs of the records it drops stays here, in forgetting order. */
+	 * needs of them is in the store (household_history), written at the
+	 * close; history_off: not written (a replay, whose closes wrote
+	 * theirs when they were decided). */
 	size_t forget_at;
-	engine_hist *hist;
-	size_t nhist, hist_cap;
+	int history_off;
 	/* batch_alerts (set by the caller around a batch of decisions): the
 	 * shelter occupancy and depot alerts wait for engine_batch_alerts()
 	 * instead of running after every decision; alerts_due says a

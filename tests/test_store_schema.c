@@ -337,6 +337,58 @@ test_migration_5_household_indexes(void **state)
 /* Migration 6: assignments by shelter indexed for the live rows only; the
  * console's and the sitrep's queries by shelter search that index, count
  * the live rows only, and a release takes the row out of it. */
+/* 6 -> 7: household_history, keyed by household (household.find), and the
+ * flag that has the next replay write the history of earlier closes. */
+static void
+test_migration_7_household_history(void **state)
+{
+	char err[256], plan[512];
+	store *s;
+	sqlite3_stmt *st;
+	char *p = tmp_db("mig7");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_exec(s, "DROP TABLE household_history;"
+				       "DELETE FROM meta WHERE"
+				       " key='history_backfill';"
+				       "PRAGMA user_version = 6"),
+			 0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(
+		sqlite3_prepare_v2(store_db(s),
+				   "SELECT value FROM meta WHERE"
+				   " key='history_backfill'",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	/* a replayed row is ignored, not doubled */
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(
+			store_exec(s, "INSERT OR IGNORE INTO household_history"
+				      " (household, incident, kind, shelter,"
+				      " lo, hi, persons, under5) VALUES"
+				      " (41, 1, 2, 'SH-1', 20000, 20003, 4, 1)"),
+			0);
+	/* control.c household_plan_fields */
+	query_plan(s, "SELECT incident, kind, shelter, lo, hi, persons, under5"
+		      " FROM household_history WHERE household=41",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "SEARCH household_history"));
+	assert_int_equal(
+		sqlite3_prepare_v2(store_db(s),
+				   "SELECT count(*) FROM household_history",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	store_close(s);
+	(void)state;
+}
+
 static void
 test_migration_6_shelter_live_index(void **state)
 {
@@ -409,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_migration_4_published_prefix),
 		cmocka_unit_test(test_migration_5_household_indexes),
 		cmocka_unit_test(test_migration_6_shelter_live_index),
+		cmocka_unit_test(test_migration_7_household_history),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
 		cmocka_unit_test(test_event_text),
