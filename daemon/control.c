@@ -253,15 +253,19 @@ cmd_shelter_list(creq *c)
 		state = "all";
 	sqlite3_stmt *st = store_stmt(
 		c->P->rdb,
-		"SELECT s.id, s.name, s.kind, s.kel, s.lon, s.lat, s.capacity,"
+		/* today's planned meals per shelter: one pass over today's
+		 * lines (dispatches_day), not one per shelter */
+		"WITH today AS MATERIALIZED (SELECT shelter, sum(qty) AS q"
+		" FROM dispatches WHERE day=date('now','+7 hours') AND"
+		" kind='meals' AND status='planned' GROUP BY shelter)"
+		" SELECT s.id, s.name, s.kind, s.kel, s.lon, s.lat, s.capacity,"
 		" s.capacity_source, s.accessible, s.state,"
 		" coalesce(sum(a.persons),0),"
 		" coalesce(sum(a.persons) FILTER (WHERE a.status='present'),0),"
-		" count(a.id), (SELECT coalesce(sum(d.qty),0) FROM dispatches d"
-		"  WHERE d.shelter=s.id AND d.kind='meals' AND"
-		"  d.status='planned' AND d.day=date('now','+7 hours'))"
+		" count(a.id), coalesce(max(t.q),0)"
 		" FROM shelters s LEFT JOIN assignments a ON"
 		" a.shelter=s.id AND a.status IN ('registered','present')"
+		" LEFT JOIN today t ON t.shelter=s.id"
 		" WHERE (?='all' OR s.state=?) AND (? IS NULL OR s.id=?)"
 		" GROUP BY s.id ORDER BY s.id");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);

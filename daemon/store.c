@@ -270,6 +270,14 @@ static const char *const migrations[] = {
 	" WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta (key, value) VALUES"
 	" ('history_backfill', 1);",
+	/* 7 -> 8 (issue 5): dispatch lines by (shelter, day) took a new
+	 * line into the middle of its shelter's run: with a thousand
+	 * shelters and a week of days, a page dirtied per line written.
+	 * Every query that reads lines by shelter reads one day's (today's
+	 * meals: shelter.list, shelter.show, status, the sitrep), so lines
+	 * are indexed by day, where a new line goes to the end of its day. */
+	"DROP INDEX IF EXISTS dispatches_sh;"
+	"CREATE INDEX IF NOT EXISTS dispatches_day ON dispatches (day);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -389,6 +389,43 @@ test_migration_7_household_history(void **state)
 	(void)state;
 }
 
+/* 7 -> 8: dispatch lines indexed by day, not (shelter, day); today's
+ * lines of a shelter (shelter.show) and of every shelter (shelter.list,
+ * status, the sitrep) are read through it. */
+static void
+test_migration_8_dispatches_by_day(void **state)
+{
+	char err[256], plan[512];
+	store *s;
+	sqlite3_stmt *st;
+	char *p = tmp_db("mig8");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_exec(s, "DROP INDEX dispatches_day;"
+				       "CREATE INDEX dispatches_sh ON"
+				       " dispatches (shelter, day);"
+				       "PRAGMA user_version = 7"),
+			 0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	query_plan(s, "SELECT id FROM dispatches WHERE shelter='SH-1' AND"
+		      " kind='meals' AND day='2007-02-02' AND"
+		      " status!='released'",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "dispatches_day"));
+	assert_int_equal(
+		sqlite3_prepare_v2(store_db(s),
+				   "SELECT count(*) FROM sqlite_schema WHERE"
+				   " name='dispatches_sh'",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	store_close(s);
+	(void)state;
+}
+
 static void
 test_migration_6_shelter_live_index(void **state)
 {
@@ -462,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_migration_5_household_indexes),
 		cmocka_unit_test(test_migration_6_shelter_live_index),
 		cmocka_unit_test(test_migration_7_household_history),
+		cmocka_unit_test(test_migration_8_dispatches_by_day),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
 		cmocka_unit_test(test_event_text),
