@@ -683,9 +683,18 @@ household_plan_fields(creq *c, uint32_t id, json_t *o)
 					k[it] += f->kits[it];
 		}
 	}
+	/* the closed incidents' rows (written at the close), by the
+	 * incidents the household was placed in (assignments, the two
+	 * partial indexes: their status lists) or left unplaced in */
 	sqlite3_stmt *st = store_stmt(
-	    c->P->rdb, "SELECT incident, kind, shelter, lo, hi, persons,"
-	               " under5 FROM household_history WHERE household=?");
+	    c->P->rdb,
+	    "SELECT incident, kind, shelter, lo, hi, persons, under5 FROM"
+	    " household_history WHERE household=?1 AND incident IN (SELECT"
+	    " incident FROM assignments WHERE household=?1 AND status IN"
+	    " ('registered','present') UNION SELECT incident FROM"
+	    " assignments WHERE household=?1 AND status IN"
+	    " ('checked_out','released') UNION SELECT incident FROM"
+	    " unplaced WHERE household=?1)");
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {

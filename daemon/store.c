@@ -259,15 +259,22 @@ static const char *const migrations[] = {
 	 * sustained run. It is written here when the incident closes
 	 * (engine.c history_write; kind: 0 the evacuee record, lo its first
 	 * day in a shelter; 1 a stay, fed days [lo, hi); 2 both in one).
+	 * Keyed by incident, so a close appends its rows (keyed by
+	 * household, each family's row went to a page of its own: the
+	 * 1,000-family incidents of the latency bench slowed down). A
+	 * household's closed incidents are found where it was placed
+	 * (assignments) or left unplaced (unplaced, indexed by household
+	 * here): every evacuee record is one or the other.
 	 * Closes decided before this version write theirs at the next
 	 * start's replay (history_backfill). */
 	"CREATE TABLE IF NOT EXISTS household_history ("
-	" household INTEGER NOT NULL, incident INTEGER NOT NULL,"
+	" incident INTEGER NOT NULL, household INTEGER NOT NULL,"
 	" kind INTEGER NOT NULL, shelter TEXT NOT NULL, lo INTEGER NOT NULL,"
 	" hi INTEGER NOT NULL, persons INTEGER NOT NULL,"
 	" under5 INTEGER NOT NULL,"
-	" PRIMARY KEY (household, incident, kind, shelter, lo, hi))"
+	" PRIMARY KEY (incident, household, kind, shelter, lo, hi))"
 	" WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS unplaced_hh ON unplaced (household);"
 	"INSERT OR IGNORE INTO meta (key, value) VALUES"
 	" ('history_backfill', 1);",
 	/* 7 -> 8 (issue 5): dispatch lines by (shelter, day) took a new

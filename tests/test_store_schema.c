@@ -342,12 +342,13 @@ test_migration_5_household_indexes(void **state)
 static void
 test_migration_7_household_history(void **state)
 {
-	char err[256], plan[512];
+	char err[256], plan[2048];
 	store *s;
 	sqlite3_stmt *st;
 	char *p = tmp_db("mig7");
 	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
 	assert_int_equal(store_exec(s, "DROP TABLE household_history;"
+				       "DROP INDEX unplaced_hh;"
 				       "DELETE FROM meta WHERE"
 				       " key='history_backfill';"
 				       "PRAGMA user_version = 6"),
@@ -372,11 +373,22 @@ test_migration_7_household_history(void **state)
 				      " lo, hi, persons, under5) VALUES"
 				      " (41, 1, 2, 'SH-1', 20000, 20003, 4, 1)"),
 			0);
-	/* control.c household_plan_fields */
+	/* control.c household_plan_fields: every table by an index */
 	query_plan(s, "SELECT incident, kind, shelter, lo, hi, persons, under5"
-		      " FROM household_history WHERE household=41",
+		      " FROM household_history WHERE household=41 AND incident"
+		      " IN (SELECT incident FROM assignments WHERE"
+		      " household=41 AND status IN ('registered','present')"
+		      " UNION SELECT incident FROM assignments WHERE"
+		      " household=41 AND status IN ('checked_out','released')"
+		      " UNION SELECT incident FROM unplaced WHERE"
+		      " household=41)",
 		   plan, sizeof(plan));
-	assert_non_null(strstr(plan, "SEARCH household_history"));
+	assert_non_null(strstr(plan, "SEARCH household_history USING PRIMARY"
+				     " KEY (incident=? AND household=?)"));
+	assert_non_null(strstr(plan, "assignments_hh_live"));
+	assert_non_null(strstr(plan, "assignments_hh_ended"));
+	assert_non_null(strstr(plan, "unplaced_hh"));
+	assert_null(strstr(plan, "SCAN"));
 	assert_int_equal(
 		sqlite3_prepare_v2(store_db(s),
 				   "SELECT count(*) FROM household_history",
