@@ -1270,13 +1270,23 @@ timed_sitrep(feedwire *F)
 
 /* ---- CAP out ----------------------------------------------------------------------------- */
 
-typedef struct caprow {
+typedef struct caprow caprow;
+
+struct caprow {
 	int64_t id;
 	char topic[24];
 	char subject[72];
 	char time[32];
 	json_t *body;
-} caprow;
+};
+
+static void
+caprows_free(caprow *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(rows[i].body);
+	free(rows);
+}
 
 typedef struct capfile {
 	struct capfile *next;
@@ -1596,17 +1606,18 @@ out:
  * the last event counts (a level change is clear + raise there and one
  * Update here). */
 static int
-cap_out(feedwire *F, capfile **files, int64_t *seen)
+cap_read(feedwire *F, caprow **out, size_t *nout, int64_t *seen)
 {
 	posko *P = F->P;
 	caprow *rows = NULL;
 	size_t n = 0, cap = 0;
-	int rc = 0;
 	sqlite3_stmt *st = store_stmt(
 		P->wdb, "SELECT id, topic, time, body FROM outbox WHERE id > ?"
 			" AND topic IN ('alert.shelter','alert.unplaced')"
 			" ORDER BY id");
 	*seen = F->cap_seen;
+	*out = NULL;
+	*nout = 0;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, F->cap_seen);
@@ -1651,17 +1662,12 @@ cap_out(feedwire *F, capfile **files, int64_t *seen)
 		r->body = b;
 	}
 	sqlite3_reset(st);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = cap_one(F, &rows[i], files);
-	for (size_t i = 0; i < n; i++)
-		json_decref(rows[i].body);
-	free(rows);
-	return rc;
+	*out = rows;
+	*nout = n;
+	return 0;
 fail:
 	sqlite3_reset(st);
-	for (size_t i = 0; i < n; i++)
-		json_decref(rows[i].body);
-	free(rows);
+	caprows_free(rows, n);
 	return -1;
 }
 
@@ -1800,38 +1806,47 @@ feedwire_flush(posko *P)
 	}
 	due = F->sitrep_due;
 	/* anything to do? (the common case after a decision: only the
-	 * alert scan, a read) */
-	sqlite3_stmt *st = store_stmt(
-		P->wdb, "SELECT count(*) FILTER (WHERE topic IN"
-			" ('alert.shelter','alert.unplaced')), max(id)"
-			" FROM outbox WHERE id > ?");
-	int64_t nalerts = 0, last = 0;
-	if (st) {
-		sqlite3_bind_int64(st, 1, F->cap_seen);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			nalerts = sqlite3_column_int64(st, 0);
-			last = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
+	 * alert scan, a read: one pass over the events since the last
+	 * look, reading the alerts for CAP on the way) */
+	caprow *rows = NULL;
+	size_t nrows = 0;
+	if (cap_read(F, &rows, &nrows, &seen)) {
+		log_warnx("feed: store: %s", store_errmsg(P->wdb));
+		return;
 	}
+	int nalerts = seen > F->cap_seen;
 	/* Nothing for CAP among the committed events read: the next look
 	 * starts after them. (It used to start again at the last alert
 	 * every time: a scan growing with every event of a quiet spell.)
 	 * In memory only; after a restart the scan starts at the stored
-	 * mark and finds the same nothing. */
-	if (nalerts == 0 && last > F->cap_seen)
-		F->cap_seen = last;
-	if (F->ph == NULL && nalerts == 0 && !due)
+	 * mark and finds the same nothing. Nothing is committed between
+	 * the scan and max(id): no decision runs (P->busy), and the loop
+	 * is here. */
+	if (!nalerts) {
+		sqlite3_stmt *st = store_stmt(
+			P->wdb, "SELECT coalesce(max(id), 0) FROM outbox");
+		if (st && sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int64(st, 0) > F->cap_seen)
+			F->cap_seen = sqlite3_column_int64(st, 0);
+		if (st)
+			sqlite3_reset(st);
+	}
+	if (F->ph == NULL && !nalerts && !due) {
+		caprows_free(rows, nrows);
 		return;
+	}
 	if (store_begin(P->wdb)) {
 		log_warnx("feed: store: %s", store_errmsg(P->wdb));
+		caprows_free(rows, nrows);
 		return;
 	}
 	for (pend *p = F->ph; p; p = p->next)
 		if (pend_write(F, p))
 			goto fail;
-	if (nalerts && (cap_out(F, &files, &seen) ||
-			meta_set(F, "cap_seen", seen)))
+	for (size_t i = 0; i < nrows; i++)
+		if (cap_one(F, &rows[i], &files))
+			goto fail;
+	if (nalerts && meta_set(F, "cap_seen", seen))
 		goto fail;
 	uint64_t seq0 = F->sitrep_seq;
 	if (due && (timed_sitrep(F) ||
@@ -1867,6 +1882,7 @@ out:
 	}
 	F->pt = NULL;
 	capfiles_free(files);
+	caprows_free(rows, nrows);
 }
 
 /* ---- timers ---------------------------------------------------------------------------------- */
