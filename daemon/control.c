@@ -685,7 +685,12 @@ household_plan_fields(creq *c, uint32_t id, json_t *o)
 	}
 	/* the closed incidents' rows (written at the close), by the
 	 * incidents the household was placed in (assignments, the two
-	 * partial indexes: their status lists) or left unplaced in */
+	 * partial indexes: their status lists) or left unplaced in. An
+	 * incident the copy still holds open (a close committed, its batch
+	 * not yet over) is told as the copy has it, not twice. */
+	size_t nopen = ninc;
+	if (nopen > 1)
+		qsort(incs, nopen, sizeof(*incs), u32_cmp);
 	sqlite3_stmt *st = store_stmt(
 	    c->P->rdb,
 	    "SELECT incident, kind, shelter, lo, hi, persons, under5 FROM"
@@ -704,6 +709,8 @@ household_plan_fields(creq *c, uint32_t id, json_t *o)
 		alloc_day lo = sqlite3_column_int(st, 3),
 		          hi = sqlite3_column_int(st, 4);
 		uint32_t persons = (uint32_t)sqlite3_column_int64(st, 5);
+		if (nopen && bsearch(&inc, incs, nopen, sizeof(*incs), u32_cmp))
+			continue;
 		if (kind != ENGINE_HIST_STAY)
 			AFFECTED(inc);
 		if (kind != ENGINE_HIST_EVACUEE)

@@ -2103,7 +2103,6 @@ is_duplicate(engine *E, const posko_report *r, const char *hash)
 	return dup;
 }
 
-/* Apply the plan steps for one (merged) report. */
 /* qsort of stay indexes by (household, index) */
 static const struct alloc_plan *stay_sort_plan;
 
@@ -2224,6 +2223,7 @@ out:
 	return rc;
 }
 
+/* Apply the plan steps for one (merged) report. */
 static int
 plan_step(engine *E, int64_t inc, report_action action, int is_new,
 	  const posko_report *eff, const incident_row *prev, int32_t today,
