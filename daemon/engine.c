@@ -2242,6 +2242,7 @@ plan_step(engine *E, int64_t inc, report_action action, int is_new,
 		if (!E->history_off && history_write(E, (uint32_t)inc)) {
 			snprintf(err, errlen, "store: household history: %s",
 				 store_errmsg(E->db));
+			E->history_failed = 1;
 			return -1;
 		}
 		return 0;
@@ -2711,6 +2712,7 @@ engine_replay(engine *E, char *err, size_t errlen)
 		backfill = 0;
 	}
 	E->history_off = !backfill;
+	E->history_failed = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *action = (const char *)sqlite3_column_text(st, 0);
 		int64_t inc = sqlite3_column_int64(st, 1);
@@ -2776,10 +2778,14 @@ engine_replay(engine *E, char *err, size_t errlen)
 	sqlite3_reset(st);
 	E->history_off = 0;
 	if (backfill) {
-		if (store_exec(E->db, "DELETE FROM meta WHERE"
+		/* all or nothing: with a close's rows missing, the flag
+		 * stays and the next start writes them all again */
+		if (E->history_failed ||
+		    store_exec(E->db, "DELETE FROM meta WHERE"
 				      " key='history_backfill'") ||
 		    store_commit(E->db)) {
-			log_warnx("replay: household history: %s",
+			log_warnx("replay: household history not written, "
+				  "the next start tries again: %s",
 				  store_errmsg(E->db));
 			store_rollback(E->db);
 		} else {

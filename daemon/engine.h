@@ -83,6 +83,7 @@ typedef struct engine {
 	 * theirs when they were decided). */
 	size_t forget_at;
 	int history_off;
+	int history_failed; /* a close's rows could not be written */
 	/* batch_alerts (set by the caller around a batch of decisions): the
 	 * shelter occupancy and depot alerts wait for engine_batch_alerts()
 	 * instead of running after every decision; alerts_due says a

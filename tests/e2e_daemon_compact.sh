@@ -181,6 +181,17 @@ hist_rows() {
 h0=$(hist_rows)
 [ -n "$h0" ] || pk_fail "no household history"
 pk_sql "DELETE FROM household_history; INSERT INTO meta (key, value) VALUES ('history_backfill', 1)" >/dev/null
+# a row that cannot be written: nothing is, the flag stays for the next start
+pk_sql "CREATE TRIGGER e2e_no_history BEFORE INSERT ON household_history BEGIN SELECT RAISE(FAIL, 'e2e: disk full'); END" >/dev/null
+: >"$PK_DIR/poskod.log"
+pk_start
+grep -q "household history not written, the next start tries again" "$PK_DIR/poskod.log" ||
+	pk_fail "a failed backfill was not reported: $(grep -i history "$PK_DIR/poskod.log")"
+pk_stop
+pk_eq "history rows after a failed backfill" "$(pk_sql "SELECT count(*) FROM household_history")" 0
+pk_eq "backfill flag kept after a failed backfill" \
+	"$(pk_sql "SELECT count(*) FROM meta WHERE key='history_backfill'")" 1
+pk_sql "DROP TRIGGER e2e_no_history" >/dev/null
 : >"$PK_DIR/poskod.log"
 pk_start
 grep -q "household history written for 2 closed incidents" "$PK_DIR/poskod.log" ||
