@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "daemon/feedwire.h"
+#include "daemon/bgjob.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -96,10 +97,10 @@ typedef struct feedwire {
 	uint32_t kel_rev;
 	int kel_ok;
 	uint64_t kel_at; /* loop time (ms) of the last refresh after a batch */
-	/* CAP files are written (and the directory synced) on the thread
-	 * pool, one batch of files at a time, in commit order: the loop does
-	 * not wait for the disk between decisions */
-	uv_work_t cap_work;
+	/* CAP files are written (and the directory synced) on the
+	 * background thread (P->bg), one batch of files at a time, in commit
+	 * order: the loop does not wait for the disk between decisions */
+	bgjob_req cap_work;
 	struct capfile *cap_doing, *cap_next;
 	int cap_busy;
 	char cap_dir[4096];
@@ -1308,10 +1309,12 @@ capfiles_free(capfile *c)
 	}
 }
 
-/* On the thread pool: the files of cap_doing, then one fsync of the
- * directory (not one per file). Touches only cap_doing and cap_dir. */
+/* On the background thread (daemon/bgjob.h: below the decisions' CPU
+ * priority; nobody waits on these files): the files of cap_doing, then
+ * one fsync of the directory (not one per file). Touches only cap_doing
+ * and cap_dir. */
 static void
-cap_write_work(uv_work_t *w)
+cap_write_work(bgjob_req *w)
 {
 	feedwire *F = w->data;
 	for (capfile *c = F->cap_doing; c; c = c->next) {
@@ -1333,12 +1336,11 @@ cap_write_work(uv_work_t *w)
 static void cap_write_start(feedwire *F);
 
 static void
-cap_write_done(uv_work_t *w, int status)
+cap_write_done(bgjob_req *w)
 {
 	feedwire *F = w->data;
 	capfile *files = F->cap_doing;
 
-	(void)status;
 	F->cap_doing = NULL;
 	F->cap_busy = 0;
 	for (capfile *c = files; c; c = c->next) {
@@ -1367,10 +1369,10 @@ cap_write_start(feedwire *F)
 	F->cap_next = NULL;
 	F->cap_busy = 1;
 	F->cap_work.data = F;
-	if (uv_queue_work(F->P->loop, &F->cap_work, cap_write_work,
-			  cap_write_done)) {
-		cap_write_work(&F->cap_work); /* no pool: write them here */
-		cap_write_done(&F->cap_work, 0);
+	if (bgjob_queue(F->P->bg, &F->cap_work, cap_write_work,
+			cap_write_done)) {
+		cap_write_work(&F->cap_work); /* closed: write them here */
+		cap_write_done(&F->cap_work);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <nanomsg/reqrep.h>
 #include <systemd/sd-daemon.h>
 
+#include "daemon/bgjob.h"
 #include "daemon/control.h"
 #include "daemon/feedwire.h"
 #include "daemon/log.h"
@@ -1033,6 +1034,14 @@ posko_start(posko *P, posko_config *cfg, const char *config_path, char *err,
 		return -1;
 	log_info("state rebuilt from the store: %ld journal steps replayed",
 		 n);
+	P->bg = bgjob_new(P->loop, BGJOB_NICE, err, errlen);
+	if (P->bg == NULL)
+		return -1;
+	if (bgjob_nice_error(P->bg))
+		log_warnx("background jobs (CAP files) run at the decisions' "
+			  "priority: setpriority: %s (a system call filter "
+			  "without setpriority?)",
+			  strerror(bgjob_nice_error(P->bg)));
 	if (feedwire_start(P, err, errlen))
 		return -1;
 	if (inbox_start(P, err, errlen))
@@ -1136,6 +1145,9 @@ posko_stop(posko *P)
 	bus_close(P->events);
 	P->ingest = P->control = P->control_ro = P->events = NULL;
 	feedwire_stop(P);
+	/* the CAP files of what was just published are still written: the
+	 * loop runs until the queue is empty */
+	bgjob_close(&P->bg);
 	if (!uv_is_closing((uv_handle_t *)&P->sigterm)) {
 		uv_close((uv_handle_t *)&P->sigterm, NULL);
 		uv_close((uv_handle_t *)&P->sigint, NULL);

@@ -68,6 +68,9 @@ typedef struct posko {
 	uint64_t received; /* messages read from the ingest socket */
 	uint64_t t_decide, t_commit, t_done; /* uv_hrtime of the batch's phases */
 	struct feedwire *feed; /* the BPBD feed (daemon/feedwire.h) */
+	/* background jobs at a lower CPU priority (daemon/bgjob.h): the
+	 * feed's CAP files; NULL once closed (the work then runs inline) */
+	struct bgjob *bg;
 } posko;
 
 int posko_start(posko *P, posko_config *cfg, const char *config_path,
