@@ -2182,6 +2182,14 @@ feedwire_start(posko *P, char *err, size_t errlen)
 }
 
 void
+feedwire_plan_reset(posko *P)
+{
+	feedwire *F = FW(P);
+	if (F)
+		F->kel_ok = 0;
+}
+
+void
 feedwire_stop(posko *P)
 {
 	feedwire *F = FW(P);

@@ -49,6 +49,10 @@ int feedwire_ingest(struct posko *P, const char *buf, size_t len);
 void feedwire_decided(struct posko *P, const struct ingest_msg *m,
 		      const struct engine_result *res, int failed);
 
+/* The engine was rebuilt (posko.c plan_swap): forget what was taken from
+ * the old plan (the per-kelurahan sums). Loop only. */
+void feedwire_plan_reset(struct posko *P);
+
 /* Write what the feed has waiting (events, journal rows, feed.stale,
  * CAP out for new alert events, a due sitrep) in one transaction. Loop
  * only, decision token free: posko.c calls it first thing in every

@@ -107,5 +107,6 @@ main(int argc, char **argv)
 	posko_free(&P);
 	config_free(P.cfg);
 	uv_loop_close(P.loop);
-	return 0;
+	/* 1 when poskod stopped itself (a plan it could not rebuild) */
+	return P.exit_status;
 }

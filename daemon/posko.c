@@ -225,16 +225,19 @@ trim_outbox(posko *P, int64_t written)
 	P->trim_at = now + (n > 0 ? 0 : 10 * (uint64_t)1000000000);
 }
 
-static void
+/* Returns 1 when it rolled back after a plan step ran: the plan (memory)
+ * is then ahead of the store (see plan_rebuild). */
+static int
 decide_batch(posko *P)
 {
+	int stepped = 0;
 	char err[512];
 	/* Token held: this thread owns the plan and the decision
 	 * connection. One transaction for the batch (group commit). */
 	if (store_begin(P->wdb)) {
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
-		return;
+		return 0;
 	}
 	int64_t ev0 = store_last_event_id(P->wdb);
 	int64_t upto = 0;
@@ -254,10 +257,11 @@ decide_batch(posko *P)
 					  q->origin)) {
 				q->failed = 1;
 				store_rollback(P->wdb);
-				return;
+				return stepped;
 			}
 			continue;
 		}
+		stepped = 1;
 		if (engine_decide(&P->E, &q->m, q->raw, q->rawlen, q->origin,
 				  q->operator_, &q->res, err, sizeof(err))) {
 			q->failed = 1;
@@ -266,7 +270,7 @@ decide_batch(posko *P)
 			/* A failed step must not leave half a batch: roll
 			 * back and decide the rest one by one next time. */
 			store_rollback(P->wdb);
-			return;
+			return 1;
 		}
 	}
 	if (engine_batch_alerts(&P->E)) {
@@ -274,7 +278,7 @@ decide_batch(posko *P)
 		store_rollback(P->wdb);
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
-		return;
+		return stepped;
 	}
 	/* decided exactly once: the inbox mark commits with the decisions */
 	if (upto && store_inbox_set_decided(P->wdb, upto)) {
@@ -282,7 +286,7 @@ decide_batch(posko *P)
 		store_rollback(P->wdb);
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
-		return;
+		return stepped;
 	}
 	trim_outbox(P, store_last_event_id(P->wdb) - ev0);
 	P->t_commit = uv_hrtime();
@@ -291,7 +295,68 @@ decide_batch(posko *P)
 		store_rollback(P->wdb);
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
+		return stepped;
 	}
+	return 0;
+}
+
+/*
+ * A rolled-back batch leaves the plan ahead of the store: its steps ran
+ * in memory, their rows are gone. Deciding again on that plan found the
+ * batch's incidents already there ("plan: incident N exists") and
+ * rejected every report behind the failed one (a disk error, ENOMEM, a
+ * refused row). The store is the truth: rebuild the engine from it as a
+ * start does (engine_load, engine_replay), here on the pool thread with
+ * the token held, into a second engine, which the loop swaps in (it may
+ * read the reference data of the first meanwhile). Only on failures:
+ * it costs a start's load and replay.
+ */
+static void
+plan_rebuild(posko *P)
+{
+	char err[512] = "";
+	uint64_t t0 = uv_hrtime();
+	engine *N = calloc(1, sizeof(*N));
+	long n = -1;
+
+	if (N == NULL)
+		snprintf(err, sizeof(err), "out of memory");
+	else {
+		N->cap = P->cap;
+		if (engine_load(N, P->cfg, P->wdb, err, sizeof(err)) == 0)
+			n = engine_replay(N, err, sizeof(err));
+	}
+	if (n < 0) {
+		log_warnx("plan: rebuilding it from the store failed: %s; "
+			  "stopping (the next start rebuilds it)", err);
+		if (N) {
+			engine_free(N);
+			free(N);
+		}
+		P->rebuild_failed = 1;
+		return;
+	}
+	log_warnx("plan: rebuilt from the store after a rolled-back write "
+		  "(%ld journal steps in %.1f s)",
+		  n, (uv_hrtime() - t0) / 1e9);
+	P->E_next = N;
+}
+
+/* Loop thread, token free: the rebuilt engine replaces the old one. */
+static void
+plan_swap(posko *P)
+{
+	engine old = P->E;
+
+	P->E = *P->E_next;
+	/* the plan borrows the engine's ledger: it moved with the struct */
+	P->E.plan.ledger = &P->E.ledger;
+	free(P->E_next);
+	P->E_next = NULL;
+	engine_free(&old);
+	/* the copies taken of the old plan */
+	control_free();
+	feedwire_plan_reset(P);
 }
 
 static void
@@ -305,9 +370,11 @@ work_cb(uv_work_t *w)
 	 * next decision outside a batch (none now) starts clean */
 	P->E.batch_alerts = 1;
 	P->E.alerts_due = 0;
-	decide_batch(P);
+	int ahead = decide_batch(P);
 	P->E.batch_alerts = 0;
 	P->E.alerts_due = 0;
+	if (ahead)
+		plan_rebuild(P);
 	P->t_done = uv_hrtime();
 }
 
@@ -365,6 +432,18 @@ after_work_cb(uv_work_t *w, int status)
 		any_failed |= x->failed;
 	P->batch = NULL;
 	P->busy = 0;
+	if (P->E_next)
+		plan_swap(P);
+	if (P->rebuild_failed && !P->stopping) {
+		/* the plan cannot be trusted: nothing more is decided; what
+		 * is queued stays in the inbox for the next start */
+		P->exit_status = 1;
+		P->stopping = 1;
+		atomic_store(&P->halt, 1);
+		bus_pause(P->ingest);
+		for (qitem *x = q; x; x = x->next)
+			x->skipped = 1;
+	}
 	if (any_failed && q && q->next && !P->stopping) {
 		/* The batch was rolled back: decide again one at a time, so
 		 * only the failing message is dropped. */

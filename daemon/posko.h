@@ -47,6 +47,12 @@ typedef struct posko {
 	qitem *head, *tail;
 	size_t queued;
 	int busy; /* a job holds the decision token */
+	/* a plan rebuilt from the store by the job after a rolled-back
+	 * write (posko.c plan_rebuild), swapped in by the loop; or the
+	 * rebuild failed and poskod stops (exit status 1) */
+	struct engine *E_next;
+	int rebuild_failed;
+	int exit_status;
 	uv_work_t work;
 	qitem *batch;
 	size_t single; /* decide this many next ones alone (after a failure) */

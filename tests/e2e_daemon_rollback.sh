@@ -1,0 +1,172 @@
+#!/bin/bash
+# A write that fails in the middle of a batch (a disk error, a refused row)
+# rolls the batch back, and poskod decides its reports again one at a
+# time, so that only the failing report is dropped. The plan in memory had
+# already taken the batch's steps: deciding again on it found their
+# incidents there ("plan: incident N exists") and rejected every report
+# behind the failed one. poskod rebuilds the plan from the store after a
+# rolled-back write (posko.c plan_rebuild): every other report is decided
+# once, and the plan it goes on with is the one a restart builds.
+#
+# The failure: a trigger refuses the incident row of one report (f-005).
+# The batch: ten small fires sent while a heavy report is decided, so
+# they wait for it and are decided together.
+#
+# Then the rebuild itself fails (the households file it loads is gone):
+# poskod must not go on with a plan it cannot trust. It stops by itself
+# with exit status 1, leaving the undecided reports in the inbox; the next
+# start (file back) decides them.
+set -euo pipefail
+. "$(dirname "$0")/fixtures/daemon/lib.sh"
+pk_need nanocat sqlite3
+# a copy of the sample data: phase 2 takes its households file away
+mkdir -p "${TMPDIR:-/tmp}/data"
+cp -r "$PK_DATA"/. "${TMPDIR:-/tmp}/data/"
+PK_DATA=${TMPDIR:-/tmp}/data
+PUSHERS=()
+cleanup() {
+	kill "${PUSHERS[@]}" 2>/dev/null || true
+	pk_cleanup
+}
+trap cleanup EXIT
+
+pk_setup
+pk_start
+ev=$PK_DIR/events.txt
+pk_sub "$ev"
+
+pk_sql "CREATE TRIGGER e2e_refuse BEFORE INSERT ON incidents
+	WHEN NEW.source_id = 'f-005'
+	BEGIN SELECT RAISE(FAIL, 'e2e: disk full'); END"
+
+awk -F, 'NR > 1 && (NR % 41) == 0 && c < 10 { c++
+	printf "{\"v\":1,\"kind\":\"incident.report\",\"source\":\"e2e-rb\",\"source_id\":\"f-%03d\",\"action\":\"open\",\"type\":\"fire\",\"time\":\"2026-12-01T10:00:00+07:00\",\"severity\":{\"evacuate\":true},\"footprint\":{\"point\":[%s,%s],\"radius_m\":60},\"days\":3}\n", c, $2, $3
+}' "$PK_DATA/households.csv" >"$PK_DIR/burst.txt"
+pt=$(awk -F, 'NR == 500 { print $2 "," $3 }' "$PK_DATA/households.csv")
+heavy=$(printf '{"v":1,"kind":"incident.report","source":"e2e-heavy","source_id":"H","action":"open","type":"fire","time":"2026-12-01T09:00:00+07:00","severity":{"evacuate":true},"footprint":{"point":[%s],"radius_m":2500},"days":7}' "$pt")
+
+# burst HEAVY FILE: send HEAVY, then each line of FILE while it is decided;
+# wait until poskod has read them all. Each from its own nanocat, kept
+# alive until read (nanomsg drops what is in flight when a socket closes).
+burst() {
+	local before n line
+	before=$(pk_received)
+	n=$(($(wc -l <"$2") + 1))
+	nanocat --push --connect "$PK_INGEST" -D "$1" -i 3600 >/dev/null 2>&1 &
+	PUSHERS+=($!)
+	sleep 0.05
+	while IFS= read -r line; do
+		nanocat --push --connect "$PK_INGEST" -D "$line" -i 3600 >/dev/null 2>&1 &
+		PUSHERS+=($!)
+	done <"$2"
+	for _ in $(seq 1 $((PK_TIMEOUT * 20))); do
+		# (phase 2: poskod may stop before it answers)
+		kill -0 "$PK_PID" 2>/dev/null || break
+		[ "$(PK_REQ_TIMEOUT=2 pk_received 2>/dev/null)" -ge $((before + n)) ] 2>/dev/null && break
+		sleep 0.05
+	done
+	kill "${PUSHERS[@]}" 2>/dev/null || true
+	wait "${PUSHERS[@]}" 2>/dev/null || true
+	PUSHERS=()
+}
+burst "$heavy" "$PK_DIR/burst.txt"
+pk_settle "$ev"
+
+# the failure happened inside a batch (else this tests nothing)
+grep -q 'decide e2e-rb/f-005: .*e2e: disk full' "$PK_DIR/poskod.log" ||
+	pk_fail "f-005 did not fail"
+grep -q 'plan: rebuilt from the store after a rolled-back write' "$PK_DIR/poskod.log" ||
+	pk_fail "no plan rebuild logged"
+pk_eq "f-005 failed in the batch, then alone" \
+	"$(grep -c 'decide e2e-rb/f-005' "$PK_DIR/poskod.log")" 2
+
+# every other report decided, once; none rejected; f-005 not at all
+pk_eq "e2e-rb reports accepted" \
+	"$(pk_count "$ev" '^ingest\.accepted .*"source":"e2e-rb".*"duplicate":false')" 9
+pk_eq "e2e-rb reports rejected" "$(pk_count "$ev" '^ingest\.rejected .*"source":"e2e-rb"')" 0
+pk_eq "e2e-rb incidents" \
+	"$(pk_sql "SELECT count(*) || ' ' || count(DISTINCT source_id) FROM incidents WHERE source='e2e-rb'")" "9 9"
+pk_eq "f-005 journaled" "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='f-005'")" 0
+pk_eq "journal rows of e2e-rb" \
+	"$(pk_sql "SELECT count(*) FROM journal WHERE source='e2e-rb'")" 9
+pk_eq "assignments each once" \
+	"$(pk_sql "SELECT count(*) FROM (SELECT incident, household FROM assignments GROUP BY 1, 2 HAVING count(*) > 1)")" 0
+placed=$(pk_sql "SELECT count(*) FROM assignments a JOIN incidents i ON i.id = a.incident WHERE i.source='e2e-rb'")
+[ "$placed" -gt 0 ] || pk_fail "the small fires placed nobody"
+
+# the plan poskod goes on with is the store's: household.find (its
+# affected_by and received come from the plan for open incidents) says
+# the same after a restart, which rebuilds the plan from the store
+hhs=$(pk_sql "SELECT household FROM assignments ORDER BY household LIMIT 40")
+find_all() {
+	local h
+	for h in $hhs; do
+		pk_req "{\"v\":1,\"cmd\":\"household.find\",\"args\":{\"household\":$h}}"
+		echo
+	done
+}
+find_all >"$PK_DIR/find-before.txt"
+grep -q '"affected_by":\[[0-9]' "$PK_DIR/find-before.txt" ||
+	pk_fail "household.find shows no incident: $(head -c 400 "$PK_DIR/find-before.txt")"
+st_before=$(pk_req '{"v":1,"cmd":"status"}' | sed 's/"uptime_s":[0-9]*,//; s/"last_event_id":[0-9]*,//; s/"pipeline":{[^}]*}//')
+pk_stop
+pk_start
+ev2=$PK_DIR/events2.txt
+pk_sub "$ev2"
+find_all >"$PK_DIR/find-after.txt"
+cmp -s "$PK_DIR/find-before.txt" "$PK_DIR/find-after.txt" ||
+	pk_fail "household.find differs after a restart: $(diff "$PK_DIR/find-before.txt" "$PK_DIR/find-after.txt" | head -c 600)"
+echo "ok: household.find of $(echo "$hhs" | wc -w) households the same after a restart"
+pk_eq "status after a restart" \
+	"$(pk_req '{"v":1,"cmd":"status"}' | sed 's/"uptime_s":[0-9]*,//; s/"last_event_id":[0-9]*,//; s/"pipeline":{[^}]*}//')" "$st_before"
+
+# and a report after all this is decided as usual
+pk_sql "DROP TRIGGER e2e_refuse"
+pk_push_data "$(sed -n 5p "$PK_DIR/burst.txt")"
+pk_wait_grep "$ev2" '^ingest\.accepted .*"source_id":"f-005"' 1 30 ||
+	pk_fail "f-005 sent again was not accepted"
+pk_settle "$ev2"
+
+# ---- phase 2: the rebuild fails
+pk_sql "CREATE TRIGGER e2e_refuse BEFORE INSERT ON incidents
+	WHEN NEW.source_id = 'g-003'
+	BEGIN SELECT RAISE(FAIL, 'e2e: disk full'); END"
+sed -e 's/"source_id":"f-/"source_id":"g-/' -e 's/10:00:00/11:00:00/' \
+	"$PK_DIR/burst.txt" | head -n 5 >"$PK_DIR/burst2.txt"
+mv "$PK_DATA/households.csv" "$PK_DIR/households.away"
+burst "${heavy/\"H\"/\"H2\"}" "$PK_DIR/burst2.txt"
+rc=0
+for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
+	kill -0 "$PK_PID" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$PK_PID" || rc=$?
+PK_PID=
+pk_eq "poskod's exit status when the plan cannot be rebuilt" "$rc" 1
+grep -q 'plan: rebuilding it from the store failed: .*households' "$PK_DIR/poskod.log" ||
+	pk_fail "no log line for the failed rebuild"
+# each g report either decided before the stop (those ahead of the
+# failed batch) or waiting in the inbox; g-003's batch among the waiting
+decided=$(pk_sql "SELECT count(*) FROM journal WHERE source_id LIKE 'g-%'")
+waiting=$(pk_sql "ATTACH '$PK_DIR/state/inbox.db' AS i; SELECT group_concat(source_id, ' ')
+	FROM (SELECT source_id FROM i.inbox WHERE source_id LIKE 'g-%' AND id >
+	(SELECT CAST(value AS INTEGER) FROM meta WHERE key='inbox_decided') ORDER BY id)")
+pk_eq "g reports decided or waiting" "$((decided + $(echo "$waiting" | wc -w)))" 5
+case " $waiting " in
+*" g-003 "*) echo "ok: g-003 and its batch wait in the inbox: $waiting" ;;
+*) pk_fail "g-003 is not waiting in the inbox: '$waiting'" ;;
+esac
+mv "$PK_DIR/households.away" "$PK_DATA/households.csv"
+pk_start
+ev3=$PK_DIR/events3.txt
+pk_sub "$ev3"
+for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
+	[ "$(pk_sql "SELECT count(*) FROM journal WHERE source_id LIKE 'g-%'")" -ge 4 ] && break
+	sleep 0.1
+done
+pk_eq "g reports decided after the restart" \
+	"$(pk_sql "SELECT group_concat(source_id, ' ') FROM (SELECT source_id FROM journal WHERE source_id LIKE 'g-%' ORDER BY source_id)")" \
+	"g-001 g-002 g-004 g-005"
+pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok
+pk_stop
+echo "PASS"
