@@ -1428,8 +1428,9 @@ cmd_desk(creq *c)
 		return cerr(c, de.code, de.field[0] ? de.field : NULL, "%s",
 			    de.message);
 	log_warnx("control %s: %s", c->cmd, err[0] ? err : store_errmsg(P->wdb));
-	/* The plan may be half-changed by a failed step (plan.h: only after
-	 * ENOMEM); the store is not. */
+	/* The store is unchanged; the plan may have taken the step: it is
+	 * rebuilt from the store before the next decision. */
+	posko_engine_suspect(P);
 	return cerr(c, "internal", NULL,
 		    "%s failed and changed nothing; the log says why", c->cmd);
 }

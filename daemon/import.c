@@ -1132,6 +1132,8 @@ import_control(struct posko *P, const char *cmd, json_t *args, const char *op,
 	if (rc > 0)
 		return -1;
 	log_warnx("control %s: %s", cmd, err[0] ? err : store_errmsg(P->wdb));
+	/* households or shelters may be in the engine, not in the store */
+	posko_engine_suspect(P);
 	snprintf(de->code, sizeof(de->code), "internal");
 	de->field[0] = '\0';
 	snprintf(de->message, sizeof(de->message),

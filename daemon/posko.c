@@ -342,6 +342,17 @@ plan_rebuild(posko *P)
 	P->E_next = N;
 }
 
+/* The job of posko_engine_suspect. */
+static void
+rebuild_cb(uv_work_t *w)
+{
+	posko *P = w->data;
+	P->t_decide = uv_hrtime();
+	P->t_commit = P->t_decide;
+	plan_rebuild(P);
+	P->t_done = uv_hrtime();
+}
+
 /* Loop thread, token free: the rebuilt engine replaces the old one. */
 static void
 plan_swap(posko *P)
@@ -536,7 +547,18 @@ run_next(posko *P)
 			posko_stop(P);
 		return;
 	}
-	if (P->busy || P->head == NULL)
+	if (P->busy)
+		return;
+	if (P->rebuild_due) {
+		/* a job with no reports: the rebuild only */
+		P->rebuild_due = 0;
+		P->batch = NULL;
+		P->busy = 1;
+		P->work.data = P;
+		uv_queue_work(P->loop, &P->work, rebuild_cb, after_work_cb);
+		return;
+	}
+	if (P->head == NULL)
 		return;
 	/* a batch of consecutive reports (one after a failure) */
 	q = P->head;
@@ -557,6 +579,15 @@ run_next(posko *P)
 	P->busy = 1;
 	P->work.data = P;
 	uv_queue_work(P->loop, &P->work, work_cb, after_work_cb);
+}
+
+void
+posko_engine_suspect(posko *P)
+{
+	log_warnx("plan: a rolled-back write may have changed it; rebuilding "
+		  "it from the store before the next decision");
+	P->rebuild_due = 1;
+	run_next(P);
 }
 
 /* Backpressure: reports accepted and not decided above max_pending stop

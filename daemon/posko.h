@@ -52,6 +52,7 @@ typedef struct posko {
 	 * rebuild failed and poskod stops (exit status 1) */
 	struct engine *E_next;
 	int rebuild_failed;
+	int rebuild_due; /* a failed write on the loop: rebuild first */
 	int exit_status;
 	uv_work_t work;
 	qitem *batch;
@@ -85,6 +86,11 @@ int posko_start(posko *P, posko_config *cfg, const char *config_path,
  * events are published, sockets closed. */
 void posko_stop(posko *P);
 void posko_free(posko *P);
+/* A write on the loop (a desk command, an import) failed and was rolled
+ * back after it may have changed the engine: rebuild the engine from the
+ * store (as after a failed batch) before anything else is decided. Loop
+ * only, token not held; the rebuild runs as a job holding the token. */
+void posko_engine_suspect(posko *P);
 /* Publish every committed, unpublished event (loop, token not held). */
 void posko_publish(posko *P);
 

@@ -127,6 +127,30 @@ pk_wait_grep "$ev2" '^ingest\.accepted .*"source_id":"f-005"' 1 30 ||
 	pk_fail "f-005 sent again was not accepted"
 pk_settle "$ev2"
 
+# ---- a desk write that fails after its plan step (the check-in's event
+# refused by the store): the desk gets "internal", the plan is rebuilt
+# before anything else is decided, and the same check-in sent again goes
+# through. (Check-in happens to come out right even on the stale plan;
+# the rebuild is for the commands that would not.)
+hh=$(pk_sql "SELECT household FROM assignments WHERE status='registered' ORDER BY id LIMIT 1")
+sh=$(pk_sql "SELECT shelter FROM assignments WHERE household=$hh AND status='registered'")
+checkin="{\"v\":1,\"cmd\":\"checkin\",\"operator\":\"t\",\"args\":{\"household\":$hh,\"shelter\":\"$sh\"}}"
+# (refused at its event, written after the plan took the step)
+pk_sql "CREATE TRIGGER e2e_refuse_ev BEFORE INSERT ON outbox
+	WHEN NEW.topic = 'assign.household' AND NEW.body LIKE '%\"status\":\"present\"%'
+	BEGIN SELECT RAISE(FAIL, 'e2e: disk full'); END"
+nrb=$(grep -c 'plan: rebuilt from the store' "$PK_DIR/poskod.log")
+r=$(pk_req "$checkin")
+echo "$r" | grep -q '"code":"internal"' || pk_fail "refused check-in: $r"
+pk_sql "DROP TRIGGER e2e_refuse_ev"
+r=$(pk_req "$checkin")
+echo "$r" | grep -q '"ok":true' || pk_fail "check-in sent again: $r"
+pk_eq "rebuilds after the refused check-in" \
+	"$(($(grep -c 'plan: rebuilt from the store' "$PK_DIR/poskod.log") - nrb))" 1
+pk_eq "the family's status" \
+	"$(pk_sql "SELECT status FROM assignments WHERE household=$hh AND incident=(SELECT max(incident) FROM assignments WHERE household=$hh)")" present
+pk_settle "$ev2"
+
 # ---- phase 2: the rebuild fails
 pk_sql "CREATE TRIGGER e2e_refuse BEFORE INSERT ON incidents
 	WHEN NEW.source_id = 'g-003'
