@@ -103,6 +103,7 @@ typedef struct feedwire {
 	bgjob_req cap_work;
 	struct capfile *cap_doing, *cap_next;
 	int cap_busy;
+	uint64_t cap_t0; /* uv_hrtime when cap_doing went to the writer */
 	char cap_dir[4096];
 } feedwire;
 
@@ -1341,9 +1342,14 @@ cap_write_done(bgjob_req *w)
 	feedwire *F = w->data;
 	capfile *files = F->cap_doing;
 
+	size_t nfiles = 0, nwaiting = 0;
+
 	F->cap_doing = NULL;
 	F->cap_busy = 0;
+	for (capfile *c = F->cap_next; c; c = c->next)
+		nwaiting++;
 	for (capfile *c = files; c; c = c->next) {
+		nfiles++;
 		if (c->invalid)
 			log_warnx("CAP out %s: not valid CAP 1.2: %s", c->name,
 				  c->why_invalid);
@@ -1352,6 +1358,9 @@ cap_write_done(bgjob_req *w)
 		if (!c->failed)
 			log_info("CAP out: %s", c->name);
 	}
+	/* how the writer keeps up: a growing "waiting" means it does not */
+	log_debug("CAP out: %zu files written in %.1f ms, %zu waiting", nfiles,
+		  (uv_hrtime() - F->cap_t0) / 1e6, nwaiting);
 	capfiles_free(files);
 	cap_write_start(F);
 }
@@ -1368,6 +1377,7 @@ cap_write_start(feedwire *F)
 	F->cap_doing = F->cap_next;
 	F->cap_next = NULL;
 	F->cap_busy = 1;
+	F->cap_t0 = uv_hrtime();
 	F->cap_work.data = F;
 	if (bgjob_queue(F->P->bg, &F->cap_work, cap_write_work,
 			cap_write_done)) {
