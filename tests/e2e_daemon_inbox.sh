@@ -40,24 +40,12 @@ heavy() { # source_id
 # (kept alive: nanomsg drops what is in flight when a socket closes), and
 # wait until poskod has read them all.
 burst() { # heavy_id file
-	local before n line i
-	before=$(pk_received)
-	n=$(wc -l <"$2")
-	nanocat --push --connect "$PK_INGEST" -D "$(heavy "$1")" -i 3600 >/dev/null 2>&1 &
-	PUSHERS+=($!)
-	sleep 0.05
-	while IFS= read -r line; do
-		nanocat --push --connect "$PK_INGEST" -D "$line" -i 3600 >/dev/null 2>&1 &
-		PUSHERS+=($!)
-	done <"$2"
-	for i in $(seq 1 $((PK_TIMEOUT * 20))); do
-		[ "$(pk_received)" -ge $((before + n + 1)) ] && return 0
-		sleep 0.05
-	done
-	pk_fail "poskod did not read the burst"
+	pk_burst "$(heavy "$1")" "$2" || pk_fail "poskod did not read the burst"
 }
 
 stop_pushers() {
+	pk_stop_pushers
+	[ ${#PUSHERS[@]} -gt 0 ] || return 0
 	kill "${PUSHERS[@]}" 2>/dev/null || true
 	wait "${PUSHERS[@]}" 2>/dev/null || true
 	PUSHERS=()

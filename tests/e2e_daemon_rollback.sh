@@ -23,12 +23,7 @@ pk_need nanocat sqlite3
 mkdir -p "${TMPDIR:-/tmp}/data"
 cp -r "$PK_DATA"/. "${TMPDIR:-/tmp}/data/"
 PK_DATA=${TMPDIR:-/tmp}/data
-PUSHERS=()
-cleanup() {
-	kill "${PUSHERS[@]}" 2>/dev/null || true
-	pk_cleanup
-}
-trap cleanup EXIT
+trap pk_cleanup EXIT
 
 pk_setup
 pk_start
@@ -45,31 +40,8 @@ awk -F, 'NR > 1 && (NR % 41) == 0 && c < 10 { c++
 pt=$(awk -F, 'NR == 500 { print $2 "," $3 }' "$PK_DATA/households.csv")
 heavy=$(printf '{"v":1,"kind":"incident.report","source":"e2e-heavy","source_id":"H","action":"open","type":"fire","time":"2026-12-01T09:00:00+07:00","severity":{"evacuate":true},"footprint":{"point":[%s],"radius_m":2500},"days":7}' "$pt")
 
-# burst HEAVY FILE: send HEAVY, then each line of FILE while it is decided;
-# wait until poskod has read them all. Each from its own nanocat, kept
-# alive until read (nanomsg drops what is in flight when a socket closes).
-burst() {
-	local before n line
-	before=$(pk_received)
-	n=$(($(wc -l <"$2") + 1))
-	nanocat --push --connect "$PK_INGEST" -D "$1" -i 3600 >/dev/null 2>&1 &
-	PUSHERS+=($!)
-	sleep 0.05
-	while IFS= read -r line; do
-		nanocat --push --connect "$PK_INGEST" -D "$line" -i 3600 >/dev/null 2>&1 &
-		PUSHERS+=($!)
-	done <"$2"
-	for _ in $(seq 1 $((PK_TIMEOUT * 20))); do
-		# (phase 2: poskod may stop before it answers)
-		kill -0 "$PK_PID" 2>/dev/null || break
-		[ "$(PK_REQ_TIMEOUT=2 pk_received 2>/dev/null)" -ge $((before + n)) ] 2>/dev/null && break
-		sleep 0.05
-	done
-	kill "${PUSHERS[@]}" 2>/dev/null || true
-	wait "${PUSHERS[@]}" 2>/dev/null || true
-	PUSHERS=()
-}
-burst "$heavy" "$PK_DIR/burst.txt"
+pk_burst "$heavy" "$PK_DIR/burst.txt" || pk_fail "poskod did not read the burst"
+pk_stop_pushers
 pk_settle "$ev"
 
 # the failure happened inside a batch (else this tests nothing)
@@ -158,7 +130,9 @@ pk_sql "CREATE TRIGGER e2e_refuse BEFORE INSERT ON incidents
 sed -e 's/"source_id":"f-/"source_id":"g-/' -e 's/10:00:00/11:00:00/' \
 	"$PK_DIR/burst.txt" | head -n 5 >"$PK_DIR/burst2.txt"
 mv "$PK_DATA/households.csv" "$PK_DIR/households.away"
-burst "${heavy/\"H\"/\"H2\"}" "$PK_DIR/burst2.txt"
+# (poskod may stop before it has read them all)
+pk_burst "${heavy/\"H\"/\"H2\"}" "$PK_DIR/burst2.txt" || true
+pk_stop_pushers
 rc=0
 for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
 	kill -0 "$PK_PID" 2>/dev/null || break
