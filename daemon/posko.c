@@ -445,10 +445,11 @@ after_work_cb(uv_work_t *w, int status)
 	P->busy = 0;
 	if (P->E_next)
 		plan_swap(P);
+	if (P->rebuild_failed)
+		P->exit_status = 1;
 	if (P->rebuild_failed && !P->stopping) {
 		/* the plan cannot be trusted: nothing more is decided; what
 		 * is queued stays in the inbox for the next start */
-		P->exit_status = 1;
 		P->stopping = 1;
 		atomic_store(&P->halt, 1);
 		bus_pause(P->ingest);
@@ -586,6 +587,8 @@ posko_engine_suspect(posko *P)
 {
 	log_warnx("plan: a rolled-back write may have changed it; rebuilding "
 		  "it from the store before the next decision");
+	if (P->stopping)
+		return; /* the next start rebuilds it anyway */
 	P->rebuild_due = 1;
 	run_next(P);
 }
