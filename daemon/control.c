@@ -67,7 +67,8 @@ cmd_status(creq *c)
 	store *s = P->rdb;
 	c->data = json_pack(
 		"{s:s,s:I,s:I,s:{s:I},s:{s:I,s:I,s:I,s:I,s:I},"
-		"s:{s:I,s:I,s:I,s:I},s:{s:I},s:{s:I},s:{s:I},s:{s:I,s:b,s:I,s:I,s:I}}",
+		"s:{s:I,s:I,s:I,s:I},s:{s:I},s:{s:I},s:{s:I},"
+		"s:{s:I,s:b,s:I,s:I,s:I,s:b,s:s?}}",
 		"version", POSKO_VERSION, "uptime_s",
 		(json_int_t)(time(NULL) - P->started), "last_event_id",
 		(json_int_t)store_last_event_id(s), "incidents", "open",
@@ -116,7 +117,8 @@ cmd_status(creq *c)
 		"pipeline", "queued", (json_int_t)(P->queued + P->received_n),
 		"busy", P->busy, "received", (json_int_t)P->received,
 		"accepted", (json_int_t)P->accepted, "rejected",
-		(json_int_t)P->rejected);
+		(json_int_t)P->rejected, "held", P->held || P->down_since,
+		"store_error", P->down_since ? P->store_err : NULL);
 	return c->data ? 0 : cerr(c, "internal", NULL, "out of memory");
 }
 
@@ -1423,14 +1425,24 @@ cmd_desk(creq *c)
 			 r.dispatches);
 		return desk_reply(c, &r);
 	}
+	/* (the store's own trouble, read before the rollback resets it) */
+	int down = rc <= 0 && store_transient(P->wdb);
+	char serr[256];
+	store_errdetail(P->wdb, serr, sizeof(serr));
 	store_rollback(P->wdb);
 	if (rc > 0)
 		return cerr(c, de.code, de.field[0] ? de.field : NULL, "%s",
 			    de.message);
-	log_warnx("control %s: %s", c->cmd, err[0] ? err : store_errmsg(P->wdb));
+	log_warnx("control %s: %s", c->cmd, err[0] ? err : serr);
 	/* The store is unchanged; the plan may have taken the step: it is
 	 * rebuilt from the store before the next decision. */
 	posko_engine_suspect(P);
+	if (down)
+		return cerr(c, "internal", NULL,
+			    "%s changed nothing: the store cannot write (%s); "
+			    "send it again once it can (status: "
+			    "pipeline.store_error)",
+			    c->cmd, serr);
 	return cerr(c, "internal", NULL,
 		    "%s failed and changed nothing; the log says why", c->cmd);
 }

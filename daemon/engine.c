@@ -679,7 +679,7 @@ engine_load(engine *E, const posko_config *cfg, store *db, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (mirror_reference(E)) {
+	if (mirror_reference(E) && !E->rebuild) {
 		snprintf(err, errlen, "store: %s", store_errmsg(db));
 		goto fail;
 	}

@@ -45,6 +45,10 @@ typedef struct engine {
 	store *db;		 /* the decision connection */
 	geo_ctx *gctx;		 /* used only by the token holder */
 	const void *cap;	 /* cap_ctx or NULL */
+	/* set before engine_load by a rebuild (posko.c plan_rebuild): the
+	 * reference rows were written at the start, so a failed write of
+	 * them (a full disk) is a warning, not a failed load */
+	int rebuild;
 
 	/* reference data (read-only after engine_load) */
 	geo_household *hh;

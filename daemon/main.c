@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,10 @@ main(int argc, char **argv)
 	 * MALLOC_ARENA_MAX in the environment still wins. */
 	if (getenv("MALLOC_ARENA_MAX") == NULL)
 		mallopt(M_ARENA_MAX, 1);
+	/* A file past RLIMIT_FSIZE (systemd's LimitFSIZE=) is a write that
+	 * fails (EFBIG), held and retried like a full disk, not a signal
+	 * that kills the daemon with its queue. */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&P, 0, sizeof(P));
 	P.loop = uv_default_loop();
 	if (posko_start(&P, cfg, path, err, sizeof(err))) {

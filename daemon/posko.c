@@ -225,6 +225,35 @@ trim_outbox(posko *P, int64_t written)
 	P->trim_at = now + (n > 0 ? 0 : 10 * (uint64_t)1000000000);
 }
 
+/*
+ * A write of the batch failed. When the store itself is the cause (disk
+ * full, an I/O error: store_transient), no report is to blame: the whole
+ * batch goes back to the queue and is tried again after a pause (see
+ * after_work_cb), so nothing accepted is dropped while the operator frees
+ * the disk. Returns 1 then. Job thread, before the rollback.
+ */
+static int
+store_down(posko *P)
+{
+	if (!store_transient(P->wdb))
+		return 0;
+	P->store_down = 1;
+	store_errdetail(P->wdb, P->job_err, sizeof(P->job_err));
+	return 1;
+}
+
+/* Roll back a batch that failed after its reports were decided: held for
+ * a retry (store_down), or each report failed. */
+static void
+fail_all(posko *P)
+{
+	int down = store_down(P);
+	store_rollback(P->wdb);
+	if (!down)
+		for (qitem *q = P->batch; q; q = q->next)
+			q->failed = 1;
+}
+
 /* Returns 1 when it rolled back after a plan step ran: the plan (memory)
  * is then ahead of the store (see plan_rebuild). */
 static int
@@ -235,6 +264,9 @@ decide_batch(posko *P)
 	/* Token held: this thread owns the plan and the decision
 	 * connection. One transaction for the batch (group commit). */
 	if (store_begin(P->wdb)) {
+		if (store_down(P))
+			return 0;
+		log_warnx("store: %s", store_errmsg(P->wdb));
 		for (qitem *q = P->batch; q; q = q->next)
 			q->failed = 1;
 		return 0;
@@ -255,7 +287,8 @@ decide_batch(posko *P)
 			/* rejected at parse time, queued to keep order */
 			if (engine_reject(&P->E, &q->res.e, q->rawlen,
 					  q->origin)) {
-				q->failed = 1;
+				if (!store_down(P))
+					q->failed = 1;
 				store_rollback(P->wdb);
 				return stepped;
 			}
@@ -264,9 +297,10 @@ decide_batch(posko *P)
 		stepped = 1;
 		if (engine_decide(&P->E, &q->m, q->raw, q->rawlen, q->origin,
 				  q->operator_, &q->res, err, sizeof(err))) {
-			q->failed = 1;
 			log_warnx("decide %s/%s: %s", q->m.rep.source,
 				  q->m.rep.source_id, err);
+			if (!store_down(P))
+				q->failed = 1;
 			/* A failed step must not leave half a batch: roll
 			 * back and decide the rest one by one next time. */
 			store_rollback(P->wdb);
@@ -275,26 +309,20 @@ decide_batch(posko *P)
 	}
 	if (engine_batch_alerts(&P->E)) {
 		log_warnx("alerts: %s", store_errmsg(P->wdb));
-		store_rollback(P->wdb);
-		for (qitem *q = P->batch; q; q = q->next)
-			q->failed = 1;
+		fail_all(P);
 		return stepped;
 	}
 	/* decided exactly once: the inbox mark commits with the decisions */
 	if (upto && store_inbox_set_decided(P->wdb, upto)) {
 		log_warnx("inbox: %s", store_errmsg(P->wdb));
-		store_rollback(P->wdb);
-		for (qitem *q = P->batch; q; q = q->next)
-			q->failed = 1;
+		fail_all(P);
 		return stepped;
 	}
 	trim_outbox(P, store_last_event_id(P->wdb) - ev0);
 	P->t_commit = uv_hrtime();
 	if (store_commit(P->wdb)) {
 		log_warnx("commit: %s", store_errmsg(P->wdb));
-		store_rollback(P->wdb);
-		for (qitem *q = P->batch; q; q = q->next)
-			q->failed = 1;
+		fail_all(P);
 		return stepped;
 	}
 	return 0;
@@ -323,6 +351,7 @@ plan_rebuild(posko *P)
 		snprintf(err, sizeof(err), "out of memory");
 	else {
 		N->cap = P->cap;
+		N->rebuild = 1;
 		if (engine_load(N, P->cfg, P->wdb, err, sizeof(err)) == 0)
 			n = engine_replay(N, err, sizeof(err));
 	}
@@ -428,6 +457,60 @@ checkpoint_maybe(posko *P)
 	uv_queue_work(P->loop, &P->ck_work, ck_work_cb, ck_after_cb);
 }
 
+/* Put a batch back at the head of the queue, in its order; returns its
+ * length. */
+static size_t
+requeue(posko *P, qitem *q)
+{
+	qitem *last = q;
+	size_t n = 1;
+
+	while (last->next) {
+		last = last->next;
+		n++;
+	}
+	last->next = P->head;
+	if (P->head == NULL)
+		P->tail = last;
+	P->head = q;
+	P->queued += n;
+	return n;
+}
+
+static void
+on_retry(uv_timer_t *t)
+{
+	posko *P = t->data;
+	P->held = 0;
+	run_next(P);
+}
+
+/* The store refused the batch's writes (store_down): hold deciding and
+ * try again after a pause, 1 s doubling to 60 s. Reports keep arriving
+ * (into the inbox) and wait behind the held batch. */
+static void
+hold_for_store(posko *P)
+{
+	snprintf(P->store_err, sizeof(P->store_err), "%s", P->job_err);
+	if (P->down_since == 0) {
+		P->down_since = (int64_t)time(NULL);
+		P->retry_ms = 1000;
+	}
+	P->down_tries++;
+	log_warnx("store: writing failed: %s; deciding is held, %zu reports "
+		  "wait (none is dropped); trying again in %u s (try %u)",
+		  P->store_err, P->queued + P->received_n, P->retry_ms / 1000,
+		  P->down_tries);
+	if (!P->retry_on) {
+		uv_timer_init(P->loop, &P->retry);
+		P->retry.data = P;
+		P->retry_on = 1;
+	}
+	P->held = 1;
+	uv_timer_start(&P->retry, on_retry, P->retry_ms, 0);
+	P->retry_ms = P->retry_ms >= 30000 ? 60000 : P->retry_ms * 2;
+}
+
 static void
 after_work_cb(uv_work_t *w, int status)
 {
@@ -456,23 +539,36 @@ after_work_cb(uv_work_t *w, int status)
 		for (qitem *x = q; x; x = x->next)
 			x->skipped = 1;
 	}
+	if (P->store_down) {
+		/* nothing of the batch is decided: every report of it goes
+		 * back to the head of the queue (or stays in the inbox) */
+		P->store_down = 0;
+		for (qitem *x = q; x; x = x->next) {
+			x->failed = 0;
+			x->skipped = P->stopping;
+		}
+		if (!P->stopping && q) {
+			requeue(P, q);
+			hold_for_store(P);
+			goto next;
+		}
+	} else if (q && P->down_since && !any_failed) {
+		log_info("store: writes work again after %u tries (%lld s); "
+			 "deciding goes on with %zu reports waiting",
+			 P->down_tries,
+			 (long long)(time(NULL) - P->down_since),
+			 P->queued);
+		P->down_since = 0;
+		P->down_tries = 0;
+		P->retry_ms = 0;
+		P->store_err[0] = '\0';
+	}
 	if (any_failed && q && q->next && !P->stopping) {
 		/* The batch was rolled back: decide again one at a time, so
 		 * only the failing message is dropped. */
-		qitem *last = q;
-		size_t n = 1;
-		while (last->next) {
-			last->failed = 0;
-			last = last->next;
-			n++;
-		}
-		last->failed = 0;
-		last->next = P->head;
-		if (P->head == NULL)
-			P->tail = last;
-		P->head = q;
-		P->queued += n;
-		P->single = n;
+		for (qitem *x = q; x; x = x->next)
+			x->failed = 0;
+		P->single = requeue(P, q);
 		goto next;
 	}
 	for (; q; q = next) {
@@ -550,6 +646,7 @@ run_next(posko *P)
 	}
 	if (P->busy)
 		return;
+	/* (a rebuild first even while held: the desk's writes wait for it) */
 	if (P->rebuild_due) {
 		/* a job with no reports: the rebuild only */
 		P->rebuild_due = 0;
@@ -559,7 +656,7 @@ run_next(posko *P)
 		uv_queue_work(P->loop, &P->work, rebuild_cb, after_work_cb);
 		return;
 	}
-	if (P->head == NULL)
+	if (P->head == NULL || P->held)
 		return;
 	/* a batch of consecutive reports (one after a failure) */
 	q = P->head;
@@ -954,11 +1051,20 @@ static void
 on_watchdog(uv_timer_t *t)
 {
 	posko *P = t->data;
-	char st[128];
-	snprintf(st, sizeof(st),
-		 "WATCHDOG=1\nSTATUS=%llu accepted, %llu rejected, %zu pending",
-		 (unsigned long long)P->accepted,
-		 (unsigned long long)P->rejected, P->queued + P->received_n);
+	char st[512];
+	if (P->down_since)
+		snprintf(st, sizeof(st),
+			 "WATCHDOG=1\nSTATUS=store cannot write (%s) since "
+			 "%lld s ago: %zu reports wait, none dropped",
+			 P->store_err, (long long)(time(NULL) - P->down_since),
+			 P->queued + P->received_n);
+	else
+		snprintf(st, sizeof(st),
+			 "WATCHDOG=1\nSTATUS=%llu accepted, %llu rejected, "
+			 "%zu pending",
+			 (unsigned long long)P->accepted,
+			 (unsigned long long)P->rejected,
+			 P->queued + P->received_n);
 	sd_notify(0, st);
 }
 
@@ -1273,6 +1379,10 @@ posko_stop(posko *P)
 	if (P->republish_on) {
 		uv_close((uv_handle_t *)&P->republish, NULL);
 		P->republish_on = 0;
+	}
+	if (P->retry_on) {
+		uv_close((uv_handle_t *)&P->retry, NULL);
+		P->retry_on = 0;
 	}
 	if (P->pub_idle_on) {
 		uv_close((uv_handle_t *)&P->pub_idle, NULL);

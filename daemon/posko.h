@@ -53,6 +53,20 @@ typedef struct posko {
 	struct engine *E_next;
 	int rebuild_failed;
 	int rebuild_due; /* a failed write on the loop: rebuild first */
+	/* The store refused a write for a reason of its own (store_transient:
+	 * disk full, an I/O error, locked): nothing is dropped. The job sets
+	 * store_down and job_err; the loop puts the batch back at the head
+	 * of the queue and holds deciding (held) until the retry timer, the
+	 * pause doubling from 1 s to 60 s; store_err and down_since (0 while
+	 * writes work) say so in status and in systemd's STATUS. */
+	int store_down;
+	char job_err[256];
+	char store_err[256];
+	int64_t down_since;
+	unsigned down_tries, retry_ms;
+	int held;
+	uv_timer_t retry;
+	int retry_on;
 	int exit_status;
 	uv_work_t work;
 	qitem *batch;

@@ -427,6 +427,38 @@ store_errmsg(store *s)
 	return sqlite3_errmsg(s->db);
 }
 
+int
+store_transient(store *s)
+{
+	switch (sqlite3_extended_errcode(s->db) & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *
+store_errdetail(store *s, char *buf, size_t len)
+{
+	/* (the errno of the last failed system call: only when the error
+	 * came from one) */
+	int e = store_transient(s) ? sqlite3_system_errno(s->db) : 0;
+	if (e)
+		snprintf(buf, len, "%s (%s)", sqlite3_errmsg(s->db),
+			 strerror(e));
+	else
+		snprintf(buf, len, "%s", sqlite3_errmsg(s->db));
+	return buf;
+}
+
 sqlite3_stmt *
 store_stmt(store *s, const char *sql)
 {

@@ -48,6 +48,16 @@ typedef void (*store_profile_fn)(const char *sql, uint64_t runs, uint64_t ns,
 void store_profile(store *s, store_profile_fn fn, void *arg);
 sqlite3 *store_db(store *s);
 const char *store_errmsg(store *s);
+/* 1 when the connection's last error is the store's state, not the
+ * statement's: the disk or the file system (full, an I/O error, a file
+ * too large for RLIMIT_FSIZE, read-only), the file locked, out of
+ * memory. The same write can work later; a constraint, a trigger or a
+ * bad statement fails again. Read it before the rollback, which resets
+ * the error. */
+int store_transient(store *s);
+/* store_errmsg into buf, with the system's reason for a store_transient
+ * error ("disk I/O error (File too large)"). Returns buf. */
+const char *store_errdetail(store *s, char *buf, size_t len);
 
 /* The schema version of the open file (after migration). */
 int store_version(store *s);
