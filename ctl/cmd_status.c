@@ -63,11 +63,19 @@ print_status(const json_t *d)
 	       out_num(e, sizeof e, cj_int(d, "shelters.closed", 0)));
 	printf("\n");
 	long long queued = cj_int(d, "pipeline.queued", 0);
-	if (queued > 0 || cj_bool(d, "pipeline.busy", 0))
+	if ((queued > 0 || cj_bool(d, "pipeline.busy", 0)) &&
+	    !cj_bool(d, "pipeline.held", 0))
 		printf(_("poskod is deciding reports: %s waiting.\n"),
 		       out_num(a, sizeof a, queued));
 
 	/* What to do next, most urgent first. */
+	if (cj_bool(d, "pipeline.held", 0))
+		printf(_("→ poskod cannot write its store (%s): %s reports "
+		         "wait, none is lost. Free disk space where the store "
+		         "is (`df -h /var/lib/posko`); poskod tries again by "
+		         "itself. Desk changes are refused until then.\n"),
+		       cj_text(d, "pipeline.store_error"),
+		       out_num(a, sizeof a, queued));
 	long long unplaced = cj_int(d, "people.unplaced", 0);
 	if (unplaced > 0)
 		printf(_("→ %s persons have no shelter: open a shelter "
