@@ -254,6 +254,43 @@ fail_all(posko *P)
 			q->failed = 1;
 }
 
+/*
+ * A report whose own write the store refused (a constraint, a trigger:
+ * not the store's state), decided alone, so on its last try: rejected in
+ * a transaction of its own, code "internal", so that its sender hears of
+ * it (ingest.rejected) as of any refusal, and the inbox moves past it.
+ * 0; -1 when that could not be written either (then it is only logged).
+ */
+static int
+reject_undecided(posko *P, qitem *q, const char *why)
+{
+	engine_result *r = &q->res;
+
+	memset(r, 0, sizeof(*r));
+	r->rejected = 1;
+	snprintf(r->e.code, sizeof(r->e.code), "internal");
+	snprintf(r->e.message, sizeof(r->e.message),
+		 "could not be decided (%.400s); nothing changed, it may be "
+		 "sent again",
+		 why);
+	snprintf(r->e.source, sizeof(r->e.source), "%.70s",
+		 q->m.rep.source ? q->m.rep.source : "");
+	snprintf(r->e.source_id, sizeof(r->e.source_id), "%.130s",
+		 q->m.rep.source_id ? q->m.rep.source_id : "");
+	if (store_begin(P->wdb) == 0) {
+		if (engine_reject(&P->E, &r->e, q->rawlen, q->origin) == 0 &&
+		    (q->inbox_id == 0 ||
+		     store_inbox_set_decided(P->wdb, q->inbox_id) == 0) &&
+		    store_commit(P->wdb) == 0)
+			return 0;
+		log_warnx("store: rejecting %s/%s: %s", r->e.source,
+			  r->e.source_id, store_errmsg(P->wdb));
+		store_rollback(P->wdb);
+	}
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
 /* Returns 1 when it rolled back after a plan step ran: the plan (memory)
  * is then ahead of the store (see plan_rebuild). */
 static int
@@ -304,6 +341,9 @@ decide_batch(posko *P)
 			/* A failed step must not leave half a batch: roll
 			 * back and decide the rest one by one next time. */
 			store_rollback(P->wdb);
+			if (q->failed && q == P->batch && q->next == NULL &&
+			    reject_undecided(P, q, err) == 0)
+				q->failed = 0;
 			return 1;
 		}
 	}
