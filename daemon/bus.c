@@ -165,6 +165,12 @@ bus_resume(bus_sock *s)
 	}
 }
 
+int
+bus_paused(const bus_sock *s)
+{
+	return s && s->paused;
+}
+
 const char *
 bus_endpoint(const bus_sock *s)
 {

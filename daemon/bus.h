@@ -36,5 +36,7 @@ const char *bus_endpoint(const bus_sock *s);
 /* Stop / start taking messages (a REP socket whose reply must wait). */
 void bus_pause(bus_sock *s);
 void bus_resume(bus_sock *s);
+/* 1 while paused (NULL: 0). */
+int bus_paused(const bus_sock *s);
 
 #endif

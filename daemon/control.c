@@ -68,7 +68,7 @@ cmd_status(creq *c)
 	c->data = json_pack(
 		"{s:s,s:I,s:I,s:{s:I},s:{s:I,s:I,s:I,s:I,s:I},"
 		"s:{s:I,s:I,s:I,s:I},s:{s:I},s:{s:I},s:{s:I},"
-		"s:{s:I,s:b,s:I,s:I,s:I,s:b,s:s?}}",
+		"s:{s:I,s:b,s:I,s:I,s:I,s:b,s:s?,s:b}}",
 		"version", POSKO_VERSION, "uptime_s",
 		(json_int_t)(time(NULL) - P->started), "last_event_id",
 		(json_int_t)store_last_event_id(s), "incidents", "open",
@@ -118,7 +118,8 @@ cmd_status(creq *c)
 		"busy", P->busy, "received", (json_int_t)P->received,
 		"accepted", (json_int_t)P->accepted, "rejected",
 		(json_int_t)P->rejected, "held", P->held || P->down_since,
-		"store_error", P->down_since ? P->store_err : NULL);
+		"store_error", P->down_since ? P->store_err : NULL,
+		"ingest_paused", bus_paused(P->ingest));
 	return c->data ? 0 : cerr(c, "internal", NULL, "out of memory");
 }
 

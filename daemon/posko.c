@@ -37,6 +37,7 @@ struct qitem {
 	int failed;
 	int skipped;	  /* not decided: the job stopped before it */
 	int64_t inbox_id; /* its inbox row (0: not journaled) */
+	int mem_only;	  /* its inbox write failed: a stop loses it */
 	uint64_t t_recv;  /* uv_hrtime when it was read */
 };
 
@@ -186,6 +187,7 @@ posko_publish(posko *P)
 
 static void run_next(posko *P);
 static void ingest_flow(posko *P);
+static void inbox_trouble(posko *P);
 static void run_pending_control(posko *P);
 static void reload(posko *P);
 
@@ -613,6 +615,10 @@ after_work_cb(uv_work_t *w, int status)
 	}
 	for (; q; q = next) {
 		next = q->next;
+		if (q->mem_only) {
+			P->mem_only--;
+			P->mem_lost += q->skipped; /* not in the inbox */
+		}
 		if (q->skipped) {
 			/* still pending in the inbox for the next start */
 			qitem_free(q);
@@ -747,7 +753,8 @@ ingest_flow(posko *P)
 		P->ingest_paused = 1;
 		log_info("ingest paused: %zu reports pending", pending);
 	} else if (P->ingest_paused && pending < lo && !P->stopping) {
-		bus_resume(P->ingest);
+		if (!P->inbox_retry_pending)
+			bus_resume(P->ingest);
 		P->ingest_paused = 0;
 		log_info("ingest resumed: %zu reports pending", pending);
 	}
@@ -803,6 +810,17 @@ inbox_flush(posko *P)
 				  "memory until decided",
 				  store_errmsg(P->inbox), P->received_n);
 			store_rollback(P->inbox);
+			for (qitem *x = q; x; x = x->next)
+				if (x->m.json && !x->mem_only) {
+					x->mem_only = 1;
+					P->mem_only++;
+				}
+			inbox_trouble(P);
+		} else if (P->inbox_down && !P->inbox_retry_pending) {
+			P->inbox_down = 0;
+			P->inbox_retry_ms = 0;
+			log_info("inbox: writes work again; the ingest socket "
+				 "is read as before");
 		}
 	}
 	if (q == NULL)
@@ -824,6 +842,45 @@ on_inbox_check(uv_check_t *h)
 	inbox_flush(h->data);
 }
 
+static void
+on_inbox_retry(uv_timer_t *t)
+{
+	posko *P = t->data;
+	P->inbox_retry_pending = 0;
+	/* read again: the next wakeup's inbox commit says if it works */
+	if (!P->ingest_paused && !P->stopping)
+		bus_resume(P->ingest);
+}
+
+/* The inbox could not be written: stop reading the ingest socket for a
+ * while (see posko.h inbox_down). */
+static void
+inbox_trouble(posko *P)
+{
+	if (P->ingest == NULL || P->stopping)
+		return;
+	if (!P->inbox_down) {
+		P->inbox_down = 1;
+		P->inbox_retry_ms = 1000;
+	}
+	if (!P->inbox_retry_on) {
+		uv_timer_init(P->loop, &P->inbox_retry);
+		P->inbox_retry.data = P;
+		P->inbox_retry_on = 1;
+	}
+	if (P->inbox_retry_pending)
+		return;
+	bus_pause(P->ingest);
+	log_warnx("inbox: cannot write; %zu reports read are only in memory "
+		  "until decided; the ingest socket is not read for %u s "
+		  "(senders wait)",
+		  P->mem_only, P->inbox_retry_ms / 1000);
+	P->inbox_retry_pending = 1;
+	uv_timer_start(&P->inbox_retry, on_inbox_retry, P->inbox_retry_ms, 0);
+	P->inbox_retry_ms =
+		P->inbox_retry_ms >= 30000 ? 60000 : P->inbox_retry_ms * 2;
+}
+
 /* A report received: journal it in the inbox (committed by inbox_flush
  * at the end of this loop wakeup, before it is queued). Items without a
  * report (rejections kept in order) are only held. */
@@ -839,9 +896,14 @@ receive(posko *P, qitem *q)
 				    q->m.rep.source, q->m.rep.source_id,
 				    q->operator_, q->raw ? q->raw : "",
 				    q->raw ? q->rawlen : 0))
+		{
 			log_warnx("inbox: %s/%s not journaled: %s",
 				  q->m.rep.source, q->m.rep.source_id,
 				  store_errmsg(P->inbox));
+			q->mem_only = 1;
+			P->mem_only++;
+			inbox_trouble(P);
+		}
 	}
 	if (P->rtail)
 		P->rtail->next = q;
@@ -1382,10 +1444,20 @@ posko_stop(posko *P)
 			store_rollback(P->inbox);
 		}
 	}
-	if (P->queued + P->received_n)
+	size_t lost = P->mem_lost, waiting = P->queued + P->received_n;
+	for (qitem *q = P->head; q; q = q->next)
+		lost += (size_t)q->mem_only, waiting -= (size_t)q->mem_only;
+	for (qitem *q = P->rhead; q; q = q->next)
+		lost += (size_t)q->mem_only, waiting -= (size_t)q->mem_only;
+	if (waiting)
 		log_info("%zu reports stay pending in the inbox for the next "
 			 "start",
-			 P->queued + P->received_n);
+			 waiting);
+	if (lost)
+		log_warnx("%zu reports read while the inbox could not be "
+			  "written are lost with this stop: their senders "
+			  "must send them again",
+			  lost);
 	while (P->rhead) {
 		qitem *q = P->rhead;
 		P->rhead = q->next;
@@ -1423,6 +1495,10 @@ posko_stop(posko *P)
 	if (P->retry_on) {
 		uv_close((uv_handle_t *)&P->retry, NULL);
 		P->retry_on = 0;
+	}
+	if (P->inbox_retry_on) {
+		uv_close((uv_handle_t *)&P->inbox_retry, NULL);
+		P->inbox_retry_on = 0;
 	}
 	if (P->pub_idle_on) {
 		uv_close((uv_handle_t *)&P->pub_idle, NULL);

@@ -42,6 +42,16 @@ typedef struct posko {
 	uv_check_t inbox_check; /* commits the inbox after each wakeup */
 	int inbox_check_on;
 	int ingest_paused;     /* backpressure: the ingest socket not read */
+	/* The inbox could not be written (inbox_trouble): reports read are
+	 * then only in memory until decided (mem_only of them queued), so
+	 * the ingest socket is not read until inbox_retry fires, 1 s
+	 * doubling to 60 s: senders wait (nanomsg's buffers, their nn_send)
+	 * instead of handing over reports a stop would lose. */
+	int inbox_down;
+	unsigned inbox_retry_ms;
+	uv_timer_t inbox_retry;
+	int inbox_retry_on, inbox_retry_pending;
+	size_t mem_only, mem_lost; /* lost: skipped by a stop */
 	uint64_t trim_at;      /* uv_hrtime of the next outbox trim */
 	/* the decision queue: reports in arrival order */
 	qitem *head, *tail;

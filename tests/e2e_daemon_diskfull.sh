@@ -142,6 +142,42 @@ done
 pk_eq "c reports decided after the restart" \
 	"$(pk_sql "SELECT group_concat(source_id, ' ') FROM (SELECT source_id FROM journal WHERE source_id LIKE 'c-%' ORDER BY id)")" \
 	"c-1 c-2"
+
+# ---- 3. the inbox cannot write (a trigger refuses its rows): the report
+# read is decided from memory, and the ingest socket is not read for a
+# while (its sender waits), then read again; a stop while such a report
+# waits says it is lost
+pk_settle "$ev"
+inbox=$PK_DIR/state/inbox.db
+sqlite3 "$inbox" "CREATE TRIGGER e2e_refuse BEFORE INSERT ON inbox
+	WHEN NEW.source_id LIKE 'm-%' BEGIN SELECT RAISE(FAIL, 'e2e: inbox full'); END"
+pk_push_data "$(fire m-1 2200 60)"
+pk_wait_grep "$PK_DIR/poskod.log" 'inbox: cannot write; 1 reports read are only in memory until decided; the ingest socket is not read for 1 s' 1 30 ||
+	pk_fail "no inbox pause logged: $(grep 'inbox' "$PK_DIR/poskod.log" | tail -n 3)"
+pk_wait_grep "$ev" '^ingest\.accepted .*"source_id":"m-1"' 1 30 || pk_fail "m-1 (memory only) not decided"
+# the next report is read after the pause; its row is refused too: the
+# second pause is longer, and status shows the socket not read
+pk_push_data "$(fire m-2 2350 60)"
+pk_wait_grep "$PK_DIR/poskod.log" 'the ingest socket is not read for 2 s' 1 30 ||
+	pk_fail "no second, longer inbox pause"
+pk_eq "status: ingest paused" "$(status_field ingest_paused)" true
+pk_wait_grep "$ev" '^ingest\.accepted .*"source_id":"m-2"' 1 30 || pk_fail "m-2 not decided"
+sqlite3 "$inbox" "DROP TRIGGER e2e_refuse"
+pk_push_data "$(fire m-3 2500 60)"
+pk_wait_grep "$ev" '^ingest\.accepted .*"source_id":"m-3"' 1 30 || pk_fail "m-3 not decided"
+pk_wait_grep "$PK_DIR/poskod.log" 'inbox: writes work again' 1 30 || pk_fail "no inbox recovery logged"
+pk_eq "m-3 in the inbox" "$(sqlite3 "$inbox" "SELECT count(*) FROM inbox WHERE source_id='m-3'")" 1
+pk_eq "m-1, m-2 not in the inbox" "$(sqlite3 "$inbox" "SELECT count(*) FROM inbox WHERE source_id IN ('m-1','m-2')")" 0
+# both at once: the report is only in memory and cannot be decided
+sqlite3 "$inbox" "CREATE TRIGGER e2e_refuse BEFORE INSERT ON inbox
+	WHEN NEW.source_id LIKE 'n-%' BEGIN SELECT RAISE(FAIL, 'e2e: inbox full'); END"
+disk_full
+pk_push_data "$(fire n-1 2650 2500)"
+wait_held
+pk_stop || pk_fail "poskod did not exit 0 on SIGTERM"
+grep -q '1 reports read while the inbox could not be written are lost with this stop' "$PK_DIR/poskod.log" ||
+	pk_fail "the stop does not say n-1 is lost: $(tail -n 5 "$PK_DIR/poskod.log")"
+pk_start
 pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok
 pk_stop
 echo "PASS"
