@@ -474,8 +474,10 @@ static void
 ck_work_cb(uv_work_t *w)
 {
 	posko *P = w->data;
+	uint64_t t0 = uv_hrtime();
 	if (store_checkpoint(P->ckdb))
 		log_warnx("store: checkpoint: %s", store_errmsg(P->ckdb));
+	log_debug("checkpoint: %.1f ms", (uv_hrtime() - t0) / 1e6);
 }
 
 static void
