@@ -609,7 +609,7 @@ after_work_cb(uv_work_t *w, int status)
 	}
 	if (any_failed && q && q->next && !P->stopping) {
 		/* The batch was rolled back: decide again one at a time, so
-		 * only the failing message is dropped. */
+		 * only the failing message is rejected (reject_undecided). */
 		for (qitem *x = q; x; x = x->next)
 			x->failed = 0;
 		P->single = requeue(P, q);
@@ -897,8 +897,7 @@ receive(posko *P, qitem *q)
 		    store_inbox_add(P->inbox, q->inbox_id, q->origin,
 				    q->m.rep.source, q->m.rep.source_id,
 				    q->operator_, q->raw ? q->raw : "",
-				    q->raw ? q->rawlen : 0))
-		{
+				    q->raw ? q->rawlen : 0)) {
 			log_warnx("inbox: %s/%s not journaled: %s",
 				  q->m.rep.source, q->m.rep.source_id,
 				  store_errmsg(P->inbox));
