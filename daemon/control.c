@@ -1396,6 +1396,15 @@ write_begin(creq *c)
 		c->deferred = 1;
 		return 1;
 	}
+	/* while deciding is held for the store (posko.h store_down), a
+	 * write would fail the same way, and its rollback would cost a
+	 * rebuild of the plan: refused at once */
+	if (c->P->down_since)
+		return cerr(c, "internal", NULL,
+			    "%s changed nothing: the store cannot write (%s); "
+			    "send it again once `poskoctl status` no longer "
+			    "says so",
+			    c->cmd, c->P->store_err);
 	if (store_begin(c->P->wdb))
 		return cerr(c, "internal", NULL, "store: %s",
 			    store_errmsg(c->P->wdb));

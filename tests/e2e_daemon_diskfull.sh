@@ -101,6 +101,9 @@ case "$r" in
 *'"code":"internal"'*'the store cannot write'*) echo "ok: the desk's check-in refused: the store cannot write" ;;
 *) pk_fail "check-in while the store cannot write: $r" ;;
 esac
+# refused before it was tried: no failed write, so no rebuild for it
+pk_eq "desk writes tried while held" \
+	"$(pk_count "$PK_DIR/poskod.log" 'plan: a rolled-back write may have changed it')" 0
 
 # ---- the disk is freed: all four decided, in their order, each once
 disk_freed
