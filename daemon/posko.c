@@ -844,13 +844,72 @@ on_inbox_check(uv_check_t *h)
 	inbox_flush(h->data);
 }
 
+/*
+ * The reports read while the inbox could not be written and not yet
+ * decided, queued or in the job (which only reads the fields used here):
+ * journaled now, with the ids they were given (the inbox is read back by
+ * id, so they keep their place; one the job commits meanwhile has an id
+ * at or below the decided mark, so it is never decided again). 0 when
+ * done or nothing waits, -1 when the inbox still fails.
+ */
+static int
+inbox_rejournal(posko *P)
+{
+	qitem *lists[2] = {P->batch, P->head};
+	size_t n = 0;
+
+	if (P->inbox_txn)
+		return 0; /* (a wakeup's commit will say) */
+	for (int l = 0; l < 2; l++)
+		for (qitem *q = lists[l]; q; q = q->next)
+			n += (size_t)q->mem_only;
+	if (n == 0)
+		return 0;
+	if (store_begin(P->inbox))
+		return -1;
+	for (int l = 0; l < 2; l++)
+		for (qitem *q = lists[l]; q; q = q->next)
+			if (q->mem_only &&
+			    store_inbox_add(P->inbox, q->inbox_id, q->origin,
+					    q->m.rep.source, q->m.rep.source_id,
+					    q->operator_, q->raw ? q->raw : "",
+					    q->raw ? q->rawlen : 0)) {
+				store_rollback(P->inbox);
+				return -1;
+			}
+	if (store_commit(P->inbox)) {
+		store_rollback(P->inbox);
+		return -1;
+	}
+	for (int l = 0; l < 2; l++)
+		for (qitem *q = lists[l]; q; q = q->next)
+			if (q->mem_only) {
+				q->mem_only = 0;
+				P->mem_only--;
+			}
+	P->inbox_down = 0;
+	P->inbox_retry_ms = 0;
+	log_info("inbox: writes work again; the %zu reports read while it "
+		 "could not be written are journaled now",
+		 n);
+	return 0;
+}
+
 static void
 on_inbox_retry(uv_timer_t *t)
 {
 	posko *P = t->data;
 	P->inbox_retry_pending = 0;
+	if (P->stopping)
+		return;
+	if (inbox_rejournal(P)) {
+		log_warnx("inbox: still cannot write: %s",
+			  store_errmsg(P->inbox));
+		inbox_trouble(P);
+		return;
+	}
 	/* read again: the next wakeup's inbox commit says if it works */
-	if (!P->ingest_paused && !P->stopping)
+	if (!P->ingest_paused)
 		bus_resume(P->ingest);
 }
 

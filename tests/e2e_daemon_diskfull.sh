@@ -181,6 +181,29 @@ pk_stop || pk_fail "poskod did not exit 0 on SIGTERM"
 grep -q '1 reports read while the inbox could not be written are lost with this stop' "$PK_DIR/poskod.log" ||
 	pk_fail "the stop does not say n-1 is lost: $(tail -n 5 "$PK_DIR/poskod.log")"
 pk_start
+# again, but the inbox works again before the stop: the waiting report
+# is journaled then (its own id, its place), so the stop keeps it
+pk_sub "$ev"
+disk_full
+pk_push_data "$(fire n-2 2800 2500)"
+wait_held
+pk_wait_grep "$PK_DIR/poskod.log" 'inbox: cannot write; 1 reports read are only in memory' 2 30 ||
+	pk_fail "n-2's inbox row was not refused"
+sqlite3 "$inbox" "DROP TRIGGER e2e_refuse"
+pk_wait_grep "$PK_DIR/poskod.log" 'inbox: writes work again; the 1 reports read while it could not be written are journaled now' 1 30 ||
+	pk_fail "n-2 not journaled once the inbox works: $(grep 'inbox' "$PK_DIR/poskod.log" | tail -n 3)"
+pk_stop || pk_fail "poskod did not exit 0 on SIGTERM"
+grep -c 'lost with this stop' "$PK_DIR/poskod.log" | grep -qx 1 || pk_fail "this stop lost a report"
+pk_eq "n-2 pending in the inbox" \
+	"$(pk_sql "ATTACH '$inbox' AS i; SELECT group_concat(source_id, ' ') FROM i.inbox
+	WHERE source_id LIKE 'n-%' AND id > (SELECT CAST(value AS INTEGER) FROM meta WHERE key='inbox_decided')")" n-2
+pk_start
+for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
+	[ "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='n-2'")" = 1 ] && break
+	sleep 0.1
+done
+pk_eq "n-2 decided after the restart" "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='n-2'")" 1
+pk_eq "n-1 never decided (lost, as the stop said)" "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='n-1'")" 0
 pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok
 pk_stop
 echo "PASS"
