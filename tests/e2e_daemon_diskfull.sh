@@ -138,10 +138,7 @@ pk_eq "c reports pending in the inbox" \
 	FROM (SELECT source_id FROM i.inbox WHERE source_id LIKE 'c-%' AND id >
 	(SELECT CAST(value AS INTEGER) FROM meta WHERE key='inbox_decided') ORDER BY id)")" "c-1 c-2"
 pk_start
-for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
-	[ "$(pk_sql "SELECT count(*) FROM journal WHERE source_id LIKE 'c-%'")" -ge 2 ] && break
-	sleep 0.1
-done
+pk_wait_count 2 "SELECT count(*) FROM journal WHERE source_id LIKE 'c-%'"
 pk_eq "c reports decided after the restart" \
 	"$(pk_sql "SELECT group_concat(source_id, ' ') FROM (SELECT source_id FROM journal WHERE source_id LIKE 'c-%' ORDER BY id)")" \
 	"c-1 c-2"
@@ -198,10 +195,7 @@ pk_eq "n-2 pending in the inbox" \
 	"$(pk_sql "ATTACH '$inbox' AS i; SELECT group_concat(source_id, ' ') FROM i.inbox
 	WHERE source_id LIKE 'n-%' AND id > (SELECT CAST(value AS INTEGER) FROM meta WHERE key='inbox_decided')")" n-2
 pk_start
-for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
-	[ "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='n-2'")" = 1 ] && break
-	sleep 0.1
-done
+pk_wait_count 1 "SELECT count(*) FROM journal WHERE source_id='n-2'"
 pk_eq "n-2 decided after the restart" "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='n-2'")" 1
 pk_eq "n-1 never decided (lost, as the stop said)" "$(pk_sql "SELECT count(*) FROM journal WHERE source_id='n-1'")" 0
 pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok

@@ -91,10 +91,7 @@ pk_eq "assignments each once" \
 	"$(pk_sql "SELECT count(*) FROM (SELECT incident, household FROM assignments GROUP BY 1, 2 HAVING count(*) > 1)")" 0
 placed=$(pk_sql "SELECT count(*) FROM assignments a JOIN incidents i ON i.id = a.incident WHERE i.source='e2e-rb'")
 [ "$placed" -gt 0 ] || pk_fail "the small fires placed nobody"
-for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
-	[ "$(pk_status_field queued) $(pk_status_field busy)" = "0 false" ] && break
-	sleep 0.1
-done
+pk_wait_idle
 
 # the plan poskod goes on with is the store's: household.find (its
 # affected_by and received come from the plan for open incidents) says
@@ -207,17 +204,11 @@ while IFS= read -r line; do
 		pk_push_data "$line" ;;
 	esac
 done <"$PK_DIR/burst2.txt"
-for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
-	[ "$(pk_sql "SELECT count(*) FROM journal WHERE source_id LIKE 'g-%'")" -ge 4 ] && break
-	sleep 0.1
-done
+pk_wait_count 4 "SELECT count(*) FROM journal WHERE source_id LIKE 'g-%'"
 pk_eq "g reports decided after the restart" \
 	"$(pk_sql "SELECT group_concat(source_id, ' ') FROM (SELECT source_id FROM journal WHERE source_id LIKE 'g-%' ORDER BY source_id)")" \
 	"g-001 g-002 g-004 g-005"
-for _ in $(seq 1 $((PK_TIMEOUT * 10))); do
-	[ "$(pk_status_field queued) $(pk_status_field busy)" = "0 false" ] && break
-	sleep 0.1
-done
+pk_wait_idle
 pk_eq "g-003 rejected, once" "$(g3_rejected)" 1
 pk_eq "integrity" "$(pk_sql 'PRAGMA integrity_check')" ok
 pk_stop
