@@ -287,6 +287,24 @@ int config_expand(const char *tmpl, const char *runtime_dir,
  */
 char *config_dump(const posko_config *c);
 
+/*
+ * Whether the key [section] name has different values in a and b (as
+ * config_dump would write them). 1 differs, 0 same, -1 no such key (only
+ * the plain keys of the table; not policy.*, map.N, watch.*).
+ */
+int config_key_differs(const posko_config *a, const posko_config *b,
+                       const char *section, const char *name);
+
+/*
+ * Exchange the values of the key [section] name between a and b (both
+ * loaded configs; each keeps owning what it then holds). SIGHUP keeps the
+ * running value of a key that changes only at restart this way. [daemon]
+ * state_dir takes the derived database path with it. 0, or -1 for no such
+ * key (as config_key_differs).
+ */
+int config_key_swap(posko_config *a, posko_config *b, const char *section,
+                    const char *name);
+
 /* Names for logs and dumps: "error".."debug"; "?" otherwise. */
 const char *config_log_level_name(int level);
 

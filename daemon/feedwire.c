@@ -2200,6 +2200,39 @@ feedwire_plan_reset(posko *P)
 }
 
 void
+feedwire_reload(posko *P, const posko_config *old)
+{
+	feedwire *F = FW(P);
+	const posko_config *c = P->cfg;
+	if (F == NULL)
+		return;
+	if (strcmp(c->cap.outbox_dir, old->cap.outbox_dir) != 0 &&
+	    mkdir_p(c->cap.outbox_dir))
+		log_warnx("CAP outbox %s: %s", c->cap.outbox_dir,
+			  strerror(errno));
+	if (strcmp(c->feed.sitrep_dir, old->feed.sitrep_dir) != 0 &&
+	    mkdir_p(c->feed.sitrep_dir))
+		log_warnx("sitrep dir %s: %s", c->feed.sitrep_dir,
+			  strerror(errno));
+	if (c->feed.sitrep_interval_s == old->feed.sitrep_interval_s)
+		return;
+	if (c->feed.sitrep_interval_s > 0) {
+		uint64_t ival = (uint64_t)c->feed.sitrep_interval_s * 1000;
+		if (!F->sitrep_on) {
+			uv_timer_init(P->loop, &F->sitrep_timer);
+			F->sitrep_timer.data = F;
+			F->sitrep_on = 1;
+		}
+		/* the next one a full new interval from now */
+		uv_timer_start(&F->sitrep_timer, on_sitrep_timer, ival, ival);
+	} else if (F->sitrep_on) {
+		uv_timer_stop(&F->sitrep_timer);
+	}
+	log_info("feed: sitrep every %d s%s", c->feed.sitrep_interval_s,
+		 c->feed.sitrep_interval_s > 0 ? "" : " (off)");
+}
+
+void
 feedwire_stop(posko *P)
 {
 	feedwire *F = FW(P);

@@ -24,12 +24,19 @@
 struct posko;
 struct ingest_msg;
 struct engine_result;
+struct posko_config;
 
 /* After engine_replay(): tables, RW and gate state from the store, the
  * spool directory, the outbox and sitrep directories, the timers. A
  * spool or gate layer that cannot be used is logged, not fatal. Returns 0
  * or -1 with err. */
 int feedwire_start(struct posko *P, char *err, size_t errlen);
+/* SIGHUP applied a new config (P->cfg; `old` is the one it replaced, freed
+ * after): a new sitrep interval restarts the sitrep timer, new CAP outbox
+ * and sitrep directories are created (a failure is logged, as at start).
+ * The spool directory and the gate layer change only at restart (posko.c
+ * keeps their running values). Loop only. */
+void feedwire_reload(struct posko *P, const struct posko_config *old);
 /* Stop the spool and the timers (posko_stop). */
 void feedwire_stop(struct posko *P);
 /* Release everything (posko_free, after the loop ended). */

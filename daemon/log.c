@@ -2,13 +2,15 @@
 #include "daemon/log.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static int log_verbose = 1;
+/* Set by the loop (start, SIGHUP), read by every thread that logs. */
+static atomic_int log_verbose = 1;
 
 void
 log_init(int verbose)

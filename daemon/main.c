@@ -76,6 +76,7 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
+	int log_fixed = verbose >= 0;
 	if (verbose < 0)
 		verbose = cfg->daemon.log_level >= CONFIG_LOG_DEBUG  ? 2
 			  : cfg->daemon.log_level >= CONFIG_LOG_INFO ? 1
@@ -96,6 +97,7 @@ main(int argc, char **argv)
 	 * that kills the daemon with its queue. */
 	signal(SIGXFSZ, SIG_IGN);
 	memset(&P, 0, sizeof(P));
+	P.log_fixed = log_fixed;
 	P.loop = uv_default_loop();
 	if (posko_start(&P, cfg, path, err, sizeof(err))) {
 		log_warnx("cannot start: %s", err);

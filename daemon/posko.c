@@ -1151,43 +1151,101 @@ on_stop_signal(uv_signal_t *h, int signum)
 		posko_stop(P);
 }
 
+/*
+ * The keys read only at start: the store, the sockets, the reference data
+ * loaded into the plan, the gate layer, the spool being watched, the first
+ * sitrep's delay. SIGHUP keeps their running values (config_key_swap), so
+ * that what `status` and the log say is what is in force, and names them.
+ */
+static const char *const restart_keys[][2] = {
+	{"daemon", "state_dir"},    {"daemon", "runtime_dir"},
+	{"daemon", "metric_crs"},   {"daemon", "watchdog"},
+	{"bus", "ingest"},	    {"bus", "control"},
+	{"bus", "control_readonly"}, {"bus", "events"},
+	{"bus", "allow_remote"},    {"bus", "socket_group"},
+	{"bus", "socket_mode"},	    {"data", "households"},
+	{"data", "shelters"},	    {"data", "depots"},
+	{"data", "stock"},	    {"data", "kelurahan"},
+	{"data", "rw"},		    {"data", "floodgates"},
+	{"cap", "spool_dir"},	    {"feed", "sitrep_first_s"},
+};
+
+/* The log level of a config: 0 warnings, 1 info, 2 debug (log_init). */
+static int
+config_verbose(const posko_config *c)
+{
+	return c->daemon.log_level >= CONFIG_LOG_DEBUG	? 2
+	       : c->daemon.log_level >= CONFIG_LOG_INFO ? 1
+							: 0;
+}
+
 /* Reload the config file and the zones it names, all or nothing. Runs on
  * the loop while no decision holds the token. */
 static void
 reload(posko *P)
 {
 	posko_config *n = NULL;
-	char err[1024];
+	char err[1024], later[512] = "";
+	size_t nlater = 0, len = 0;
 
 	P->reload_pending = 0;
 	if (config_load(P->config_path, &n, err, sizeof(err))) {
 		log_warnx("SIGHUP: new config refused, the old one stays: %s",
 			  err);
+		sd_notify(0, "READY=1\nSTATUS=new configuration refused (see "
+			     "the log); the old one stays in force");
 		return;
 	}
-	if (strcmp(n->daemon.db_path, P->cfg->daemon.db_path) ||
-	    strcmp(n->bus.ingest, P->cfg->bus.ingest) ||
-	    strcmp(n->bus.control, P->cfg->bus.control) ||
-	    strcmp(n->bus.events, P->cfg->bus.events))
-		log_warnx("SIGHUP: state_dir and [bus] endpoints change only "
-			  "at restart; the sockets and the store stay");
 	if (engine_reload_zones(&P->E, n, err, sizeof(err))) {
 		log_warnx("SIGHUP: new config refused, the old one stays: "
 			  "zones: %s",
 			  err);
+		sd_notify(0, "READY=1\nSTATUS=new configuration refused (see "
+			     "the log); the old one stays in force");
 		config_free(n);
 		return;
 	}
-	/* Households, shelters, depots and stock (the plan's reference
-	 * data) reload at restart; zones, thresholds, limits and policy
-	 * take effect now. */
+	/* Zones, thresholds, limits, policy, the log level, the CAP and
+	 * sitrep output take effect now; the keys read only at start keep
+	 * their running values until a restart. */
+	for (size_t i = 0; i < sizeof(restart_keys) / sizeof(restart_keys[0]);
+	     i++) {
+		const char *sec = restart_keys[i][0], *key = restart_keys[i][1];
+		if (config_key_differs(P->cfg, n, sec, key) != 1)
+			continue;
+		config_key_swap(P->cfg, n, sec, key);
+		if (len < sizeof(later))
+			len += (size_t)snprintf(later + len, sizeof(later) - len,
+						"%s[%s] %s", nlater ? ", " : "",
+						sec, key);
+		nlater++;
+	}
 	posko_config *old = P->cfg;
 	P->cfg = n;
 	P->E.cfg = n;
+	feedwire_reload(P, old);
 	config_free(old);
+	if (!P->log_fixed && config_verbose(n) != log_getverbose()) {
+		log_setverbose(config_verbose(n));
+		log_warnx("SIGHUP: log level %s",
+			  config_log_level_name(n->daemon.log_level));
+	}
 	log_info("SIGHUP: configuration %s reloaded (zones: %zu)",
 		 P->config_path, geo_zoneset_count(P->E.zones));
-	sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
+	if (nlater) {
+		log_warnx("SIGHUP: %s changed in the file but take%s effect "
+			  "only at a restart; the running value%s stay%s in "
+			  "force",
+			  later, nlater == 1 ? "s" : "", nlater == 1 ? "" : "s",
+			  nlater == 1 ? "s" : "");
+		sd_notifyf(0,
+			   "READY=1\nSTATUS=configuration reloaded; %zu "
+			   "changed key%s wait%s for a restart (see the log)",
+			   nlater, nlater == 1 ? "" : "s",
+			   nlater == 1 ? "s" : "");
+	} else {
+		sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
+	}
 }
 
 static void

@@ -22,6 +22,7 @@ typedef struct posko {
 	uv_loop_t *loop;
 	posko_config *cfg;
 	const char *config_path;
+	int log_fixed; /* -v or -q: SIGHUP leaves the log level alone */
 	store *rdb; /* the loop's connection: control reads, outbox */
 	store *wdb; /* the decision connection (engine) */
 	engine E;

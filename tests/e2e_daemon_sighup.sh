@@ -2,7 +2,8 @@
 # SIGHUP reloads the config and the zones, all or nothing: a good config is
 # applied (zones swapped: households' hazard class follows), a bad one is
 # refused with a log line naming FILE:LINE and the old one stays in force;
-# poskod answers throughout.
+# poskod answers throughout. The log level follows the file; keys read only
+# at start (sockets, spool, ...) keep their running values and are named.
 set -euo pipefail
 . "$(dirname "$0")/fixtures/daemon/lib.sh"
 pk_need nanocat sqlite3
@@ -70,6 +71,43 @@ pk_push_data "$(circle c4)"
 pk_wait_grep "$ev" '^incident.opened .*"source_id":"c4"' 1 60 || pk_fail "c4 not opened"
 pk_settle "$ev"
 echo "classes with the zones back: $(classes 4)"
+
+# ---- the log level follows the file; keys read only at start keep their
+# running values (named in the log); a new outbox directory is created
+debug_lines() { grep -c ' debug ' "$PK_DIR/poskod.log" || true; }
+sed -e 's/^log_level = info/log_level = debug/' \
+	-e "s|^runtime_dir = .*|runtime_dir = $PK_DIR/run2|" \
+	-e 's|^spool_dir = .*|spool_dir = %S/spool2|' \
+	-e 's|^outbox_dir = .*|outbox_dir = %S/cap-out2|' \
+	-e 's|^sitrep_interval_s = .*|sitrep_interval_s = 3600|' \
+	"$PK_DIR/good.conf" >"$PK_CONF"
+hup_wait "SIGHUP: configuration .* reloaded \\(zones: $zones0\\)"
+pk_wait_grep "$PK_DIR/poskod.log" 'SIGHUP: log level debug' 1 5 || pk_fail "log level not applied"
+pk_wait_grep "$PK_DIR/poskod.log" 'SIGHUP: \[daemon\] runtime_dir, \[bus\] ingest, .*\[cap\] spool_dir changed in the file but take effect only at a restart; the running values stay in force' 1 5 ||
+	pk_fail "the restart-only keys are not named"
+grep -q 'feed: sitrep every 3600 s' "$PK_DIR/poskod.log" || pk_fail "the new sitrep interval is not applied"
+[ -d "$PK_DIR/state/cap-out2" ] || pk_fail "the new CAP outbox directory was not created"
+[ ! -e "$PK_DIR/state/spool2" ] || pk_fail "the new spool directory was taken before a restart"
+pk_req '{"v":1,"cmd":"status"}' | grep -q '"ok":true' || pk_fail "the sockets moved with runtime_dir"
+d0=$(debug_lines)
+pk_push_data "$(circle c5)"
+pk_wait_grep "$ev" '^incident.opened .*"source_id":"c5"' 1 60 || pk_fail "c5 not opened"
+pk_settle "$ev"
+d1=$(debug_lines)
+[ "$d1" -gt "$d0" ] || pk_fail "no debug line after log_level = debug ($d0 -> $d1)"
+
+# back to info: quiet again, and nothing left waiting for a restart
+cp "$PK_DIR/good.conf" "$PK_CONF"
+n=$(grep -c 'take effect only at a restart\|takes effect only at a restart' "$PK_DIR/poskod.log" || true)
+hup_wait 'SIGHUP: log level info'
+pk_wait_grep "$PK_DIR/poskod.log" "SIGHUP: configuration .* reloaded" 4 5 || pk_fail "no reload line"
+pk_eq "nothing waits for a restart after going back" \
+	"$(grep -c 'take effect only at a restart\|takes effect only at a restart' "$PK_DIR/poskod.log" || true)" "$n"
+d2=$(debug_lines)
+pk_push_data "$(circle c6)"
+pk_wait_grep "$ev" '^incident.opened .*"source_id":"c6"' 1 60 || pk_fail "c6 not opened"
+pk_settle "$ev"
+pk_eq "no debug line at log_level = info" "$(debug_lines)" "$d2"
 
 pk_stop || pk_fail "poskod did not stop cleanly"
 echo PASS

@@ -395,6 +395,55 @@ test_alloc_params(void **state)
 	config_free(c);
 }
 
+/* What SIGHUP uses to name the keys that wait for a restart. */
+static void
+test_key_differs(void **state)
+{
+	posko_config *a, *b;
+	char err[256];
+
+	assert_int_equal(config_load_string("[daemon]\nlog_level = info\n"
+	                                    "[data]\nflood_zones = a.geojson, "
+	                                    "b.geojson\n",
+	                                    "/etc/posko/a.conf", &a, err,
+	                                    sizeof(err)),
+	                 0);
+	assert_int_equal(config_load_string("[daemon]\nlog_level = debug\n"
+	                                    "state_dir = /srv/posko\n"
+	                                    "[data]\nflood_zones = a.geojson\n"
+	                                    "[cap]\nspool_dir = /srv/spool\n",
+	                                    "/etc/posko/b.conf", &b, err,
+	                                    sizeof(err)),
+	                 0);
+	assert_int_equal(config_key_differs(a, b, "daemon", "log_level"), 1);
+	assert_int_equal(config_key_differs(a, b, "data", "flood_zones"), 1);
+	assert_int_equal(config_key_differs(a, b, "cap", "spool_dir"), 1);
+	assert_int_equal(config_key_differs(a, b, "bus", "ingest"), 0);
+	assert_int_equal(config_key_differs(a, a, "daemon", "log_level"), 0);
+	assert_int_equal(config_key_differs(a, b, "daemon", "no_such_key"), -1);
+	assert_int_equal(config_key_differs(a, b, "data", "log_level"), -1);
+
+	/* a swap exchanges exactly that key; each config frees its own */
+	assert_int_equal(config_key_swap(a, b, "cap", "spool_dir"), 0);
+	assert_string_equal(a->cap.spool_dir, "/srv/spool");
+	assert_int_equal(config_key_differs(a, b, "cap", "spool_dir"), 1);
+	assert_int_equal(config_key_swap(a, b, "cap", "spool_dir"), 0);
+	assert_string_equal(b->cap.spool_dir, "/srv/spool");
+	assert_int_equal(config_key_swap(a, b, "data", "flood_zones"), 0);
+	assert_int_equal((int)a->data.nflood_zones, 1);
+	assert_int_equal((int)b->data.nflood_zones, 2);
+	assert_int_equal(config_key_swap(a, b, "daemon", "log_level"), 0);
+	assert_int_equal(a->daemon.log_level, CONFIG_LOG_DEBUG);
+	assert_int_equal(config_key_differs(a, b, "daemon", "log_level"), 1);
+	assert_int_equal(config_key_differs(a, b, "daemon", "state_dir"), 1);
+	assert_int_equal(config_key_swap(a, b, "daemon", "state_dir"), 0);
+	assert_string_equal(a->daemon.db_path, "/srv/posko/posko.db");
+	assert_string_equal(b->daemon.state_dir, "/var/lib/posko");
+	assert_int_equal(config_key_swap(a, b, "daemon", "nope"), -1);
+	config_free(a);
+	config_free(b);
+}
+
 int
 main(void)
 {
@@ -407,6 +456,7 @@ main(void)
 	    cmocka_unit_test(test_syntax_variants),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_alloc_params),
+	    cmocka_unit_test(test_key_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
