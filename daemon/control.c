@@ -440,6 +440,112 @@ cmd_alerts_list(creq *c)
 	return 0;
 }
 
+/* ---- events.since ------------------------------------------------------------
+ * PUB/SUB loses what a subscriber was not there for (a restart, a broken
+ * connection, a full pipe); event ids are gapless, so a subscriber sees a
+ * gap and fetches it here from the outbox, which keeps the last
+ * [daemon] outbox_keep_rows / _days of events. */
+
+/* ids looked at per request: bounds the loop's time for a rare topic */
+#define EVENTS_SCAN 20000
+#define EVENTS_BYTES (512 * 1024)
+
+struct since {
+	json_t *a;
+	size_t bytes;
+	int64_t last; /* id of the last event taken */
+	int full;     /* stopped at EVENTS_BYTES */
+};
+
+static int
+since_one(int64_t id, const char *topic, const char *time, const char *body,
+	  void *arg)
+{
+	struct since *S = arg;
+	size_t len;
+	char *t = store_event_text(id, topic, time, body, &len);
+	json_t *ev = t ? json_loads(t + strlen(topic) + 1, 0, NULL) : NULL;
+
+	free(t);
+	if (ev == NULL)
+		return 1; /* out of memory: answer with what there is */
+	if (json_array_size(S->a) > 0 && S->bytes + len > EVENTS_BYTES) {
+		json_decref(ev);
+		S->full = 1;
+		return 1;
+	}
+	json_array_append_new(S->a, json_pack("{s:s,s:o}", "topic", topic,
+					      "event", ev));
+	S->bytes += len;
+	S->last = id;
+	return 0;
+}
+
+static int
+cmd_events_since(creq *c)
+{
+	json_t *ja = json_object_get(c->args, "after");
+	json_t *jl = json_object_get(c->args, "limit");
+	json_t *jt = json_object_get(c->args, "topic");
+	json_int_t limit = 200;
+	const char *prefix = "";
+
+	if (!json_is_integer(ja) || json_integer_value(ja) < 0)
+		return cerr(c, "bad_argument", "args.after",
+			    "after must be an event id (a whole number, 0 for "
+			    "the oldest kept)");
+	if (jl && (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
+		   json_integer_value(jl) > 1000))
+		return cerr(c, "bad_argument", "args.limit",
+			    "limit must be a whole number from 1 to 1000");
+	if (jl)
+		limit = json_integer_value(jl);
+	if (jt) {
+		prefix = json_string_value(jt);
+		if (prefix == NULL || strlen(prefix) > 32 ||
+		    strspn(prefix, "abcdefghijklmnopqrstuvwxyz0123456789._") !=
+			    strlen(prefix))
+			return cerr(c, "bad_argument", "args.topic",
+				    "topic must be a topic or its start, as "
+				    "subscribed (\"alert.\", "
+				    "\"assign.household\")");
+	}
+	int64_t after = json_integer_value(ja);
+	int64_t first, last;
+	if (store_event_range(c->P->rdb, &first, &last))
+		return cerr(c, "internal", NULL, "store: %s",
+			    store_errmsg(c->P->rdb));
+	if (after > last)
+		return cerr(c, "bad_argument", "args.after",
+			    "after %lld is beyond the last event id %lld: "
+			    "ids from another store (a restore or a new "
+			    "install)? Start again from 0",
+			    (long long)after, (long long)last);
+	int64_t upto = after < last - EVENTS_SCAN ? after + EVENTS_SCAN : last;
+	struct since S = {.a = json_array(), .last = after};
+	if (S.a == NULL)
+		return cerr(c, "internal", NULL, "out of memory");
+	long n = store_outbox_since(c->P->rdb, after, upto, prefix,
+				    (size_t)limit, since_one, &S);
+	if (n < 0) {
+		json_decref(S.a);
+		return cerr(c, "internal", NULL, "store: %s",
+			    store_errmsg(c->P->rdb));
+	}
+	/* where the next request starts: after the last event given, or
+	 * the end of the ids looked at when the page is not full */
+	int64_t next = S.full || (json_int_t)json_array_size(S.a) >= limit
+			       ? S.last
+			       : upto;
+	if (next < after)
+		next = after;
+	c->data = json_pack("{s:o,s:I,s:b,s:I,s:I,s:b}", "events", S.a, "next",
+			    (json_int_t)next, "more", next < last,
+			    "last_event_id", (json_int_t)last, "first_kept",
+			    (json_int_t)first, "trimmed", after + 1 < first);
+	return 0;
+}
+
 /* ---- household.find -------------------------------------------------------
  * affected_by and received need the plan (incidents, stays, kits), which
  * belongs to the decision-token holder. The loop copies what it needs into
@@ -1548,6 +1654,7 @@ static const struct command {
 	{"stock.list", 0, cmd_stock_list},
 	{"alerts.list", 0, cmd_alerts_list},
 	{"report.spm", 0, cmd_report_spm},
+	{"events.since", 0, cmd_events_since},
 	{"incident.submit", 1, cmd_incident_submit},
 	{"incident.update", 1, cmd_update},
 	{"incident.close", 1, cmd_close},

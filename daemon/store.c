@@ -657,6 +657,32 @@ store_event_text(int64_t id, const char *topic, const char *time,
 	return out;
 }
 
+/* fn (or sfn, until it returns non-zero) for each (id, topic, time, body)
+ * row of st, then st reset. The number of rows visited or -1. */
+static long
+event_rows(sqlite3_stmt *st, store_event_fn fn, store_event_stop_fn sfn,
+	   void *arg)
+{
+	long n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *topic = (const char *)sqlite3_column_text(st, 1);
+		const char *time = (const char *)sqlite3_column_text(st, 2);
+		const char *body = (const char *)sqlite3_column_text(st, 3);
+		n++;
+		if (fn)
+			fn(id, topic, time, body, arg);
+		else if (sfn(id, topic, time, body, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
 long
 store_outbox_unpublished(store *s, int64_t after, size_t max,
 			 store_event_fn fn, void *arg)
@@ -666,22 +692,54 @@ store_outbox_unpublished(store *s, int64_t after, size_t max,
 		" (SELECT CAST(value AS INTEGER) FROM meta"
 		" WHERE key = 'outbox_published')) ORDER BY id LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	long n = 0;
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, max ? (int64_t)max : INT64_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		fn(sqlite3_column_int64(st, 0),
-		   (const char *)sqlite3_column_text(st, 1),
-		   (const char *)sqlite3_column_text(st, 2),
-		   (const char *)sqlite3_column_text(st, 3), arg);
-		n++;
+	return event_rows(st, fn, NULL, arg);
+}
+
+long
+store_outbox_since(store *s, int64_t after, int64_t upto, const char *prefix,
+		   size_t max, store_event_stop_fn fn, void *arg)
+{
+	static const char sql[] =
+		"SELECT id, topic, time, body FROM outbox WHERE id > ?1 AND"
+		" id <= ?2 AND (?3 = '' OR substr(topic, 1, length(?3)) = ?3)"
+		" ORDER BY id LIMIT ?4";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_text(st, 3, prefix ? prefix : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, max ? (int64_t)max : INT64_MAX);
+	return event_rows(st, NULL, fn, arg);
+}
+
+int
+store_event_range(store *s, int64_t *first, int64_t *last)
+{
+	/* AUTOINCREMENT: sqlite_sequence holds the last id handed out,
+	 * whatever trimming deleted since */
+	static const char sql[] =
+		"SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE"
+		" name = 'outbox'), 0), (SELECT min(id) FROM outbox)";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc = -1;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*last = sqlite3_column_int64(st, 0);
+		*first = sqlite3_column_type(st, 1) == SQLITE_NULL
+				 ? *last + 1
+				 : sqlite3_column_int64(st, 1);
+		rc = 0;
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? n : -1;
+	return rc;
 }
 
 int

@@ -117,6 +117,22 @@ typedef void (*store_event_fn)(int64_t id, const char *topic,
 			       const char *time, const char *body, void *arg);
 long store_outbox_unpublished(store *s, int64_t after, size_t max,
 			      store_event_fn fn, void *arg);
+/*
+ * Committed events with after < id <= upto whose topic starts with prefix
+ * ("" for all), in id order: fn for each until it returns non-zero or max
+ * were visited (control events.since: what a subscriber missed). Published
+ * or not. Returns the number visited or -1.
+ */
+typedef int (*store_event_stop_fn)(int64_t id, const char *topic,
+				   const char *time, const char *body,
+				   void *arg);
+long store_outbox_since(store *s, int64_t after, int64_t upto,
+			const char *prefix, size_t max, store_event_stop_fn fn,
+			void *arg);
+/* The outbox's ids: *last the last id ever committed (ids are never
+ * reused, 0 before the first event), *first the lowest still kept
+ * (trimming deletes the oldest; *last + 1 when none is). 0 or -1. */
+int store_event_range(store *s, int64_t *first, int64_t *last);
 /* Mark events with id <= upto published. */
 int store_outbox_mark(store *s, int64_t upto);
 /* Highest event id committed (0 when none). */
