@@ -31,11 +31,20 @@ on_signal(int sig)
 struct filter {
 	long long incident; /* -1 = any */
 	const char *shelter; /* NULL = any */
+	const char *const *topics; /* prefixes; none = any */
+	size_t ntopics;
 };
 
 static int
-matches(const struct filter *f, const json_t *ev)
+matches(const struct filter *f, const char *topic, const json_t *ev)
 {
+	/* live events are filtered by the subscription; fetched ones here */
+	size_t k = 0;
+	while (k < f->ntopics &&
+	       strncmp(topic, f->topics[k], strlen(f->topics[k])) != 0)
+		k++;
+	if (f->ntopics > 0 && k == f->ntopics)
+		return 0;
 	if (f->incident > 0 && cj_int(ev, "incident", -1) != f->incident)
 		return 0;
 	if (f->shelter) {
@@ -92,9 +101,82 @@ print_event(const char *topic, const json_t *ev)
 	                 line));
 }
 
+/* One event, if it passes the filter: a line in plain words, or with
+ * --json the event with its "topic". */
+static void
+show(ctl_ctx *ctx, const char *topic, json_t *ev, const struct filter *f,
+     long long *shown)
+{
+	if (!matches(f, topic, ev))
+		return;
+	if (ctx->json) {
+		json_object_set_new(ev, "topic", json_string(topic));
+		char *s = json_dumps(ev, JSON_COMPACT);
+		if (s)
+			printf("%s\n", s);
+		free(s);
+	} else {
+		print_event(topic, ev);
+	}
+	fflush(stdout);
+	(*shown)++;
+}
+
+/*
+ * The events after *last from poskod's outbox (events.since, protocol.md
+ * 2.10), shown like live ones, up to the id before `before` (0: all
+ * there are), with at most `count` shown in all (0: no limit). *last
+ * moves past what was fetched. A trimmed range is said once. Returns
+ * CTL_EXIT_OK or the failed request's exit status.
+ */
+static int
+catch_up(ctl_ctx *ctx, const char *topic, const struct filter *f,
+         long long *last, long long before, long long count,
+         long long *shown)
+{
+	for (;;) {
+		json_t *d = NULL, *e;
+		json_t *args = json_pack("{s:I,s:i}", "after",
+		                         (json_int_t)*last, "limit", 500);
+		size_t i;
+		if (topic)
+			json_object_set_new(args, "topic", json_string(topic));
+		int rc = ctl_request(ctx, "events.since", args, &d);
+		if (rc)
+			return rc;
+		if (json_is_true(json_object_get(d, "trimmed")))
+			out_err(_("events %lld to %lld are no longer kept by "
+			          "poskod (older than its outbox keeps); "
+			          "`poskoctl incident list` shows the state "
+			          "now"),
+			        *last + 1, cj_int(d, "first_kept", 0) - 1);
+		long long next = cj_int(d, "next", *last);
+		int more = json_is_true(json_object_get(d, "more"));
+		json_array_foreach(json_object_get(d, "events"), i, e)
+		{
+			json_t *ev = json_object_get(e, "event");
+			long long id = cj_int(ev, "id", -1);
+			if ((before > 0 && id >= before) ||
+			    (count > 0 && *shown >= count)) {
+				more = 0;
+				break;
+			}
+			if (id <= *last)
+				continue; /* shown already */
+			show(ctx, cj_str(e, "topic"), ev, f, shown);
+			*last = id;
+		}
+		if (more && next > *last)
+			*last = next;
+		json_decref(d);
+		if (!more || (before > 0 && *last >= before - 1) || stop)
+			return CTL_EXIT_OK;
+	}
+}
+
 static int
 stream(ctl_ctx *ctx, const char *const *topics, size_t ntopics,
-       const struct filter *f, long long count)
+       const struct filter *f, long long count, long long since)
 {
 	char err[512];
 	int sub = events_open(ctx->conn.events, topics, ntopics, err, sizeof err);
@@ -110,6 +192,18 @@ stream(ctl_ctx *ctx, const char *const *topics, size_t ntopics,
 		fprintf(stderr, "%s\n", _("Watching poskod's events (Ctrl-C to "
 		                          "stop); times in WIB."));
 	long long last_id = -1, shown = 0;
+	if (since >= 0) {
+		/* subscribed first, so nothing falls between the two: what
+		 * comes live and was fetched is dropped by its id below */
+		events_wait_connected(sub, 1000);
+		last_id = since;
+		int rc = catch_up(ctx, ntopics == 1 ? topics[0] : NULL, f,
+		                  &last_id, 0, count, &shown);
+		if (rc) {
+			events_close(sub);
+			return rc;
+		}
+	}
 	while (!stop && (count <= 0 || shown < count)) {
 		char *topic = NULL;
 		json_t *ev = NULL;
@@ -118,25 +212,23 @@ stream(ctl_ctx *ctx, const char *const *topics, size_t ntopics,
 			break;
 		if (r == 0)
 			continue;
-		/* After a crash poskod re-publishes with the same ids. */
 		long long id = cj_int(ev, "id", -1);
+		/* Ids have no gaps: one here is events this terminal did not
+		 * read in time (nanomsg dropped them). Fetch them first.
+		 * Only when every topic is watched: with --topic, the ids of
+		 * the others are skipped by design. */
+		if (ntopics == 0 && last_id >= 0 && id > last_id + 1 &&
+		    catch_up(ctx, NULL, f, &last_id, id, count, &shown) !=
+		            CTL_EXIT_OK)
+			out_err(_("events %lld to %lld were missed and could "
+			          "not be fetched"),
+			        last_id + 1, id - 1);
+		/* After a crash poskod re-publishes with the same ids. */
 		int dup = id >= 0 && id <= last_id;
 		if (id > last_id)
 			last_id = id;
-		if (!dup && matches(f, ev)) {
-			if (ctx->json) {
-				json_object_set_new(ev, "topic",
-				                    json_string(topic));
-				char *s = json_dumps(ev, JSON_COMPACT);
-				if (s)
-					printf("%s\n", s);
-				free(s);
-			} else {
-				print_event(topic, ev);
-			}
-			fflush(stdout);
-			shown++;
-		}
+		if (!dup && (count <= 0 || shown < count))
+			show(ctx, topic, ev, f, &shown);
 		free(topic);
 		json_decref(ev);
 	}
@@ -153,13 +245,14 @@ ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv)
 		{"shelter", required_argument, 0, 's'},
 		{"board", no_argument, 0, 'b'},
 		{"count", required_argument, 0, 'n'},
+		{"since", required_argument, 0, 'S'},
 		{0, 0, 0, 0},
 	};
 	const char *topics[16];
 	size_t ntopics = 0;
 	struct filter f = {.incident = -1};
 	int board = 0, c;
-	long long count = 0;
+	long long count = 0, since = -1;
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 't':
@@ -179,6 +272,14 @@ ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv)
 		case 'b':
 			board = 1;
 			break;
+		case 'S':
+			if (strcmp(optarg, "0") == 0)
+				since = 0;
+			else if ((since = ctl_parse_id(optarg)) < 0)
+				return ctl_usage("watch",
+				                 _("--since takes an event id "
+				                   "(0: the oldest poskod keeps)."));
+			break;
 		case 'n':
 			if ((count = out_parse_count(optarg)) <= 0)
 				return ctl_usage("watch", "%s",
@@ -188,7 +289,8 @@ ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv)
 		default:
 			return ctl_usage("watch", "%s",
 			                 _("watch takes --topic T, --incident ID, "
-			                   "--shelter ID, --count N or --board."));
+			                   "--shelter ID, --since ID, --count N or "
+			                   "--board."));
 		}
 	}
 	if (optind < argc)
@@ -196,5 +298,7 @@ ctl_cmd_watch(ctl_ctx *ctx, int argc, char **argv)
 		                 argv[optind]);
 	if (board)
 		return board_run(ctx);
-	return stream(ctx, topics, ntopics, &f, count);
+	f.topics = topics;
+	f.ntopics = ntopics;
+	return stream(ctx, topics, ntopics, &f, count, since);
 }

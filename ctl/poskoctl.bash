@@ -201,7 +201,7 @@ _poskoctl()
 		esac
 		;;
 	watch)
-		opts="--topic --incident --shelter --board --count"
+		opts="--topic --incident --shelter --since --board --count"
 		subs=""
 		;;
 	help)

@@ -112,7 +112,7 @@ static const struct ctl_command commands[] = {
 	    "feed cap [--out DIR]"),
 	 N_("the situation report, HXL CSV or open CAP alerts for BPBD")},
 	{"watch", ctl_cmd_watch,
-	 N_("watch [--topic T] [--incident ID] [--shelter ID]\n"
+	 N_("watch [--topic T] [--incident ID] [--shelter ID] [--since ID]\n"
 	    "watch --board"),
 	 N_("the live event stream, or the full-screen shelter board")},
 	/* ctl/impact.c and ctl/plan.c (the geo and alloc helpers'): they

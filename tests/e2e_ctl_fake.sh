@@ -215,6 +215,37 @@ rc=0; timeout 2 "$CTL" --events "$E" watch --shelter SH-0999 --count 1 >"$T/out"
 [ "$rc" = 124 ] && [ ! -s "$T/out" ] || fail "--shelter filter"
 kill "$pub"; wait "$pub" 2>/dev/null || true
 
+echo "== watch --since: missed events fetched first, a gap in the ids filled"
+since_reply() { # ID... -> an events.since reply holding those events
+	local ids=("$@") e= i
+	for i in "${ids[@]}"; do
+		e="$e${e:+,}{\"topic\":\"assign.household\",\"event\":{\"v\":1,\"id\":$i,\"time\":\"2007-02-01T23:05:00Z\",\"incident\":1,\"household\":$((1000 + i)),\"shelter\":\"SH-0001\",\"persons\":4,\"status\":\"registered\",\"reason\":\"placed\",\"operator\":null}}"
+	done
+	echo "{\"v\":1,\"ok\":true,\"data\":{\"events\":[$e],\"next\":${ids[-1]},\"more\":false,\"last_event_id\":${ids[-1]},\"first_kept\":1,\"trimmed\":false}}"
+}
+since_reply 8 >"$T/since1.json"
+since_reply 8 9 >"$T/since2.json"
+serve "$T/since1.json"
+timeout 10 "$CTL" --control "$C" --events "$E" --json watch --since 7 --count 3 >"$T/out" 2>"$T/err" &
+w=$!
+for _ in $(seq 100); do grep -q '"id":8,' "$T/out" && break; sleep 0.1; done
+has '"household":1008'
+# poskod now has 9 and 10; this terminal gets only 10 live
+serve "$T/since2.json"
+ev='assign.household {"v":1,"id":10,"time":"2007-02-01T23:06:00Z","incident":1,"household":1010,"shelter":"SH-0001","persons":4,"status":"registered","reason":"placed","operator":null}'
+nanocat --pub --bind "$E" --data "$ev" --interval 0.1 -q >/dev/null 2>&1 &
+pub=$!; pids+=("$pub")
+wait "$w" || { cat "$T/out" "$T/err"; fail "watch --since did not show 3 events"; }
+[ "$(sed -n 's/.*"id":\([0-9]*\),.*/\1/p' "$T/out" | tr '\n' ' ')" = "8 9 10 " ] ||
+	{ cat "$T/out"; fail "watch --since 7: want ids 8 9 10 (9 fetched for the gap)"; }
+kill "$pub"; wait "$pub" 2>/dev/null || true
+printf '%s\n' '{"v":1,"ok":true,"data":{"events":[],"next":500,"more":false,"last_event_id":900,"first_kept":501,"trimmed":true}}' >"$T/trimmed.json"
+serve "$T/trimmed.json"
+rc=0; timeout 2 "$CTL" --control "$C" --events "$E" watch --since 3 >"$T/out" 2>"$T/err" || rc=$?
+has "events 4 to 500 are no longer kept" "$T/err"
+expect_rc 2 ctl watch --since x; has "--since takes an event id" "$T/err"
+serve "$T/state.json"
+
 echo "== board: a shelter turning full, in tmux"
 if command -v tmux >/dev/null; then
 	tm() { tmux -L "ctlfake$$" "$@"; }
