@@ -521,11 +521,13 @@ cmd_events_since(creq *c)
 			    "ids from another store (a restore or a new "
 			    "install)? Start again from 0",
 			    (long long)after, (long long)last);
-	int64_t upto = after < last - EVENTS_SCAN ? after + EVENTS_SCAN : last;
-	struct since S = {.a = json_array(), .last = after};
+	/* a trimmed range is skipped, not walked 20,000 ids at a time */
+	int64_t from = after < first - 1 ? first - 1 : after;
+	int64_t upto = from < last - EVENTS_SCAN ? from + EVENTS_SCAN : last;
+	struct since S = {.a = json_array(), .last = from};
 	if (S.a == NULL)
 		return cerr(c, "internal", NULL, "out of memory");
-	long n = store_outbox_since(c->P->rdb, after, upto, prefix,
+	long n = store_outbox_since(c->P->rdb, from, upto, prefix,
 				    (size_t)limit, since_one, &S);
 	if (n < 0) {
 		json_decref(S.a);
@@ -537,8 +539,8 @@ cmd_events_since(creq *c)
 	int64_t next = S.full || (json_int_t)json_array_size(S.a) >= limit
 			       ? S.last
 			       : upto;
-	if (next < after)
-		next = after;
+	if (next < from)
+		next = from;
 	c->data = json_pack("{s:o,s:I,s:b,s:I,s:I,s:b}", "events", S.a, "next",
 			    (json_int_t)next, "more", next < last,
 			    "last_event_id", (json_int_t)last, "first_kept",
