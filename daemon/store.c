@@ -285,6 +285,12 @@ static const char *const migrations[] = {
 	 * are indexed by day, where a new line goes to the end of its day. */
 	"DROP INDEX IF EXISTS dispatches_sh;"
 	"CREATE INDEX IF NOT EXISTS dispatches_day ON dispatches (day);",
+	/* 8 -> 9: `status` (a desk's board asks every 10 s) summed the
+	 * open incidents by scanning every incident ever decided, four
+	 * times: on the bench's store (37,605 incidents, 200 open) ~10 ms
+	 * each, on the loop. The open ones, indexed. */
+	"CREATE INDEX IF NOT EXISTS incidents_open ON incidents (id)"
+	" WHERE state = 'open';",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

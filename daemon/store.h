@@ -27,7 +27,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 typedef struct store store;
 

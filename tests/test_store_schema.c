@@ -438,6 +438,46 @@ test_migration_8_dispatches_by_day(void **state)
 	(void)state;
 }
 
+/* Migration 9: status reads only what is live, by indexes: the open
+ * incidents (incidents_open), the families in shelters (the live
+ * assignments' partial index), today's planned meals through the open
+ * incidents' planned lines (dispatches_inc, not every line of the day). */
+static void
+test_migration_9_status_indexes(void **state)
+{
+	char err[256], plan[1024];
+	store *s;
+	char *p = tmp_db("mig8");
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_exec(s, "DROP INDEX incidents_open;"
+				       "PRAGMA user_version = 8"),
+			 0);
+	store_close(s);
+	assert_int_equal(store_open(p, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	/* control.c cmd_status */
+	query_plan(s, "SELECT coalesce(sum(exercise = 0), 0),"
+		      " coalesce(sum(affected_p), 0) FROM incidents"
+		      " WHERE state = 'open'",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "incidents_open"));
+	query_plan(s, "SELECT coalesce(sum(persons),0) FROM assignments WHERE"
+		      " status IN ('registered','present') AND status='present'",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "USING INDEX assignments_"));
+	assert_null(strstr(plan, "assignments_hh_ended"));
+	query_plan(s, "SELECT coalesce(sum(qty),0) FROM dispatches WHERE"
+		      " incident IN (SELECT id FROM incidents WHERE"
+		      " state='open') AND status='planned' AND item='meal' AND"
+		      " +day=date('now','+7 hours')",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "dispatches_inc"));
+	assert_non_null(strstr(plan, "incidents_open"));
+	assert_null(strstr(plan, "dispatches_day"));
+	store_close(s);
+	(void)state;
+}
+
 static void
 test_migration_6_shelter_live_index(void **state)
 {
@@ -511,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_migration_5_household_indexes),
 		cmocka_unit_test(test_migration_6_shelter_live_index),
 		cmocka_unit_test(test_migration_7_household_history),
+	    cmocka_unit_test(test_migration_9_status_indexes),
 		cmocka_unit_test(test_migration_8_dispatches_by_day),
 		cmocka_unit_test(test_journal_and_key_index),
 		cmocka_unit_test(test_outbox_rollback_and_republish),
