@@ -474,6 +474,15 @@ test_migration_9_status_indexes(void **state)
 	assert_non_null(strstr(plan, "dispatches_inc"));
 	assert_non_null(strstr(plan, "incidents_open"));
 	assert_null(strstr(plan, "dispatches_day"));
+	/* control.c cmd_shelter_list's meals due today */
+	query_plan(s, "SELECT shelter, sum(qty) AS q FROM dispatches WHERE"
+		      " incident IN (SELECT id FROM incidents WHERE"
+		      " state='open') AND status='planned' AND"
+		      " +day=date('now','+7 hours') AND kind='meals'"
+		      " GROUP BY shelter",
+		   plan, sizeof(plan));
+	assert_non_null(strstr(plan, "dispatches_inc"));
+	assert_null(strstr(plan, "dispatches_day"));
 	/* control.c cmd_report_spm's per-family lookups: by the family's
 	 * incident, never a walk of the day's lines for each family */
 	query_plan(s, "SELECT a.household, EXISTS (SELECT 1 FROM dispatches d"
