@@ -168,6 +168,9 @@ catch_up(ctl_ctx *ctx, const char *topic, const struct filter *f,
 		}
 		if (more && next > *last)
 			*last = next;
+		/* never past the live event that revealed the gap */
+		if (before > 0 && *last > before - 1)
+			*last = before - 1;
 		json_decref(d);
 		if (!more || (before > 0 && *last >= before - 1) || stop)
 			return CTL_EXIT_OK;

@@ -482,6 +482,7 @@ struct since {
 	size_t bytes;
 	int64_t last; /* id of the last event taken */
 	int full;     /* stopped at EVENTS_BYTES */
+	int64_t failed; /* the event it could not read (stopped there) */
 };
 
 static int
@@ -494,8 +495,12 @@ since_one(int64_t id, const char *topic, const char *time, const char *body,
 	json_t *ev = t ? json_loads(t + strlen(topic) + 1, 0, NULL) : NULL;
 
 	free(t);
-	if (ev == NULL)
-		return 1; /* out of memory: answer with what there is */
+	if (ev == NULL) {
+		/* out of memory (or a row that is not JSON): the page ends
+		 * before it, and `next` must not pass it */
+		S->failed = id;
+		return 1;
+	}
 	if (json_array_size(S->a) > 0 && S->bytes + len > EVENTS_BYTES) {
 		json_decref(ev);
 		S->full = 1;
@@ -561,9 +566,16 @@ cmd_events_since(creq *c)
 		return cerr(c, "internal", NULL, "store: %s",
 			    store_errmsg(c->P->rdb));
 	}
+	if (S.failed && json_array_size(S.a) == 0) {
+		json_decref(S.a);
+		return cerr(c, "internal", NULL,
+			    "event %lld could not be read (out of memory?)",
+			    (long long)S.failed);
+	}
 	/* where the next request starts: after the last event given, or
 	 * the end of the ids looked at when the page is not full */
-	int64_t next = S.full || (json_int_t)json_array_size(S.a) >= limit
+	int64_t next = S.full || S.failed ||
+			       (json_int_t)json_array_size(S.a) >= limit
 			       ? S.last
 			       : upto;
 	if (next < from)
