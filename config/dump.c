@@ -283,22 +283,30 @@ fixed_text(const posko_config *c, const struct cfg_key *k)
 	return buf;
 }
 
+/* The table's entry of [section] name, or NULL. */
+static const struct cfg_key *
+find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < cfg_nkeys; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
 int
 config_key_differs(const posko_config *a, const posko_config *b,
                    const char *section, const char *name)
 {
-	for (size_t i = 0; i < cfg_nkeys; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
-			continue;
-		char *ta = fixed_text(a, k), *tb = fixed_text(b, k);
-		/* out of memory: say it differs (the caller warns) */
-		int d = ta == NULL || tb == NULL || strcmp(ta, tb) != 0;
-		free(ta);
-		free(tb);
-		return d;
-	}
-	return -1;
+	const struct cfg_key *k = find_key(section, name);
+	if (k == NULL)
+		return -1;
+	char *ta = fixed_text(a, k), *tb = fixed_text(b, k);
+	/* out of memory: say it differs (the caller warns) */
+	int d = ta == NULL || tb == NULL || strcmp(ta, tb) != 0;
+	free(ta);
+	free(tb);
+	return d;
 }
 
 static void
@@ -315,45 +323,42 @@ int
 config_key_swap(posko_config *a, posko_config *b, const char *section,
                 const char *name)
 {
-	for (size_t i = 0; i < cfg_nkeys; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-		size_t n;
+	const struct cfg_key *k = find_key(section, name);
+	size_t n;
 
-		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
-			continue;
-		switch (k->type) {
-		case K_INT:
-		case K_BOOL:
-		case K_LOGLEVEL:
-		case K_KIT:
-			n = sizeof(int);
-			break;
-		case K_DOUBLE:
-			n = sizeof(double);
-			break;
-		case K_SIZE:
-			n = sizeof(size_t);
-			break;
-		case K_MODE:
-		case K_CAPSTATUS:
-			n = sizeof(unsigned);
-			break;
-		case K_PATHLIST:
-			swap_bytes((char *)a + k->noff, (char *)b + k->noff,
-			           sizeof(size_t));
-			n = sizeof(char **);
-			break;
-		default: /* the strings */
-			n = sizeof(char *);
-			break;
-		}
-		swap_bytes((char *)a + k->off, (char *)b + k->off, n);
-		if (strcmp(section, "daemon") == 0 && strcmp(name, "state_dir") == 0)
-			swap_bytes(&a->daemon.db_path, &b->daemon.db_path,
-			           sizeof(char *));
-		return 0;
+	if (k == NULL)
+		return -1;
+	switch (k->type) {
+	case K_INT:
+	case K_BOOL:
+	case K_LOGLEVEL:
+	case K_KIT:
+		n = sizeof(int);
+		break;
+	case K_DOUBLE:
+		n = sizeof(double);
+		break;
+	case K_SIZE:
+		n = sizeof(size_t);
+		break;
+	case K_MODE:
+	case K_CAPSTATUS:
+		n = sizeof(unsigned);
+		break;
+	case K_PATHLIST:
+		swap_bytes((char *)a + k->noff, (char *)b + k->noff,
+		           sizeof(size_t));
+		n = sizeof(char **);
+		break;
+	default: /* the strings */
+		n = sizeof(char *);
+		break;
 	}
-	return -1;
+	swap_bytes((char *)a + k->off, (char *)b + k->off, n);
+	if (strcmp(section, "daemon") == 0 && strcmp(name, "state_dir") == 0)
+		swap_bytes(&a->daemon.db_path, &b->daemon.db_path,
+		           sizeof(char *));
+	return 0;
 }
 
 char *

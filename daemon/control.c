@@ -60,14 +60,35 @@ q1(store *s, const char *sql)
 	return v;
 }
 
+/* args.NAME: a whole number in [lo, hi] into *v, or def when absent
+ * (required when def < lo). 0, or -1 with bad_argument and `why`. */
+static int
+arg_int(creq *c, const char *name, json_int_t lo, json_int_t hi,
+	json_int_t def, const char *why, json_int_t *v)
+{
+	json_t *j = json_object_get(c->args, name);
+	char field[64];
+
+	if (j == NULL && def >= lo) {
+		*v = def;
+		return 0;
+	}
+	if (!json_is_integer(j) || json_integer_value(j) < lo ||
+	    json_integer_value(j) > hi) {
+		snprintf(field, sizeof(field), "args.%s", name);
+		return cerr(c, "bad_argument", field, "%s", why);
+	}
+	*v = json_integer_value(j);
+	return 0;
+}
+
 /*
  * Every query here reads only what is live (the status is polled: a
  * desk's board asks every 10 s, on the loop): the open incidents by
  * incidents_open, the registered and present families by
- * assignments_sh_live's condition, today's planned meals through the open
- * incidents' planned lines (a closed incident has none from its closing
- * day on, alloc_plan_close). On the bench's store (37,605 incidents,
- * 531,217 dispatch lines) the reply took 97-126 ms, now ~5 ms.
+ * assignments_sh_live's condition, today's planned meals by
+ * TODAY_PLANNED_MEALS. On the bench's store (37,605 incidents, 531,217
+ * dispatch lines) the reply took 97-126 ms, now 5-9 ms (with nanocat).
  */
 static int
 cmd_status(creq *c)
@@ -122,13 +143,8 @@ cmd_status(creq *c)
 		(json_int_t)q1(s, "SELECT count(*) FROM shelters WHERE"
 				  " state='closed'"),
 		"meals", "due_today",
-		/* +day: by the open incidents' planned lines, not by
-		 * today's lines of every incident (dispatches_day) */
 		(json_int_t)q1(s, "SELECT coalesce(sum(qty),0) FROM dispatches"
-				  " WHERE incident IN (SELECT id FROM incidents"
-				  " WHERE state='open') AND status='planned'"
-				  " AND item='meal' AND"
-				  " +day=date('now','+7 hours')"),
+				  " WHERE" TODAY_PLANNED_MEALS),
 		"alerts", "open",
 		(json_int_t)q1(s, "SELECT count(*) FROM alerts WHERE"
 				  " state!='cleared'"),
@@ -279,14 +295,8 @@ cmd_shelter_list(creq *c)
 		c->P->rdb,
 		/* today's planned meals per shelter: one pass over today's
 		 * lines (dispatches_day), not one per shelter */
-		/* today's planned meals by the open incidents' planned
-		 * lines (a closed incident has none from its closing day,
-		 * alloc_plan_close), not by every line of the day: 60-90 ms
-		 * on the bench's store, polled by the board every 10 s */
 		"WITH today AS MATERIALIZED (SELECT shelter, sum(qty) AS q"
-		" FROM dispatches WHERE incident IN (SELECT id FROM incidents"
-		" WHERE state='open') AND status='planned' AND"
-		" +day=date('now','+7 hours') AND kind='meals'"
+		" FROM dispatches WHERE" TODAY_PLANNED_MEALS
 		" GROUP BY shelter)"
 		" SELECT s.id, s.name, s.kind, s.kel, s.lon, s.lat, s.capacity,"
 		" s.capacity_source, s.accessible, s.state,"
@@ -516,22 +526,17 @@ since_one(int64_t id, const char *topic, const char *time, const char *body,
 static int
 cmd_events_since(creq *c)
 {
-	json_t *ja = json_object_get(c->args, "after");
-	json_t *jl = json_object_get(c->args, "limit");
 	json_t *jt = json_object_get(c->args, "topic");
-	json_int_t limit = 200;
+	json_int_t after, limit;
 	const char *prefix = "";
 
-	if (!json_is_integer(ja) || json_integer_value(ja) < 0)
-		return cerr(c, "bad_argument", "args.after",
-			    "after must be an event id (a whole number, 0 for "
-			    "the oldest kept)");
-	if (jl && (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-		   json_integer_value(jl) > 1000))
-		return cerr(c, "bad_argument", "args.limit",
-			    "limit must be a whole number from 1 to 1000");
-	if (jl)
-		limit = json_integer_value(jl);
+	if (arg_int(c, "after", 0, INT64_MAX, -1,
+		    "after must be an event id (a whole number, 0 for the "
+		    "oldest kept)",
+		    &after) ||
+	    arg_int(c, "limit", 1, 1000, 200,
+		    "limit must be a whole number from 1 to 1000", &limit))
+		return -1;
 	if (jt) {
 		prefix = json_string_value(jt);
 		if (prefix == NULL || strlen(prefix) > 32 ||
@@ -542,7 +547,6 @@ cmd_events_since(creq *c)
 				    "subscribed (\"alert.\", "
 				    "\"assign.household\")");
 	}
-	int64_t after = json_integer_value(ja);
 	int64_t first, last;
 	if (store_event_range(c->P->rdb, &first, &last))
 		return cerr(c, "internal", NULL, "store: %s",
@@ -957,27 +961,19 @@ cmd_household_find(creq *c)
 	json_t *id = json_object_get(c->args, "household");
 	const char *kel =
 	    json_string_value(json_object_get(c->args, "kelurahan"));
-	json_t *jl = json_object_get(c->args, "limit");
-	json_t *jo = json_object_get(c->args, "offset");
 	uint32_t kc = 0;
 	engine *E = &c->P->E;
-	json_int_t limit = 100, offset = 0, total = 0;
+	json_int_t limit, offset, total = 0;
 
 	if (!json_is_integer(id) && (kel == NULL || geo_kel_parse(kel, &kc)))
 		return cerr(c, "bad_argument", "args.household",
 		            "give household (a number) or kelurahan (a code "
 		            "like 31.71.01.1001)");
-	if (jl && (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-	           json_integer_value(jl) > 1000))
-		return cerr(c, "bad_argument", "args.limit",
-		            "limit must be a whole number from 1 to 1000");
-	if (jo && (!json_is_integer(jo) || json_integer_value(jo) < 0))
-		return cerr(c, "bad_argument", "args.offset",
-		            "offset must be a whole number, 0 or more");
-	if (jl)
-		limit = json_integer_value(jl);
-	if (jo)
-		offset = json_integer_value(jo);
+	if (arg_int(c, "limit", 1, 1000, 100,
+	            "limit must be a whole number from 1 to 1000", &limit) ||
+	    arg_int(c, "offset", 0, INT64_MAX, 0,
+	            "offset must be a whole number, 0 or more", &offset))
+		return -1;
 	if (hfacts_refresh(c->P))
 		return cerr(c, "internal", NULL, "out of memory");
 	json_t *out = json_array();

@@ -2111,6 +2111,20 @@ restore_gates(feedwire *F)
 	sqlite3_reset(st);
 }
 
+/* The timed sitrep: the first in first_ms, then every [feed]
+ * sitrep_interval_s (the timer made on first use). */
+static void
+sitrep_schedule(feedwire *F, uint64_t first_ms)
+{
+	uint64_t ival = (uint64_t)F->P->cfg->feed.sitrep_interval_s * 1000;
+	if (!F->sitrep_on) {
+		uv_timer_init(F->P->loop, &F->sitrep_timer);
+		F->sitrep_timer.data = F;
+		F->sitrep_on = 1;
+	}
+	uv_timer_start(&F->sitrep_timer, on_sitrep_timer, first_ms, ival);
+}
+
 int
 feedwire_start(posko *P, char *err, size_t errlen)
 {
@@ -2173,16 +2187,11 @@ feedwire_start(posko *P, char *err, size_t errlen)
 	F->tick.data = F;
 	uv_timer_start(&F->tick, on_tick, 1000, 1000);
 	F->tick_on = 1;
-	if (c->feed.sitrep_interval_s > 0) {
-		uint64_t ival = (uint64_t)c->feed.sitrep_interval_s * 1000;
-		uint64_t first = c->feed.sitrep_first_s > 0
-					 ? (uint64_t)c->feed.sitrep_first_s * 1000
-					 : ival;
-		uv_timer_init(P->loop, &F->sitrep_timer);
-		F->sitrep_timer.data = F;
-		uv_timer_start(&F->sitrep_timer, on_sitrep_timer, first, ival);
-		F->sitrep_on = 1;
-	}
+	if (c->feed.sitrep_interval_s > 0)
+		sitrep_schedule(F, c->feed.sitrep_first_s > 0
+					   ? (uint64_t)c->feed.sitrep_first_s * 1000
+					   : (uint64_t)c->feed.sitrep_interval_s *
+						     1000);
 	kel_refresh(F);
 	log_info("feed: spool %s, outbox %s, sitrep %s every %d s, %zu gates",
 		 F->spool ? c->cap.spool_dir : "(off)", c->cap.outbox_dir,
@@ -2217,14 +2226,8 @@ feedwire_reload(posko *P, const posko_config *old)
 	if (c->feed.sitrep_interval_s == old->feed.sitrep_interval_s)
 		return;
 	if (c->feed.sitrep_interval_s > 0) {
-		uint64_t ival = (uint64_t)c->feed.sitrep_interval_s * 1000;
-		if (!F->sitrep_on) {
-			uv_timer_init(P->loop, &F->sitrep_timer);
-			F->sitrep_timer.data = F;
-			F->sitrep_on = 1;
-		}
 		/* the next one a full new interval from now */
-		uv_timer_start(&F->sitrep_timer, on_sitrep_timer, ival, ival);
+		sitrep_schedule(F, (uint64_t)c->feed.sitrep_interval_s * 1000);
 	} else if (F->sitrep_on) {
 		uv_timer_stop(&F->sitrep_timer);
 	}

@@ -68,7 +68,7 @@ static void checkpoint_maybe(posko *P);
 
 /* ---- publishing ---------------------------------------------------------- */
 
-static void
+static int
 publish_one(int64_t id, const char *topic, const char *time,
 	    const char *body, void *arg)
 {
@@ -76,12 +76,13 @@ publish_one(int64_t id, const char *topic, const char *time,
 	size_t len;
 	char *t = store_event_text(id, topic, time, body, &len);
 	if (t == NULL)
-		return;
+		return 0;
 	if (bus_send(P->events, t, len))
 		log_warnx("events: event %lld not sent: %s", (long long)id,
 			  nn_strerror(nn_errno()));
 	free(t);
 	P->published = id;
+	return 0;
 }
 
 /*

@@ -663,24 +663,20 @@ store_event_text(int64_t id, const char *topic, const char *time,
 	return out;
 }
 
-/* fn (or sfn, until it returns non-zero) for each (id, topic, time, body)
- * row of st, then st reset. The number of rows visited or -1. */
+/* fn for each (id, topic, time, body) row of st until it returns
+ * non-zero, then st reset. The number of rows visited or -1. */
 static long
-event_rows(sqlite3_stmt *st, store_event_fn fn, store_event_stop_fn sfn,
-	   void *arg)
+event_rows(sqlite3_stmt *st, store_event_fn fn, void *arg)
 {
 	long n = 0;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *topic = (const char *)sqlite3_column_text(st, 1);
-		const char *time = (const char *)sqlite3_column_text(st, 2);
-		const char *body = (const char *)sqlite3_column_text(st, 3);
 		n++;
-		if (fn)
-			fn(id, topic, time, body, arg);
-		else if (sfn(id, topic, time, body, arg)) {
+		if (fn(sqlite3_column_int64(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2),
+		       (const char *)sqlite3_column_text(st, 3), arg)) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -703,12 +699,12 @@ store_outbox_unpublished(store *s, int64_t after, size_t max,
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, max ? (int64_t)max : INT64_MAX);
-	return event_rows(st, fn, NULL, arg);
+	return event_rows(st, fn, arg);
 }
 
 long
 store_outbox_since(store *s, int64_t after, int64_t upto, const char *prefix,
-		   size_t max, store_event_stop_fn fn, void *arg)
+		   size_t max, store_event_fn fn, void *arg)
 {
 	static const char sql[] =
 		"SELECT id, topic, time, body FROM outbox WHERE id > ?1 AND"
@@ -722,26 +718,23 @@ store_outbox_since(store *s, int64_t after, int64_t upto, const char *prefix,
 	sqlite3_bind_int64(st, 2, upto);
 	sqlite3_bind_text(st, 3, prefix ? prefix : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, max ? (int64_t)max : INT64_MAX);
-	return event_rows(st, NULL, fn, arg);
+	return event_rows(st, fn, arg);
 }
 
 int
 store_event_range(store *s, int64_t *first, int64_t *last)
 {
-	/* AUTOINCREMENT: sqlite_sequence holds the last id handed out,
-	 * whatever trimming deleted since */
-	static const char sql[] =
-		"SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE"
-		" name = 'outbox'), 0), (SELECT min(id) FROM outbox)";
-	sqlite3_stmt *st = store_stmt(s, sql);
+	static const char sql[] = "SELECT min(id) FROM outbox";
+	sqlite3_stmt *st;
 	int rc = -1;
-	if (st == NULL)
+
+	if ((*last = store_last_event_id(s)) < 0 ||
+	    (st = store_stmt(s, sql)) == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*last = sqlite3_column_int64(st, 0);
-		*first = sqlite3_column_type(st, 1) == SQLITE_NULL
+		*first = sqlite3_column_type(st, 0) == SQLITE_NULL
 				 ? *last + 1
-				 : sqlite3_column_int64(st, 1);
+				 : sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
 	sqlite3_reset(st);
@@ -764,9 +757,13 @@ store_outbox_mark(store *s, int64_t upto)
 int64_t
 store_last_event_id(store *s)
 {
-	static const char sql[] = "SELECT coalesce(max(id), 0) FROM outbox";
+	/* AUTOINCREMENT: sqlite_sequence holds the last id handed out,
+	 * whatever trimming deleted since (max(id) said 0 once trimming
+	 * had emptied the outbox) */
+	static const char sql[] = "SELECT coalesce((SELECT seq FROM"
+				  " sqlite_sequence WHERE name = 'outbox'), 0)";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	int64_t v = 0;
+	int64_t v = -1;
 	if (st == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)

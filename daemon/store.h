@@ -112,9 +112,10 @@ char *store_event_text(int64_t id, const char *topic, const char *time,
 		       const char *body, size_t *len);
 
 /* Call fn for every unpublished event with id > after, in id order (at
- * most max, 0 = all). Returns the number visited or -1. */
-typedef void (*store_event_fn)(int64_t id, const char *topic,
-			       const char *time, const char *body, void *arg);
+ * most max, 0 = all), until it returns non-zero. Returns the number
+ * visited or -1. */
+typedef int (*store_event_fn)(int64_t id, const char *topic,
+			      const char *time, const char *body, void *arg);
 long store_outbox_unpublished(store *s, int64_t after, size_t max,
 			      store_event_fn fn, void *arg);
 /*
@@ -123,19 +124,31 @@ long store_outbox_unpublished(store *s, int64_t after, size_t max,
  * were visited (control events.since: what a subscriber missed). Published
  * or not. Returns the number visited or -1.
  */
-typedef int (*store_event_stop_fn)(int64_t id, const char *topic,
-				   const char *time, const char *body,
-				   void *arg);
 long store_outbox_since(store *s, int64_t after, int64_t upto,
-			const char *prefix, size_t max, store_event_stop_fn fn,
+			const char *prefix, size_t max, store_event_fn fn,
 			void *arg);
-/* The outbox's ids: *last the last id ever committed (ids are never
- * reused, 0 before the first event), *first the lowest still kept
- * (trimming deletes the oldest; *last + 1 when none is). 0 or -1. */
+/* The outbox's ids: *last as store_last_event_id, *first the lowest
+ * still kept (trimming deletes the oldest; *last + 1 when none is). 0 or
+ * -1. */
 int store_event_range(store *s, int64_t *first, int64_t *last);
+/*
+ * The planned meal lines of today (Asia/Jakarta), a WHERE clause on
+ * dispatches (control.c status and shelter.list; tests/test_store_schema.c
+ * checks its plan): through the open incidents' planned lines (dispatches_inc),
+ * since a closed incident has none from its closing day on
+ * (alloc_plan_close); "+day" keeps SQLite off the day index, which walks
+ * every line of the day, released ones too (200,000 on the bench's
+ * store: status and shelter.list, which a desk board polls every 10 s,
+ * spent 60-110 ms there on the loop).
+ */
+#define TODAY_PLANNED_MEALS                                                   \
+	" incident IN (SELECT id FROM incidents WHERE state='open') AND"     \
+	" status='planned' AND kind='meals' AND +day=date('now','+7 hours')"
+
 /* Mark events with id <= upto published. */
 int store_outbox_mark(store *s, int64_t upto);
-/* Highest event id committed (0 when none). */
+/* The last event id ever committed, 0 before the first (ids are never
+ * reused, and trimming does not change it); -1 on error. */
 int64_t store_last_event_id(store *s);
 
 /*
